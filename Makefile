@@ -1,0 +1,33 @@
+# The two commands of the README:
+#   make run   - set up, validate and synthesize every example job (cdktf synth)
+#   make test  - set up and run the whole test suite (slow end-to-end tests included)
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.gen/terraform.rc
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_TELEMETRY := true
+
+.PHONY: setup run test test-fast lint bench clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	dativo-infra validate jobs
+	cdktf synth
+	dativo-infra stacks jobs
+
+test: setup
+	python -m pytest
+
+test-fast: setup
+	python -m pytest -m "not slow"
+
+lint: setup
+	ruff check .
+
+bench: setup
+	python benchmarks/run.py
+
+clean:
+	rm -rf cdktf.out state .gen .pytest_cache

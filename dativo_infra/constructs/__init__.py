@@ -1,0 +1,1 @@
+"""Typed runtime constructs, one per file. Importing this package imports no provider."""

@@ -1,0 +1,60 @@
+"""Keep job-file text literal in Terraform: ``${`` -> ``$${`` and ``%{`` -> ``%%{``.
+
+Terraform evaluates ``${...}`` interpolations and ``%{...}`` directives in every string of a
+``.tf.json`` file, map keys included. Nothing that comes from a job file may be evaluated, so every
+job-derived string passes through :func:`literal` once before it reaches a construct. The escape is
+exactly Terraform's own (``$${`` reads back as ``${``), so the value that lands in the cloud is the
+one the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+_SEQUENCE = re.compile(r"([$%])\{")
+
+T = TypeVar("T")
+
+
+def literal(text: str) -> str:
+    """Escape ``${`` and ``%{`` so Terraform reads ``text`` back unchanged.
+
+    Already-escaped sequences are escaped again on purpose: ``$${x}`` typed in a job means the
+    literal text ``$${x}``, which Terraform needs as ``$$${x}``.
+    """
+    return _SEQUENCE.sub(lambda m: m.group(1) * 2 + "{", text)
+
+
+def unliteral(text: str) -> str:
+    """What Terraform makes of an escaped string (the inverse of :func:`literal`)."""
+    return re.sub(r"([$%])\1\{", r"\1{", text)
+
+
+def deep_literal(value: T) -> T:
+    """:func:`literal` applied to every string and mapping key inside ``value``."""
+    if isinstance(value, str):
+        return literal(value)  # type: ignore[return-value]
+    if isinstance(value, BaseModel):
+        updates = {name: deep_literal(getattr(value, name)) for name in type(value).model_fields}
+        return value.model_copy(update=updates)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {deep_literal(k): deep_literal(v) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list | tuple):
+        return type(value)(deep_literal(v) for v in value)  # type: ignore[return-value]
+    return value
+
+
+def contains_unescaped(text: str) -> bool:
+    """True when ``text`` (as written in .tf.json) holds a ``${``/``%{`` Terraform would evaluate."""
+    i = 0
+    while i < len(text) - 1:
+        if text[i] in "$%" and text[i + 1] == text[i] and i + 2 < len(text) and text[i + 2] == "{":
+            i += 3
+            continue
+        if text[i] in "$%" and text[i + 1] == "{":
+            return True
+        i += 1
+    return False

