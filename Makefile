@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run   - set up, validate and synthesize every example job (cdktf synth)
+#   make run   - the main job: set up, validate, synthesize every example job, deploy the AWS ones to
+#                a local moto cloud with the cdktf CLI, render outputs, read tags back, destroy
 #   make test  - set up and run the whole test suite (slow end-to-end tests included)
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
@@ -14,8 +15,7 @@ setup:
 
 run: setup
 	dativo-infra validate jobs
-	cdktf synth
-	dativo-infra stacks jobs
+	dativo-infra local-run --jobs jobs --workdir .gen/local-run
 
 test: setup
 	python -m pytest

@@ -59,16 +59,28 @@ def _load_one(path: Path):  # type: ignore[no-untyped-def]
 def _console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    # Logs (CI, files) are not terminals: give tables room instead of rich's 80-column default.
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 @app.command()
 def validate(
     paths: PathsArg = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success")] = False,
+    rendered: Annotated[
+        bool, typer.Option("--rendered", help="Also fail on any {{terraform_outputs.*}} placeholder left (after render)")
+    ] = False,
 ) -> None:
     """Validate job files; print every error of every file (file:line: path: problem)."""
-    jobs = _load(paths)
+    if rendered:
+        from dativo_infra.render import check_rendered
+
+        try:
+            jobs = check_rendered(paths or ["jobs"])
+        except ErrorReport as report:
+            raise typer.Exit(report_errors(report)) from None
+    else:
+        jobs = _load(paths)
     if not quiet:
         legacy = sum(1 for j in jobs if j.legacy)
         note = f" ({legacy} in the older dialect)" if legacy else ""
@@ -141,6 +153,141 @@ def stacks(paths: PathsArg = None) -> None:
         for j in jobs
     }
     print(json.dumps(data, indent=2, sort_keys=True))
+
+
+@app.command("local-run")
+def local_run(
+    jobs: Annotated[Path, typer.Option(help="Jobs directory")] = Path("jobs"),
+    workdir: Annotated[Path, typer.Option(help="Where cdktf.out, state, outputs, rendered jobs and logs go")] = Path(
+        ".gen/local-run"
+    ),
+    parallel: Annotated[int, typer.Option(min=1, help="Stacks deployed at once")] = 4,
+) -> None:
+    """The main job: synth every job, deploy the AWS ones to a local moto cloud, render, check tags, destroy."""
+    from dativo_infra.localrun import LocalRun, StackRun, print_report
+
+    console = _console()
+
+    def progress(run: StackRun) -> None:
+        first = run.error.splitlines()[0] if run.error else ""
+        console.print(f"  {run.job.stack_name}: {run.status}" + (f" ({first})" if first else ""), highlight=False)
+
+    console.print(f"[bold]main job[/bold]: jobs from {jobs}, work dir {workdir}, {parallel} stack(s) at once")
+    try:
+        runner = LocalRun(jobs, workdir, parallel=parallel, progress=progress)
+        runs = runner.execute()
+    except ErrorReport as report:
+        raise typer.Exit(report_errors(report)) from None
+    if not print_report(console, runs, runner.synth_only):
+        raise typer.Exit(1)
+
+
+@app.command("tags")
+def tags_command(
+    job: JobArg,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="json (the map) | tfvars ('job_metadata = {...}') | hcl (the object "
+                     "only, for TF_VAR_job_metadata)"),
+    ] = "json",
+    rendered: Annotated[
+        bool, typer.Option("--rendered", help="Print the tags as the job's cloud receives them (GCP labels, ...)")
+    ] = False,
+) -> None:
+    """Print a job's merged tags (platform defaults < job < asset governance/compliance/finops < infrastructure.tags)."""
+    from dativo_infra.settings import load_settings
+    from dativo_infra.tags import TagFormat, hcl_map, merged_tags, render_tags, tfvars
+
+    if fmt not in set(TagFormat):
+        raise typer.BadParameter(f"{fmt!r} is not one of json, tfvars, hcl", param_hint="--format")
+    loaded = _load_one(job)
+    values = merged_tags(loaded, load_settings())
+    if rendered:
+        values = render_tags(values, loaded.config.infrastructure.provider)
+    kind = TagFormat(fmt)
+    if kind is TagFormat.JSON:
+        print(json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False))
+    elif kind is TagFormat.TFVARS:
+        sys.stdout.write(tfvars(values))
+    else:
+        print(hcl_map(values))
+
+
+@app.command("changed")
+def changed_command(
+    base: Annotated[str, typer.Option("--base", help="Git revision to compare from (e.g. origin/main)")],
+    head: Annotated[str, typer.Option("--head", help="Git revision to compare to")] = "HEAD",
+    jobs_dir: Annotated[str, typer.Option("--jobs-dir", help="Directory of the job files")] = "jobs",
+    github_output: Annotated[
+        bool, typer.Option("--github-output", help="Also append matrix=, destroy=, has_changes= ... to $GITHUB_OUTPUT")
+    ] = False,
+) -> None:
+    """Jobs to deploy / stacks to destroy for a change between two git revisions (CI matrix JSON)."""
+    from dativo_infra.changed import main_command
+
+    try:
+        main_command(base, head, jobs_dir, github_output)
+    except ErrorReport as report:
+        raise typer.Exit(report_errors(report)) from None
+    except JobError as error:
+        raise typer.Exit(report_errors(error)) from None
+
+
+@app.command()
+def render(
+    outputs: Annotated[Path, typer.Option("--outputs", help="`terraform output -json` / `cdktf deploy --outputs-file` "
+                                          "file, or a directory of <stack>.json files")],
+    job: Annotated[Path | None, typer.Option("--job", help="One job file to render")] = None,
+    jobs: Annotated[Path | None, typer.Option("--jobs", help="Render every job under this directory")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Write here (a file or directory; --jobs: a directory "
+                                             "mirroring the jobs directory). Unset: print (--job only)")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Write the rendered jobs back into their files")] = False,
+    allow_sensitive: Annotated[bool, typer.Option("--allow-sensitive", help="Write outputs marked sensitive")] = False,
+) -> None:
+    """Fill every {{terraform_outputs.<name>}} of jobs with deployed output values (all or nothing)."""
+    from dativo_infra.render import render_batch, render_one
+
+    if (job is None) == (jobs is None):
+        raise typer.BadParameter("give exactly one of --job FILE and --jobs DIR", param_hint="--job/--jobs")
+    if out is not None and in_place:
+        raise typer.BadParameter("--out and --in-place exclude each other", param_hint="--out/--in-place")
+    if jobs is not None and out is None and not in_place:
+        raise typer.BadParameter("--jobs needs --out DIR or --in-place", param_hint="--out")
+    try:
+        if job is not None:
+            results = [render_one(job, outputs, out, in_place, allow_sensitive)]
+        else:
+            results = render_batch(jobs, outputs, Path(out) if out else None, in_place, allow_sensitive)  # type: ignore[arg-type]
+    except (ErrorReport, JobError) as report:
+        raise typer.Exit(report_errors(report)) from None
+    for result in results:
+        if result.target is None:
+            sys.stdout.write(result.text)
+        else:
+            state = "written" if result.written else "unchanged"
+            print(f"{result.job.file} -> {result.target}: {result.filled} placeholder(s), {state}", file=sys.stderr)
+
+
+@app.command()
+def tfvars(
+    job: JobArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json (.tfvars.json) | hcl (.tfvars)")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")] = None,
+) -> None:
+    """Print a job's Terraform variables: cloud_provider, runtime_environment, tags, resource_refs, job_metadata."""
+    from dativo_infra.fsutil import atomic_write_text
+    from dativo_infra.tfvars import TfvarsFormat, render_tfvars
+
+    if fmt not in set(TfvarsFormat):
+        raise typer.BadParameter(f"{fmt!r} is not one of json, hcl", param_hint="--format")
+    try:
+        text = render_tfvars(_load_one(job), fmt)
+    except (ErrorReport, JobError) as report:
+        raise typer.Exit(report_errors(report)) from None
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(output, text)
 
 
 def main() -> None:

@@ -106,8 +106,25 @@ def load_jobs(paths: list[str] | tuple[str, ...]) -> list[LoadedJob]:
         except ErrorReport as exc:
             report.extend(exc.errors)
     _check_unique_stacks(jobs, report)
+    _check_tags(jobs, report)
     report.raise_if_any()
     return jobs
+
+
+def _check_tags(jobs: list[LoadedJob], report: ErrorReport) -> None:
+    """Tags each job's cloud cannot take, and unreadable asset definitions (dativo_infra.tags.check_tags)."""
+    if not jobs:
+        return
+    from dativo_infra.settings import load_settings
+    from dativo_infra.tags import check_tags
+
+    try:
+        settings = load_settings()
+    except ErrorReport as exc:
+        report.extend(exc.errors)
+        return
+    for job in jobs:
+        report.extend(check_tags(job, settings))
 
 
 def _check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:

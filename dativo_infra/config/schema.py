@@ -275,6 +275,11 @@ class Runtime(_Strict):
                 "network.subnet_ids",
                 self.network.subnet_ids,
             )
+        if self.schedule is not None and self.schedule_timezone != "UTC":
+            raise problem(
+                "Container App Job schedules run in UTC", "UTC (convert the cron expression)",
+                "schedule_timezone", self.schedule_timezone,
+            )
         self._forbid("azure_container_apps", project_id=None, deletion_protection=None, log_kms_key_arn=None)
 
     def _check_gcp(self) -> None:
@@ -296,6 +301,11 @@ class Runtime(_Strict):
                 f"{low} to {high}",
                 "memory_mib",
                 self.memory_mib,
+            )
+        if len(self.network.subnet_ids) > 1:
+            raise problem(
+                "Cloud Run takes one subnetwork", "at most one subnetwork", "network.subnet_ids",
+                self.network.subnet_ids,
             )
         self._forbid("gcp_cloud_run", resource_group=None, log_kms_key_arn=None)
 

@@ -88,15 +88,17 @@ def configure_backend(stack: TerraformStack, stack_name: str, settings: Platform
             path = PurePosixPath("../../..") / path
         return LocalBackend(stack, path=str(path))
     if isinstance(backend, S3Settings):
-        return S3Backend(
+        s3 = S3Backend(
             stack,
             bucket=backend.bucket,
             key=f"{backend.key_prefix}/{stack_name}.tfstate",
             region=backend.region,
             encrypt=backend.encrypt,
-            use_lockfile=backend.dynamodb_table is None,
             dynamodb_table=backend.dynamodb_table,
         )
+        # S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no field for it yet.
+        stack.add_override("terraform.backend.s3.use_lockfile", backend.dynamodb_table is None)
+        return s3
     if isinstance(backend, GcsSettings):
         return GcsBackend(stack, bucket=backend.bucket, prefix=f"{backend.prefix}/{stack_name}")
     if isinstance(backend, AzurermSettings):

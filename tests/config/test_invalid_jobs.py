@@ -12,6 +12,12 @@ from dativo_infra.errors import ErrorReport
 INVALID = Path("tests/fixtures/jobs/invalid")
 
 EXPECTED: dict[str, list[str]] = {
+    'azure_schedule_timezone.yaml': [
+        "tests/fixtures/jobs/invalid/azure_schedule_timezone.yaml:11: infrastructure.runtime.schedule_timezone: Container App Job schedules run in UTC, got 'Europe/Berlin'; expected UTC (convert the cron expression)",
+    ],
+    'gcp_two_subnets.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_two_subnets.yaml:10: infrastructure.runtime.network.subnet_ids: Cloud Run takes one subnetwork, got a list; expected at most one subnetwork",
+    ],
     'alias_bomb.yaml': [
         'tests/fixtures/jobs/invalid/alias_bomb.yaml:1: document expands to too many nodes through anchors/aliases, got more than 100000; expected at most 100000 nodes after alias expansion',
     ],

@@ -1,0 +1,480 @@
+"""AWS Fargate runtime: one ECS task definition per job, run on a schedule, on demand, or as a service.
+
+Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
+
+* ``cluster``: ECS cluster with Container Insights;
+* ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
+* ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``): pulls the
+  image, writes logs, resolves the container's secrets;
+* ``task_role`` (+ ``task_role_permissions`` when the job has permissions): what the job may touch;
+* ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
+* ``security_group`` (+ ``security_group_egress``, service mode ``security_group_ingress``);
+* network lookups when ids are not given: ``default_vpc``/``vpc``, ``subnets``, ``first_subnet``;
+* mode ``service``: ``service`` (desired count = min replicas; no autoscaling yet);
+* mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler) and ``scheduler_role``
+  (+ ``scheduler_role_policy``); without a schedule nothing starts the task (run it on demand).
+
+Tags are not set here: the stack's TaggingAspect tags every resource that takes tags.
+The pure half (names, cron, policies, container JSON) lives in :mod:`.aws_fargate_spec`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionEphemeralStorage,
+    EcsTaskDefinitionVolume,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from cdktf_cdktf_provider_aws.scheduler_schedule import (
+    SchedulerSchedule,
+    SchedulerScheduleFlexibleTimeWindow,
+    SchedulerScheduleTarget,
+    SchedulerScheduleTargetEcsParameters,
+    SchedulerScheduleTargetEcsParametersNetworkConfiguration,
+    SchedulerScheduleTargetRetryPolicy,
+)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from dativo_infra.config.schema import JobConfig, StorageGrant
+from dativo_infra.constructs.aws_fargate_spec import (
+    ResourceNames,
+    aws_cron,
+    container_definitions,
+    execution_secret_statements,
+    fargate_cpu_units,
+    policy_json,
+    scheduler_statements,
+    task_statements,
+    trust_policy,
+)
+from dativo_infra.settings import PlatformSettings
+
+#: Services the construct (and its data sources) call; all of them go to the emulator when local.
+LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "cloudwatch",
+    "ec2",
+    "ecs",
+    "events",
+    "iam",
+    "kms",
+    "logs",
+    "resourcegroupstaggingapi",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "sts",
+)
+#: AWS managed policy of every ECS task execution role (the partition is filled in).
+EXECUTION_POLICY = "arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+#: Default ephemeral storage of a Fargate task; larger values are set explicitly.
+DEFAULT_EPHEMERAL_GIB = 21
+#: Value of outputs whose resource is switched off (outputs are never null).
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Props:
+    """Props of :class:`Runtime`. Built from a job by :func:`props_from_job`; every string is
+    already Terraform-literal (escaped once by the stack)."""
+
+    #: Base of every resource name (the stack name). Required.
+    name: str
+    #: AWS region of the job, used in the awslogs configuration. Required.
+    region: str
+    #: ``job``: a task definition run by the schedule or on demand; ``service``: an ECS service.
+    #: Unset: job.
+    mode: Literal["job", "service"] = "job"
+    #: Container image. Unset: the platform ingestion image.
+    image: str = "ghcr.io/dativo-io/dativo-ingest:latest"
+    #: Container command. Unset (empty): the image's default command.
+    command: tuple[str, ...] = ()
+    #: Task CPU in millicores (1000 = 1 vCPU = 1024 ECS units). Unset: 1000.
+    cpu_millicores: int = 1000
+    #: Task memory in MiB. Unset: 2048.
+    memory_mib: int = 2048
+    #: Task ephemeral storage in GiB; set on the task only above Fargate's 21 GiB. Unset: 21.
+    ephemeral_storage_gib: int = DEFAULT_EPHEMERAL_GIB
+    #: Job mode: 5-field Unix cron. Unset (None): no schedule, the task runs on demand only.
+    schedule: str | None = None
+    #: IANA time zone of the schedule. Unset: UTC.
+    schedule_timezone: str = "UTC"
+    #: Job mode: EventBridge Scheduler retries of a failed RunTask invocation (Scheduler cannot see
+    #: the task's exit code, so a task that starts and then fails is not retried). Unset: 0.
+    retries: int = 0
+    #: Service mode: container port (port mapping, ingress rule). Unset: 8080.
+    port: int = 8080
+    #: Service mode: ``none`` opens no port; ``internal``/``external`` open ``port`` to the VPC's
+    #: CIDR (no load balancer is created). Unset: internal.
+    ingress: Literal["none", "internal", "external"] = "internal"
+    #: Plain environment variables (sorted in the task definition). Unset: none.
+    env: Mapping[str, str] = field(default_factory=dict)
+    #: Environment variables from Secrets Manager ARNs / SSM parameters (``valueFrom``); the
+    #: execution role may read exactly these. Unset: none, and no secrets policy.
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    #: VPC of the tasks. Unset: the VPC of ``subnet_ids[0]``, or the region's default VPC.
+    vpc_id: str | None = None
+    #: Subnets of the tasks. Unset (empty): every subnet of the VPC.
+    subnet_ids: tuple[str, ...] = ()
+    #: Extra security groups next to the job's own (egress-only) group. Unset: none.
+    security_group_ids: tuple[str, ...] = ()
+    #: Give tasks a public IP (public subnets without NAT). Unset: False.
+    assign_public_ip: bool = False
+    #: S3 grants of the task role. Unset: none.
+    storage: tuple[StorageGrant, ...] = ()
+    #: Secrets Manager ARNs the job itself may read at run time. Unset: none.
+    secret_arns: tuple[str, ...] = ()
+    #: KMS key ARNs the job may decrypt with. Unset: none.
+    kms_key_arns: tuple[str, ...] = ()
+    #: Service mode: the service's desired count. Unset: 1.
+    min_replicas: int = 1
+    #: Service mode: upper replica bound. Recorded only: no autoscaling policy is created (the
+    #: local emulator cannot manage Application Auto Scaling targets). Unset: 1.
+    max_replicas: int = 1
+    #: Job mode: tasks started per scheduled run. Unset: 1.
+    parallelism: int = 1
+    #: Log retention in days (a CloudWatch retention period). Unset: 30.
+    log_retention_days: int = 30
+    #: KMS key ARN encrypting the log group. Unset: CloudWatch's own encryption.
+    log_kms_key_arn: str | None = None
+
+    @property
+    def names(self) -> ResourceNames:
+        """Every AWS resource name of this runtime."""
+        return ResourceNames.for_stack(self.name)
+
+
+def props_from_job(config: JobConfig, name: str) -> Props:
+    """The props of a job (``config`` is already literal-escaped; ``name`` is the stack name)."""
+    runtime = config.runtime
+    return Props(
+        name=name,
+        region=config.infrastructure.region,
+        mode=runtime.mode,
+        image=runtime.image,
+        command=tuple(runtime.command),
+        cpu_millicores=runtime.cpu_millicores,
+        memory_mib=runtime.memory_mib,
+        ephemeral_storage_gib=runtime.ephemeral_storage_gib,
+        schedule=runtime.schedule,
+        schedule_timezone=runtime.schedule_timezone,
+        retries=runtime.retries,
+        port=runtime.port,
+        ingress=runtime.ingress,
+        env=dict(runtime.env),
+        secrets=dict(runtime.secrets),
+        vpc_id=runtime.network.vpc_id,
+        subnet_ids=tuple(runtime.network.subnet_ids),
+        security_group_ids=tuple(runtime.network.security_group_ids),
+        assign_public_ip=runtime.network.assign_public_ip,
+        storage=tuple(runtime.permissions.storage),
+        secret_arns=tuple(runtime.permissions.secrets),
+        kms_key_arns=tuple(runtime.permissions.kms_keys),
+        min_replicas=runtime.scaling.min_replicas,
+        max_replicas=runtime.scaling.max_replicas,
+        parallelism=runtime.scaling.parallelism,
+        log_retention_days=runtime.log_retention_days,
+        log_kms_key_arn=runtime.log_kms_key_arn,
+    )
+
+
+def configure_provider(stack: TerraformStack, config: JobConfig, settings: PlatformSettings) -> AwsProvider:
+    """The AWS provider of a job's stack, in the job's region.
+
+    No ``default_tags``: the TaggingAspect tags every resource explicitly (provider default tags
+    plus resource tags of the same key cause perpetual diffs). With the ``local`` deploy target
+    every service the runtime uses goes to the emulator with its fake keys.
+    """
+    if settings.effective_target != "local":
+        return AwsProvider(stack, "aws", region=config.infrastructure.region)
+    endpoint = settings.local_endpoint
+    return AwsProvider(
+        stack,
+        "aws",
+        region=config.infrastructure.region,
+        access_key=settings.local_cloud.access_key,
+        secret_key=settings.local_cloud.secret_key,
+        skip_credentials_validation=True,
+        skip_requesting_account_id=True,
+        skip_metadata_api_check="true",  # a string in the provider schema
+        s3_use_path_style=True,
+        endpoints=[AwsProviderEndpoints(**dict.fromkeys(LOCAL_ENDPOINT_SERVICES, endpoint))],
+    )
+
+
+@dataclass(frozen=True)
+class _Network:
+    """Where the tasks run: the VPC id, subnet ids and (service ingress only) the VPC's CIDR."""
+
+    vpc_id: str
+    subnets: list[str]
+    cidr: str | None  # the VPC's CIDR, looked up only when an ingress rule needs it
+
+
+class Runtime(Construct):
+    """ECS on Fargate for one job. ``outputs`` holds every contract output of ``aws_fargate``."""
+
+    def __init__(self, scope: Construct, id_: str, props: Props) -> None:
+        super().__init__(scope, id_)
+        self.props = props
+        names = props.names
+        partition = DataAwsPartition(self, "partition").partition
+
+        self.cluster = EcsCluster(
+            self,
+            "cluster",
+            name=names.cluster,
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+        )
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=names.log_group,
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.log_kms_key_arn,
+        )
+
+        # Execution role: ECS agent pulls the image, writes logs, resolves container secrets.
+        self.execution_role = IamRole(
+            self,
+            "execution_role",
+            name=names.execution_role,
+            description="ECS task execution role (image pull, logs, container secrets)",
+            assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
+        )
+        IamRolePolicyAttachment(
+            self,
+            "execution_role_policy_attachment",
+            role=self.execution_role.name,
+            policy_arn=EXECUTION_POLICY.format(partition=partition),
+        )
+        secret_statements = execution_secret_statements(
+            partition, props.region, [props.secrets[k] for k in sorted(props.secrets)]
+        )
+        if secret_statements:
+            IamRolePolicy(
+                self,
+                "execution_role_secrets",
+                name="container-secrets",
+                role=self.execution_role.id,
+                policy=policy_json(secret_statements),
+            )
+
+        # Task role: least privilege from runtime.permissions; no policy when nothing is asked.
+        self.task_role = IamRole(
+            self,
+            "task_role",
+            name=names.task_role,
+            description="Role the job's container runs as",
+            assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
+        )
+        statements = task_statements(partition, props.storage, props.secret_arns, props.kms_key_arns)
+        self.task_policy = (
+            IamRolePolicy(
+                self,
+                "task_role_permissions",
+                name="job-permissions",
+                role=self.task_role.id,
+                policy=policy_json(statements),
+            )
+            if statements
+            else None
+        )
+
+        service_mode = props.mode == "service"
+        self.task_definition = EcsTaskDefinition(
+            self,
+            "task_definition",
+            family=names.family,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=fargate_cpu_units(props.cpu_millicores),
+            memory=str(props.memory_mib),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            ephemeral_storage=(
+                EcsTaskDefinitionEphemeralStorage(size_in_gib=props.ephemeral_storage_gib)
+                if props.ephemeral_storage_gib > DEFAULT_EPHEMERAL_GIB
+                else None
+            ),
+            volume=[EcsTaskDefinitionVolume(name="tmp")],
+            container_definitions=container_definitions(
+                image=props.image,
+                command=props.command,
+                env=props.env,
+                secrets=props.secrets,
+                log_group=self.log_group.name,
+                region=props.region,
+                port=props.port if service_mode else None,
+            ),
+        )
+
+        network = self._network(props, need_cidr=service_mode and props.ingress != "none")
+        self.security_group = SecurityGroup(
+            self,
+            "security_group",
+            name=names.security_group,
+            # Constant on purpose: a changed description replaces the group.
+            description="Tasks of a Dativo job; rules are separate resources",
+            vpc_id=network.vpc_id,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "security_group_egress",
+            security_group_id=self.security_group.id,
+            description="All outbound traffic (image pull, AWS APIs, sources and targets)",
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+        )
+        if network.cidr is not None:
+            VpcSecurityGroupIngressRule(
+                self,
+                "security_group_ingress",
+                security_group_id=self.security_group.id,
+                description="Container port from inside the VPC",
+                ip_protocol="tcp",
+                from_port=props.port,
+                to_port=props.port,
+                cidr_ipv4=network.cidr,
+            )
+        security_groups = [self.security_group.id, *props.security_group_ids]
+
+        self.service: EcsService | None = None
+        self.schedule: SchedulerSchedule | None = None
+        if service_mode:
+            self.service = self._service(props, network, security_groups)
+            service_name = self.service.name
+        else:
+            service_name = self.task_definition.family
+            if props.schedule is not None:
+                self.schedule = self._schedule(props, props.schedule, network, security_groups)
+
+        self.outputs: dict[str, Any] = {
+            "cluster_name": self.cluster.name,
+            "cluster_arn": self.cluster.arn,
+            "service_name": service_name,
+            "service_endpoint": f"ecs://{self.cluster.name}/{service_name}",
+            "task_definition_arn": self.task_definition.arn,
+            "task_role_arn": self.task_role.arn,
+            "execution_role_arn": self.execution_role.arn,
+            "log_group_name": self.log_group.name,
+            "security_group_id": self.security_group.id,
+            "schedule_name": self.schedule.name if self.schedule is not None else NONE,
+        }
+
+    def _network(self, props: Props, *, need_cidr: bool) -> _Network:
+        """Given ids where the job names them, else data-source lookups (default VPC, its subnets)."""
+        vpc: DataAwsVpc | None = None
+        if props.vpc_id is not None:
+            vpc_id = props.vpc_id
+        elif props.subnet_ids:
+            vpc_id = DataAwsSubnet(self, "first_subnet", id=props.subnet_ids[0]).vpc_id
+        else:
+            vpc = DataAwsVpc(self, "default_vpc", default=True)
+            vpc_id = vpc.id
+        if need_cidr and vpc is None:
+            vpc = DataAwsVpc(self, "vpc", id=vpc_id)
+        if props.subnet_ids:
+            subnets = list(props.subnet_ids)
+        else:
+            subnets = DataAwsSubnets(
+                self, "subnets", filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])]
+            ).ids
+        return _Network(
+            vpc_id=vpc_id, subnets=subnets, cidr=vpc.cidr_block if need_cidr and vpc is not None else None
+        )
+
+    def _service(self, props: Props, network: _Network, security_groups: list[str]) -> EcsService:
+        names = props.names
+        service = EcsService(
+            self,
+            "service",
+            name=names.service,
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            launch_type="FARGATE",
+            desired_count=props.min_replicas,
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=network.subnets,
+                security_groups=security_groups,
+                assign_public_ip=props.assign_public_ip,
+            ),
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+        )
+        return service
+
+    def _schedule(
+        self, props: Props, schedule: str, network: _Network, security_groups: list[str]
+    ) -> SchedulerSchedule:
+        names = props.names
+        role = IamRole(
+            self,
+            "scheduler_role",
+            name=names.scheduler_role,
+            description="EventBridge Scheduler: run the job's task",
+            assume_role_policy=trust_policy("scheduler.amazonaws.com"),
+        )
+        IamRolePolicy(
+            self,
+            "scheduler_role_policy",
+            name="run-job-task",
+            role=role.id,
+            policy=policy_json(
+                scheduler_statements(
+                    self.task_definition.arn_without_revision,
+                    self.cluster.arn,
+                    [self.execution_role.arn, self.task_role.arn],
+                )
+            ),
+        )
+        return SchedulerSchedule(
+            self,
+            "schedule",
+            name=names.schedule,
+            description=f"Runs {props.name} ({schedule} {props.schedule_timezone})",
+            schedule_expression=aws_cron(schedule),
+            schedule_expression_timezone=props.schedule_timezone,
+            state="ENABLED",
+            flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
+            target=SchedulerScheduleTarget(
+                arn=self.cluster.arn,
+                role_arn=role.arn,
+                retry_policy=SchedulerScheduleTargetRetryPolicy(maximum_retry_attempts=props.retries),
+                ecs_parameters=SchedulerScheduleTargetEcsParameters(
+                    task_definition_arn=self.task_definition.arn,
+                    launch_type="FARGATE",
+                    task_count=props.parallelism,
+                    enable_ecs_managed_tags=True,
+                    propagate_tags="TASK_DEFINITION",
+                    network_configuration=SchedulerScheduleTargetEcsParametersNetworkConfiguration(
+                        subnets=network.subnets,
+                        security_groups=security_groups,
+                        assign_public_ip=props.assign_public_ip,
+                    ),
+                ),
+            ),
+        )

@@ -1,0 +1,285 @@
+"""The main job, end to end on a laptop: synth every job, deploy the AWS ones to a local moto cloud
+with the real cdktf CLI, render the outputs into a copy of the jobs, read the tags back through the
+AWS APIs, destroy, stop the emulator.
+
+Each AWS stack is deployed by its own ``cdktf deploy <stack> --skip-synth`` process (up to
+``parallel`` at once), with its own outputs file and its own local state file, and with
+``CDKTF_DISABLE_PLUGIN_CACHE_ENV`` so that concurrent ``terraform init`` runs never share a plugin
+cache. This module imports no cdktf: the CLI does the synthesizing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dativo_infra.config.loader import LoadedJob, load_jobs
+from dativo_infra.contract import Provider
+from dativo_infra.local_cloud import MotoServer
+from dativo_infra.settings import SETTINGS_ENV, load_settings
+from dativo_infra.tagcheck import ResourceTags, check_resources, managed_resources
+from dativo_infra.tags import merged_tags, render_tags
+from dativo_infra.tfcli import PROJECT_ROOT, terraform_env
+
+
+@dataclass
+class StackRun:
+    """What happened to one job's stack."""
+
+    job: LoadedJob
+    status: str = "pending"
+    seconds: float = 0.0
+    outputs: dict[str, Any] = field(default_factory=dict)
+    rendered: Path | None = None
+    tags: list[ResourceTags] = field(default_factory=list)
+    verified_outputs: dict[str, str] = field(default_factory=dict)  # output -> what the emulator reported
+    task_environment: dict[str, str] = field(default_factory=dict)  # container env as the emulator holds it
+    leftovers: list[str] = field(default_factory=list)  # resources still in the emulator after destroy
+    destroyed: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(t.ok for t in self.tags) and self.destroyed and not self.leftovers
+
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+def _run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: int = 1800) -> str:
+    with open(log, "a") as handle:
+        handle.write(f"\n$ {' '.join(cmd)}\n")
+        handle.flush()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        handle.write(proc.stdout)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
+        raise CommandFailed(f"{' '.join(cmd[:3])} exited {proc.returncode}; see {log}\n{tail}")
+    return proc.stdout
+
+
+class LocalRun:
+    """One run of the main job. ``workdir`` receives cdktf.out/, state/, outputs/, rendered/, logs/."""
+
+    def __init__(self, jobs_dir: Path, workdir: Path, parallel: int = 4, settings_file: Path | None = None,
+                 progress: Any = None) -> None:
+        self.jobs_dir = jobs_dir.resolve()
+        self.workdir = workdir.resolve()
+        self.parallel = parallel
+        self.settings_file = (settings_file or self.jobs_dir / "platform.yaml").resolve()
+        self.progress = progress
+        self.outdir = self.workdir / "cdktf.out"
+        self.logs = self.workdir / "logs"
+        self.runs: list[StackRun] = []
+        self.synth_only: list[LoadedJob] = []
+
+    # -- steps ---------------------------------------------------------------------------------
+    def env(self, cloud: MotoServer) -> dict[str, str]:
+        env = terraform_env()
+        env.update(cloud.environ())
+        env.update({
+            "DATIVO_JOBS": str(self.jobs_dir),
+            SETTINGS_ENV: str(self.settings_file),
+            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "true",
+            "CDKTF_DISABLE_TELEMETRY": "true",
+            "CI": env.get("CI", "true"),  # no interactive prompts from the cdktf CLI
+            "FORCE_COLOR": "0",
+        })
+        return env
+
+    def cdktf(self, *args: str) -> list[str]:
+        return ["cdktf", *args, "--output", str(self.outdir)]
+
+    def synth(self, env: dict[str, str]) -> None:
+        _run(self.cdktf("synth"), env, PROJECT_ROOT, self.logs / "synth.log")
+
+    def deploy(self, run: StackRun, env: dict[str, str]) -> None:
+        stack = run.job.stack_name
+        outputs = self.workdir / "outputs" / f"{stack}.json"
+        start = time.monotonic()
+        self._status(run, "deploying")
+        _run(self.cdktf("deploy", stack, "--auto-approve", "--skip-synth", "--skip-provider-lock",
+                        "--outputs-file", str(outputs)), env, PROJECT_ROOT, self.logs / f"{stack}.deploy.log")
+        run.outputs = json.loads(outputs.read_text()).get(stack, {})
+        run.seconds = time.monotonic() - start
+        self._status(run, "deployed")
+
+    def render(self, run: StackRun, env: dict[str, str]) -> None:
+        """Render the outputs into the job's file in the rendered copy of the jobs directory."""
+        target = self.workdir / "rendered" / run.job.path.resolve().relative_to(self.jobs_dir)
+        _run([sys.executable, "-m", "dativo_infra.cli", "render", "--job", str(target),
+              "--outputs", str(self.workdir / "outputs" / f"{run.job.stack_name}.json"), "--in-place"],
+             env, PROJECT_ROOT, self.logs / f"{run.job.stack_name}.render.log", timeout=120)
+        run.rendered = target
+
+    def check_tags(self, run: StackRun, env: dict[str, str], cloud: MotoServer) -> None:
+        stack_dir = self.outdir / "stacks" / run.job.stack_name
+        state = json.loads(_run(["terraform", "show", "-json"], env, stack_dir,
+                                self.logs / f"{run.job.stack_name}.state.log"))
+        expected = render_tags(merged_tags(run.job, load_settings(self.settings_file)), Provider.AWS)
+        clients: dict[str, Any] = {}
+
+        def client(service: str) -> Any:
+            if service not in clients:
+                clients[service] = self._client(cloud, run, service)
+            return clients[service]
+
+        run.tags = check_resources(managed_resources(state), expected, client)
+
+    def verify_outputs(self, run: StackRun, cloud: MotoServer) -> None:
+        """The outputs the job uses must name resources the emulator really has; the rendered job
+        must hold exactly those values and no placeholder."""
+        from dativo_infra.render import check_rendered
+
+        ecs, logs = self._client(cloud, run, "ecs"), self._client(cloud, run, "logs")
+        out = run.outputs
+        clusters = ecs.describe_clusters(clusters=[out["cluster_name"]])["clusters"]
+        if not clusters or clusters[0]["status"] != "ACTIVE":
+            raise RuntimeError(f"cluster {out['cluster_name']!r} from the outputs is not in the emulator")
+        run.verified_outputs["cluster_name"] = clusters[0]["clusterArn"]
+        task = ecs.describe_task_definition(taskDefinition=out["task_definition_arn"])["taskDefinition"]
+        run.verified_outputs["task_definition_arn"] = task["taskDefinitionArn"]
+        run.task_environment = {e["name"]: e["value"] for c in task["containerDefinitions"] for e in c.get("environment", [])}
+        groups = logs.describe_log_groups(logGroupNamePrefix=out["log_group_name"])["logGroups"]
+        if not any(g["logGroupName"] == out["log_group_name"] for g in groups):
+            raise RuntimeError(f"log group {out['log_group_name']!r} from the outputs is not in the emulator")
+        run.verified_outputs["log_group_name"] = out["log_group_name"]
+        if run.job.config.runtime.mode == "service":
+            services = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])["services"]
+            if not services:
+                raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
+            run.verified_outputs["service_name"] = services[0]["serviceArn"]
+        assert run.rendered is not None
+        check_rendered([str(run.rendered)])  # raises an ErrorReport naming any placeholder left
+
+    def _client(self, cloud: MotoServer, run: StackRun, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, **cloud.client_kwargs(run.job.config.infrastructure.region))
+
+    def find_leftovers(self, run: StackRun, cloud: MotoServer) -> None:
+        """After destroy: nothing of the stack may remain in the emulator."""
+        ecs, iam = self._client(cloud, run, "ecs"), self._client(cloud, run, "iam")
+        name = run.outputs.get("cluster_name")
+        if name:
+            live = ecs.describe_clusters(clusters=[name])["clusters"]
+            run.leftovers += [c["clusterArn"] for c in live if c["status"] == "ACTIVE"]
+        for key in ("task_role_arn", "execution_role_arn"):
+            arn = run.outputs.get(key, "")
+            role = arn.rsplit("/", 1)[-1]
+            if role:
+                try:
+                    iam.get_role(RoleName=role)
+                    run.leftovers.append(arn)
+                except iam.exceptions.NoSuchEntityException:
+                    pass
+
+    def destroy(self, run: StackRun, env: dict[str, str]) -> None:
+        stack = run.job.stack_name
+        self._status(run, "destroying")
+        _run(self.cdktf("destroy", stack, "--auto-approve", "--skip-synth"), env, PROJECT_ROOT,
+             self.logs / f"{stack}.destroy.log")
+        stack_dir = self.outdir / "stacks" / stack
+        left = _run(["terraform", "state", "list"], env, stack_dir, self.logs / f"{stack}.state.log").split()
+        run.destroyed = not left
+        if left:
+            run.error = f"destroy left {len(left)} resource(s): {', '.join(left)}"
+
+    # -- orchestration ---------------------------------------------------------------------------
+    def _status(self, run: StackRun, status: str) -> None:
+        run.status = status
+        if self.progress is not None:
+            self.progress(run)
+
+    def _each(self, step: str, runs: list[StackRun], func: Any, always: bool = False) -> None:
+        """Run ``func`` on every stack concurrently; a failure is recorded on its stack only."""
+
+        def guarded(run: StackRun) -> None:
+            if run.error and not always:
+                return
+            try:
+                func(run)
+            except Exception as exc:  # one stack failing must not stop the others
+                run.error = f"{run.error}; {step}: {exc}" if run.error else f"{step}: {exc}"
+                self._status(run, "failed")
+
+        with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
+            list(pool.map(guarded, runs))
+
+    def execute(self) -> list[StackRun]:
+        for sub in ("cdktf.out", "outputs", "rendered", "state", "logs"):
+            shutil.rmtree(self.workdir / sub, ignore_errors=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "outputs").mkdir()
+        jobs = load_jobs([str(self.jobs_dir)])
+        self.runs = [StackRun(j) for j in jobs if j.config.infrastructure.provider is Provider.AWS]
+        self.synth_only = [j for j in jobs if j.config.infrastructure.provider is not Provider.AWS]
+        with MotoServer(log=self.logs / "moto.log") as cloud:
+            env = self.env(cloud)
+            for run in self.runs:
+                self._status(run, "synthesizing")
+            self.synth(env)
+            self._each("deploy", self.runs, lambda r: self.deploy(r, env))
+            # The templates stay untouched: outputs go into a copy of the whole jobs tree (assets and
+            # platform settings included, so the rendered jobs still validate).
+            shutil.copytree(self.jobs_dir, self.workdir / "rendered")
+            self._each("render", self.runs, lambda r: self.render(r, env))
+            self._each("tags", self.runs, lambda r: self.check_tags(r, env, cloud))
+            self._each("outputs", self.runs, lambda r: self.verify_outputs(r, cloud))
+            # Destroy every stack, failed ones included (a failed deploy may have created resources).
+            self._each("destroy", self.runs, lambda r: self.destroy(r, env), always=True)
+            self._each("leftovers", self.runs, lambda r: self.find_leftovers(r, cloud), always=True)
+            for run in self.runs:
+                if not run.error:
+                    self._status(run, "done")
+        return self.runs
+
+
+def print_report(console: Any, runs: list[StackRun], synth_only: list[LoadedJob]) -> bool:
+    """The job x resource x tags table, the synth-only list and a verdict line; True when all green."""
+    from rich.table import Table
+
+    table = Table(title="Tags read back from the local AWS cloud", show_lines=False)
+    for column in ("job (stack)", "resource", "tags"):
+        table.add_column(column)
+    for run in runs:
+        if not run.tags:
+            table.add_row(run.job.stack_name, "-", "[red]not checked[/red]")
+        for tags in run.tags:
+            style = "green" if tags.ok and tags.taggable else ("dim" if tags.ok else "red")
+            table.add_row(run.job.stack_name, tags.address, f"[{style}]{tags.summary()}[/{style}]")
+    console.print(table)
+    stacks = Table(title="Stacks", show_lines=False)
+    for column in ("stack", "cloud", "result", "deploy s", "outputs", "rendered job"):
+        stacks.add_column(column)
+    for run in runs:
+        first = run.error.splitlines()[0] if run.error else "tags wrong or resources left behind"
+        result = "[green]deployed, rendered, tags ok, destroyed[/green]" if run.ok else f"[red]{first}[/red]"
+        stacks.add_row(run.job.stack_name, "aws (local)", result, f"{run.seconds:.0f}", str(len(run.outputs)),
+                       str(run.rendered.relative_to(Path.cwd()) if run.rendered and run.rendered.is_relative_to(
+                           Path.cwd()) else run.rendered or "-"))
+    for job in synth_only:
+        stacks.add_row(job.stack_name, job.config.infrastructure.provider.value, "synth only (no local emulator)",
+                       "-", "-", "-")
+    console.print(stacks)
+    for run in runs:
+        if run.error:
+            console.print(f"[red]{run.job.stack_name}[/red]: {run.error}", highlight=False, markup=False)
+        if run.leftovers:
+            console.print(f"{run.job.stack_name}: left behind after destroy: {', '.join(run.leftovers)}")
+    ok = all(run.ok for run in runs)
+    checked = sum(1 for run in runs for t in run.tags if t.taggable)
+    untaggable = sum(1 for run in runs for t in run.tags if not t.taggable)
+    verdict = "[green]ALL GREEN[/green]" if ok else "[red]FAILED[/red]"
+    console.print(f"{verdict}: {len(runs)} AWS stack(s) deployed and destroyed, {checked} taggable resource(s) "
+                  f"checked, {untaggable} without tags support, {len(synth_only)} stack(s) synth only")
+    return ok

@@ -1,0 +1,710 @@
+"""AWS Fargate runtime: structure of the synthesized stacks, cron conversion, policies, names, and
+(slow) ``terraform validate`` of the example jobs.
+
+Test jobs are YAML written to a temporary directory and loaded with ``load_jobs`` (so validation
+applies), then synthesized once per session through :func:`dativo_infra.synth.synth` (one App,
+one ``JobStack`` per job). Tests read resources by type and properties, never by hashed ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from dativo_infra.config.schema import NAME_PATTERN, SLUG_PATTERN
+from dativo_infra.constructs.aws_fargate_spec import (
+    ResourceNames,
+    aws_cron,
+    execution_secret_statements,
+    policy_json,
+    task_statements,
+)
+from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.naming import stack_name
+from dativo_infra.settings import LocalCloud, PlatformSettings
+
+ACCOUNT = "123456789012"
+API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
+RUNTIME_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/runtime-XyZ123"
+DATA_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/1111-2222"
+LOG_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/logs-key"
+LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 characters
+LOCAL_ENDPOINT = "http://127.0.0.1:5999"
+ENDPOINT_SERVICES = (
+    "cloudwatch", "ec2", "ecs", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
+    "scheduler", "secretsmanager", "sts",
+)  # fmt: skip
+
+TAGS = """\
+  tags:
+    job_name: {job}
+    team: data
+    pipeline_type: ingestion
+    environment: dev
+    cost_center: CC-1
+"""
+
+
+def job_yaml(job: str, runtime: str, region: str = "eu-central-1") -> str:
+    """A job file: ``runtime`` is the YAML body of ``infrastructure.runtime`` (4-space indented)."""
+    return (
+        "tenant_id: acme\nenvironment: dev\ninfrastructure:\n  provider: aws\n"
+        f"  region: {region}\n  runtime:\n    type: aws_fargate\n{runtime}"
+        '  resource_identifiers:\n    cluster_name: "{{terraform_outputs.cluster_name}}"\n'
+        + TAGS.format(job=job)
+    )
+
+
+JOBS: dict[str, str] = {
+    "scheduled": job_yaml(
+        "nightly_orders",
+        f"""\
+    mode: job
+    image: public.ecr.aws/dativo/ingest:2.0
+    command: [dativo, run, --job, nightly]
+    cpu_millicores: 2000
+    memory_mib: 8192
+    ephemeral_storage_gib: 50
+    schedule: "0 3 * * 1-5"
+    schedule_timezone: Europe/Berlin
+    retries: 2
+    env:
+      ZETA: last
+      ALPHA: first
+      TEMPLATE: "s3://${{bucket}}/x"
+    secrets:
+      API_TOKEN: "{API_SECRET}:token::"
+      DB_PASSWORD: /acme/db/password
+    permissions:
+      storage:
+        - {{bucket: lake-raw, access: read}}
+        - {{bucket: lake-curated, access: write, prefix: curated/orders/}}
+        - {{bucket: lake-stage, access: read_write, prefix: stage/}}
+      secrets: ["{RUNTIME_SECRET}"]
+      kms_keys: ["{DATA_KEY}"]
+    scaling: {{parallelism: 3}}
+    log_retention_days: 14
+    log_kms_key_arn: {LOG_KEY}
+""",
+    ),
+    "manual": job_yaml("manual_backfill", "    mode: job\n", region="us-east-1"),
+    "svc_network": job_yaml(
+        "webhook_receiver",
+        """\
+    mode: service
+    port: 9000
+    ingress: internal
+    scaling: {min_replicas: 2, max_replicas: 2}
+    network:
+      vpc_id: vpc-0abc
+      subnet_ids: [subnet-0b, subnet-0a]
+      security_group_ids: [sg-0extra]
+      assign_public_ip: true
+""",
+    ),
+    "svc_subnets": job_yaml(
+        "stream_consumer",
+        """\
+    mode: service
+    ingress: none
+    scaling: {min_replicas: 1, max_replicas: 3}
+    network:
+      subnet_ids: [subnet-0c]
+""",
+    ),
+    "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: external\n"),
+    "long": job_yaml(LONG_JOB, '    schedule: "*/30 * * * *"\n'),
+}
+
+
+def _load(directory: Path, cases: dict[str, str]) -> dict[str, Any]:
+    from dativo_infra.config.loader import load_jobs
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for case, text in cases.items():
+        path = directory / f"{case}.yaml"
+        path.write_text(text)
+        paths.append(str(path))
+    jobs = {job.path.stem: job for job in load_jobs(paths)}
+    assert sorted(jobs) == sorted(cases)
+    return jobs
+
+
+def _synth(jobs: dict[str, Any], outdir: Path, platform: PlatformSettings) -> dict[str, dict[str, Any]]:
+    from dativo_infra.synth import synth
+
+    with pytest.MonkeyPatch.context() as patch:  # the settings file decides, not the caller's env
+        patch.delenv("DATIVO_DEPLOY_TARGET", raising=False)
+        patch.delenv("DATIVO_AWS_ENDPOINT", raising=False)
+        stacks = synth(list(jobs.values()), outdir, platform)
+    return {case: stacks[job.stack_name] for case, job in jobs.items()}
+
+
+@pytest.fixture(scope="session")
+def fargate_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """``(outdir, {case: LoadedJob}, {case: cdk.tf.json})`` of every test job, synthesized once."""
+    root = tmp_path_factory.mktemp("fargate")
+    jobs = _load(root / "jobs", JOBS)
+    platform = PlatformSettings(default_tags={"platform": "dativo"})
+    return root / "cdktf.out", jobs, _synth(jobs, root / "cdktf.out", platform)
+
+
+@pytest.fixture(scope="session")
+def synthesized(fargate_out: tuple[Path, dict[str, Any], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return fargate_out[2]
+
+
+@pytest.fixture(scope="session")
+def local_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The ``manual`` job synthesized for the ``local`` deploy target (the emulator)."""
+    root = tmp_path_factory.mktemp("fargate-local")
+    jobs = _load(root / "jobs", {"manual": JOBS["manual"]})
+    platform = PlatformSettings(
+        deploy_target="local", local_cloud=LocalCloud(endpoint=LOCAL_ENDPOINT, access_key="ak", secret_key="sk")
+    )
+    return _synth(jobs, root / "cdktf.out", platform)["manual"]
+
+
+def resources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Bodies of every resource of type ``kind`` in a synthesized stack."""
+    return list(doc.get("resource", {}).get(kind, {}).values())
+
+
+def data_sources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return list(doc.get("data", {}).get(kind, {}).values())
+
+
+def one(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = resources(doc, kind)
+    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+    return found[0]
+
+
+def by_name(doc: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    matches = [body for body in resources(doc, kind) if body.get("name") == name]
+    assert len(matches) == 1, f"expected one {kind} named {name!r}, found {len(matches)}"
+    return matches[0]
+
+
+def container(doc: dict[str, Any]) -> dict[str, Any]:
+    definitions = json.loads(one(doc, "aws_ecs_task_definition")["container_definitions"])
+    assert len(definitions) == 1
+    return definitions[0]
+
+
+def statements(policy_body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    document = json.loads(policy_body["policy"])
+    assert document["Version"] == "2012-10-17"
+    return {statement["Sid"]: statement for statement in document["Statement"]}
+
+
+def ref(kind: str, attribute: str, body: Any) -> bool:
+    """True when ``body`` is (or contains) a reference to ``<kind>.<something>.<attribute>``."""
+    return re.search(r"\$\{" + re.escape(kind) + r"\.[A-Za-z0-9_]+\." + attribute + r"\}", json.dumps(body)) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Every mode
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(JOBS))
+def test_every_contract_output_is_exported_and_never_null(synthesized: dict[str, Any], case: str) -> None:
+    outputs = synthesized[case]["output"]
+    assert sorted(outputs) == sorted(OUTPUTS[RuntimeType.AWS_FARGATE])
+    for name, output in outputs.items():
+        assert output["value"] not in (None, ""), name
+        assert output["description"] == OUTPUTS[RuntimeType.AWS_FARGATE][name]
+
+
+@pytest.mark.parametrize("case", sorted(JOBS))
+def test_common_resources(synthesized: dict[str, Any], case: str) -> None:
+    doc = synthesized[case]
+    cluster = one(doc, "aws_ecs_cluster")
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+    log_group = one(doc, "aws_cloudwatch_log_group")
+    assert log_group["name"].startswith("/dativo/acme-")
+    task = one(doc, "aws_ecs_task_definition")
+    assert task["requires_compatibilities"] == ["FARGATE"]
+    assert task["network_mode"] == "awsvpc"
+    assert task["volume"] == [{"name": "tmp"}]
+    assert ref("aws_iam_role", "arn", task["execution_role_arn"])
+    assert ref("aws_iam_role", "arn", task["task_role_arn"])
+    spec = container(doc)
+    assert spec["name"] == "job"
+    assert spec["essential"] is True
+    assert spec["readonlyRootFilesystem"] is True
+    assert spec["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "tmp"}]
+    options = spec["logConfiguration"]["options"]
+    assert spec["logConfiguration"]["logDriver"] == "awslogs"
+    assert ref("aws_cloudwatch_log_group", "name", options["awslogs-group"])
+    assert options["awslogs-region"] == doc["provider"]["aws"][0]["region"]
+    assert options["awslogs-stream-prefix"] == "ecs"
+    # Execution role: ECS tasks may assume it; the AWS managed execution policy is attached.
+    roles = resources(doc, "aws_iam_role")
+    trusted = [json.loads(r["assume_role_policy"])["Statement"][0]["Principal"]["Service"] for r in roles]
+    assert trusted.count("ecs-tasks.amazonaws.com") == 2
+    attachment = one(doc, "aws_iam_role_policy_attachment")
+    assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    # Security group: one described egress-all rule.
+    egress = one(doc, "aws_vpc_security_group_egress_rule")
+    assert (egress["ip_protocol"], egress["cidr_ipv4"]) == ("-1", "0.0.0.0/0")
+    assert egress["description"]
+    assert ref("aws_security_group", "id", egress["security_group_id"])
+
+
+@pytest.mark.parametrize("case", sorted(JOBS))
+def test_tags_come_from_the_aspect_not_provider_default_tags(
+    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]], case: str
+) -> None:
+    _, jobs, stacks = fargate_out
+    doc = stacks[case]
+    assert "default_tags" not in doc["provider"]["aws"][0]
+    for kind in ("aws_ecs_cluster", "aws_ecs_task_definition", "aws_iam_role", "aws_security_group"):
+        for body in resources(doc, kind):
+            assert body["tags"]["job_name"] == jobs[case].config.job_name, kind
+            assert body["tags"]["platform"] == "dativo", kind
+
+
+@pytest.mark.parametrize("case", sorted(JOBS))
+def test_lookups_carry_no_tag_filters(synthesized: dict[str, Any], case: str) -> None:
+    """``tags`` on a data source is a *filter*: tagging the default-VPC lookup would find nothing."""
+    for kind in ("aws_vpc", "aws_subnets", "aws_subnet"):
+        for body in data_sources(synthesized[case], kind):
+            assert "tags" not in body, f"{kind} lookup is filtered by tags"
+
+
+# ---------------------------------------------------------------------------------------------
+# Job mode with a schedule
+# ---------------------------------------------------------------------------------------------
+
+
+def test_scheduled_job_has_schedule_and_no_service(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    assert resources(doc, "aws_ecs_service") == []
+    schedule = one(doc, "aws_scheduler_schedule")
+    assert schedule["name"] == "acme-nightly-orders"
+    assert schedule["schedule_expression"] == "cron(0 3 ? * 2-6 *)"
+    assert schedule["schedule_expression_timezone"] == "Europe/Berlin"
+    assert schedule["flexible_time_window"] == {"mode": "OFF"}
+    assert schedule["state"] == "ENABLED"
+    target = schedule["target"]
+    assert ref("aws_ecs_cluster", "arn", target["arn"])
+    assert ref("aws_iam_role", "arn", target["role_arn"])
+    assert target["retry_policy"] == {"maximum_retry_attempts": 2}
+    ecs = target["ecs_parameters"]
+    assert ecs["launch_type"] == "FARGATE"
+    assert ecs["task_count"] == 3
+    assert ref("aws_ecs_task_definition", "arn", ecs["task_definition_arn"])
+    network = ecs["network_configuration"]
+    assert network["assign_public_ip"] is False
+    assert ref("data.aws_subnets", "ids", network["subnets"])
+    assert ref("aws_security_group", "id", network["security_groups"])
+    assert ref("aws_scheduler_schedule", "name", doc["output"]["schedule_name"]["value"])
+
+
+def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    role = by_name(doc, "aws_iam_role", "acme-nightly-orders-scheduler")
+    trust = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}}]
+    policy = by_name(doc, "aws_iam_role_policy", "run-job-task")
+    found = statements(policy)
+    run = found["RunJobTask"]
+    assert run["Action"] == "ecs:RunTask"
+    assert ref("aws_ecs_task_definition", "arn_without_revision", run["Resource"])
+    assert run["Resource"].endswith(":*")
+    assert ref("aws_ecs_cluster", "arn", run["Condition"])
+    passing = found["PassTaskRoles"]
+    assert passing["Action"] == "iam:PassRole"
+    assert len(passing["Resource"]) == 2
+    assert all(ref("aws_iam_role", "arn", arn) for arn in passing["Resource"])
+
+
+def test_task_size_storage_and_container(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    task = one(doc, "aws_ecs_task_definition")
+    assert (task["cpu"], task["memory"]) == ("2048", "8192")
+    assert task["family"] == "acme-nightly-orders"
+    assert task["ephemeral_storage"] == {"size_in_gib": 50}
+    spec = container(doc)
+    assert spec["image"] == "public.ecr.aws/dativo/ingest:2.0"
+    assert spec["command"] == ["dativo", "run", "--job", "nightly"]
+    assert [e["name"] for e in spec["environment"]] == ["ALPHA", "TEMPLATE", "ZETA"]
+    # Job text stays literal: Terraform reads $${ back as ${.
+    assert {"name": "TEMPLATE", "value": "s3://$${bucket}/x"} in spec["environment"]
+    assert spec["secrets"] == [
+        {"name": "API_TOKEN", "valueFrom": f"{API_SECRET}:token::"},
+        {"name": "DB_PASSWORD", "valueFrom": "/acme/db/password"},
+    ]
+    assert spec["portMappings"] == []
+
+
+def test_log_group_retention_and_key(synthesized: dict[str, Any]) -> None:
+    log_group = one(synthesized["scheduled"], "aws_cloudwatch_log_group")
+    assert log_group["name"] == "/dativo/acme-nightly-orders"
+    assert log_group["retention_in_days"] == 14
+    assert log_group["kms_key_id"] == LOG_KEY
+
+
+def test_task_role_policy_is_least_privilege(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    found = statements(by_name(doc, "aws_iam_role_policy", "job-permissions"))
+    assert sorted(found) == [
+        "DecryptWithKeys", "ReadSecrets", "S3List0", "S3List1", "S3List2", "S3Objects0", "S3Objects1", "S3Objects2",
+    ]  # fmt: skip
+    assert found["S3List0"]["Action"] == "s3:ListBucket"
+    assert found["S3List0"]["Resource"].endswith(":s3:::lake-raw")
+    assert "Condition" not in found["S3List0"]  # no prefix: the whole bucket
+    assert found["S3Objects0"]["Action"] == "s3:GetObject"
+    assert found["S3Objects0"]["Resource"].endswith(":s3:::lake-raw/*")
+    assert found["S3List1"]["Condition"] == {"StringLike": {"s3:prefix": ["curated/orders/*"]}}
+    assert found["S3Objects1"]["Action"] == ["s3:DeleteObject", "s3:PutObject"]
+    assert found["S3Objects1"]["Resource"].endswith(":s3:::lake-curated/curated/orders/*")
+    assert found["S3Objects2"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert found["S3Objects2"]["Resource"].endswith(":s3:::lake-stage/stage/*")
+    assert found["ReadSecrets"] == {
+        "Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": RUNTIME_SECRET, "Sid": "ReadSecrets",
+    }  # fmt: skip
+    assert found["DecryptWithKeys"]["Action"] == "kms:Decrypt"
+    assert found["DecryptWithKeys"]["Resource"] == DATA_KEY
+    task_role = by_name(doc, "aws_iam_role", "acme-nightly-orders-task")
+    assert task_role["description"]
+
+
+def test_execution_role_reads_exactly_the_container_secrets(synthesized: dict[str, Any]) -> None:
+    found = statements(by_name(synthesized["scheduled"], "aws_iam_role_policy", "container-secrets"))
+    assert found["ReadContainerSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    assert found["ReadContainerSecrets"]["Resource"] == API_SECRET  # the secret, without the json key
+    assert found["ReadContainerParameters"]["Action"] == "ssm:GetParameters"
+    resource = found["ReadContainerParameters"]["Resource"]
+    assert resource.endswith(":ssm:eu-central-1:*:parameter/acme/db/password")
+
+
+# ---------------------------------------------------------------------------------------------
+# Job mode without a schedule
+# ---------------------------------------------------------------------------------------------
+
+
+def test_manual_job_has_neither_schedule_nor_service(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["manual"]
+    for kind in ("aws_scheduler_schedule", "aws_ecs_service"):
+        assert resources(doc, kind) == [], kind
+    assert len(resources(doc, "aws_iam_role")) == 2  # no scheduler role
+    outputs = doc["output"]
+    assert outputs["schedule_name"]["value"] == "none"
+    assert ref("aws_ecs_task_definition", "family", outputs["service_name"]["value"])
+    endpoint = outputs["service_endpoint"]["value"]
+    assert endpoint.startswith("ecs://${aws_ecs_cluster.")
+    assert ref("aws_ecs_task_definition", "family", endpoint)
+
+
+def test_defaults_without_permissions_create_no_policy(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["manual"]
+    assert resources(doc, "aws_iam_role_policy") == []  # never an empty Statement list
+    task = one(doc, "aws_ecs_task_definition")
+    assert (task["cpu"], task["memory"]) == ("1024", "2048")
+    assert "ephemeral_storage" not in task
+    spec = container(doc)
+    assert spec["image"] == "ghcr.io/dativo-io/dativo-ingest:latest"
+    assert "command" not in spec
+    assert (spec["environment"], spec["secrets"]) == ([], [])
+    assert one(doc, "aws_cloudwatch_log_group")["retention_in_days"] == 30
+
+
+def test_default_network_is_looked_up(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["manual"]
+    (vpc,) = data_sources(doc, "aws_vpc")
+    assert vpc["default"] is True
+    (subnets,) = data_sources(doc, "aws_subnets")
+    (vpc_filter,) = subnets["filter"]
+    assert vpc_filter["name"] == "vpc-id"
+    assert ref("data.aws_vpc", "id", vpc_filter["values"])
+    group = one(doc, "aws_security_group")
+    assert ref("data.aws_vpc", "id", group["vpc_id"])
+    assert group["name"] == "acme-manual-backfill-tasks"
+    assert resources(doc, "aws_vpc_security_group_ingress_rule") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Service mode
+# ---------------------------------------------------------------------------------------------
+
+
+def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_network"]
+    assert resources(doc, "aws_scheduler_schedule") == []
+    service = one(doc, "aws_ecs_service")
+    assert service["name"] == "acme-webhook-receiver"
+    assert service["launch_type"] == "FARGATE"
+    assert service["desired_count"] == 2
+    assert ref("aws_ecs_cluster", "arn", service["cluster"])
+    assert ref("aws_ecs_task_definition", "arn", service["task_definition"])
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    network = service["network_configuration"]
+    assert network["subnets"] == ["subnet-0b", "subnet-0a"]
+    assert network["assign_public_ip"] is True
+    assert len(network["security_groups"]) == 2
+    assert ref("aws_security_group", "id", network["security_groups"][0])
+    assert network["security_groups"][1] == "sg-0extra"
+    assert one(doc, "aws_security_group")["vpc_id"] == "vpc-0abc"
+    assert data_sources(doc, "aws_subnets") == []
+    # The ingress rule needs the VPC's CIDR: the given VPC is looked up by id, never the default.
+    (vpc,) = data_sources(doc, "aws_vpc")
+    assert vpc["id"] == "vpc-0abc"
+    assert "default" not in vpc
+    ingress = one(doc, "aws_vpc_security_group_ingress_rule")
+    assert (ingress["ip_protocol"], ingress["from_port"], ingress["to_port"]) == ("tcp", 9000, 9000)
+    assert ref("data.aws_vpc", "cidr_block", ingress["cidr_ipv4"])
+    assert ingress["description"]
+    assert container(doc)["portMappings"] == [{"containerPort": 9000, "hostPort": 9000, "protocol": "tcp"}]
+    outputs = doc["output"]
+    assert ref("aws_ecs_service", "name", outputs["service_name"]["value"])
+    assert outputs["service_endpoint"]["value"].startswith("ecs://${aws_ecs_cluster.")
+    assert ref("aws_ecs_service", "name", outputs["service_endpoint"]["value"])
+    assert outputs["schedule_name"]["value"] == "none"
+
+
+def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_subnets"]
+    (subnet,) = data_sources(doc, "aws_subnet")
+    assert subnet["id"] == "subnet-0c"
+    assert ref("data.aws_subnet", "vpc_id", one(doc, "aws_security_group")["vpc_id"])
+    assert data_sources(doc, "aws_vpc") == []
+    assert data_sources(doc, "aws_subnets") == []
+    assert resources(doc, "aws_vpc_security_group_ingress_rule") == []
+    service = one(doc, "aws_ecs_service")
+    assert service["desired_count"] == 1  # min_replicas
+    assert service["network_configuration"]["subnets"] == ["subnet-0c"]
+    assert service["network_configuration"]["assign_public_ip"] is False
+    assert resources(doc, "aws_scheduler_schedule") == []
+
+
+def test_service_on_default_network_opens_port_to_default_vpc(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_default"]
+    (vpc,) = data_sources(doc, "aws_vpc")
+    assert vpc["default"] is True
+    ingress = one(doc, "aws_vpc_security_group_ingress_rule")
+    assert ingress["from_port"] == 8080
+    assert ref("data.aws_vpc", "cidr_block", ingress["cidr_ipv4"])
+    assert ref("data.aws_subnets", "ids", one(doc, "aws_ecs_service")["network_configuration"]["subnets"])
+    assert one(doc, "aws_ecs_service")["desired_count"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Names of a 128-character job, provider for the local target
+# ---------------------------------------------------------------------------------------------
+
+
+def test_long_job_names_fit_aws_limits(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["long"]
+    roles = [role["name"] for role in resources(doc, "aws_iam_role")]
+    assert len(roles) == 3
+    assert all(len(name) <= 64 and re.fullmatch(r"[\w+=,.@-]+", name, re.ASCII) for name in roles)
+    assert sorted(name.rsplit("-", 1)[1] for name in roles) == ["exec", "scheduler", "task"]
+    schedule = one(doc, "aws_scheduler_schedule")
+    assert len(schedule["name"]) <= 64
+    assert schedule["schedule_expression"] == "cron(0/30 * * * ? *)"
+    assert len(one(doc, "aws_ecs_cluster")["name"]) <= 255
+
+
+def test_local_target_points_every_service_at_the_emulator(local_doc: dict[str, Any]) -> None:
+    (provider,) = local_doc["provider"]["aws"]
+    assert provider["region"] == "us-east-1"
+    assert (provider["access_key"], provider["secret_key"]) == ("ak", "sk")
+    assert provider["skip_credentials_validation"] is True
+    assert provider["skip_requesting_account_id"] is True
+    assert provider["skip_metadata_api_check"] == "true"
+    assert provider["s3_use_path_style"] is True
+    assert "default_tags" not in provider
+    (endpoints,) = provider["endpoints"]
+    for service in ENDPOINT_SERVICES:
+        assert endpoints[service] == LOCAL_ENDPOINT, service
+
+
+def test_cloud_target_has_no_emulator_settings(synthesized: dict[str, Any]) -> None:
+    (provider,) = synthesized["manual"]["provider"]["aws"]
+    assert provider == {"region": "us-east-1"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure functions: cron, policies, names
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unix", "aws"),
+    [
+        ("15 2 * * *", "cron(15 2 * * ? *)"),
+        ("0 3 * * 1-5", "cron(0 3 ? * 2-6 *)"),
+        ("0 0 1 * *", "cron(0 0 1 * ? *)"),
+        ("0 0 1,15 * ?", "cron(0 0 1,15 * ? *)"),
+        ("*/15 */2 * * *", "cron(0/15 0/2 * * ? *)"),
+        ("0 6 * * 0", "cron(0 6 ? * 1 *)"),
+        ("0 6 * * 7", "cron(0 6 ? * 1 *)"),
+        ("0 6 * * 6", "cron(0 6 ? * 7 *)"),
+        ("0 6 * * 5-7", "cron(0 6 ? * 1,6,7 *)"),
+        ("0 6 * * FRI-SUN", "cron(0 6 ? * 1,6,7 *)"),
+        ("0 6 * * MON,wed,FRI", "cron(0 6 ? * 2,4,6 *)"),
+        ("0 6 * * */2", "cron(0 6 ? * 1,3,5,7 *)"),
+        ("0 6 * * 1-5/2", "cron(0 6 ? * 2,4,6 *)"),
+        ("0 6 * * 0-6", "cron(0 6 ? * * *)"),
+        ("0 6 * * 1#2", "cron(0 6 ? * 2#2 *)"),
+        ("0 6 * * 5L", "cron(0 6 ? * 6L *)"),
+        ("30 4 * 1-6 *", "cron(30 4 * 1-6 ? *)"),
+    ],
+)
+def test_aws_cron(unix: str, aws: str) -> None:
+    assert aws_cron(unix) == aws
+
+
+@pytest.mark.parametrize(
+    ("unix", "problem"),
+    [
+        ("0 0 1 * 1", "both day-of-month and day-of-week"),
+        ("0 0 * * 8", "not 0-7 or SUN-SAT"),
+        ("0 0 * * 5-1", "must go forward"),
+        ("0 0 * * 1#2,3", "only as the whole"),
+        ("0 0 * *", "not a 5-field"),
+    ],
+)
+def test_aws_cron_rejects_what_aws_cannot_express(unix: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        aws_cron(unix)
+
+
+def test_policy_builders() -> None:
+    assert task_statements("aws", [], [], []) == []
+    with pytest.raises(ValueError, match="at least one statement"):
+        policy_json([])
+    assert execution_secret_statements("aws", "us-east-1", []) == []
+    ssm_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/x"
+    (statement,) = execution_secret_statements("aws-cn", "cn-north-1", [ssm_arn, "plain"])
+    assert statement["Resource"] == ["arn:aws-cn:ssm:cn-north-1:*:parameter/plain", ssm_arn]
+    text = policy_json([{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+    assert text == json.dumps(json.loads(text), sort_keys=True)  # canonical: sorted keys
+
+
+#: Every AWS name rule the runtime encodes: field -> (max length, alphabet).
+AWS_RULES: dict[str, tuple[int, str]] = {
+    "cluster": (255, r"[A-Za-z0-9_-]+"),
+    "family": (255, r"[A-Za-z0-9_-]+"),
+    "service": (255, r"[A-Za-z0-9_-]+"),
+    "log_group": (512, r"[A-Za-z0-9_./#-]+"),
+    "execution_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
+    "task_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
+    "scheduler_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
+    "security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
+    "schedule": (64, r"[0-9A-Za-z_.-]+"),
+}
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#: Valid job names (schema NAME_PATTERN, 1-128 characters), long ones included on purpose.
+job_names = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(ALNUM),
+    st.text(alphabet=ALNUM + "_.-", max_size=127),
+).filter(lambda name: re.match(NAME_PATTERN, name) is not None)
+#: Valid tenant ids (schema SLUG_PATTERN, 1-63 characters).
+tenants = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(ALNUM[26:]),
+    st.text(alphabet=ALNUM[26:] + "_-", max_size=62),
+).filter(lambda tenant: re.match(SLUG_PATTERN, tenant) is not None)
+
+
+def check_names(names: ResourceNames) -> None:
+    for field, (max_len, alphabet) in AWS_RULES.items():
+        value = getattr(names, field)
+        assert 1 <= len(value) <= max_len, (field, value)
+        assert re.fullmatch(alphabet, value), (field, value)
+    assert not names.security_group.lower().startswith("sg-")
+    assert names.log_group.startswith("/dativo/")
+    assert names.execution_role.endswith("-exec")
+    assert names.task_role.endswith("-task")
+    assert names.scheduler_role.endswith("-scheduler")
+    assert len({names.execution_role, names.task_role, names.scheduler_role}) == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(tenant=tenants, job=job_names)
+def test_names_respect_every_aws_rule(tenant: str, job: str) -> None:
+    names = ResourceNames.for_stack(stack_name(tenant, job))
+    check_names(names)
+    assert names == ResourceNames.for_stack(stack_name(tenant, job))  # deterministic
+    check_names(ResourceNames.for_stack(job))  # also for any raw name, not only stack names
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=job_names, second=job_names)
+def test_distinct_stacks_get_distinct_names(first: str, second: str) -> None:
+    a, b = stack_name("acme", first), stack_name("acme", second)
+    assume(a != b)
+    names_a, names_b = ResourceNames.for_stack(a), ResourceNames.for_stack(b)
+    for field in AWS_RULES:
+        assert getattr(names_a, field) != getattr(names_b, field), field
+
+
+def test_security_group_name_never_starts_with_reserved_prefix() -> None:
+    names = ResourceNames.for_stack(stack_name("sg", "orders"))
+    assert names.security_group == "job-sg-orders-tasks"
+    assert names.cluster == "sg-orders"
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow: real terraform init + validate
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def aws_examples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """Both AWS example jobs (jobs/acme) synthesized once: ``(outdir, stack names)``."""
+    from dativo_infra.config.loader import load_jobs
+    from dativo_infra.settings import load_settings
+    from dativo_infra.synth import synth
+
+    jobs = load_jobs(sorted(str(p) for p in Path("jobs/acme").glob("*.yaml")))
+    assert {job.config.runtime.type for job in jobs} == {RuntimeType.AWS_FARGATE} and len(jobs) == 2
+    outdir = tmp_path_factory.mktemp("aws-examples") / "cdktf.out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DATIVO_DEPLOY_TARGET", raising=False)
+        synth(jobs, outdir, load_settings())
+    return outdir, [job.stack_name for job in jobs]
+
+
+def terraform_validate(stack_dir: Path) -> None:
+    from dativo_infra.tfcli import terraform_env
+
+    env = terraform_env()
+    for command in (
+        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
+        ["terraform", "validate", "-no-color"],
+    ):
+        result = subprocess.run(command, cwd=stack_dir, env=env, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            print(result.stdout)
+            print(result.stderr)
+        assert result.returncode == 0, f"{' '.join(command)} failed in {stack_dir}:\n{result.stderr}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", [0, 1])
+def test_examples_pass_terraform_validate(aws_examples: tuple[Path, list[str]], index: int) -> None:
+    outdir, stacks = aws_examples
+    terraform_validate(outdir / "stacks" / stacks[index])
+
+
+@pytest.mark.slow
+def test_service_with_network_ids_passes_terraform_validate(
+    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]],
+) -> None:
+    outdir, jobs, _ = fargate_out
+    terraform_validate(outdir / "stacks" / jobs["svc_network"].stack_name)

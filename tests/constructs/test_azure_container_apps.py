@@ -1,0 +1,465 @@
+"""Azure Container Apps runtime: structure of the synthesized stacks, names, outputs.
+
+Each distinct test job is written as YAML, loaded with ``load_jobs`` and synthesized once per session
+(``Testing.synth`` of its JobStack); the tests read resources and properties from that JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dativo_infra.config.schema import ENV_VAR_PATTERN, NAME_PATTERN, SLUG_PATTERN
+from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.naming import stack_name
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data"
+ACCOUNT_READ = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakeread"
+ACCOUNT_WRITE = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakewrite"
+ACCOUNT_RW = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakerw"
+VAULT = f"{SUB}/providers/Microsoft.KeyVault/vaults/jobs-kv"
+VAULT_SECRET = "https://jobs-kv.vault.azure.net/secrets/api-token"
+SUBNET = f"{SUB}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aca"
+LONG_JOB = "very_long_ingestion_job_name_" + "x" * 90 + "_ending9"  # 127 characters
+
+TAGS = """\
+  tags:
+    job_name: {job}
+    team: data
+    pipeline_type: ingestion
+    environment: dev
+    cost_center: CC-1
+"""
+
+JOBS: dict[str, str] = {
+    "service_external": f"""\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    mode: service
+    image: example.azurecr.io/ingest:2.0
+    command: [python, -m, ingest]
+    cpu_millicores: 500
+    memory_mib: 1024
+    port: 9000
+    ingress: external
+    log_retention_days: 60
+    scaling: {{min_replicas: 2, max_replicas: 4}}
+    network: {{subnet_ids: ["{SUBNET}"]}}
+    env: {{MODE: webhook, LEVEL: info}}
+    secrets: {{API_TOKEN: "{VAULT_SECRET}"}}
+    permissions:
+      storage:
+        - {{bucket: "{ACCOUNT_READ}", access: read}}
+        - {{bucket: "{ACCOUNT_WRITE}", access: write}}
+        - {{bucket: "{ACCOUNT_RW}", access: read_write}}
+      secrets: ["{VAULT}"]
+""" + TAGS.format(job="webhook_receiver"),
+    "service_no_ingress": """\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: northeurope
+  runtime:
+    type: azure_container_apps
+    mode: service
+    ingress: none
+    resource_group: shared-ingest-rg
+""" + TAGS.format(job="queue_worker"),
+    "job_scheduled": f"""\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    mode: job
+    cpu_millicores: 250
+    memory_mib: 512
+    timeout_seconds: 1800
+    retries: 2
+    schedule: "0 3 * * *"
+    scaling: {{parallelism: 3}}
+    permissions:
+      storage:
+        - {{bucket: "{ACCOUNT_READ}", access: read}}
+""" + TAGS.format(job="nightly_batch"),
+    "job_manual": """\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    env: {TEMPLATE: "${not_interpolated}"}
+""" + TAGS.format(job=LONG_JOB),
+}
+MODES = sorted(JOBS)
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """``{case: parsed cdk.tf.json}``: every test job synthesized once per session."""
+    from cdktf import Testing
+
+    from dativo_infra.config.loader import load_jobs
+    from dativo_infra.settings import PlatformSettings
+    from dativo_infra.stacks.job_stack import JobStack
+
+    folder: Path = tmp_path_factory.mktemp("azure_jobs")
+    for case, text in JOBS.items():
+        (folder / f"{case}.yaml").write_text(textwrap.dedent(text))
+    jobs = {job.path.stem: job for job in load_jobs([str(folder)])}
+    assert sorted(jobs) == MODES
+    app = Testing.app()
+    stacks = {case: JobStack(app, job, PlatformSettings()) for case, job in jobs.items()}
+    return {case: json.loads(Testing.synth(stack)) for case, stack in stacks.items()}
+
+
+def resources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Bodies of every resource of type ``kind`` in a synthesized stack."""
+    return list(doc.get("resource", {}).get(kind, {}).values())
+
+
+def one(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = resources(doc, kind)
+    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+    return found[0]
+
+
+# --- structure per mode -------------------------------------------------------------------------
+
+
+def test_service_external_ingress(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["service_external"]
+    assert resources(doc, "azurerm_container_app_job") == []
+    app = one(doc, "azurerm_container_app")
+    assert app["revision_mode"] == "Single"
+    assert app["ingress"] == {
+        "external_enabled": True,
+        "target_port": 9000,
+        "traffic_weight": [{"latest_revision": True, "percentage": 100}],
+    }
+    assert app["identity"]["type"] == "UserAssigned"
+    (identity_id,) = app["identity"]["identity_ids"]
+    assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", identity_id)
+    template = app["template"]
+    assert (template["min_replicas"], template["max_replicas"]) == (2, 4)
+    (container,) = template["container"]
+    assert container["name"] == "job"
+    assert container["image"] == "example.azurecr.io/ingest:2.0"
+    assert container["cpu"] == 0.5
+    assert container["memory"] == "1Gi"
+    assert container["command"] == ["python", "-m", "ingest"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["MODE"] == {"name": "MODE", "value": "webhook"}
+    assert env["LEVEL"] == {"name": "LEVEL", "value": "info"}
+    assert env["API_TOKEN"] == {"name": "API_TOKEN", "secret_name": "api-token"}
+    (secret,) = app["secret"]
+    assert secret["name"] == "api-token"
+    assert secret["key_vault_secret_id"] == VAULT_SECRET
+    assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", secret["identity"])
+    assert "${azurerm_container_app_environment." in app["container_app_environment_id"]
+    # the app waits for the identity's roles (Key Vault secret refs resolve at creation)
+    assert len(app["depends_on"]) == len(resources(doc, "azurerm_role_assignment"))
+
+
+def test_service_environment_and_workspace(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["service_external"]
+    workspace = one(doc, "azurerm_log_analytics_workspace")
+    assert workspace["sku"] == "PerGB2018"
+    assert workspace["retention_in_days"] == 60
+    assert workspace["location"] == "westeurope"
+    environment = one(doc, "azurerm_container_app_environment")
+    assert environment["infrastructure_subnet_id"] == SUBNET
+    assert environment["logs_destination"] == "log-analytics"
+    assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", environment["log_analytics_workspace_id"])
+    group = one(doc, "azurerm_resource_group")
+    assert group["location"] == "westeurope"
+    assert group["name"] == "rg-acme-webhook-receiver"
+    assert environment["resource_group_name"] == workspace["resource_group_name"]
+    assert re.fullmatch(r"\$\{azurerm_resource_group\.[\w-]+\.name\}", environment["resource_group_name"])
+    assert one(doc, "azurerm_user_assigned_identity")["name"] == "id-acme-webhook-receiver"
+    assert "data" not in doc
+
+
+def test_service_without_ingress(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["service_no_ingress"]
+    app = one(doc, "azurerm_container_app")
+    assert "ingress" not in app
+    assert resources(doc, "azurerm_container_app_job") == []
+    assert doc["output"]["ingress_url"]["value"] == "none"
+    (container,) = app["template"]["container"]
+    assert (container["cpu"], container["memory"]) == (1, "2Gi")  # the defaults
+    assert (app["template"]["min_replicas"], app["template"]["max_replicas"]) == (1, 1)
+    assert "secret" not in app
+    assert "infrastructure_subnet_id" not in one(doc, "azurerm_container_app_environment")
+
+
+def test_existing_resource_group_is_looked_up(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["service_no_ingress"]
+    assert resources(doc, "azurerm_resource_group") == []
+    (lookup,) = doc["data"]["azurerm_resource_group"].values()
+    assert lookup["name"] == "shared-ingest-rg"
+    address = next(iter(doc["data"]["azurerm_resource_group"]))
+    for kind in (
+        "azurerm_log_analytics_workspace",
+        "azurerm_container_app_environment",
+        "azurerm_user_assigned_identity",
+        "azurerm_container_app",
+    ):
+        assert one(doc, kind)["resource_group_name"] == f"${{data.azurerm_resource_group.{address}.name}}"
+    assert doc["output"]["resource_group_name"]["value"] == f"${{data.azurerm_resource_group.{address}.name}}"
+
+
+def test_scheduled_job(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["job_scheduled"]
+    assert resources(doc, "azurerm_container_app") == []
+    job = one(doc, "azurerm_container_app_job")
+    assert job["schedule_trigger_config"] == {
+        "cron_expression": "0 3 * * *",
+        "parallelism": 3,
+        "replica_completion_count": 3,
+    }
+    assert "manual_trigger_config" not in job
+    assert job["replica_timeout_in_seconds"] == 1800
+    assert job["replica_retry_limit"] == 2
+    assert job["location"] == "westeurope"
+    assert job["identity"]["type"] == "UserAssigned"
+    assert len(job["identity"]["identity_ids"]) == 1
+    (container,) = job["template"]["container"]
+    assert (container["name"], container["cpu"], container["memory"]) == ("job", 0.25, "0.5Gi")
+    assert "secret" not in job
+    assert job["name"] == "caj-acme-nightly-batch"
+    assert doc["output"]["ingress_url"]["value"] == "none"
+
+
+def test_manual_job(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["job_manual"]
+    assert resources(doc, "azurerm_container_app") == []
+    job = one(doc, "azurerm_container_app_job")
+    assert job["manual_trigger_config"] == {"parallelism": 1, "replica_completion_count": 1}
+    assert "schedule_trigger_config" not in job
+    assert (job["replica_timeout_in_seconds"], job["replica_retry_limit"]) == (3600, 0)
+    assert resources(doc, "azurerm_role_assignment") == []
+    assert "depends_on" not in job
+    (container,) = job["template"]["container"]
+    # job data reaches Terraform literally
+    assert container["env"] == [{"name": "TEMPLATE", "value": "$${not_interpolated}"}]
+
+
+def test_role_assignments_per_grant(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["service_external"]
+    grants = {r["scope"]: r for r in resources(doc, "azurerm_role_assignment")}
+    assert {scope: r["role_definition_name"] for scope, r in grants.items()} == {
+        ACCOUNT_READ: "Storage Blob Data Reader",
+        ACCOUNT_WRITE: "Storage Blob Data Contributor",
+        ACCOUNT_RW: "Storage Blob Data Contributor",
+        VAULT: "Key Vault Secrets User",
+    }
+    for grant in grants.values():
+        assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.principal_id\}", grant["principal_id"])
+        assert grant["principal_type"] == "ServicePrincipal"
+    (only,) = resources(synthesized["job_scheduled"], "azurerm_role_assignment")
+    assert (only["scope"], only["role_definition_name"]) == (ACCOUNT_READ, "Storage Blob Data Reader")
+
+
+def test_stronger_role_wins_on_one_account() -> None:
+    from dativo_infra.config.schema import JobConfig
+    from dativo_infra.constructs.azure_container_apps import props_from_job
+
+    config = JobConfig.model_validate(
+        {
+            "tenant_id": "acme",
+            "environment": "dev",
+            "infrastructure": {
+                "provider": "azure",
+                "region": "westeurope",
+                "runtime": {
+                    "type": "azure_container_apps",
+                    "permissions": {
+                        "storage": [
+                            {"bucket": ACCOUNT_RW, "access": "read"},
+                            {"bucket": ACCOUNT_RW, "access": "write"},
+                            {"bucket": ACCOUNT_READ, "access": "read"},
+                        ]
+                    },
+                },
+                "tags": {"job_name": "j", "team": "t", "pipeline_type": "p", "environment": "dev", "cost_center": "c"},
+            },
+        }
+    )
+    props = props_from_job(config, "acme-j")
+    assert props.storage_roles == {
+        ACCOUNT_READ: "Storage Blob Data Reader",
+        ACCOUNT_RW: "Storage Blob Data Contributor",
+    }
+
+
+def test_long_job_name_gives_valid_names_in_stack(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["job_manual"]
+    assert len(LONG_JOB) == 127
+    names = {
+        "rg": one(doc, "azurerm_resource_group")["name"],
+        "log": one(doc, "azurerm_log_analytics_workspace")["name"],
+        "cae": one(doc, "azurerm_container_app_environment")["name"],
+        "caj": one(doc, "azurerm_container_app_job")["name"],
+        "id": one(doc, "azurerm_user_assigned_identity")["name"],
+    }
+    for prefix, name in names.items():
+        full = f"{prefix}-{stack_name('acme', LONG_JOB)}"
+        if len(full) <= {"rg": 90, "log": 63, "cae": 59, "caj": 32, "id": 128}[prefix]:
+            assert name == full
+        else:  # cut, and told apart by a hash of the full name
+            assert name.startswith(prefix + "-acme-very-long"), name
+            assert re.search(r"-[0-9a-f]{6}$", name) and len(name) < len(full), name
+    assert_valid_names(
+        rg=names["rg"], log=names["log"], cae=names["cae"], app=names["caj"], job=names["caj"], identity=names["id"]
+    )
+
+
+def test_provider_block(synthesized: dict[str, dict[str, Any]]) -> None:
+    for doc in synthesized.values():
+        (provider,) = doc["provider"]["azurerm"]
+        assert provider == {"features": [{}]}
+
+
+def test_no_tags_conflict_and_tags_from_aspect(synthesized: dict[str, dict[str, Any]]) -> None:
+    """Every taggable resource gets the stack's tags (from the aspect; the construct sets none)."""
+    doc = synthesized["service_external"]
+    for kind in (
+        "azurerm_resource_group",
+        "azurerm_log_analytics_workspace",
+        "azurerm_container_app_environment",
+        "azurerm_user_assigned_identity",
+        "azurerm_container_app",
+    ):
+        assert one(doc, kind)["tags"]["job_name"] == "webhook_receiver", kind
+
+
+# --- outputs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_every_contract_output_is_exported(synthesized: dict[str, dict[str, Any]], case: str) -> None:
+    outputs = synthesized[case]["output"]
+    expected = OUTPUTS[RuntimeType.AZURE_CONTAINER_APPS]
+    assert set(expected) <= set(outputs)
+    for name in expected:
+        value = outputs[name]["value"]
+        assert isinstance(value, str) and value, (case, name, value)
+
+
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [
+        ("service_external", "azurerm_container_app"),
+        ("service_no_ingress", "azurerm_container_app"),
+        ("job_scheduled", "azurerm_container_app_job"),
+        ("job_manual", "azurerm_container_app_job"),
+    ],
+)
+def test_outputs_reference_the_runtime(synthesized: dict[str, dict[str, Any]], case: str, kind: str) -> None:
+    outputs = {name: body["value"] for name, body in synthesized[case]["output"].items()}
+    assert re.fullmatch(rf"\$\{{{kind}\.[\w-]+\.name\}}", outputs["container_app_name"])
+    assert re.fullmatch(r"\$\{azurerm_container_app_environment\.[\w-]+\.name\}", outputs["environment_name"])
+    assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", outputs["managed_identity_id"])
+    assert re.fullmatch(
+        r"\$\{azurerm_user_assigned_identity\.[\w-]+\.client_id\}", outputs["managed_identity_client_id"]
+    )
+    assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", outputs["log_analytics_workspace_id"])
+
+
+def test_ingress_url_of_external_service(synthesized: dict[str, dict[str, Any]]) -> None:
+    value = synthesized["service_external"]["output"]["ingress_url"]["value"]
+    assert re.fullmatch(r"https://\$\{azurerm_container_app\.[\w-]+\.ingress\[0\]\.fqdn\}", value)
+
+
+# ---------------------------------------------------------------------------------------------
+# names (pure functions, property-based): the Azure naming rules, written independently of naming.py
+# ---------------------------------------------------------------------------------------------
+RG_RE = re.compile(r"^[-\w.()]{0,89}[-\w()]$")  # resource group: not ending in '.'
+LOG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")  # Log Analytics workspace
+CAE_RE = re.compile(r"^[a-z][a-z0-9-]{0,58}[a-z0-9]$")  # Container Apps environment
+CAE_PROVIDER_RE = re.compile(r"^([a-zA-Z])[a-zA-Z0-9-]{0,57}[a-zA-Z0-9]?$")  # azurerm 4.x validator (<= 59)
+APP_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")  # Container App / Container App Job
+IDENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # user-assigned identity
+SECRET_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # Container App secret
+
+
+def assert_valid_names(*, rg: str, log: str, cae: str, app: str, job: str, identity: str) -> None:
+    assert len(rg) <= 90 and RG_RE.match(rg), rg
+    assert 4 <= len(log) <= 63 and LOG_RE.match(log), log
+    assert 2 <= len(cae) <= 60 and CAE_RE.match(cae) and CAE_PROVIDER_RE.match(cae), cae
+    for name in (app, job):
+        assert 2 <= len(name) <= 32 and APP_RE.match(name) and "--" not in name, name
+    assert 3 <= len(identity) <= 128 and IDENTITY_RE.match(identity), identity
+
+
+job_names = st.from_regex(NAME_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 128)
+long_job_names = st.builds(
+    lambda head, tail: (head + tail)[:128],
+    st.from_regex(r"[A-Za-z0-9]", fullmatch=True),
+    st.text(alphabet="abcXYZ019_.-", min_size=60, max_size=140),
+)
+tenants = st.from_regex(SLUG_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 63)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tenant=tenants, job=st.one_of(job_names, long_job_names))
+def test_names_valid_for_any_job(tenant: str, job: str) -> None:
+    from dativo_infra.constructs.azure_container_apps import azure_names
+
+    for name in (stack_name(tenant, job), job):
+        names = azure_names(name)
+        assert_valid_names(
+            rg=names.resource_group,
+            log=names.log_analytics_workspace,
+            cae=names.environment,
+            app=names.container_app,
+            job=names.container_app_job,
+            identity=names.identity,
+        )
+        assert azure_names(name) == names  # deterministic
+
+
+@settings(max_examples=200, deadline=None)
+@given(tenant=tenants, first=st.one_of(job_names, long_job_names), second=st.one_of(job_names, long_job_names))
+def test_distinct_stacks_get_distinct_app_names(tenant: str, first: str, second: str) -> None:
+    from dativo_infra.constructs.azure_container_apps import azure_names
+
+    a, b = stack_name(tenant, first), stack_name(tenant, second)
+    if a != b:
+        assert azure_names(a).container_app != azure_names(b).container_app
+        assert azure_names(a).container_app_job != azure_names(b).container_app_job
+        assert azure_names(a).environment != azure_names(b).environment
+
+
+env_names = st.from_regex(ENV_VAR_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 255)
+
+
+@settings(max_examples=200, deadline=None)
+@given(variables=st.lists(env_names, min_size=1, max_size=8, unique=True))
+def test_secret_names_valid_and_unique(variables: list[str]) -> None:
+    from dativo_infra.constructs.azure_container_apps import secret_names
+
+    names = secret_names(variables)
+    assert set(names) == set(variables)
+    assert len(set(names.values())) == len(variables)
+    for name in names.values():
+        assert SECRET_RE.match(name), name
+    assert secret_names(list(reversed(variables))) == names

@@ -1,0 +1,551 @@
+"""GCP Cloud Run runtime: structure of the synthesized stacks per mode, IAM, names and outputs.
+
+Every test job is written as YAML, loaded with ``load_jobs`` and synthesized once per module (one
+``JobStack`` per job, ``Testing.synth``). Assertions are on resource types and properties, never on
+the hashed logical ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dativo_infra.config.loader import LoadedJob, load_jobs
+from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.errors import ErrorReport
+from dativo_infra.naming import stack_name
+
+LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
+
+SA_ID_RE = re.compile(r"^[a-z][-a-z0-9]*[a-z0-9]$")
+CLOUD_RUN_RE = re.compile(r"^[a-z][-a-z0-9]*[a-z0-9]$|^[a-z]$")
+SCHEDULER_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+TOKEN_RE = re.compile(r"^\$\{([a-z0-9_]+)\.([^.]+)\.([a-z_]+)\}$")
+
+
+def job_yaml(tenant: str, environment: str, job_name: str, runtime: str, region: str = "europe-west1") -> str:
+    """A complete job file whose runtime block is ``runtime`` (YAML, indented 4 under runtime:)."""
+    runtime_block = textwrap.indent(textwrap.dedent(runtime).strip(), "    ")
+    return (
+        f"tenant_id: {tenant}\n"
+        f"environment: {environment}\n"
+        "source:\n  connector: postgres\n"
+        "infrastructure:\n"
+        "  provider: gcp\n"
+        f"  region: {region}\n"
+        "  runtime:\n"
+        "    type: gcp_cloud_run\n"
+        f"{runtime_block}\n"
+        "  tags:\n"
+        f"    job_name: '{job_name}'\n"
+        "    team: data_platform\n"
+        "    pipeline_type: ingestion\n"
+        f"    environment: {environment}\n"
+        "    cost_center: FIN-001\n"
+    )
+
+
+#: stack key -> job file text. Each job is synthesized exactly once (module fixture).
+JOBS: dict[str, str] = {
+    "service_internal": job_yaml(
+        "acme", "dev", "orders_api",
+        """
+        mode: service
+        project_id: acme-data-dev
+        image: europe-docker.pkg.dev/acme/ingest:2.0.0
+        command: ["dativo", "serve"]
+        cpu_millicores: 2000
+        memory_mib: 1024
+        timeout_seconds: 7200
+        port: 9000
+        ingress: internal
+        env:
+          ZETA: last
+          ALPHA: first
+          TEMPLATE: "dativo_${table}"
+        secrets:
+          DB_PASSWORD: projects/acme-data-dev/secrets/db-password
+        network:
+          vpc_id: projects/acme-net/global/networks/shared
+          subnet_ids: [projects/acme-net/regions/europe-west1/subnetworks/run]
+        scaling:
+          min_replicas: 0
+          max_replicas: 4
+        permissions:
+          storage:
+            - bucket: acme-raw-dev
+              access: read
+        """,
+    ),
+    "service_external": job_yaml(
+        "acme", "staging", "webhook_receiver",
+        """
+        mode: service
+        project_id: acme-data-stg
+        ingress: external
+        deletion_protection: true
+        """,
+    ),
+    "service_no_ingress": job_yaml(
+        "acme", "prod", "private_collector",
+        """
+        mode: service
+        project_id: acme-data-prod
+        ingress: none
+        """,
+    ),
+    "job_scheduled": job_yaml(
+        "initech", "prod", "salesforce_accounts",
+        """
+        mode: job
+        project_id: initech-data-prod
+        image: europe-docker.pkg.dev/initech/ingest:1.8.2
+        cpu_millicores: 1000
+        memory_mib: 2048
+        timeout_seconds: 5400
+        retries: 3
+        schedule: "30 4 * * 1-5"
+        schedule_timezone: Europe/Berlin
+        scaling:
+          parallelism: 3
+        env:
+          LOG_LEVEL: INFO
+        secrets:
+          SF_TOKEN: projects/initech-data-prod/secrets/sf-token/versions/5
+        permissions:
+          storage:
+            - bucket: initech-landing
+              access: read
+            - bucket: initech-staging
+              access: write
+            - bucket: initech-lake
+              access: read_write
+          secrets:
+            - projects/initech-data-prod/secrets/sf-token
+            - projects/initech-data-prod/secrets/sf-client-id
+        """,
+    ),
+    "job_manual": job_yaml(
+        "initech", "dev", LONG_JOB_NAME,
+        """
+        mode: job
+        project_id: initech-data-dev
+        """,
+        region="us-central1",
+    ),
+    "job_prod_unprotected": job_yaml(
+        "globex", "prod", "backfill_once",
+        """
+        mode: job
+        project_id: globex-data-prod
+        deletion_protection: false
+        """,
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# fixtures and helpers
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LoadedJob]:
+    """Every test job, loaded (and validated) from YAML files."""
+    root = tmp_path_factory.mktemp("gcp_jobs")
+    paths: dict[str, Path] = {}
+    for key, text in JOBS.items():
+        paths[key] = root / f"{key}.yaml"
+        paths[key].write_text(text)
+    by_path = {job.path.resolve(): job for job in load_jobs([str(root)])}
+    return {key: by_path[path.resolve()] for key, path in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def synthesized(loaded: dict[str, LoadedJob]) -> dict[str, dict[str, Any]]:
+    """``{job key: parsed stack JSON}``: each job synthesized once, with default platform settings."""
+    from cdktf import Testing
+
+    from dativo_infra.settings import PlatformSettings
+    from dativo_infra.stacks.job_stack import JobStack
+
+    app = Testing.app()
+    stacks = {key: JobStack(app, job, PlatformSettings()) for key, job in loaded.items()}
+    return {key: json.loads(Testing.synth(stack)) for key, stack in stacks.items()}
+
+
+def resources(stack: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
+    """All resources of ``rtype`` (without cdktf metadata), in logical-id order."""
+    found = stack.get("resource", {}).get(rtype, {})
+    return [{k: v for k, v in body.items() if k != "//"} for _, body in sorted(found.items())]
+
+
+def only(stack: dict[str, Any], rtype: str) -> dict[str, Any]:
+    found = resources(stack, rtype)
+    assert len(found) == 1, f"expected exactly one {rtype}, got {len(found)}"
+    return found[0]
+
+
+def logical_id(stack: dict[str, Any], rtype: str, predicate: Any) -> str:
+    """The logical id of the single ``rtype`` resource matching ``predicate`` (to follow references)."""
+    ids = [lid for lid, body in stack["resource"][rtype].items() if predicate(body)]
+    assert len(ids) == 1
+    return ids[0]
+
+
+def ref(rtype: str, lid: str, attribute: str) -> str:
+    return "${" + f"{rtype}.{lid}.{attribute}" + "}"
+
+
+def runtime_sa_email(stack: dict[str, Any]) -> str:
+    lid = logical_id(stack, "google_service_account", lambda b: b["display_name"].startswith("Dativo runtime"))
+    return ref("google_service_account", lid, "email")
+
+
+# ---------------------------------------------------------------------------------------------
+# provider
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", ["service_internal", "job_scheduled"])
+def test_provider_is_project_and_region_without_default_labels(synthesized: dict, loaded: dict, key: str) -> None:
+    (provider,) = synthesized[key]["provider"]["google"]
+    config = loaded[key].config
+    assert provider["project"] == config.runtime.project_id
+    assert provider["region"] == config.infrastructure.region
+    assert provider["add_terraform_attribution_label"] is False
+    assert "default_labels" not in provider
+
+
+# ---------------------------------------------------------------------------------------------
+# service mode
+# ---------------------------------------------------------------------------------------------
+def test_service_mode_has_a_service_and_no_job_or_scheduler(synthesized: dict) -> None:
+    for key in ("service_internal", "service_external", "service_no_ingress"):
+        stack = synthesized[key]
+        assert len(resources(stack, "google_cloud_run_v2_service")) == 1
+        assert resources(stack, "google_cloud_run_v2_job") == []
+        assert resources(stack, "google_cloud_scheduler_job") == []
+        assert resources(stack, "google_cloud_run_v2_job_iam_member") == []
+        assert len(resources(stack, "google_service_account")) == 1
+
+
+def test_service_properties(synthesized: dict) -> None:
+    stack = synthesized["service_internal"]
+    service = only(stack, "google_cloud_run_v2_service")
+    assert service["name"] == "acme-orders-api"
+    assert service["location"] == "europe-west1"
+    assert service["project"] == "acme-data-dev"
+    assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    template = service["template"]
+    assert template["service_account"] == runtime_sa_email(stack)
+    assert template["timeout"] == "3600s"  # 7200 asked; a service request timeout stops at 3600
+    assert template["scaling"] == {"min_instance_count": 0, "max_instance_count": 4}
+    assert template["vpc_access"]["network_interfaces"] == [
+        {
+            "network": "projects/acme-net/global/networks/shared",
+            "subnetwork": "projects/acme-net/regions/europe-west1/subnetworks/run",
+        }
+    ]
+    (container,) = template["containers"]
+    assert container["image"] == "europe-docker.pkg.dev/acme/ingest:2.0.0"
+    assert container["command"] == ["dativo", "serve"]
+    assert container["ports"] == {"container_port": 9000}
+    assert container["resources"]["limits"] == {"cpu": "2", "memory": "1024Mi"}
+
+
+def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> None:
+    (container,) = only(synthesized["service_internal"], "google_cloud_run_v2_service")["template"]["containers"]
+    env = container["env"]
+    assert [e["name"] for e in env] == ["ALPHA", "DB_PASSWORD", "TEMPLATE", "ZETA"]
+    by_name = {e["name"]: e for e in env}
+    assert by_name["ALPHA"]["value"] == "first"
+    assert by_name["TEMPLATE"]["value"] == "dativo_$${table}"  # never a Terraform interpolation
+    assert by_name["DB_PASSWORD"] == {
+        "name": "DB_PASSWORD",
+        "value_source": {
+            "secret_key_ref": {"secret": "projects/acme-data-dev/secrets/db-password", "version": "latest"}
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "ingress", "invoker"),
+    [
+        ("service_internal", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
+        ("service_external", "INGRESS_TRAFFIC_ALL", True),
+        ("service_no_ingress", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
+    ],
+)
+def test_ingress_and_invoker_binding(synthesized: dict, key: str, ingress: str, invoker: bool) -> None:
+    stack = synthesized[key]
+    service = only(stack, "google_cloud_run_v2_service")
+    assert service["ingress"] == ingress
+    members = resources(stack, "google_cloud_run_v2_service_iam_member")
+    if not invoker:
+        assert members == []
+        return
+    lid = logical_id(stack, "google_cloud_run_v2_service", lambda _: True)
+    assert members == [
+        {
+            "name": ref("google_cloud_run_v2_service", lid, "name"),
+            "location": service["location"],
+            "project": service["project"],
+            "role": "roles/run.invoker",
+            "member": "allUsers",
+        }
+    ]
+
+
+def test_secret_referenced_only_by_env_is_granted(synthesized: dict) -> None:
+    stack = synthesized["service_internal"]
+    assert resources(stack, "google_secret_manager_secret_iam_member") == [
+        {
+            "secret_id": "projects/acme-data-dev/secrets/db-password",
+            "role": "roles/secretmanager.secretAccessor",
+            "member": "serviceAccount:" + runtime_sa_email(stack),
+        }
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# job mode
+# ---------------------------------------------------------------------------------------------
+def test_scheduled_job_has_job_scheduler_and_invoker_and_no_service(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    assert resources(stack, "google_cloud_run_v2_service") == []
+    assert resources(stack, "google_cloud_run_v2_service_iam_member") == []
+    assert len(resources(stack, "google_cloud_run_v2_job")) == 1
+    assert len(resources(stack, "google_cloud_scheduler_job")) == 1
+    assert len(resources(stack, "google_cloud_run_v2_job_iam_member")) == 1
+    assert len(resources(stack, "google_service_account")) == 2
+
+
+def test_job_properties(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    job = only(stack, "google_cloud_run_v2_job")
+    assert job["name"] == "initech-salesforce-accounts"
+    assert job["location"] == "europe-west1"
+    assert job["project"] == "initech-data-prod"
+    assert job["template"]["task_count"] == 3
+    assert job["template"]["parallelism"] == 3
+    inner = job["template"]["template"]
+    assert inner["max_retries"] == 3
+    assert inner["timeout"] == "5400s"
+    assert inner["service_account"] == runtime_sa_email(stack)
+    assert "vpc_access" not in inner
+    (container,) = inner["containers"]
+    assert container["image"] == "europe-docker.pkg.dev/initech/ingest:1.8.2"
+    assert "ports" not in container
+    assert "command" not in container
+    assert container["resources"]["limits"] == {"cpu": "1", "memory": "2048Mi"}
+    assert container["env"] == [
+        {"name": "LOG_LEVEL", "value": "INFO"},
+        {
+            "name": "SF_TOKEN",
+            "value_source": {
+                "secret_key_ref": {"secret": "projects/initech-data-prod/secrets/sf-token", "version": "5"}
+            },
+        },
+    ]
+
+
+def test_scheduler_runs_the_job_through_the_admin_api(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    scheduler = only(stack, "google_cloud_scheduler_job")
+    invoker_lid = logical_id(
+        stack, "google_service_account", lambda b: b["display_name"].startswith("Dativo scheduler")
+    )
+    invoker_email = ref("google_service_account", invoker_lid, "email")
+    assert scheduler["name"] == "initech-salesforce-accounts"
+    assert scheduler["schedule"] == "30 4 * * 1-5"
+    assert scheduler["time_zone"] == "Europe/Berlin"
+    assert scheduler["region"] == "europe-west1"
+    assert scheduler["project"] == "initech-data-prod"
+    target = scheduler["http_target"]
+    assert target["http_method"] == "POST"
+    assert target["uri"] == (
+        "https://run.googleapis.com/v2/projects/initech-data-prod/locations/europe-west1/"
+        "jobs/initech-salesforce-accounts:run"
+    )
+    assert target["oauth_token"]["service_account_email"] == invoker_email
+    assert invoker_email != runtime_sa_email(stack)
+
+    job_lid = logical_id(stack, "google_cloud_run_v2_job", lambda _: True)
+    assert only(stack, "google_cloud_run_v2_job_iam_member") == {
+        "name": ref("google_cloud_run_v2_job", job_lid, "name"),
+        "location": "europe-west1",
+        "project": "initech-data-prod",
+        "role": "roles/run.invoker",
+        "member": "serviceAccount:" + invoker_email,
+    }
+    grant_lid = logical_id(stack, "google_cloud_run_v2_job_iam_member", lambda _: True)
+    assert f"google_cloud_run_v2_job_iam_member.{grant_lid}" in scheduler["depends_on"]
+
+
+@pytest.mark.parametrize("key", ["job_manual", "job_prod_unprotected"])
+def test_manual_job_has_no_scheduler(synthesized: dict, key: str) -> None:
+    stack = synthesized[key]
+    assert len(resources(stack, "google_cloud_run_v2_job")) == 1
+    assert resources(stack, "google_cloud_run_v2_service") == []
+    assert resources(stack, "google_cloud_scheduler_job") == []
+    assert resources(stack, "google_cloud_run_v2_job_iam_member") == []
+    assert len(resources(stack, "google_service_account")) == 1
+    assert stack["output"]["scheduler_job_name"]["value"] == "none"
+    assert stack["output"]["service_url"]["value"] == "none"
+
+
+def test_long_job_name_gives_valid_cloud_names(synthesized: dict) -> None:
+    stack = synthesized["job_manual"]
+    job = only(stack, "google_cloud_run_v2_job")
+    assert len(job["name"]) <= 49 and CLOUD_RUN_RE.match(job["name"])
+    account = only(stack, "google_service_account")
+    assert 6 <= len(account["account_id"]) <= 30 and SA_ID_RE.match(account["account_id"])
+    assert len(account["display_name"]) <= 100
+    assert LONG_JOB_NAME[:40] in account["display_name"]
+
+
+# ---------------------------------------------------------------------------------------------
+# deletion protection and IAM
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("key", "rtype", "expected"),
+    [
+        ("job_scheduled", "google_cloud_run_v2_job", True),  # prod, unset -> on
+        ("service_no_ingress", "google_cloud_run_v2_service", True),  # prod, unset -> on
+        ("job_manual", "google_cloud_run_v2_job", False),  # dev, unset -> off
+        ("service_internal", "google_cloud_run_v2_service", False),  # dev, unset -> off
+        ("service_external", "google_cloud_run_v2_service", True),  # staging, explicitly on
+        ("job_prod_unprotected", "google_cloud_run_v2_job", False),  # prod, explicitly off
+    ],
+)
+def test_deletion_protection(synthesized: dict, key: str, rtype: str, expected: bool) -> None:
+    assert only(synthesized[key], rtype)["deletion_protection"] is expected
+
+
+def test_storage_grants_use_the_predefined_roles(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    grants = resources(stack, "google_storage_bucket_iam_member")
+    assert sorted((g["bucket"], g["role"], g["member"]) for g in grants) == [
+        ("initech-lake", "roles/storage.objectUser", member),
+        ("initech-landing", "roles/storage.objectViewer", member),
+        ("initech-staging", "roles/storage.objectCreator", member),
+    ]
+
+
+def test_secret_grants_one_per_secret_without_version(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    grants = resources(stack, "google_secret_manager_secret_iam_member")
+    assert sorted((g["secret_id"], g["role"], g["member"]) for g in grants) == [
+        ("projects/initech-data-prod/secrets/sf-client-id", "roles/secretmanager.secretAccessor", member),
+        ("projects/initech-data-prod/secrets/sf-token", "roles/secretmanager.secretAccessor", member),
+    ]
+    job = only(stack, "google_cloud_run_v2_job")
+    secret_ids = set(stack["resource"]["google_secret_manager_secret_iam_member"])
+    assert {d.split(".", 1)[1] for d in job["depends_on"]} == secret_ids
+
+
+def test_no_grants_without_permissions(synthesized: dict) -> None:
+    stack = synthesized["job_manual"]
+    assert resources(stack, "google_storage_bucket_iam_member") == []
+    assert resources(stack, "google_secret_manager_secret_iam_member") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", sorted(JOBS))
+def test_every_contract_output_exists_and_is_not_null(synthesized: dict, key: str) -> None:
+    outputs = synthesized[key]["output"]
+    for name in OUTPUTS[RuntimeType.GCP_CLOUD_RUN]:
+        assert name in outputs, name
+        value = outputs[name]["value"]
+        assert isinstance(value, str) and value, (name, value)
+        token = TOKEN_RE.match(value)
+        if token:  # a reference must point at a resource of this stack
+            rtype, lid, _ = token.groups()
+            assert lid in synthesized[key]["resource"][rtype], value
+
+
+def test_output_values_per_mode(synthesized: dict, loaded: dict) -> None:
+    service_stack = synthesized["service_internal"]
+    service_lid = logical_id(service_stack, "google_cloud_run_v2_service", lambda _: True)
+    out = {k: v["value"] for k, v in service_stack["output"].items()}
+    assert out["service_url"] == ref("google_cloud_run_v2_service", service_lid, "uri")
+    assert out["service_name"] == ref("google_cloud_run_v2_service", service_lid, "name")
+    assert out["service_account_email"] == runtime_sa_email(service_stack)
+    assert out["project_id"] == "acme-data-dev"
+    assert out["region"] == "europe-west1"
+    assert out["scheduler_job_name"] == "none"
+
+    job_stack = synthesized["job_scheduled"]
+    job_lid = logical_id(job_stack, "google_cloud_run_v2_job", lambda _: True)
+    scheduler_lid = logical_id(job_stack, "google_cloud_scheduler_job", lambda _: True)
+    out = {k: v["value"] for k, v in job_stack["output"].items()}
+    assert out["service_name"] == ref("google_cloud_run_v2_job", job_lid, "name")
+    assert out["scheduler_job_name"] == ref("google_cloud_scheduler_job", scheduler_lid, "name")
+    assert out["service_url"] == "none"
+
+
+# ---------------------------------------------------------------------------------------------
+# props (no synth)
+# ---------------------------------------------------------------------------------------------
+def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> None:
+    path = tmp_path / "two_subnets.yaml"
+    path.write_text(job_yaml("acme", "dev", "two_subnets", """
+        project_id: acme-data-dev
+        network:
+          subnet_ids: [a, b]
+        """))
+    with pytest.raises(ErrorReport, match="Cloud Run takes one subnetwork"):
+        load_jobs([str(path)])
+
+
+# ---------------------------------------------------------------------------------------------
+# names (pure functions, property-based)
+# ---------------------------------------------------------------------------------------------
+job_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", fullmatch=True)
+tenants = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,62}", fullmatch=True)
+
+
+def check_names(tenant: str, job_name: str) -> Any:
+    from dativo_infra.constructs.gcp_cloud_run import resource_names
+
+    names = resource_names(stack_name(tenant, job_name))
+    for account in (names.service_account_id, names.scheduler_account_id):
+        assert 6 <= len(account) <= 30, account
+        assert SA_ID_RE.match(account), account
+    assert names.service_account_id != names.scheduler_account_id
+    assert names.service_account_id.endswith("-run") and names.scheduler_account_id.endswith("-sched")
+    assert 1 <= len(names.cloud_run) <= 49 and CLOUD_RUN_RE.match(names.cloud_run), names.cloud_run
+    assert 1 <= len(names.scheduler_job) <= 500 and SCHEDULER_RE.match(names.scheduler_job)
+    assert resource_names(stack_name(tenant, job_name)) == names  # deterministic
+    return names
+
+
+@settings(max_examples=300, deadline=None)
+@given(tenant=tenants, job_name=job_names)
+def test_names_follow_gcp_rules_for_any_valid_job(tenant: str, job_name: str) -> None:
+    check_names(tenant, job_name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tenant=tenants, first=job_names, second=job_names)
+def test_different_stacks_get_different_names(tenant: str, first: str, second: str) -> None:
+    if stack_name(tenant, first) == stack_name(tenant, second):
+        assert check_names(tenant, first) == check_names(tenant, second)
+        return
+    a, b = check_names(tenant, first), check_names(tenant, second)
+    assert a.cloud_run != b.cloud_run
+    assert a.scheduler_job != b.scheduler_job
+    assert {a.service_account_id, a.scheduler_account_id}.isdisjoint({b.service_account_id, b.scheduler_account_id})
+
+
+@pytest.mark.parametrize("job_name", ["a", "A", "1", "x" * 128, "9" * 128, "a" + "-" * 126 + "b", "a_b.c-d"])
+def test_names_at_the_edges(job_name: str) -> None:
+    check_names("t", job_name)

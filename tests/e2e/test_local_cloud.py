@@ -1,0 +1,104 @@
+"""End to end against a real moto server with the real cdktf CLI and Terraform (marked slow; CI runs it).
+
+Four AWS job stacks (the two examples plus two more, one per mode) are deployed concurrently, each
+with its own state and outputs file; outputs are rendered into a copy of the jobs; every taggable
+resource is read back through the AWS APIs; everything is destroyed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from dativo_infra.localrun import LocalRun, StackRun
+
+pytestmark = pytest.mark.slow
+
+LITERAL = "${not_evaluated} %{ if x }y%{ endif }"
+
+
+def make_jobs(root: Path) -> Path:
+    jobs = root / "jobs"
+    shutil.copytree("jobs/acme", jobs / "acme")
+    shutil.copy("jobs/platform.yaml", jobs / "platform.yaml")
+    for source, name in (("stripe_customers_to_iceberg", "zendesk_tickets_to_iceberg"),
+                         ("orders_cdc_stream", "payments_cdc_stream")):
+        text = (jobs / "acme" / f"{source}.yaml").read_text().replace(f"job_name: {source}", f"job_name: {name}")
+        (jobs / "acme" / f"{name}.yaml").write_text(text)
+    for path in (jobs / "acme").glob("*.yaml"):
+        # `${...}` and `%{...}` from a job file must land in the cloud exactly as written
+        text = path.read_text().replace(
+            "      DATIVO_LOG_LEVEL: INFO\n", f"      DATIVO_LOG_LEVEL: INFO\n      LITERAL_CHECK: {LITERAL!r}\n")
+        assert LITERAL in text
+        path.write_text(text)
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalRun, list[StackRun], float]:
+    root = tmp_path_factory.mktemp("e2e")
+    runner = LocalRun(make_jobs(root), root / "work", parallel=4)
+    start = time.monotonic()
+    runs = runner.execute()
+    elapsed = time.monotonic() - start
+    print(f"\nend-to-end: {len(runs)} stacks deployed, checked and destroyed in {elapsed:.0f} s")
+    return runner, runs, elapsed
+
+
+def test_every_stack_deployed_concurrently(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+    runner, runs, _ = local_run
+    assert len(runs) == 4
+    for run in runs:
+        assert not run.error, f"{run.job.stack_name}: {run.error}"
+        assert (runner.workdir / "outputs" / f"{run.job.stack_name}.json").exists()
+        assert (runner.workdir / "state" / f"{run.job.stack_name}.tfstate").exists()  # one state per job
+    # no shared plugin cache: each stack initialised its own provider directory
+    for run in runs:
+        assert (runner.outdir / "stacks" / run.job.stack_name / ".terraform" / "providers").is_dir()
+
+
+def test_placeholders_rendered_with_values_the_emulator_reports(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+    _, runs, _ = local_run
+    yaml = YAML(typ="safe")
+    for run in runs:
+        assert run.rendered is not None and run.rendered.exists()
+        rendered = yaml.load(run.rendered.read_text())
+        identifiers = rendered["infrastructure"]["resource_identifiers"]
+        for key, value in identifiers.items():
+            assert "{{" not in value
+            assert value == run.outputs[key]
+        assert run.verified_outputs["cluster_name"].endswith(f"cluster/{run.outputs['cluster_name']}")
+        # job-file text reached the cloud literally, never evaluated by Terraform
+        assert run.task_environment["LITERAL_CHECK"] == LITERAL
+        if "PG_SLOT_TEMPLATE" in run.job.config.runtime.env:
+            assert run.task_environment["PG_SLOT_TEMPLATE"] == "dativo_${table}"
+        # the template is untouched
+        assert "{{terraform_outputs." in run.job.path.read_text()
+
+
+def test_every_taggable_resource_carries_every_merged_tag(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+    _, runs, _ = local_run
+    for run in runs:
+        taggable = [t for t in run.tags if t.taggable]
+        assert taggable, run.job.stack_name
+        types = {t.type for t in taggable}
+        assert {"aws_ecs_cluster", "aws_ecs_task_definition", "aws_cloudwatch_log_group", "aws_iam_role",
+                "aws_security_group"} <= types
+        bad = [f"{t.address}: {t.summary()}" for t in taggable if not t.ok]
+        assert not bad, bad
+        for t in taggable:
+            assert t.actual["job_name"] == run.job.config.job_name
+            assert t.actual["managed_by"] == "dativo-infra"
+        untaggable = sorted({t.type for t in run.tags if not t.taggable})
+        print(f"{run.job.stack_name}: {len(taggable)} tagged, cannot carry tags: {', '.join(untaggable)}")
+
+
+def test_destroy_leaves_nothing(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+    _, runs, _ = local_run
+    for run in runs:
+        assert run.destroyed and not run.leftovers, (run.job.stack_name, run.leftovers)
+        assert run.ok
