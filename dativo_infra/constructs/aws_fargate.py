@@ -10,7 +10,8 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * ``security_group`` (+ ``security_group_egress``, service mode ``security_group_ingress``);
 * network lookups when ids are not given: ``default_vpc``/``vpc``, ``subnets``, ``first_subnet``;
-* mode ``service``: ``service`` (desired count = min replicas; no autoscaling yet);
+* mode ``service``: ``service`` (desired count = min replicas), and when max > min replicas
+  ``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %);
 * mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler) and ``scheduler_role``
   (+ ``scheduler_role_policy``); without a schedule nothing starts the task (run it on demand).
 
@@ -24,7 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cdktf import TerraformStack
+from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
@@ -74,6 +81,7 @@ from dativo_infra.settings import PlatformSettings
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
 LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "appautoscaling",
     "cloudwatch",
     "ec2",
     "ecs",
@@ -150,8 +158,8 @@ class Props:
     kms_key_arns: tuple[str, ...] = ()
     #: Service mode: the service's desired count. Unset: 1.
     min_replicas: int = 1
-    #: Service mode: upper replica bound. Recorded only: no autoscaling policy is created (the
-    #: local emulator cannot manage Application Auto Scaling targets). Unset: 1.
+    #: Service mode: upper replica bound. Above ``min_replicas`` the service gets an Application
+    #: Auto Scaling target and a CPU target-tracking policy (70 %). Unset: 1 (no autoscaling).
     max_replicas: int = 1
     #: Job mode: tasks started per scheduled run. Unset: 1.
     parallelism: int = 1
@@ -422,9 +430,46 @@ class Runtime(Construct):
                 assign_public_ip=props.assign_public_ip,
             ),
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
-            enable_ecs_managed_tags=True,
-            propagate_tags="SERVICE",
+            propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
+            # availability_zone_rebalancing is not managed here (the local emulator never reports it, so
+            # it would always show a diff); with autoscaling the scaler owns the desired count.
+            lifecycle=TerraformResourceLifecycle(
+                ignore_changes=["availability_zone_rebalancing"]
+                + (["desired_count"] if props.max_replicas > props.min_replicas else [])
+            ),
         )
+        if props.max_replicas > props.min_replicas:
+            target = AppautoscalingTarget(
+                self,
+                "autoscaling_target",
+                service_namespace="ecs",
+                resource_id=f"service/{names.cluster}/{names.service}",
+                scalable_dimension="ecs:service:DesiredCount",
+                min_capacity=props.min_replicas,
+                max_capacity=props.max_replicas,
+                depends_on=[service],
+            )
+            AppautoscalingPolicy(
+                self,
+                "autoscaling_cpu",
+                name=f"{names.service}-cpu"[:255],
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                target_tracking_scaling_policy_configuration=(
+                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                        target_value=70,
+                        predefined_metric_specification=(
+                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                                predefined_metric_type="ECSServiceAverageCPUUtilization"
+                            )
+                        ),
+                        scale_in_cooldown=120,
+                        scale_out_cooldown=60,
+                    )
+                ),
+            )
         return service
 
     def _schedule(

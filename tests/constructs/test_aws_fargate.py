@@ -449,6 +449,8 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert ref("aws_ecs_cluster", "arn", service["cluster"])
     assert ref("aws_ecs_task_definition", "arn", service["task_definition"])
     assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert service["propagate_tags"] == "SERVICE"
+    assert service["lifecycle"] == {"ignore_changes": ["availability_zone_rebalancing"]}
     network = service["network_configuration"]
     assert network["subnets"] == ["subnet-0b", "subnet-0a"]
     assert network["assign_public_ip"] is True
@@ -486,6 +488,24 @@ def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -
     assert service["network_configuration"]["subnets"] == ["subnet-0c"]
     assert service["network_configuration"]["assign_public_ip"] is False
     assert resources(doc, "aws_scheduler_schedule") == []
+    # max_replicas (3) > min_replicas (1): Application Auto Scaling owns the desired count
+    target = one(doc, "aws_appautoscaling_target")
+    assert (target["min_capacity"], target["max_capacity"]) == (1, 3)
+    assert target["scalable_dimension"] == "ecs:service:DesiredCount"
+    assert target["resource_id"] == f"service/{one(doc, 'aws_ecs_cluster')['name']}/{service['name']}"
+    policy = one(doc, "aws_appautoscaling_policy")
+    tracking = policy["target_tracking_scaling_policy_configuration"]
+    assert policy["policy_type"] == "TargetTrackingScaling" and tracking["target_value"] == 70
+    assert tracking["predefined_metric_specification"]["predefined_metric_type"] == "ECSServiceAverageCPUUtilization"
+    assert "desired_count" in service["lifecycle"]["ignore_changes"]
+
+
+def test_service_without_headroom_has_no_autoscaling(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_network"]  # min_replicas == max_replicas == 2
+    assert one(doc, "aws_ecs_service")["desired_count"] == 2
+    assert resources(doc, "aws_appautoscaling_target") == []
+    assert resources(doc, "aws_appautoscaling_policy") == []
+    assert "desired_count" not in one(doc, "aws_ecs_service")["lifecycle"]["ignore_changes"]
 
 
 def test_service_on_default_network_opens_port_to_default_vpc(synthesized: dict[str, Any]) -> None:
