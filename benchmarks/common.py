@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("jobs").rglob("*.yaml"))
@@ -24,7 +25,12 @@ def generate_jobs(target: Path, count: int, providers: tuple[str, ...] = ("aws",
         text = text.replace(f"job_name: {job_name}", f"job_name: {job_name}_{index:04d}")
         text = text.replace("$schema=../../schemas", "$schema=../../../schemas")
         out = target / path.parent.name / f"{path.stem}_{index:04d}.yaml"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.parent.exists():
+            out.parent.mkdir(parents=True)
+            # asset definitions the jobs refer to (asset_path is relative to the job file)
+            assets = path.parent / "assets"
+            if assets.is_dir():
+                shutil.copytree(assets, out.parent / "assets")
         out.write_text(text)
         written.append(out)
     return written

@@ -77,6 +77,8 @@ class AssetDefinition:
     """The tag-relevant facts of one asset definition file, each with its position."""
 
     file: str
+    #: The asset's ``name`` (ODCS) or ``asset.name`` (older layout); None when it has none.
+    name: str | None = None
     governance: dict[str, Sourced] = field(default_factory=dict)
     compliance: dict[str, Sourced] = field(default_factory=dict)
     finops: dict[str, Sourced] = field(default_factory=dict)
@@ -205,4 +207,7 @@ def parse_asset(document: PositionedDocument) -> tuple[AssetDefinition, list[Job
     errors.extend(found)
     finops, found = read_section(document, base, "finops", FINOPS_FIELDS)
     errors.extend(found)
-    return AssetDefinition(document.file, governance, compliance, finops), errors
+    root = value.get("asset") if base else value
+    name = root.get("name") if isinstance(root, dict) else None
+    name = str(name) if isinstance(name, str | int) and not isinstance(name, bool) else None
+    return AssetDefinition(document.file, name, governance, compliance, finops), errors

@@ -58,3 +58,21 @@ def contains_unescaped(text: str) -> bool:
             return True
         i += 1
     return False
+
+
+_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _hcl_char(char: str) -> str:
+    if char in _HCL_ESCAPES:
+        return _HCL_ESCAPES[char]
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029):
+        return f"\\u{code:04x}"
+    return char
+
+
+def hcl_string(text: str) -> str:
+    """``text`` as a quoted HCL string that Terraform reads back as exactly ``text``: backslashes,
+    quotes, line breaks and control characters escaped, ``${``/``%{`` escaped by :func:`literal`."""
+    return '"' + literal("".join(_hcl_char(c) for c in text)) + '"'

@@ -13,12 +13,14 @@ writes the job back, under these rules:
 * **Where.** Every placeholder in any string value of the job, nested in mappings or lists, alone or
   inside longer text (``s3://{{terraform_outputs.bucket}}/x``). Placeholders in mapping keys and in
   comments are not values: keys are an error, comments are left alone.
-* **Values are data.** A value is inserted once and never expanded again (a value that itself holds
-  ``{{terraform_outputs.x}}`` stays literal) and never read as YAML: it is emitted as a YAML scalar
-  that reads back as exactly that value. A placeholder that is the whole value (surrounding spaces
-  allowed) takes the output's type: numbers, booleans, lists and maps become YAML data. Inside longer
-  text numbers and booleans are written as text; lists and maps there are an error. A null output is
-  unresolved.
+* **Values are data.** A value is inserted once and never read as YAML: it is emitted as a YAML
+  scalar that reads back as exactly that value. An output value that itself holds placeholder text
+  (``{{terraform_outputs.x}}``, even malformed) is refused: a later render would expand it. A
+  placeholder that is the whole value (surrounding spaces allowed) takes the output's type: numbers,
+  booleans, lists and maps become YAML data, unless the value is tagged ``!!str``, which inserts the
+  output as text. Inside longer text numbers and booleans are written as text; lists and maps there
+  are an error. A null output is unresolved. The rendered text must still be a valid job (a number
+  rendered into ``env.PORT`` would not be): otherwise nothing is written and the field is named.
 * **The file is kept.** The renderer splices: it parses the file to find each scalar holding a
   placeholder (with its exact character span, path and style) and replaces that span only. Every
   other byte (comments, key order, quoting, flow lists, spacing, line endings, a byte-order mark)
@@ -32,9 +34,10 @@ writes the job back, under these rules:
   Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_text`). Writers take an
   exclusive ``fcntl.flock`` on ``.dativo-render.lock`` in each target directory, so two renders of
   the same files never interleave (the second waits, then fails clearly after ``lock_timeout``).
-  A file whose content would not change is not rewritten, so rendering twice is a no-op (unless
-  an output's value itself holds placeholder text: a second render fills that, and
-  ``validate --rendered`` reports it).
+  A file whose content would not change is not rewritten, so rendering twice is a no-op. A file
+  system error (an ``--out`` under a regular file, a read-only directory) is a positioned error too.
+  The lock files stay (removing a lock file another writer waits on would break the lock); they are
+  git-ignored.
 
 Pure Python: nothing here imports cdktf or jsii.
 """
@@ -68,7 +71,7 @@ from ruamel.yaml.events import (
 from dativo_infra.config.dialect import is_legacy, to_canonical
 from dativo_infra.config.loader import LoadedJob, convert_errors, discover, display_path, load_jobs
 from dativo_infra.config.schema import PLACEHOLDER_RE, JobConfig
-from dativo_infra.config.yamlpos import PathKey, dotted, load_positioned
+from dativo_infra.config.yamlpos import PathKey, dotted, load_positioned, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.fsutil import atomic_write_text
 
@@ -86,6 +89,10 @@ _TERRAFORM_KEYS = frozenset({"value", "type", "sensitive"})
 _CDKTF_SENSITIVE_HINT = (
     " (cdktf leaves sensitive outputs out of the file unless --outputs-file-include-sensitive-outputs)"
 )
+
+#: Anything that looks like a placeholder, well-formed or not (``{{terraform_output.x}}``,
+#: ``{{ terraform_outputs.log-group }}``): a value holding one is never a rendered value.
+LOOSE_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]*terraform_outputs?\b[^{}]*\}\}")
 
 #: Event parser with exact character marks: the C parser (ruamel.yaml.clib, ~5x faster) when installed.
 _parser = YAML(typ="safe", pure=False)
@@ -147,7 +154,7 @@ def _json_line(text: str, key: str) -> int:
 def _terraform_entry(value: Any) -> bool:
     return (
         isinstance(value, dict)
-        and "value" in value
+        and {"value", "type"} <= set(value)
         and set(value) <= _TERRAFORM_KEYS
         and isinstance(value.get("sensitive", False), bool)
     )
@@ -235,8 +242,10 @@ _RENDERED_PATH = "infrastructure.resource_identifiers"
 
 
 def _is_rendered_value(error: JobError) -> bool:
-    """An error the schema raises for a rendered value (not for a placeholder naming a wrong output)."""
-    return error.path.startswith(_RENDERED_PATH) and not error.problem.startswith("output ")
+    """An error the schema raises for a rendered value (not for a placeholder naming a wrong output,
+    nor for a malformed placeholder such as ``{{terraform_output.x}}``, which is never a value)."""
+    return (error.path.startswith(_RENDERED_PATH) and not error.problem.startswith("output ")
+            and "{{" not in (error.got or ""))
 
 
 def _load_rendered(path: Path) -> LoadedJob:
@@ -430,7 +439,27 @@ def unrendered_errors(jobs: Sequence[LoadedJob]) -> list[JobError]:
             for match in site.matches:
                 errors.append(JobError.at(job.file, site.line, dotted(site.path), "placeholder not rendered",
                                           match.group(0), "a value"))
+        for path, text in _document_strings(job.data, ()):
+            malformed = [m.group(0) for m in LOOSE_PLACEHOLDER_RE.finditer(text) if not PLACEHOLDER_RE.fullmatch(m.group(0))]
+            if malformed:
+                errors.extend(JobError.at(job.file, job.document.line_of(path), dotted(path),
+                                          "malformed placeholder left", bad, "{{terraform_outputs.<name>}} "
+                                          "(then render it) or a value") for bad in malformed)
     return errors
+
+
+def _document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    """(path, text) of every string value and mapping key of a loaded document."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield (*path, key), key
+            yield from _document_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _document_strings(item, (*path, index))
 
 
 # --- emitting YAML scalars ---------------------------------------------------------------------
@@ -564,7 +593,25 @@ def _resolve(site: ScalarSite, match: re.Match[str], outputs: StackOutputs, file
     if found.sensitive and not allow_sensitive:
         return None, JobError.at(file, site.line, path, f"output {name!r} is sensitive",
                                  match.group(0), "--allow-sensitive to write it into the job file")
+    nested = next((t for t in _strings(found.value) if LOOSE_PLACEHOLDER_RE.search(t)), None)
+    if nested is not None:
+        # Written once it would be filled by the next render: rendering would not be idempotent.
+        return None, JobError.at(file, site.line, path, f"output {name!r} holds placeholder text",
+                                 nested, "an output value without {{terraform_outputs...}}")
     return found.value, None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value, mapping keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
@@ -676,10 +723,49 @@ class RenderResult:
 
 def render_job(job: LoadedJob, outputs: StackOutputs, target: Path | None,
                allow_sensitive: bool = False) -> RenderResult:
-    """Render one job in memory (nothing is written). Raises :class:`ErrorReport`."""
+    """Render one job in memory (nothing is written). Raises :class:`ErrorReport`, also when the
+    rendered text would not be a valid job (see :func:`rendered_job_errors`)."""
     original, bom = _read_text(job.path)
     text, filled = render_text(original, job.file, outputs, allow_sensitive)
+    if filled:
+        ErrorReport(rendered_job_errors(job, text)).raise_if_any()
     return RenderResult(job, outputs, target, original, text, bom, filled)
+
+
+_AS_TEXT_HINT = "; to insert the output as text, write the placeholder as !!str \"{{terraform_outputs.<name>}}\""
+
+
+def rendered_job_errors(job: LoadedJob, text: str) -> list[JobError]:
+    """Why the rendered ``text`` of ``job`` would not be a valid job, positioned at the source's lines.
+
+    A placeholder that is a whole value takes its output's type, so a number output rendered into a
+    field the schema wants as text (``env.PORT``) would turn a valid template into an invalid job:
+    that is refused before anything is written. Rendered ``resource_identifiers`` must be text.
+    """
+    try:
+        document = to_canonical(parse_positioned(text, job.file))
+    except JobError as exc:
+        return [exc]
+    data = dict(document.value)
+    errors: list[JobError] = []
+    infra = data.get("infrastructure")
+    if isinstance(infra, dict):
+        data["infrastructure"] = {k: v for k, v in infra.items() if k != "resource_identifiers"}
+        identifiers = infra.get("resource_identifiers")
+        for key, value in (identifiers.items() if isinstance(identifiers, dict) else ()):
+            if not isinstance(value, str):
+                path = ("infrastructure", "resource_identifiers", key)
+                errors.append(JobError.at(job.file, job.document.line_of(path), dotted(path),
+                                          "after rendering: a resource identifier must be text", value,
+                                          "a text output" + _AS_TEXT_HINT))
+    try:
+        JobConfig.model_validate(data)
+    except ValidationError as exc:
+        for error in convert_errors(exc, job.document):
+            hint = _AS_TEXT_HINT if error.problem == "must be a string" else ""
+            errors.append(JobError(error.file, error.line, error.path, f"after rendering: {error.problem}",
+                                   error.got, (error.expected or "a valid value") + hint))
+    return errors
 
 
 @contextlib.contextmanager
@@ -743,27 +829,35 @@ def write_results(results: Sequence[RenderResult], allow_sensitive: bool = False
     targets = [r for r in results if r.target is not None]
     if not targets:
         return []
-    with directory_locks([r.target.parent for r in targets if r.target], lock_timeout):
-        report = ErrorReport()
-        fresh: list[RenderResult] = []
-        for result in targets:
-            try:
-                current, bom = _read_text(result.job.path)
-            except JobError as exc:
-                report.add(exc)
-                continue
-            if current != result.original or bom != result.bom:
+    current_target = targets[0].target
+    try:
+        with directory_locks([r.target.parent for r in targets if r.target], lock_timeout):
+            report = ErrorReport()
+            for result in targets:
                 try:
-                    result = render_job(result.job, result.outputs, result.target, allow_sensitive)
-                except ErrorReport as exc:
-                    report.extend(exc.errors)
+                    current, bom = _read_text(result.job.path)
+                except JobError as exc:
+                    report.add(exc)
                     continue
-            fresh.append(result)
-        report.raise_if_any()
-        pending = [r for r in fresh if _needs_write(r)]
-        for result in pending:
-            _write(result)
-        return pending
+                if current != result.original or bom != result.bom:
+                    try:
+                        again = render_job(result.job, result.outputs, result.target, allow_sensitive)
+                    except ErrorReport as exc:
+                        report.extend(exc.errors)
+                        continue
+                    # the caller's result describes what is written
+                    result.original, result.text, result.bom, result.filled = (
+                        again.original, again.text, again.bom, again.filled)
+            report.raise_if_any()
+            pending = [r for r in targets if _needs_write(r)]
+            for result in pending:
+                current_target = result.target
+                _write(result)
+            return pending
+    except OSError as exc:
+        where = display_path(Path(exc.filename)) if exc.filename else display_path(current_target)  # type: ignore[arg-type]
+        raise JobError(where, 0, "", f"cannot write ({exc.strerror or exc})", None,
+                       "a writable file path whose parent is a directory") from None
 
 
 def _job_target(job: LoadedJob, out: Path | str | None, in_place: bool) -> Path | None:
@@ -818,12 +912,11 @@ def render_batch(jobs_dir: Path, outputs_path: Path, out_dir: Path | None = None
                 f"{len(jobs)} jobs under {display_path(jobs_dir)}",
                 "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
             )])
+    results: list[RenderResult] = []
     for job in jobs:
         if not source.has(job.stack_name):
             report.add(source.missing(job))
-    report.raise_if_any()
-    results: list[RenderResult] = []
-    for job in jobs:
+            continue
         target = job.path if in_place else out_dir / os.path.relpath(job.path, jobs_dir)  # type: ignore[operator]
         try:
             results.append(render_job(job, source.for_stack(job.stack_name), target, allow_sensitive))

@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING
 from dativo_infra.assets import COMPLIANCE_FIELDS, FINOPS_FIELDS, Sourced, load_asset, read_section
 from dativo_infra.contract import Provider
 from dativo_infra.errors import ErrorReport, JobError, show_value
-from dativo_infra.literal import literal
+from dativo_infra.literal import hcl_string
 from dativo_infra.naming import short_hash
 
 if TYPE_CHECKING:
@@ -379,23 +379,6 @@ def _settings_line(path: str) -> int:
 
 
 # --- HCL output --------------------------------------------------------------------------------
-
-_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def hcl_string(text: str) -> str:
-    """``text`` as a quoted HCL string literal: template sequences escaped (``$${``, ``%%{``),
-    quotes, backslashes and control characters escaped."""
-    out = []
-    for char in literal(text):
-        if char in _HCL_ESCAPES:
-            out.append(_HCL_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
 
 def hcl_map(tags: Mapping[str, str]) -> str:
     """``tags`` as an HCL object expression (sorted, quoted keys): the value of ``TF_VAR_job_metadata``."""

@@ -20,9 +20,11 @@ import math
 from enum import StrEnum
 from typing import Any
 
+from dativo_infra.assets import load_asset
 from dativo_infra.config.loader import LoadedJob
+from dativo_infra.config.schema import PLACEHOLDER_RE
 from dativo_infra.errors import JobError
-from dativo_infra.literal import literal
+from dativo_infra.literal import hcl_string
 from dativo_infra.settings import PlatformSettings, load_settings
 from dativo_infra.tags import merged_tags
 
@@ -38,37 +40,93 @@ def _connector(data: dict[str, Any], block: str) -> str:
     return connector if isinstance(connector, str) else ""
 
 
-def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> dict[str, Any]:
-    """The Terraform variables of ``job``.
+#: The older dialect's ``compute_type`` of each runtime (the plain-Terraform modules key on it).
+COMPUTE_TYPE = {"aws_fargate": "ecs_task", "azure_container_apps": "container_apps", "gcp_cloud_run": "cloud_run"}
+#: ECS counts 1024 cpu units per vCPU; the older dialect's GCP/Azure files count 1000.
+CPU_UNITS_PER_VCPU = {"aws_fargate": 1024, "azure_container_apps": 1000, "gcp_cloud_run": 1000}
 
-    * ``cloud_provider`` — ``aws`` | ``azure`` | ``gcp``.
-    * ``runtime_environment`` — every field of ``infrastructure.runtime`` with its default filled in
-      (type, mode, image, cpu_millicores, memory_mib, timeout_seconds, network {vpc_id, subnet_ids,
-      security_group_ids, ...}, ...); unset optional fields are ``null``.
-    * ``tags`` — the merged tag map (:func:`dativo_infra.tags.merged_tags`).
-    * ``resource_refs`` — ``infrastructure.terraform.resource_refs`` (older dialect), else ``{}``.
-    * ``job_metadata`` — tenant_id, environment, job_name, source_connector and target_connector
-      (``connector`` of the job's ``source``/``target`` block, ``""`` when there is none).
 
-    ``settings`` defaults to the platform settings file.
-    """
-    config = job.config
-    refs = config.infrastructure.terraform.get("resource_refs", {})
+def compute_size(cpu_millicores: int) -> str:
+    """The older dialect's sizing word for a cpu amount: small (< 1 vCPU), medium (1-2), large (<= 4),
+    xlarge (more)."""
+    if cpu_millicores < 1000:
+        return "small"
+    if cpu_millicores <= 2000:
+        return "medium"
+    return "large" if cpu_millicores <= 4000 else "xlarge"
+
+
+def _legacy_value(job: LoadedJob, key: str) -> Any:
+    """``infrastructure.runtime_environment.<key>`` as an older-dialect file wrote it (None otherwise)."""
+    if not job.legacy:
+        return None
+    from dativo_infra.config.yamlpos import load_positioned
+
+    raw = load_positioned(job.path, job.file).value.get("infrastructure", {})
+    env = raw.get("runtime_environment") if isinstance(raw, dict) else None
+    return env.get(key) if isinstance(env, dict) else None
+
+
+def resource_refs(job: LoadedJob) -> dict[str, Any]:
+    """``infrastructure.terraform.resource_refs`` (older dialect), then every rendered
+    ``resource_identifiers`` value (placeholders not yet rendered are left out)."""
+    refs = job.config.infrastructure.terraform.get("resource_refs", {})
     if refs is None:
         refs = {}
     if not isinstance(refs, dict):
         path = ("infrastructure", "terraform", "resource_refs")
         raise JobError.at(job.file, job.document.line_of(path), ".".join(path), "must be a mapping", refs,
                           "a mapping of name: value")
+    infra = job.data.get("infrastructure")
+    identifiers = infra.get("resource_identifiers") if isinstance(infra, dict) else None
+    rendered = {k: v for k, v in (identifiers or {}).items()
+                if isinstance(v, str) and not PLACEHOLDER_RE.search(v)}
+    return {**refs, **rendered}
+
+
+def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> dict[str, Any]:
+    """The Terraform variables of ``job``.
+
+    * ``cloud_provider`` — ``aws`` | ``azure`` | ``gcp``.
+    * ``runtime_environment`` — every field of ``infrastructure.runtime`` with its default filled in
+      (type, mode, image, cpu_millicores, memory_mib, timeout_seconds, network {vpc_id, subnet_ids,
+      security_group_ids, ...}, ...; unset optional fields are ``null``), plus the attributes a module
+      typed for the older dialect declares: ``compute_type`` (ecs_task | container_apps | cloud_run),
+      ``compute_size`` (the file's, else :func:`compute_size`), ``memory_mb``, ``cpu_units`` (1024 per
+      vCPU on AWS, 1000 elsewhere), ``storage`` {ephemeral_storage_gb, persistent_volume: false} and
+      ``service_account`` (the file's, else null). Terraform drops attributes a module's object type
+      does not declare, so one file serves both kinds of module.
+    * ``tags`` — the merged tag map (:func:`dativo_infra.tags.merged_tags`).
+    * ``resource_refs`` — :func:`resource_refs`.
+    * ``job_metadata`` — tenant_id, environment, job_name, asset_name (the asset definition's name,
+      else the job name), source_connector and target_connector (``connector`` of the job's
+      ``source``/``target`` block, ``""`` when there is none).
+
+    ``settings`` defaults to the platform settings file.
+    """
+    config = job.config
+    runtime = config.runtime
+    rtype = runtime.type.value
+    asset, _ = load_asset(job)
+    environment = runtime.model_dump(mode="json")
+    environment.update({
+        "compute_type": COMPUTE_TYPE[rtype],
+        "compute_size": _legacy_value(job, "compute_size") or compute_size(runtime.cpu_millicores),
+        "memory_mb": runtime.memory_mib,
+        "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[rtype] / 1000),
+        "storage": {"ephemeral_storage_gb": runtime.ephemeral_storage_gib, "persistent_volume": False},
+        "service_account": _legacy_value(job, "service_account"),
+    })
     return {
         "cloud_provider": config.infrastructure.provider.value,
-        "runtime_environment": config.runtime.model_dump(mode="json"),
+        "runtime_environment": environment,
         "tags": merged_tags(job, settings if settings is not None else load_settings()),
-        "resource_refs": refs,
+        "resource_refs": resource_refs(job),
         "job_metadata": {
             "tenant_id": config.tenant_id,
             "environment": config.environment,
             "job_name": config.job_name,
+            "asset_name": (asset.name if asset and asset.name else None) or config.job_name,
             "source_connector": _connector(job.data, "source"),
             "target_connector": _connector(job.data, "target"),
         },
@@ -76,23 +134,6 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
 
 
 # --- HCL -----------------------------------------------------------------------------------------
-
-_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape_char(char: str) -> str:
-    if char in _HCL_ESCAPES:
-        return _HCL_ESCAPES[char]
-    code = ord(char)
-    if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029):
-        return f"\\u{code:04x}"
-    return char
-
-
-def hcl_string(text: str) -> str:
-    """``text`` as an HCL quoted string that Terraform reads back as exactly ``text``."""
-    return '"' + literal("".join(_escape_char(c) for c in text)) + '"'
-
 
 def hcl_value(value: Any, indent: int = 0) -> str:
     """A JSON-like value as HCL (maps with sorted, quoted keys; lists one item a line)."""

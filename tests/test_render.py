@@ -161,7 +161,7 @@ def test_golden_render_values_are_data() -> None:
     assert logging["labels"] == {"team": "data", "tier": "gold"}
     assert logging["summary"] == "cluster dativo-acme-golden logs to\n/dativo/acme/golden_render for 30 days\n"
     assert logging["folded"] == "runs on dativo-acme-golden (folded)"
-    assert logging["literal_value"] == "{{terraform_outputs.cluster_name}}-x"  # inserted, never expanded
+    assert logging["literal_value"] == "{{ ds }}/${x}/%{y}"  # inserted as text, never read as a template
     assert data["source"]["endpoint"] == "https://ecs://dativo-acme-golden/acme-golden/v1"
     assert data["target"]["warehouse"] == "s3://acme-lake/warehouse"
     assert data["target"]["catalog"] == {"name": "glue", "cluster": "dativo-acme-golden"}
@@ -365,38 +365,53 @@ def test_nothing_is_written_when_a_placeholder_is_missing(golden: Path, tmp_path
 
 def test_failed_replace_leaves_the_original_and_no_temp_file(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_args: object) -> None:
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(JobError) as err:
         render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    assert str(err.value) == (f"{os.path.relpath(golden)}: cannot write (No space left on device); "
+                              "expected a writable file path whose parent is a directory")
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
     assert sorted(p.name for p in golden.parent.iterdir()) == [LOCK_NAME, golden.name]
 
 
-def test_rendering_twice_is_a_no_op(golden: Path, tmp_path: Path) -> None:
-    outputs = json.loads(GOLDEN_OUTPUTS.read_text())
-    outputs["template"]["value"] = "plain-text"
-    plain_outputs = tmp_path / "outputs.json"
-    plain_outputs.write_text(json.dumps(outputs))
-    first = render_one(golden, plain_outputs, in_place=True)
+def test_an_out_path_under_a_regular_file_is_a_clean_error(golden: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    result = subprocess.run([sys.executable, "-m", "dativo_infra.cli", "render", "--job", str(golden),
+                             "--outputs", str(GOLDEN_OUTPUTS), "--out", str(blocker / "x.yaml")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{os.path.relpath(blocker)}: cannot write (File exists)" in result.stderr
+    assert blocker.read_text() == "not a directory"
+
+
+def test_rendering_twice_is_a_no_op(golden: Path) -> None:
+    first = render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert first.written and first.filled == 18
     before = golden.stat()
-    second = render_one(golden, plain_outputs, in_place=True)
+    second = render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert not second.written and second.filled == 0
     after = golden.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert golden.read_bytes() == (FIXTURES / "golden_job.yaml.golden").read_bytes().replace(
-        b'"{{terraform_outputs.cluster_name}}-x"', b'"plain-text"')
+    assert golden.read_bytes() == (FIXTURES / "golden_job.yaml.golden").read_bytes()
 
 
-def test_a_value_holding_placeholder_text_is_flagged_by_the_rendered_check(golden: Path) -> None:
-    render_one(golden, GOLDEN_OUTPUTS, in_place=True)  # template's value is '{{terraform_outputs.cluster_name}}-x'
-    jobs = load_jobs_for_render([str(golden)])
-    assert [str(e) for e in unrendered_errors(jobs)] == [
-        f"{os.path.relpath(golden)}:30: logging.literal_value: placeholder not rendered, "
-        "got '{{terraform_outputs.cluster_name}}'; expected a value"
-    ]
+@pytest.mark.parametrize("value", ["{{terraform_outputs.cluster_name}}-x", ["ok", "{{ terraform_outputs.x }}"],
+                                   {"k": "{{terraform_output.typo}}"}])
+def test_an_output_value_holding_placeholder_text_is_refused(golden: Path, tmp_path: Path, value: Any) -> None:
+    """Written once, it would be expanded by the next render: rendering would not be idempotent."""
+    outputs = json.loads(GOLDEN_OUTPUTS.read_text())
+    outputs["template"]["value"] = value
+    (tmp_path / "o.json").write_text(json.dumps(outputs))
+    with pytest.raises(ErrorReport) as err:
+        render_one(golden, tmp_path / "o.json", in_place=True)
+    [error] = err.value.errors
+    assert (error.line, error.path, error.problem) == (30, "logging.literal_value",
+                                                      "output 'template' holds placeholder text")
+    assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
 
 
 def test_identical_out_file_is_not_rewritten(golden: Path, tmp_path: Path) -> None:
@@ -580,3 +595,110 @@ def test_rendered_values_load_but_other_resource_identifier_errors_still_count(g
     assert [j.stack_name for j in load_jobs_for_render([str(golden)])] == ["acme-golden-render"]
     with pytest.raises(ErrorReport, match="output 'ingress_url' is not exported by aws_fargate"):
         load_jobs_for_render(["tests/fixtures/jobs/invalid/unknown_output.yaml"])
+
+
+# --- the rendered job stays a valid job --------------------------------------------------------
+
+
+def test_a_number_rendered_into_a_text_field_is_refused_and_nothing_is_written(golden: Path, tmp_path: Path) -> None:
+    text = golden.read_text().replace('      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
+                                      '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n'
+                                      '      PORT: "{{terraform_outputs.retention_days}}"\n')
+    golden.write_text(text)
+    with pytest.raises(ErrorReport) as err:
+        render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    assert [str(e) for e in err.value] == [
+        f"{os.path.relpath(golden)}:44: infrastructure.runtime.env.PORT: after rendering: must be a string, got 30; "
+        "expected a string (quote numbers, dates and booleans); to insert the output as text, write the "
+        'placeholder as !!str "{{terraform_outputs.<name>}}"'
+    ]
+    assert golden.read_text() == text
+
+
+def test_a_str_tagged_placeholder_inserts_a_number_output_as_text(golden: Path) -> None:
+    golden.write_text(golden.read_text().replace(
+        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
+        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n      PORT: !!str "{{terraform_outputs.retention_days}}"\n'))
+    render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    assert '      PORT: !!str "30"\n' in golden.read_text()
+    [job] = load_jobs_for_render([str(golden)])
+    assert job.config.runtime.env["PORT"] == "30"
+    assert unrendered_errors([job]) == []
+
+
+def test_a_list_output_rendered_into_a_resource_identifier_is_refused(golden: Path) -> None:
+    golden.write_text(golden.read_text().replace(
+        "    log_group_name: '{{terraform_outputs.log_group_name}}'\n",
+        "    log_group_name: '{{terraform_outputs.log_group_name}}'\n"
+        "    security_group_id: '{{terraform_outputs.security_group_id}}'\n"))
+    outputs = json.loads(GOLDEN_OUTPUTS.read_text())
+    outputs["security_group_id"] = {"sensitive": False, "type": ["list", "string"], "value": ["sg-1", "sg-2"]}
+    with pytest.raises(ErrorReport) as err:
+        render_one(golden, _write_json(golden.parent / "o.json", outputs), in_place=True)
+    [error] = err.value.errors
+    assert (error.path, error.problem, error.got) == (
+        "infrastructure.resource_identifiers.security_group_id",
+        "after rendering: a resource identifier must be text", "a list")
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+# --- malformed placeholders ---------------------------------------------------------------------
+
+
+def test_a_malformed_placeholder_in_resource_identifiers_is_not_taken_for_a_rendered_value(golden: Path) -> None:
+    golden.write_text(golden.read_text().replace("    cluster_name: \"{{terraform_outputs.cluster_name}}\"",
+                                                 "    cluster_name: \"{{terraform_output.cluster_name}}\""))
+    with pytest.raises(ErrorReport) as err:
+        render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    assert [(e.path, e.problem) for e in err.value] == [
+        ("infrastructure.resource_identifiers.cluster_name", "not a terraform_outputs placeholder")]
+
+
+def test_validate_rendered_reports_malformed_placeholders_left_anywhere(golden: Path) -> None:
+    render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    golden.write_text(golden.read_text().replace("  level: INFO\n", "  level: '{{ terraform_outputs.log-level }}'\n"))
+    jobs = load_jobs_for_render([str(golden)])
+    assert [str(e) for e in unrendered_errors(jobs)] == [
+        f"{os.path.relpath(golden)}:15: logging.level: malformed placeholder left, got "
+        "'{{ terraform_outputs.log-level }}'; expected {{terraform_outputs.<name>}} (then render it) or a value"
+    ]
+    result = cli("validate", "--rendered", str(golden))
+    assert result.returncode == 2 and "malformed placeholder left" in result.stderr
+
+
+def test_an_entry_with_only_a_value_is_not_taken_for_terraform_output() -> None:
+    outputs = parse_outputs('{"mystack": {"value": "x"}}', "o.json")
+    assert outputs.shape == "cdktf"
+    assert outputs.for_stack("mystack").values["value"].value == "x"
+
+
+# --- batch: every problem in one run -------------------------------------------------------------
+
+
+def test_batch_reports_missing_stacks_and_unresolved_placeholders_together(tmp_path: Path) -> None:
+    values = write_example_outputs(tmp_path / "outputs", skip=("acme-orders-cdc-stream",))
+    broken = dict(values["initech-salesforce-accounts-to-bq"])
+    del broken["project_id"]
+    (tmp_path / "outputs" / "initech-salesforce-accounts-to-bq.json").write_text(tf_outputs(broken))
+    with pytest.raises(ErrorReport) as err:
+        render_batch(Path("jobs"), tmp_path / "outputs", out_dir=tmp_path / "rendered")
+    problems = sorted((e.file, e.problem.split(" in ")[0]) for e in err.value)
+    assert ("jobs/acme/orders_cdc_stream.yaml", "no outputs for stack 'acme-orders-cdc-stream'") in problems
+    assert ("jobs/initech/salesforce_accounts_to_bq.yaml", "output 'project_id' not") in problems
+    assert not (tmp_path / "rendered").exists()
+
+
+def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written(golden: Path, tmp_path: Path) -> None:
+    from dativo_infra.render import render_job, write_results
+
+    [job] = load_jobs_for_render([str(golden)])
+    result = render_job(job, read_outputs(GOLDEN_OUTPUTS).for_stack("s"), golden)
+    assert result.filled == 18
+    # another writer renders the file between our render and our write
+    render_one(golden, GOLDEN_OUTPUTS, in_place=True)
+    assert write_results([result]) == []
+    assert result.filled == 0  # what this run did to the file it found

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from dativo_infra.config.loader import load_jobs
+from dativo_infra.config.schema import PLACEHOLDER_RE
 from dativo_infra.settings import load_settings
 from dativo_infra.tags import merged_tags
 from dativo_infra.tfcli import terraform_env
@@ -26,7 +27,9 @@ def test_variables_of_a_canonical_job() -> None:
     assert tuple(sorted(variables)) == VARIABLES
     assert variables["cloud_provider"] == "aws"
     runtime = variables["runtime_environment"]
-    assert runtime == job.config.runtime.model_dump(mode="json")
+    older = {"compute_type": "ecs_task", "compute_size": "medium", "cpu_units": 1024, "memory_mb": 4096,
+             "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False}, "service_account": None}
+    assert runtime == {**job.config.runtime.model_dump(mode="json"), **older}
     assert (runtime["type"], runtime["mode"], runtime["cpu_millicores"], runtime["memory_mib"],
             runtime["timeout_seconds"], runtime["image"]) == (
         "aws_fargate", "job", 1000, 4096, 5400, "public.ecr.aws/dativo/ingest:1.8.2")
@@ -36,7 +39,7 @@ def test_variables_of_a_canonical_job() -> None:
     assert variables["resource_refs"] == {}
     assert variables["job_metadata"] == {
         "tenant_id": "acme", "environment": "prod", "job_name": "stripe_customers_to_iceberg",
-        "source_connector": "stripe", "target_connector": "iceberg",
+        "asset_name": "stripe_customers", "source_connector": "stripe", "target_connector": "iceberg",
     }
 
 
@@ -48,6 +51,87 @@ def test_variables_of_an_older_dialect_job() -> None:
     assert variables["runtime_environment"]["network"]["subnet_ids"] == ["subnet-0123456789abcdef0"]
     assert variables["job_metadata"]["source_connector"] == "csv"
     assert variables["job_metadata"]["target_connector"] == ""
+    assert variables["job_metadata"]["asset_name"] == variables["job_metadata"]["job_name"]  # no asset
+    assert variables["runtime_environment"]["compute_type"] == "ecs_task"
+
+
+def test_rendered_resource_identifiers_become_resource_refs(tmp_path: Path) -> None:
+    from dativo_infra.render import load_jobs_for_render, render_one
+
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(Path("jobs/acme/orders_cdc_stream.yaml").read_text())
+    template = load_jobs([str(job_file)])[0]
+    assert job_variables(template)["resource_refs"] == {}  # placeholders are not references yet
+    names = template.config.referenced_outputs()
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({n: {"value": f"{n}-value", "type": "string", "sensitive": False} for n in names}))
+    render_one(job_file, outputs, in_place=True)
+    rendered = load_jobs_for_render([str(job_file)])[0]
+    refs = job_variables(rendered)["resource_refs"]
+    assert refs == {key: f"{PLACEHOLDER_RE.search(text).group(1)}-value"  # type: ignore[union-attr]
+                    for key, text in template.config.infrastructure.resource_identifiers.items()}
+    cli = subprocess.run([sys.executable, "-m", "dativo_infra.cli", "tfvars", str(job_file)],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["resource_refs"] == refs
+
+
+# The variables of the plain-Terraform module described in the product documents (seeds/002).
+SEED_MODULE_TF = """
+variable "cloud_provider" { type = string }
+variable "runtime_environment" {
+  type = object({
+    compute_type      = string
+    compute_size      = string
+    memory_mb         = number
+    cpu_units         = number
+    timeout_seconds   = number
+    network = object({
+      vpc_id              = string
+      subnet_ids          = list(string)
+      security_group_ids  = list(string)
+    })
+    storage = object({
+      ephemeral_storage_gb = number
+      persistent_volume    = bool
+    })
+    service_account = string
+  })
+}
+variable "tags" { type = map(string) }
+variable "resource_refs" {
+  type    = map(string)
+  default = {}
+}
+variable "job_metadata" {
+  type = object({
+    tenant_id        = string
+    environment      = string
+    asset_name       = string
+    source_connector = string
+    target_connector = string
+  })
+}
+output "runtime_environment" { value = var.runtime_environment }
+output "job_metadata" { value = var.job_metadata }
+output "tags" { value = var.tags }
+"""
+
+
+@pytest.mark.parametrize("job_file", ["jobs/acme/stripe_customers_to_iceberg.yaml",
+                                      "tests/fixtures/jobs/valid/legacy_ecs.yaml"])
+def test_a_module_typed_like_the_product_documents_accepts_the_file(job_file: str, tmp_path: Path) -> None:
+    job = load_jobs([job_file])[0]
+    (tmp_path / "main.tf").write_text(SEED_MODULE_TF)
+    var_file = tmp_path / "job.tfvars.json"
+    var_file.write_text(render_tfvars(job, "json"))
+    read = terraform_reads(tmp_path, var_file)
+    variables = job_variables(job)
+    assert read["job_metadata"]["asset_name"] == variables["job_metadata"]["asset_name"]
+    assert read["runtime_environment"]["cpu_units"] == variables["runtime_environment"]["cpu_units"]
+    assert read["runtime_environment"]["network"]["subnet_ids"] == variables["runtime_environment"]["network"]["subnet_ids"]
+    assert "image" not in read["runtime_environment"]  # attributes the module does not declare are dropped
+    assert read["tags"] == variables["tags"]
 
 
 @pytest.mark.parametrize(

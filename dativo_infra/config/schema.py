@@ -18,10 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType
 
@@ -357,13 +358,10 @@ class Infrastructure(_Strict):
     @field_validator("resource_identifiers")
     @classmethod
     def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, text in value.items():
-            if not _FULL_PLACEHOLDER_RE.match(text):
-                raise PydanticCustomError(
-                    "dativo_key",
-                    "not a terraform_outputs placeholder",
-                    {"key": key, "got": text, "expected": "'{{terraform_outputs.<name>}}'"},
-                )
+        _raise_each((), [
+            (key, "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
+            for key, text in value.items() if not _FULL_PLACEHOLDER_RE.match(text)
+        ])
         return value
 
     @field_validator("tags")
@@ -392,19 +390,29 @@ class Infrastructure(_Strict):
     @model_validator(mode="after")
     def _outputs_exist(self) -> Infrastructure:
         exported = OUTPUTS[self.runtime.type]
+        allowed = "one of " + ", ".join(sorted(exported))
+        unknown = []
         for key, text in self.resource_identifiers.items():
             name = PLACEHOLDER_RE.search(text).group(1)  # type: ignore[union-attr]
             if name not in exported:
-                raise PydanticCustomError(
-                    "dativo_field",
-                    f"output {name!r} is not exported by {self.runtime.type.value}",
-                    {
-                        "field": f"resource_identifiers.{key}",
-                        "got": text,
-                        "expected": "one of " + ", ".join(sorted(exported)),
-                    },
-                )
+                unknown.append((key, f"output {name!r} is not exported by {self.runtime.type.value}", text, allowed))
+        _raise_each(("resource_identifiers",), unknown)
         return self
+
+
+def _raise_each(at: tuple[str, ...], problems: list[tuple[str, str, str, str]]) -> None:
+    """Raise one error per ``(key, problem, got, expected)`` of a mapping (all at once). ``at`` is the
+    mapping's location relative to the validator (``()`` in a field validator, which pydantic prefixes
+    with the field's name itself)."""
+    if problems:
+        raise ValidationError.from_exception_data("Infrastructure", [
+            InitErrorDetails(
+                type=PydanticCustomError("dativo_value", problem, {"got": got, "expected": expected}),
+                loc=(*at, key),
+                input=got,
+            )
+            for key, problem, got, expected in problems
+        ])
 
 
 def _runtimes_of(provider: Provider) -> str:
