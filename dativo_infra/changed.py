@@ -1,25 +1,58 @@
-"""Which jobs a change between two git revisions affects: the matrix of a per-job CI deploy.
+"""Which jobs a change between two git revisions affects: the matrices of a per-job CI deploy.
 
-``detect(base, head)`` compares the two commits (like ``git diff base...head``: from their merge
-base, so a pull request sees only its own changes even when the target branch moved on) and
-decides, from the committed content only (never the working tree):
+Comparing. ``detect(base, head)`` compares two commits from the committed content only (never the
+work tree), in one of two ways:
+
+* pull requests (default): like ``git diff base...head``, from the merge base, so a pull request
+  sees only its own changes even when the target branch moved on;
+* pushes (``direct=True``, CLI ``--direct``): the two trees directly (``git diff base head``), so a
+  force push or a rewind of main that drops commits still destroys the jobs that only the dropped
+  commits had and redeploys the jobs they had changed. When ``base`` is empty, all zeros (a new
+  branch) or not in the clone, every job at ``head`` is deployed, nothing is destroyed and a warning
+  says so (``base`` in the result is then ``""``).
+
+Rules:
 
 * a job file added or modified at ``head`` -> **deploy** it;
-* a job file deleted -> **destroy** its stack, the stack name computed from the file's content at
-  the merge base (the file is gone at ``head``). A job file whose tenant or job name changed also
-  destroys its old stack (a stack name is the identity of its state). A renamed file is a delete
-  plus an add; when both sides map to the same stack nothing is destroyed (the state is keyed by
-  the stack, so the deploy simply updates it);
-* anything shared changed (:data:`SHARED_FILES`, :data:`SHARED_DIRS`, the platform settings file
-  ``<jobs_dir>/platform.yaml``) -> **every** job at ``head`` is deployed;
+* a job file deleted -> **destroy** its stack, named from the file's content at ``base``. A job whose
+  tenant or job name changed also destroys its old stack (a stack name is the identity of its state).
+  A renamed file is a delete plus an add; when the old stack still belongs to a job at ``head``
+  nothing is destroyed. The old stack name is computed leniently (``tenant_id`` and the job name,
+  ``infrastructure.tags.job_name`` or the older dialect's ``JobName``, and the provider, without
+  validating the rest), because the old content may no longer validate with today's code; only when
+  even those fields are unusable is it an error;
+* anything shared changed (:data:`SHARED_FILES`, :data:`SHARED_DIRS`, the platform settings file as
+  :func:`dativo_infra.settings.settings_path` names it: ``$DATIVO_PLATFORM_SETTINGS``, default
+  ``jobs/platform.yaml``) -> **every** job at ``head`` is deployed;
 * a file that a job's top-level ``asset_path`` points to (relative to the job file) changed ->
   deploy every job that references it.
 
 Job files are recognised exactly as :func:`dativo_infra.config.loader.discover` does (``*.yaml`` /
 ``*.yml`` under the jobs directory, not ``platform.yaml``, not under ``assets/``, ``outputs/``,
-``rendered/`` or a dot-directory). Jobs to deploy are validated like ``dativo-infra validate``; any
-error is raised as one :class:`~dativo_infra.errors.ErrorReport`. Old content that does not
-validate could never have been deployed, so it yields no destroy (a deleted one: with a warning).
+``rendered/`` or a dot-directory). Every job at ``head`` is validated like the loader does; errors of
+jobs to deploy, two jobs mapping to one stack (the loader's own check) and old content without a
+usable stack name are raised together as one :class:`~dativo_infra.errors.ErrorReport` (exit 2).
+
+Matrix legs. GitHub runs at most 256 legs per matrix, and a shared change selects every job. Jobs
+(and stacks to destroy) are sorted by job path and cut into at most ``max_legs`` (default 256)
+contiguous legs whose sizes differ by at most one; with no more jobs than ``max_legs`` every leg
+holds one job. Every leg, single or packed, has the same shape::
+
+    {"name": "acme-orders", "key": "acme-orders",          # display name; concurrency/artifact key
+     "jobs": "jobs/acme/orders.yaml",                     # comma-separated: a DATIVO_JOBS value
+     "stacks": "acme-orders",                             # space-separated: `cdktf deploy $stacks`
+     "providers": "aws"}                                  # space-separated, sorted, unique
+
+The i-th stack of ``stacks`` belongs to the i-th job of ``jobs``. A one-job leg's name and key are
+its stack name; a packed leg is named ``<first stack> and <n> more`` and keyed ``pack-<hash of its
+stacks>``. Job paths holding ``,``, ``*``, ``?`` or ``[`` cannot travel in DATIVO_JOBS and are errors.
+
+Known limitations. The workflows serialize state-writing legs per ``key``: for one-job legs that is
+per stack, but packed legs of two runs may group a stack differently, so they can overlap (Terraform's
+state lock then fails one of them rather than corrupting state). A concurrency group orders legs by
+when they reach it, not by push: when a later push's leg reaches it first, the earlier push's leg
+(an older configuration) runs after it and stays deployed until that job changes again; and GitHub
+keeps only the newest waiting leg of a group, so a skipped middle configuration is never deployed.
 
 Pure Python plus the ``git`` executable; no cdktf or jsii import.
 """
@@ -31,7 +64,7 @@ import os
 import posixpath
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,25 +72,35 @@ from typing import Any
 from pydantic import ValidationError
 
 from dativo_infra.config import schema
-from dativo_infra.config.dialect import to_canonical
-from dativo_infra.config.loader import JOB_SUFFIXES, NON_JOB_DIRS, NON_JOB_FILES, convert_errors
-from dativo_infra.config.yamlpos import MAX_FILE_BYTES, PositionedDocument, parse_positioned
+from dativo_infra.config.dialect import is_legacy, snake, to_canonical
+from dativo_infra.config.loader import (
+    JOB_SUFFIXES,
+    NON_JOB_DIRS,
+    NON_JOB_FILES,
+    LoadedJob,
+    _check_unique_stacks,
+    convert_errors,
+)
+from dativo_infra.config.yamlpos import MAX_FILE_BYTES, PathKey, PositionedDocument, dotted, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
-from dativo_infra.naming import stack_name
+from dativo_infra.naming import short_hash, stack_name
+from dativo_infra.settings import settings_path
 
 #: Files (relative to the project root) whose change affects every job's synthesized stack.
 SHARED_FILES = ("app.py", "cdktf.json", "pyproject.toml", "package.json", "package-lock.json")
 #: Directories (relative to the project root) whose change affects every job.
 SHARED_DIRS = ("dativo_infra/", "schemas/")
-#: The platform settings file names at the root of the jobs directory (every job uses them).
-SETTINGS_FILES = tuple(sorted(NON_JOB_FILES))
+#: GitHub Actions runs at most this many legs per matrix.
+MAX_LEGS = 256
+#: Characters a job path cannot hold to travel in DATIVO_JOBS (its separator, glob magic).
+UNSAFE_JOB_PATH_CHARS = ",*?["
 
 _ZERO_SHA = "0" * 40
 
 
 @dataclass(frozen=True, order=True)
 class Deploy:
-    """A job to synthesize and deploy: one leg of the deploy matrix."""
+    """A job to synthesize and deploy."""
 
     job: str  # path relative to the project root (the working directory of ``cdktf``)
     stack: str
@@ -66,11 +109,57 @@ class Deploy:
 
 @dataclass(frozen=True, order=True)
 class Destroy:
-    """A stack to destroy: its job file as it was at the merge base (``base`` commit)."""
+    """A stack to destroy: its job file as it was at the ``base`` commit."""
 
     job: str
     stack: str
     provider: str
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One matrix leg: one or more jobs (see the module docstring for the JSON shape)."""
+
+    name: str
+    key: str
+    jobs: tuple[str, ...]
+    stacks: tuple[str, ...]
+    providers: tuple[str, ...]
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "key": self.key, "jobs": ",".join(self.jobs),
+                "stacks": " ".join(self.stacks), "providers": " ".join(self.providers)}
+
+
+def make_leg(items: Sequence[Deploy | Destroy]) -> Leg:
+    """The leg that carries ``items`` (in the given order)."""
+    if not items:
+        raise ValueError("a leg needs at least one job")
+    stacks = tuple(i.stack for i in items)
+    if len(stacks) == 1:
+        name = key = stacks[0]
+    else:
+        name = f"{stacks[0]} and {len(stacks) - 1} more"
+        key = f"pack-{short_hash(' '.join(stacks), 12)}"
+    return Leg(name, key, tuple(i.job for i in items), stacks, tuple(sorted({i.provider for i in items})))
+
+
+def pack(items: Iterable[Deploy | Destroy], max_legs: int = MAX_LEGS) -> list[Leg]:
+    """``items`` sorted and cut into at most ``max_legs`` contiguous legs whose sizes differ by <= 1."""
+    if max_legs < 1:
+        raise ValueError(f"max_legs must be at least 1, got {max_legs}")
+    ordered = sorted(items)
+    if not ordered:
+        return []
+    count = min(len(ordered), max_legs)
+    size, bigger = divmod(len(ordered), count)
+    legs: list[Leg] = []
+    start = 0
+    for index in range(count):
+        end = start + size + (1 if index < bigger else 0)
+        legs.append(make_leg(ordered[start:end]))
+        start = end
+    return legs
 
 
 @dataclass(frozen=True)
@@ -79,26 +168,36 @@ class ChangeSet:
 
     include: list[Deploy]
     destroy: list[Destroy]
-    all: bool  # True when shared code or settings changed (every job is in ``include``)
-    base: str  # the commit the diff starts from (merge base of --base and --head), full SHA
+    all: bool  # True when every job at head is deployed (shared change, or no usable base)
+    base: str  # full SHA of the commit the diff starts from ('' when there was none)
     head: str  # full SHA of --head
     warnings: list[str] = field(default_factory=list)
+    max_legs: int = MAX_LEGS
+
+    def deploy_legs(self) -> list[Leg]:
+        return pack(self.include, self.max_legs)
+
+    def destroy_legs(self) -> list[Leg]:
+        return pack(self.destroy, self.max_legs)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"include": [...], "destroy": [...], "all": bool}``: the document printed to stdout."""
+        """The document printed to stdout: every job (``include``, ``destroy``) and the two
+        matrices the workflows use (``matrix``, ``destroy_matrix``: ``{"include": [legs]}``)."""
         return {
             "include": [{"job": d.job, "stack": d.stack, "provider": d.provider} for d in self.include],
             "destroy": [{"job": d.job, "stack": d.stack, "provider": d.provider} for d in self.destroy],
             "all": self.all,
+            "matrix": {"include": [leg.to_json() for leg in self.deploy_legs()]},
+            "destroy_matrix": {"include": [leg.to_json() for leg in self.destroy_legs()]},
         }
 
     def github_output(self) -> str:
         """Lines for ``$GITHUB_OUTPUT``: ``matrix`` and ``destroy`` are ready for ``fromJSON`` in a
-        ``strategy.matrix`` (``{"include": [...]}``); flags are ``true``/``false`` strings."""
+        ``strategy.matrix`` (``{"include": [legs]}``); flags are ``true``/``false`` strings."""
         doc = self.to_json()
         lines = {
-            "matrix": json.dumps({"include": doc["include"]}, sort_keys=True, separators=(",", ":")),
-            "destroy": json.dumps({"include": doc["destroy"]}, sort_keys=True, separators=(",", ":")),
+            "matrix": json.dumps(doc["matrix"], sort_keys=True, separators=(",", ":")),
+            "destroy": json.dumps(doc["destroy_matrix"], sort_keys=True, separators=(",", ":")),
             "has_changes": _flag(bool(self.include or self.destroy)),
             "has_deploy": _flag(bool(self.include)),
             "has_destroy": _flag(bool(self.destroy)),
@@ -161,6 +260,15 @@ class Git:
                             what="revision").strip()
         except JobError:
             raise JobError.at(option, 0, "", "unknown git revision", ref, _REF_EXPECTED) from None
+
+    def resolve(self, ref: str) -> str | None:
+        """Full SHA of the commit ``ref`` names, or None when it names none in this clone."""
+        if not ref or ref.startswith("-") or set(ref) == {"0"}:
+            return None
+        try:
+            return self.commit(ref, "--base")
+        except JobError:
+            return None
 
     def merge_base(self, base: str, head: str) -> str:
         """The merge base of two commits, or ``base`` when they share no history."""
@@ -236,11 +344,19 @@ def is_job_path(path: str, jobs_dir: str) -> bool:
             and not NON_JOB_DIRS.intersection(parts[:-1]) and not any(p.startswith(".") for p in parts))
 
 
-def is_shared_path(path: str, jobs_dir: str) -> bool:
-    """Whether a change to ``path`` (project-relative) affects every job."""
-    root = "" if jobs_dir in ("", ".") else jobs_dir.rstrip("/") + "/"
-    return (path in SHARED_FILES or path.startswith(SHARED_DIRS)
-            or any(path == root + name for name in SETTINGS_FILES))
+def settings_file(root: Path) -> str | None:
+    """The platform settings file (:func:`~dativo_infra.settings.settings_path`, the rule the synth
+    uses) as a path relative to the project ``root``; None when it lies outside the project."""
+    path = settings_path()
+    relative = os.path.relpath(path, root) if path.is_absolute() else str(path)
+    clean = posixpath.normpath(Path(relative).as_posix())
+    return None if clean == ".." or clean.startswith("../") else clean
+
+
+def is_shared_path(path: str, settings: str | None) -> bool:
+    """Whether a change to ``path`` (project-relative) affects every job; ``settings`` is the
+    project-relative platform settings file (:func:`settings_file`)."""
+    return path in SHARED_FILES or path.startswith(SHARED_DIRS) or path == settings
 
 
 def asset_target(job_path: str, document: PositionedDocument) -> str | None:
@@ -263,22 +379,61 @@ def parse_document(data: bytes, file: str) -> PositionedDocument:
     return parse_positioned(text, file)
 
 
-def validate_document(document: PositionedDocument) -> schema.JobConfig:
-    """Validate a parsed job document exactly like :func:`~dativo_infra.config.loader.load_job`."""
-    canonical = to_canonical(document)
+def load_document(document: PositionedDocument, path: str) -> LoadedJob:
+    """Validate a parsed job document exactly like :func:`~dativo_infra.config.loader.load_job`;
+    raises :class:`ErrorReport` with every error."""
+    legacy = is_legacy(document.value.get("infrastructure"))
     try:
-        return schema.JobConfig.model_validate(canonical.value)
-    except ValidationError as exc:
-        raise ErrorReport(convert_errors(exc, canonical)) from None
-
-
-def _job_of(data: bytes, file: str) -> tuple[str, str]:
-    """(stack, provider) of a job file's content; raises ErrorReport with every error."""
-    try:
-        config = validate_document(parse_document(data, file))
+        canonical = to_canonical(document)
     except JobError as exc:
         raise ErrorReport([exc]) from None
-    return stack_name(config.tenant_id, config.job_name), config.infrastructure.provider.value
+    try:
+        config = schema.JobConfig.model_validate(canonical.value)
+    except ValidationError as exc:
+        raise ErrorReport(convert_errors(exc, canonical)) from None
+    return LoadedJob(Path(path), path, config, canonical, legacy)
+
+
+_TENANT: PathKey = ("tenant_id",)
+_JOB_NAME: PathKey = ("infrastructure", "tags", "job_name")
+_PROVIDER: PathKey = ("infrastructure", "provider")
+
+
+def old_stack(document: PositionedDocument) -> tuple[str, str]:
+    """``(stack, provider)`` of a job's old content, read leniently: ``tenant_id``, the job name and
+    the provider (canonical or older dialect) without validating anything else, so that content
+    today's code rejects still names the stack it deployed. Raises :class:`ErrorReport` (one
+    positioned error per unusable field) when even that is impossible."""
+    data = document.value
+    raw = data.get("infrastructure")
+    infra: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    positions = document
+    if is_legacy(raw):
+        try:
+            positions = to_canonical(document)
+            infra = positions.value["infrastructure"]
+        except JobError:  # e.g. a compute type without a runtime: map only the keys needed here
+            tags = infra.get("tags")
+            infra = {"provider": infra.get("provider", infra.get("cloud_provider")),
+                     "tags": {snake(k) if isinstance(k, str) else k: v for k, v in tags.items()}
+                     if isinstance(tags, Mapping) else tags}
+    tags = infra.get("tags")
+    found = {
+        _TENANT: data.get("tenant_id"),
+        _JOB_NAME: tags.get("job_name") if isinstance(tags, Mapping) else None,
+        _PROVIDER: infra.get("provider"),
+    }
+    errors = [
+        JobError.at(document.file, positions.line_of(path), dotted(path),
+                    "cannot tell which stack the old content deployed, so it cannot be destroyed",
+                    *(() if value is None else (value,)),
+                    expected="a non-empty string (fix the old commit's file or destroy its stack by hand)")
+        for path, value in found.items() if not isinstance(value, str) or not value.strip()
+    ]
+    if errors:
+        raise ErrorReport(errors)
+    tenant, job_name, provider = (str(found[p]).strip() for p in (_TENANT, _JOB_NAME, _PROVIDER))
+    return stack_name(tenant, job_name), provider.lower()
 
 
 def normalize_jobs_dir(jobs_dir: str) -> str:
@@ -291,80 +446,93 @@ def normalize_jobs_dir(jobs_dir: str) -> str:
     return "" if clean == "." else clean
 
 
-def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | None = None) -> ChangeSet:
+def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | None = None, *,
+           direct: bool = False, max_legs: int = MAX_LEGS) -> ChangeSet:
     """The jobs a change from ``base`` to ``head`` affects (see the module docstring).
 
     ``cwd`` is the project root inside a git work tree (default: the current directory); job paths
-    in the result are relative to it. Raises :class:`JobError` for a bad revision or a missing
-    repository and :class:`ErrorReport` for invalid job files that would be deployed.
+    in the result are relative to it. ``direct`` compares the two trees (pushes) instead of
+    starting from the merge base (pull requests). Raises :class:`JobError` for a bad revision or a
+    missing repository and :class:`ErrorReport` for invalid job files.
     """
+    if max_legs < 1:
+        raise JobError.at("--max-legs", 0, "", "must be at least 1", max_legs, "1 to 256")
     git = Git(cwd or Path.cwd())
     jobs_dir = normalize_jobs_dir(jobs_dir)
-    base_sha = git.commit(base, "--base")
+    settings = settings_file(git.cwd)
     head_sha = git.commit(head, "--head")
-    start = git.merge_base(base_sha, head_sha)
-    entries = git.diff(start, head_sha)
-    head_jobs = git.tree(head_sha, jobs_dir or ".")
-    head_jobs = {p: b for p, b in head_jobs.items() if is_job_path(p, jobs_dir)}
+    warnings: list[str] = []
+    start: str | None
+    if direct:
+        start = git.resolve(base)
+        if start is None:
+            warnings.append(f"--base {base!r} is not a commit in this clone (a new branch, or a force push whose "
+                            "old head is gone): every job is deployed and no stack is destroyed")
+    else:
+        start = git.merge_base(git.commit(base, "--base"), head_sha)
+    entries = git.diff(start, head_sha) if start else []
+    head_files = {p: b for p, b in git.tree(head_sha, jobs_dir or ".").items() if is_job_path(p, jobs_dir)}
 
-    everything = any(is_shared_path(e.path, jobs_dir) for e in entries)
+    everything = start is None or any(is_shared_path(e.path, settings) for e in entries)
     job_entries = [e for e in entries if is_job_path(e.path, jobs_dir)]
-    other_paths = {e.path for e in entries if not is_job_path(e.path, jobs_dir) and not is_shared_path(e.path, jobs_dir)}
+    other_paths = {e.path for e in entries if not is_job_path(e.path, jobs_dir) and not is_shared_path(e.path, settings)}
+    old_entries = [e for e in job_entries if e.status in ("D", "M", "T")]
+    contents = git.blobs([*head_files.values(), *(e.old_blob for e in old_entries)])
 
-    selected = set(head_jobs) if everything else {e.path for e in job_entries if e.status != "D"} & set(head_jobs)
-    # Asset definitions: only worth reading every job when some non-job file changed.
-    need_scan = not everything and bool(other_paths)
-    contents = git.blobs([*(head_jobs[p] for p in (head_jobs if need_scan else selected) if p in head_jobs),
-                          *(e.old_blob for e in job_entries if e.status in ("D", "M", "T"))])
-    report = ErrorReport()
-    if need_scan:
-        for path, blob in head_jobs.items():
-            if path in selected:
-                continue
-            try:
-                target = asset_target(path, parse_document(contents[blob], path))
-            except JobError as exc:
-                report.add(exc)
-                continue
-            if target in other_paths:
-                selected.add(path)
-
-    include: list[Deploy] = []
-    for path in sorted(selected):
+    # Every job at head is read (asset references) and validated (its stack, one stack per job).
+    errors: dict[str, list[JobError]] = {}
+    documents: dict[str, PositionedDocument] = {}
+    loaded: dict[str, LoadedJob] = {}
+    for path in sorted(head_files):
         try:
-            stack, provider = _job_of(contents[head_jobs[path]], path)
+            documents[path] = parse_document(contents[head_files[path]], path)
+            loaded[path] = load_document(documents[path], path)
+        except JobError as exc:
+            errors[path] = [exc]
+        except ErrorReport as exc:
+            errors[path] = exc.errors
+
+    selected = set(head_files) if everything else {e.path for e in job_entries if e.status != "D"} & set(head_files)
+    if other_paths:
+        selected |= {p for p, doc in documents.items() if asset_target(p, doc) in other_paths}
+
+    report = ErrorReport()
+    for path in sorted(selected):
+        report.extend(errors.get(path, []))
+    _check_unique_stacks(list(loaded.values()), report)
+    include = [Deploy(p, loaded[p].stack_name, loaded[p].config.infrastructure.provider.value)
+               for p in sorted(selected) if p in loaded]
+
+    head_stacks = {job.stack_name for job in loaded.values()}
+    destroy: set[Destroy] = set()
+    for entry in old_entries:
+        try:
+            stack, provider = old_stack(parse_document(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}"))
+        except JobError as exc:
+            report.add(exc)
+            continue
         except ErrorReport as exc:
             report.extend(exc.errors)
             continue
-        include.append(Deploy(path, stack, provider))
+        if stack not in head_stacks:  # else the stack still belongs to a job at head (e.g. a moved file)
+            destroy.add(Destroy(entry.path, stack, provider))
+
+    for item in [*include, *destroy]:
+        if any(c in item.job for c in UNSAFE_JOB_PATH_CHARS):
+            report.add(JobError.at(item.job, 0, "", "job path cannot be passed in DATIVO_JOBS", item.job,
+                                   f"a file name without any of {' '.join(UNSAFE_JOB_PATH_CHARS)}"))
     report.raise_if_any()
-
-    deployed = {d.stack for d in include}
-    destroy: set[Destroy] = set()
-    warnings: list[str] = []
-    for entry in job_entries:
-        if entry.status == "A":
-            continue
-        try:
-            stack, provider = _job_of(contents[entry.old_blob], f"{start[:12]}:{entry.path}")
-        except ErrorReport as exc:
-            if entry.status == "D":
-                warnings.append(f"{entry.path}: deleted, but its old content does not validate, so no stack "
-                                f"is destroyed (it could not have been deployed):\n{exc}")
-            continue
-        if stack in deployed:
-            continue  # the stack still exists at head (a moved file): the deploy updates it in place
-        destroy.add(Destroy(entry.path, stack, provider))
-    return ChangeSet(sorted(include), sorted(destroy), everything, start, head_sha, warnings)
+    return ChangeSet(include, sorted(destroy), everything, start or "", head_sha, warnings, max_legs)
 
 
-def main_command(base: str, head: str, jobs_dir: str, github_output: bool) -> int:
+def main_command(base: str, head: str, jobs_dir: str, github_output: bool, *, direct: bool = False,
+                 max_legs: int = MAX_LEGS) -> int:
     """The ``dativo-infra changed`` command: print the JSON, optionally append to ``$GITHUB_OUTPUT``."""
     output = os.environ.get("GITHUB_OUTPUT", "") if github_output else ""
     if github_output and not output:
         raise JobError.at("--github-output", 0, "", "GITHUB_OUTPUT is not set", "nothing",
                           "the path of the step output file (set by GitHub Actions)")
-    changes = detect(base, head, jobs_dir)
+    changes = detect(base, head, jobs_dir, direct=direct, max_legs=max_legs)
     for warning in changes.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(changes.to_json(), indent=2, sort_keys=True))

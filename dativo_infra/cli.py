@@ -39,8 +39,12 @@ def report_errors(report: ErrorReport | JobError) -> int:
     return 2
 
 
-def _load(paths: list[str] | None):  # type: ignore[no-untyped-def]
-    from dativo_infra.config.loader import load_jobs
+def _load(paths: list[str] | None, rendered: bool = False):  # type: ignore[no-untyped-def]
+    """Load and validate jobs; ``rendered``: also accept jobs whose placeholders were rendered."""
+    if rendered:
+        from dativo_infra.render import load_jobs_for_render as load_jobs
+    else:
+        from dativo_infra.config.loader import load_jobs
 
     try:
         return load_jobs(paths or ["jobs"])
@@ -49,7 +53,8 @@ def _load(paths: list[str] | None):  # type: ignore[no-untyped-def]
 
 
 def _load_one(path: Path):  # type: ignore[no-untyped-def]
-    jobs = _load([str(path)])
+    """One job file, a template or a rendered job."""
+    jobs = _load([str(path)], rendered=True)
     if len(jobs) != 1:
         report_errors(JobError.at(str(path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file"))
         raise typer.Exit(2)
@@ -135,19 +140,14 @@ def schema(
 ) -> None:
     """Print the JSON Schema of a job file (for editors: yaml-language-server)."""
     from dativo_infra.config.schema import job_json_schema
-    from dativo_infra.fsutil import atomic_write_text
 
-    text = json.dumps(job_json_schema(), indent=2, sort_keys=True) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        atomic_write_text(output, text)
+    _emit(json.dumps(job_json_schema(), indent=2, sort_keys=True) + "\n", output)
 
 
 @app.command()
 def stacks(paths: PathsArg = None) -> None:
     """Print job file -> stack name (and runtime) as JSON."""
-    jobs = _load(paths)
+    jobs = _load(paths, rendered=True)
     data = {
         j.file: {"stack": j.stack_name, "runtime": j.config.runtime.type.value, "provider": j.config.infrastructure.provider.value}
         for j in jobs
@@ -221,12 +221,19 @@ def changed_command(
     github_output: Annotated[
         bool, typer.Option("--github-output", help="Also append matrix=, destroy=, has_changes= ... to $GITHUB_OUTPUT")
     ] = False,
+    direct: Annotated[
+        bool, typer.Option("--direct", help="Compare the two trees (pushes, force pushes) instead of from the merge "
+                           "base (pull requests); a --base missing from the clone or all zeros selects every job")
+    ] = False,
+    max_legs: Annotated[
+        int, typer.Option("--max-legs", min=1, max=256, help="Pack the jobs into at most this many matrix legs")
+    ] = 256,
 ) -> None:
     """Jobs to deploy / stacks to destroy for a change between two git revisions (CI matrix JSON)."""
     from dativo_infra.changed import main_command
 
     try:
-        main_command(base, head, jobs_dir, github_output)
+        main_command(base, head, jobs_dir, github_output, direct=direct, max_legs=max_legs)
     except ErrorReport as report:
         raise typer.Exit(report_errors(report)) from None
     except JobError as error:
@@ -275,7 +282,6 @@ def tfvars(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")] = None,
 ) -> None:
     """Print a job's Terraform variables: cloud_provider, runtime_environment, tags, resource_refs, job_metadata."""
-    from dativo_infra.fsutil import atomic_write_text
     from dativo_infra.tfvars import TfvarsFormat, render_tfvars
 
     if fmt not in set(TfvarsFormat):
@@ -284,10 +290,20 @@ def tfvars(
         text = render_tfvars(_load_one(job), fmt)
     except (ErrorReport, JobError) as report:
         raise typer.Exit(report_errors(report)) from None
+    _emit(text, output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it atomically to ``output`` (a file system error exits 2)."""
+    from dativo_infra.fsutil import atomic_write_text
+
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         atomic_write_text(output, text)
+    except OSError as exc:
+        raise typer.Exit(report_errors(JobError(str(output), 0, "", f"cannot write ({exc.strerror or exc})"))) from None
 
 
 def main() -> None:

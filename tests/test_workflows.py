@@ -6,7 +6,7 @@ in the ``dev`` extra). The structural tests read the YAML with ruamel (YAML 1.2:
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from dativo_infra.changed import ChangeSet, Deploy, Destroy
+from dativo_infra.changed import ChangeSet, Deploy, Destroy, make_leg
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -103,11 +103,11 @@ def test_no_expression_is_expanded_inside_a_run_script(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_every_matrix_job_has_a_concurrency_group_per_stack(path: Path) -> None:
+def test_every_matrix_job_has_a_concurrency_group_per_leg_key(path: Path) -> None:
     matrix_jobs = {job_id: job for job_id, job in load(path)["jobs"].items() if "strategy" in job}
     assert matrix_jobs
     for job_id, job in matrix_jobs.items():
-        assert "${{ matrix.stack }}" in job["concurrency"]["group"], job_id
+        assert "${{ matrix.key }}" in job["concurrency"]["group"], job_id  # the stack name for one-job legs
         assert job["strategy"]["fail-fast"] is False, job_id
         assert job["strategy"]["matrix"].startswith("${{ fromJSON(needs.changes.outputs."), job_id
 
@@ -115,16 +115,18 @@ def test_every_matrix_job_has_a_concurrency_group_per_stack(path: Path) -> None:
 def test_state_writing_legs_share_one_uncancellable_group_per_stack() -> None:
     jobs = workflow("deploy.yml")["jobs"]
     for job_id in ("deploy", "destroy"):
-        assert jobs[job_id]["concurrency"] == {"group": "deploy-${{ matrix.stack }}", "cancel-in-progress": False}
+        assert jobs[job_id]["concurrency"] == {"group": "deploy-${{ matrix.key }}", "cancel-in-progress": False}
     assert jobs["render"]["concurrency"]["cancel-in-progress"] is False
     assert "concurrency" not in jobs["changes"]  # a dropped change detection would lose a push's jobs
 
 
 def test_matrix_fields_used_by_the_workflows_are_the_ones_changed_emits() -> None:
-    emitted = {f.name for f in dataclasses.fields(Deploy)} & {f.name for f in dataclasses.fields(Destroy)}
+    one = make_leg([Deploy("jobs/a.yaml", "a-a", "aws")]).to_json()
+    packed = make_leg([Deploy("jobs/a.yaml", "a-a", "aws"), Destroy("jobs/b.yaml", "b-b", "gcp")]).to_json()
+    assert set(one) == set(packed) == {"name", "key", "jobs", "stacks", "providers"}  # one shape for both
     for path in FILES:
         used = set(re.findall(r"matrix\.(\w+)", path.read_text()))
-        assert used and used <= emitted, f"{path.name}: {used - emitted}"
+        assert used == {"name", "key", "jobs", "stacks", "providers"}, f"{path.name}: {used}"
 
 
 def test_outputs_read_from_the_changed_step_are_the_ones_it_writes() -> None:
@@ -153,38 +155,179 @@ def test_pr_workflow_validates_then_plans_each_changed_job() -> None:
     assert "dativo-infra validate jobs" in _step(doc, "validate", "Validate every job")["run"]
     changed = _step(doc, "changes", "Jobs affected by this pull request")
     assert changed["env"] == {"BASE_REF": "${{ github.base_ref }}"}
-    assert 'dativo-infra changed --base "origin/${BASE_REF}"' in changed["run"] and "--github-output" in changed["run"]
+    # pull requests keep merge-base semantics: no --direct
+    assert changed["run"] == 'dativo-infra changed --base "origin/${BASE_REF}" --head HEAD --github-output'
     checkout = jobs["changes"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0
     assert jobs["plan"]["if"] == "needs.changes.outputs.has_deploy == 'true'"
-    assert _step(doc, "plan", "Synthesize the job's stack")["env"]["DATIVO_JOBS"] == "${{ matrix.job }}"
+    assert jobs["plan"]["name"] == "plan ${{ matrix.name }}"
+    assert _step(doc, "plan", "Synthesize the leg's stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
     plan = _step(doc, "plan", "Plan")
-    assert plan["run"].startswith('cdktf plan "$STACK"') and plan["env"]["STACK"] == "${{ matrix.stack }}"
+    assert plan["env"]["STACKS"] == "${{ matrix.stacks }}"
+    assert 'cdktf plan "$stack" --skip-synth --skip-provider-lock' in plan["run"]
+
+
+def test_plan_never_takes_the_state_lock() -> None:
+    plan = _step(workflow("pr.yml"), "plan", "Plan")
+    assert plan["env"]["TF_CLI_ARGS_plan"] == "-lock=false"  # read-only role; never blocks a deploy
+    assert "-lock=false" not in (WORKFLOWS / "deploy.yml").read_text()  # deploys and destroys do lock
 
 
 def test_deploy_workflow_deploys_uploads_renders_and_destroys() -> None:
     doc = workflow("deploy.yml")
+    jobs = doc["jobs"]
     assert doc["on"]["push"] == {"branches": ["main"]}
     assert doc["on"]["workflow_dispatch"]["inputs"]["job_path"]["required"] is True
+    changed = _step(doc, "changes", "Jobs affected by this push")
+    assert changed["env"] == {"BEFORE": "${{ github.event.before }}"}
+    assert changed["run"].rstrip().endswith('dativo-infra changed --direct --base "$BEFORE" --head HEAD --github-output')
+    assert "HEAD~1" not in (WORKFLOWS / "deploy.yml").read_text()
+    before = _step(doc, "changes", "Fetch the previous head of main")
+    assert before["with"]["ref"] == "${{ github.event.before }}" and before["continue-on-error"] is True
+    assert before["with"]["path"] == ".dativo-before" and ".dativo-before HEAD" in changed["run"]
     dispatched = _step(doc, "changes", "The dispatched job")
     assert dispatched["env"] == {"JOB_PATH": "${{ inputs.job_path }}"}
-    deploy = _step(doc, "deploy", "Deploy")["run"]
-    assert ('cdktf deploy "$STACK" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
-            '"outputs/$STACK.json"') in deploy
+    assert _step(doc, "deploy", "Synthesize the leg's stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
+    deploy = _step(doc, "deploy", "Deploy")
+    assert deploy["env"]["STACKS"] == "${{ matrix.stacks }}"
+    assert ('cdktf deploy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
+            'outputs/outputs.json') in deploy["run"]
     upload = _step(doc, "deploy", "Keep the outputs")
     assert upload["uses"].startswith("actions/upload-artifact@")
-    assert upload["with"]["path"] == "outputs/${{ matrix.stack }}.json"
-    download = _step(doc, "render", "Fetch the outputs of this stack's deploy")
+    assert upload["with"]["path"] == "outputs/outputs.json" and upload["with"]["name"] == "outputs-${{ matrix.key }}"
+    assert "if" not in upload  # uploaded only when the deploy step succeeded
+    download = _step(doc, "render", "Fetch the outputs of this leg's deploy")
     assert download["with"]["name"] == upload["with"]["name"]
-    render = _step(doc, "render", "Render the outputs into a rendered copy of the job")
-    assert render["run"] == 'dativo-infra render --job "$JOB" --outputs "outputs/$STACK.json" --out "rendered/$JOB"'
-    pr = _step(doc, "render", "Propose the rendered job")
-    assert pr["uses"].startswith("peter-evans/create-pull-request@") and pr["with"]["add-paths"] == "rendered/${{ matrix.job }}"
-    jobs = doc["jobs"]
+    render = _step(doc, "render", "Render the outputs into rendered copies of the leg's jobs")
+    assert render["env"] == {"JOBS": "${{ matrix.jobs }}"}
+    assert 'dativo-infra render --job "$job" --outputs outputs/outputs.json --out "rendered/$job"' in render["run"]
+    pr = _step(doc, "render", "Propose the rendered jobs")
+    assert pr["uses"].startswith("peter-evans/create-pull-request@") and pr["with"]["add-paths"] == "rendered"
+    assert pr["with"]["branch"] == "dativo/render/${{ matrix.key }}"
     assert jobs["destroy"]["strategy"]["matrix"] == "${{ fromJSON(needs.changes.outputs.destroy) }}"
     assert jobs["destroy"]["if"] == "needs.changes.outputs.has_destroy == 'true'"
-    restore = _step(doc, "destroy", "Restore the job file as it was before the change")
-    assert restore["env"]["BASE"] == "${{ needs.changes.outputs.base }}" and "git show" in restore["run"]
-    assert _step(doc, "destroy", "Destroy")["run"].startswith('cdktf destroy "$STACK"')
+    assert _step(doc, "destroy", "Synthesize the old stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
+    assert 'cdktf destroy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock' in _step(
+        doc, "destroy", "Destroy")["run"]
     for job in ("deploy", "destroy"):
         assert "Require a remote state backend" in [s.get("name") for s in jobs[job]["steps"]]
+
+
+def test_destroy_legs_run_from_a_checkout_of_the_base_commit() -> None:
+    steps = workflow("deploy.yml")["jobs"]["destroy"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"] == {"ref": "${{ needs.changes.outputs.base }}", "persist-credentials": False}
+    assert not any("git show" in step.get("run", "") for step in steps)  # no single file restored into head
+
+
+def test_render_legs_render_only_what_their_own_deploy_leg_produced() -> None:
+    doc = workflow("deploy.yml")
+    render = doc["jobs"]["render"]
+    assert render["needs"] == ["changes", "deploy"]
+    assert render["if"] == "${{ !cancelled() && needs.changes.outputs.has_deploy == 'true' }}"
+    names = [step.get("name", step.get("uses", "").split("@")[0]) for step in render["steps"]]
+    fetch = names.index("Fetch the outputs of this leg's deploy")
+    download = render["steps"][fetch]
+    assert download["id"] == "outputs" and download["continue-on-error"] is True
+    skip = _step(doc, "render", "Nothing to render (this leg's deploy did not succeed)")
+    assert skip["if"] == "steps.outputs.outcome != 'success'" and "::warning::" in skip["run"]
+    for step in render["steps"][fetch + 1:]:
+        if step is not skip:
+            assert step["if"] == "steps.outputs.outcome == 'success'", step
+
+
+def test_deploy_workflow_runs_from_main_only() -> None:
+    jobs = workflow("deploy.yml")["jobs"]
+    assert jobs["changes"]["if"] == "github.ref == 'refs/heads/main'"
+    assert {"changes"} <= {jobs[j]["needs"] if isinstance(jobs[j]["needs"], str) else jobs[j]["needs"][0]
+                           for j in ("deploy", "render", "destroy")}
+    refuse = jobs["wrong-ref"]
+    assert refuse["if"] == "github.ref != 'refs/heads/main'"
+    proc = subprocess.run(["bash", "-ec", refuse["steps"][0]["run"]], env={"REF": "refs/heads/feature"},
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout == "::error::deploy runs from refs/heads/main only, not refs/heads/feature: dispatch it on main\n"
+
+
+# --- the leg scripts, run with bash against stand-in cdktf / dativo-infra commands -------------
+
+_RECORDER = """#!/bin/sh
+{ printf '%s' "$(basename "$0")"; for arg in "$@"; do printf ' [%s]' "$arg"; done; echo; } >> "$CALLS"
+for arg in "$@"; do [ "$arg" = "$FAIL_ON" ] && exit 1; done
+exit 0
+"""
+
+
+def call(*argv: str) -> str:
+    """A recorded command line: the program, then every argument in brackets (spaces stay visible)."""
+    return " ".join([argv[0], *(f"[{arg}]" for arg in argv[1:])])
+
+
+def run_leg_script(script: str, tmp_path: Path, env: dict[str, str], fail_on: str = "-") -> tuple[int, list[str]]:
+    """Run a workflow ``run:`` script with bash -e (as GitHub does) and recording fakes on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("cdktf", "dativo-infra"):
+        (bin_dir / name).write_text(_RECORDER)
+        (bin_dir / name).chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    full = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), "FAIL_ON": fail_on, **env}
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=full,
+                          capture_output=True, text=True, check=False)
+    return proc.returncode, calls.read_text().splitlines()
+
+
+ONE = make_leg([Deploy("jobs/acme/a.yaml", "acme-a", "aws")]).to_json()
+PACKED = make_leg([Deploy("jobs/acme/a.yaml", "acme-a", "aws"), Deploy("jobs/my jobs/b.yaml", "acme-b", "gcp"),
+                   Deploy("jobs/acme/c.yaml", "acme-c", "azure")]).to_json()
+
+
+@pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
+def test_deploy_and_destroy_scripts_handle_every_stack_of_a_leg(leg: dict[str, str], tmp_path: Path) -> None:
+    doc = workflow("deploy.yml")
+    stacks = leg["stacks"].split(" ")
+    code, calls = run_leg_script(_step(doc, "deploy", "Deploy")["run"], tmp_path, {"STACKS": leg["stacks"]})
+    assert code == 0 and calls == [call("cdktf", "deploy", *stacks, "--skip-synth", "--auto-approve",
+                                        "--skip-provider-lock", "--outputs-file", "outputs/outputs.json")]
+    assert (tmp_path / "outputs").is_dir()
+    code, calls = run_leg_script(_step(doc, "destroy", "Destroy")["run"], tmp_path, {"STACKS": leg["stacks"]})
+    assert code == 0 and calls == [call("cdktf", "destroy", *stacks, "--skip-synth", "--auto-approve",
+                                        "--skip-provider-lock")]
+
+
+@pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
+def test_render_script_renders_every_job_of_a_leg(leg: dict[str, str], tmp_path: Path) -> None:
+    script = _step(workflow("deploy.yml"), "render", "Render the outputs into rendered copies of the leg's jobs")["run"]
+    code, calls = run_leg_script(script, tmp_path, {"JOBS": leg["jobs"]})
+    assert code == 0
+    assert calls == [call("dativo-infra", "render", "--job", job, "--outputs", "outputs/outputs.json",
+                          "--out", f"rendered/{job}") for job in leg["jobs"].split(",")]
+
+
+def test_plan_script_plans_each_stack_and_fails_after_trying_them_all(tmp_path: Path) -> None:
+    script = _step(workflow("pr.yml"), "plan", "Plan")["run"]
+    code, calls = run_leg_script(script, tmp_path, {"STACKS": PACKED["stacks"]})
+    want = [call("cdktf", "plan", stack, "--skip-synth", "--skip-provider-lock") for stack in ("acme-a", "acme-b", "acme-c")]
+    assert code == 0 and calls == want
+    bin_dir = tmp_path / "bin"
+    proc = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          check=False, env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls2"),
+                                            "FAIL_ON": "acme-b", "STACKS": PACKED["stacks"]})
+    assert proc.returncode == 1 and (tmp_path / "calls2").read_text().splitlines() == want
+    assert "::error::plan failed for: acme-b" in proc.stdout
+
+
+def test_dispatched_job_becomes_a_one_job_leg(tmp_path: Path) -> None:
+    script = _step(workflow("deploy.yml"), "changes", "The dispatched job")["run"]
+    job = "jobs/acme/stripe_customers_to_iceberg.yaml"
+    out = tmp_path / "github_output"
+    proc = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          check=False, env={"PATH": f"{BIN}:/usr/bin:/bin", "JOB_PATH": job,
+                                            "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(out)})
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    stack = "acme-stripe-customers-to-iceberg"
+    assert json.loads(lines["matrix"]) == {"include": [
+        {"name": stack, "key": stack, "jobs": job, "stacks": stack, "providers": "aws"}]}
+    assert (json.loads(lines["destroy"]), lines["has_deploy"], lines["has_destroy"]) == ({"include": []}, "true", "false")

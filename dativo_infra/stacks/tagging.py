@@ -69,10 +69,20 @@ def has_string_map(cls: type, attribute: str) -> bool:
     return hints.get("return") == _STRING_MAP
 
 
+_PROVIDER_OF_CLASS: dict[type, str] = {}
+
+
 def provider_name(node: TerraformResource) -> str:
-    """The short provider name of a resource binding (``aws``, ``google``, ``azurerm``), or ''."""
-    metadata = node.terraform_generator_metadata
-    return metadata.provider_name if metadata is not None else ""
+    """The short provider name of a resource binding (``aws``, ``google``, ``azurerm``), or ''.
+
+    Every instance of a binding class has the same generator metadata, so it is read (a jsii round
+    trip) once per class.
+    """
+    cls = type(node)
+    if cls not in _PROVIDER_OF_CLASS:
+        metadata = node.terraform_generator_metadata
+        _PROVIDER_OF_CLASS[cls] = metadata.provider_name if metadata is not None else ""
+    return _PROVIDER_OF_CLASS[cls]
 
 
 def tag_attribute(node: object) -> str | None:
