@@ -11,6 +11,8 @@ Defaults are documented on each field; :func:`job_json_schema` exports all of it
 from __future__ import annotations
 
 import re
+import zoneinfo
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -64,6 +66,93 @@ GCP_MEMORY_MIB: dict[int, tuple[int, int]] = {
     6000: (4096, 24576),
     8000: (4096, 32768),
 }
+#: Cloud Run's longest request timeout for a service (jobs allow up to 86400 s per task).
+GCP_SERVICE_MAX_TIMEOUT_SECONDS = 3600
+
+# --- Azure ids and references (ARM segment names are case-insensitive, so these patterns are too).
+_ARM = (r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/")
+#: Container Apps managed environment resource id (``runtime.environment_id``).
+MANAGED_ENVIRONMENT_ID_RE = re.compile(
+    _ARM + r"Microsoft\.App/managedEnvironments/(?P<name>[a-z][a-z0-9-]{0,58}[a-z0-9])$", re.I
+)
+#: Key Vault resource id (``permissions.secrets`` on Azure).
+KEY_VAULT_ID_RE = re.compile(_ARM + r"Microsoft\.KeyVault/vaults/(?P<name>[a-z0-9-]{3,24})$", re.I)
+#: Storage account resource id, optionally narrowed to one blob container (``permissions.storage[].bucket``).
+STORAGE_SCOPE_RE = re.compile(
+    _ARM + r"Microsoft\.Storage/storageAccounts/(?P<account>[a-z0-9]{3,24})"
+    r"(?:/blobServices/default/containers/(?P<container>[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}))?$",
+    re.I,
+)
+#: Azure Container Registry resource id (``runtime.registry_id``).
+CONTAINER_REGISTRY_ID_RE = re.compile(_ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})$", re.I)
+#: Key Vault secret URL, optionally pinned to a version (``runtime.secrets`` values on Azure).
+KEY_VAULT_SECRET_URL_RE = re.compile(
+    r"^https://(?P<vault>[a-z0-9-]{3,24})\.vault\.azure\.net/secrets/(?P<secret>[A-Za-z0-9-]{1,127})"
+    r"(?:/(?P<version>[0-9a-f]{32}))?$"
+)
+#: Set on every Azure container to the client id of the job's user-assigned identity (Azure SDKs
+#: pick the identity by it); a job may not set it itself.
+AZURE_CLIENT_ID_VAR = "AZURE_CLIENT_ID"
+_ARM_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/"
+#: A bare Cloud Storage bucket name (no ``gs://``, no object path).
+GCS_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+
+# --- Unix cron (Container App Job and Cloud Scheduler schedules; AWS also takes Quartz forms).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 0, 6, _WEEKDAYS),
+)
+
+
+def _cron_value(token: str, low: int, names: tuple[str, ...]) -> int | None:
+    if token.upper() in names:
+        return names.index(token.upper()) + low
+    return int(token) if token.isdigit() else None
+
+
+def _unix_cron_field(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    """Whether one cron field is unix cron: ``*``, values, ranges, lists, steps on ``*`` or a range."""
+    for item in text.split(","):
+        base, slash, step = item.partition("/")
+        if slash and not (step.isdigit() and int(step) >= 1):
+            return False
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        values = [_cron_value(first, low, names)] + ([_cron_value(last, low, names)] if dash else [])
+        if any(v is None or not low <= v <= high for v in values):
+            return False
+        if (dash and values[0] > values[1]) or (slash and not dash):  # type: ignore[operator]
+            return False
+    return True
+
+
+def unix_cron_problem(expression: str, max_weekday: int) -> tuple[str, str] | None:
+    """``(problem, expected)`` for the first field of a 5-field ``expression`` that is not unix cron
+    (day-of-week up to ``max_weekday``: 6 for Container Apps, 7 = Sunday again for Cloud Scheduler)."""
+    for text, (name, low, high, names) in zip(expression.split(), _CRON_FIELDS, strict=True):
+        high = max_weekday if name == "day-of-week" else high
+        if _unix_cron_field(text, low, high, names):
+            continue
+        allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+        expected = f"{allowed}, with '*', ',', '-' and '/' (steps on '*' or a range)"
+        if re.search(r"[?#LW]", re.sub(r"[A-Z]{3}", "", text.upper())):
+            expected += "; Quartz '?', 'L', 'W' and '#' are AWS-only"
+        return f"{name} field {text!r} is not unix cron", expected
+    return None
+
+
+@cache
+def iana_time_zones() -> frozenset[str]:
+    """The IANA tz database names this machine knows (the system database, else the ``tzdata`` package)."""
+    return frozenset(zoneinfo.available_timezones())
+
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=SLUG_PATTERN)]
@@ -167,16 +256,23 @@ class Runtime(_Strict):
     )
     retries: int = Field(0, ge=0, le=10, description="Job mode: retries of a failed run. Unset: 0")
     schedule: str | None = Field(
-        None, description="Job mode: 5-field cron expression (minute hour day month weekday). Unset: manual"
+        None,
+        description="Job mode: 5-field cron expression (minute hour day month weekday). Azure and GCP: unix "
+        "cron only (digits, * , - /, JAN-DEC, SUN-SAT); AWS also takes Quartz ? L W #. Unset: manual",
     )
-    schedule_timezone: NonEmpty = Field("UTC", description="IANA time zone of the schedule. Unset: UTC")
+    schedule_timezone: NonEmpty = Field(
+        "UTC", description="IANA time zone of the schedule, e.g. Europe/Berlin (Azure: UTC only). Unset: UTC"
+    )
     port: int = Field(8080, ge=1, le=65535, description="Service mode: container port. Unset: 8080")
     ingress: Literal["none", "internal", "external"] = Field(
         "internal", description="Service mode: who reaches the service. Unset: internal"
     )
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Plain environment variables")
     secrets: dict[EnvVarName, NonEmpty] = Field(
-        default_factory=dict, description="Environment variables filled from secret references"
+        default_factory=dict,
+        description="Environment variables filled from secret references: AWS Secrets Manager ARNs / Azure "
+        "Key Vault secret URLs https://<vault>.vault.azure.net/secrets/<name>[/<version>] (the vault's "
+        "resource id must be in permissions.secrets) / GCP [projects/<p>/secrets/]<name>[/versions/<v>]",
     )
     network: Network = Field(default_factory=Network)
     permissions: Permissions = Field(default_factory=Permissions)
@@ -196,6 +292,20 @@ class Runtime(_Strict):
     deletion_protection: bool | None = Field(
         None, description="GCP only: Cloud Run deletion protection. Unset: on in prod, off elsewhere"
     )
+    environment_id: str | None = Field(
+        None,
+        description="Azure only: run in this existing workload-profiles Container Apps environment, "
+        "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.App/managedEnvironments/<name> (in the "
+        "job's region); avoids the quota of 15 environments per subscription and region. Unset: the job "
+        "gets its own environment and Log Analytics workspace",
+    )
+    registry_id: str | None = Field(
+        None,
+        description="Azure only: resource id of the Azure Container Registry holding the image "
+        "(/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerRegistry/registries/<name>); "
+        "the job identity gets AcrPull on it. Unset: an *.azurecr.io image is pulled with the job identity, "
+        "which needs AcrPull granted elsewhere",
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -209,6 +319,19 @@ class Runtime(_Strict):
                 "'minute hour day-of-month month day-of-week', e.g. '0 3 * * *'",
             )
         return " ".join(fields)
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if value == "UTC" or value in iana_time_zones():
+            return value
+        if not iana_time_zones():
+            raise problem(
+                "cannot be checked: no IANA time zone database on this machine", "UTC, or install tzdata"
+            )
+        raise problem(
+            "not an IANA time zone", "a tz database name such as 'UTC', 'Europe/Berlin' or 'America/New_York'"
+        )
 
     @model_validator(mode="after")
     def _runtime_rules(self) -> Runtime:
@@ -251,7 +374,8 @@ class Runtime(_Strict):
                 "log_retention_days",
                 self.log_retention_days,
             )
-        self._forbid("aws_fargate", project_id=None, resource_group=None, deletion_protection=None)
+        self._forbid("aws_fargate", project_id=None, resource_group=None, deletion_protection=None,
+                     environment_id=None, registry_id=None)
 
     def _check_azure(self) -> None:
         if self.cpu_millicores not in AZURE_CPU_MILLICORES:
@@ -282,6 +406,69 @@ class Runtime(_Strict):
                 "schedule_timezone", self.schedule_timezone,
             )
         self._forbid("azure_container_apps", project_id=None, deletion_protection=None, log_kms_key_arn=None)
+        found: list[_Problem] = []
+        self._check_cron(found, max_weekday=6)
+        self._check_azure_ids(found)
+        for var in sorted({AZURE_CLIENT_ID_VAR} & (set(self.env) | set(self.secrets))):
+            where = "env" if var in self.env else "secrets"
+            found.append(((where, var), "reserved: the platform sets it to the client id of the job identity",
+                          var, f"no {var} in env or secrets"))
+        self._check_key_vault_references(found)
+        for index, grant in enumerate(self.permissions.storage):
+            if not STORAGE_SCOPE_RE.match(grant.bucket):
+                found.append((("permissions", "storage", index, "bucket"), "not a storage account resource id" + _tail(grant.bucket),
+                              grant.bucket, _ARM_FORM + "Microsoft.Storage/storageAccounts/<account>"
+                              "[/blobServices/default/containers/<container>]"))
+        _raise_all(found)
+
+    def _check_azure_ids(self, found: list[_Problem]) -> None:
+        """environment_id and registry_id: their form, and the settings a shared environment fixes."""
+        if self.environment_id is not None:
+            if not MANAGED_ENVIRONMENT_ID_RE.match(self.environment_id):
+                found.append((("environment_id",), "not a Container Apps environment resource id" + _tail(self.environment_id),
+                              self.environment_id, _ARM_FORM + "Microsoft.App/managedEnvironments/<name>"))
+            if self.network.subnet_ids:
+                found.append((("network", "subnet_ids"), "the network of an existing environment is fixed",
+                              self.network.subnet_ids, "no subnet_ids with environment_id"))
+            if "log_retention_days" in self.model_fields_set:
+                found.append((("log_retention_days",), "an existing environment logs to its own workspace",
+                              self.log_retention_days, "no log_retention_days with environment_id"))
+        if self.registry_id is not None:
+            registry = CONTAINER_REGISTRY_ID_RE.match(self.registry_id)
+            if registry is None:
+                found.append((("registry_id",), "not a container registry resource id" + _tail(self.registry_id),
+                              self.registry_id,
+                              _ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>"))
+            elif image_registry(self.image) != f"{registry['name'].lower()}.azurecr.io":
+                found.append((("registry_id",), "the image is not pulled from this registry" + _tail(self.registry_id),
+                              self.registry_id,
+                              f"image on {registry['name'].lower()}.azurecr.io, or no registry_id"))
+
+    def _check_key_vault_references(self, found: list[_Problem]) -> None:
+        """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
+        vaults = set()
+        for index, vault_id in enumerate(self.permissions.secrets):
+            vault = KEY_VAULT_ID_RE.match(vault_id)
+            if vault is None:
+                found.append((("permissions", "secrets", index), "not a Key Vault resource id" + _tail(vault_id), vault_id,
+                              _ARM_FORM + "Microsoft.KeyVault/vaults/<vault>"))
+            else:
+                vaults.add(vault["name"].lower())
+        for var, reference in self.secrets.items():
+            secret = KEY_VAULT_SECRET_URL_RE.match(reference)
+            if secret is None:
+                found.append((("secrets", var), "not a Key Vault secret URL", reference,
+                              "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]"))
+            elif secret["vault"] not in vaults:
+                found.append((("secrets", var), f"Key Vault {secret['vault']!r} is not in permissions.secrets",
+                              reference, f"its resource id ({_ARM_FORM}Microsoft.KeyVault/vaults/"
+                              f"{secret['vault']}) in permissions.secrets"))
+
+    def _check_cron(self, found: list[_Problem], max_weekday: int) -> None:
+        if self.schedule is not None:
+            wrong = unix_cron_problem(self.schedule, max_weekday)
+            if wrong is not None:
+                found.append((("schedule",), wrong[0], self.schedule, wrong[1]))
 
     def _check_gcp(self) -> None:
         if self.project_id is None:
@@ -308,7 +495,19 @@ class Runtime(_Strict):
                 "Cloud Run takes one subnetwork", "at most one subnetwork", "network.subnet_ids",
                 self.network.subnet_ids,
             )
-        self._forbid("gcp_cloud_run", resource_group=None, log_kms_key_arn=None)
+        self._forbid("gcp_cloud_run", resource_group=None, log_kms_key_arn=None, environment_id=None,
+                     registry_id=None)
+        found: list[_Problem] = []
+        self._check_cron(found, max_weekday=7)
+        if self.mode == "service" and self.timeout_seconds > GCP_SERVICE_MAX_TIMEOUT_SECONDS:
+            found.append((("timeout_seconds",), "longer than a Cloud Run service request may take",
+                          self.timeout_seconds, f"at most {GCP_SERVICE_MAX_TIMEOUT_SECONDS} for mode service "
+                          "(mode job runs up to 86400)"))
+        for index, grant in enumerate(self.permissions.storage):
+            if not GCS_BUCKET_RE.match(grant.bucket) or ("." not in grant.bucket and len(grant.bucket) > 63):
+                found.append((("permissions", "storage", index, "bucket"), "not a bare bucket name", grant.bucket,
+                              "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)"))
+        _raise_all(found)
 
     def _forbid(self, runtime: str, **unset: Any) -> None:
         for name, default in unset.items():
@@ -412,6 +611,37 @@ def _raise_each(at: tuple[str, ...], problems: list[tuple[str, str, str, str]]) 
                 input=got,
             )
             for key, problem, got, expected in problems
+        ])
+
+
+def image_registry(image: str) -> str | None:
+    """The registry host of an image reference, lowercased (``x.azurecr.io/a/b:1`` -> ``x.azurecr.io``);
+    None for a Docker Hub short name (``python:3.12``, ``library/python``)."""
+    host, slash, _ = image.partition("/")
+    if slash and ("." in host or ":" in host or host == "localhost"):
+        return host.lower()
+    return None
+
+
+def _tail(value: str, limit: int = 72) -> str:
+    """The end of a long resource id for a message (error values are shown cut after 80 characters)."""
+    return f" (it ends {'...' + value[-40:]!r})" if len(value) > limit else ""
+
+
+#: ``(location relative to the runtime, problem, bad value, what is allowed)``
+_Problem = tuple[tuple[str | int, ...], str, Any, str]
+
+
+def _raise_all(problems: list[_Problem]) -> None:
+    """Raise every problem of a runtime at once, each at its own location (list indexes included)."""
+    if problems:
+        raise ValidationError.from_exception_data("Runtime", [
+            InitErrorDetails(
+                type=PydanticCustomError("dativo_value", message, {"got": got, "expected": expected}),
+                loc=loc,
+                input=got,
+            )
+            for loc, message, got, expected in problems
         ])
 
 

@@ -61,7 +61,7 @@ from cdktf_cdktf_provider_google.service_account import ServiceAccount
 from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
-from dativo_infra.config.schema import JobConfig
+from dativo_infra.config.schema import GCP_SERVICE_MAX_TIMEOUT_SECONDS, JobConfig
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import GCP_CLOUD_RUN, GCP_SCHEDULER_JOB, GCP_SERVICE_ACCOUNT, short_hash
 from dativo_infra.settings import PlatformSettings
@@ -91,8 +91,9 @@ INGRESS: dict[str, str] = {
 #: present an identity token of a principal the platform team grants ``roles/run.invoker``.
 PUBLIC_INVOKER = "allUsers"
 
-#: Cloud Run's longest request timeout for services (jobs allow longer task timeouts).
-SERVICE_MAX_TIMEOUT_SECONDS = 3600
+#: Cloud Run's longest request timeout for services (jobs allow longer task timeouts); the schema
+#: rejects a longer one for mode service, and so does :class:`Runtime` (never silently capped).
+SERVICE_MAX_TIMEOUT_SECONDS = GCP_SERVICE_MAX_TIMEOUT_SECONDS
 #: The display name of a service account is at most 100 characters.
 DISPLAY_NAME_MAX = 100
 
@@ -190,7 +191,8 @@ class Props:
     memory_mib: int = 2048
     """Memory limit in MiB, rendered as ``"<n>Mi"``. Unset: 2048Mi."""
     timeout_seconds: int = 3600
-    """Task timeout (job) or request timeout (service, capped at 3600 s). Unset: 3600."""
+    """Task timeout (job, up to 86400 s) or request timeout (service, at most 3600 s: a longer one is a
+    ``ValueError``, as Cloud Run would reject it). Unset: 3600."""
     retries: int = 0
     """Job mode: retries of a failed task (``max_retries``). Unset: 0."""
     parallelism: int = 1
@@ -219,9 +221,11 @@ class Props:
     """Secrets the service account may read (secretAccessor). Secrets referenced by ``secret_env`` are
     granted as well. Empty: only those."""
     vpc_network: str | None = None
-    """VPC network for direct VPC egress. None (and no subnetwork): Cloud Run's default egress."""
+    """VPC network for direct VPC egress. None (and no subnetwork): Cloud Run's default egress. None with a
+    subnetwork: the subnetwork's network."""
     vpc_subnetwork: str | None = None
-    """Subnetwork for direct VPC egress. None: the network's subnet in the region is picked by Cloud Run."""
+    """Subnetwork for direct VPC egress. None with a network: Cloud Run uses the subnetwork that has the
+    same name as the network, in the service's region (it must exist, e.g. an auto-mode network's)."""
     deletion_protection: bool = False
     """Terraform-side deletion protection of the service/job. Unset: False (props_from_job: the
     runtime's setting, else True in prod)."""
@@ -376,6 +380,11 @@ class Runtime(Construct):
     # -- service -------------------------------------------------------------------------------
     def _service(self, depends_on: list[SecretManagerSecretIamMember]) -> CloudRunV2Service:
         props = self.props
+        if props.timeout_seconds > SERVICE_MAX_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"a Cloud Run service request timeout is at most {SERVICE_MAX_TIMEOUT_SECONDS} s, "
+                f"got {props.timeout_seconds}"
+            )
         env = [
             CloudRunV2ServiceTemplateContainersEnv(name=n, value=v)
             if ref is None
@@ -415,7 +424,7 @@ class Runtime(Construct):
             deletion_protection=props.deletion_protection,
             template=CloudRunV2ServiceTemplate(
                 service_account=self.service_account.email,
-                timeout=f"{min(props.timeout_seconds, SERVICE_MAX_TIMEOUT_SECONDS)}s",
+                timeout=f"{props.timeout_seconds}s",
                 scaling=CloudRunV2ServiceTemplateScaling(
                     min_instance_count=props.min_instances, max_instance_count=props.max_instances
                 ),

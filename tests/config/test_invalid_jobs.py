@@ -134,8 +134,64 @@ EXPECTED: dict[str, list[str]] = {
     'unknown_output.yaml': [
         "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
     ],
+    'two_bad_identifiers.yaml': [
+        "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:10: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
+        "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:11: infrastructure.resource_identifiers.log_group_name: not a terraform_outputs placeholder, got '{{terraform_output.log_group_name}}'; expected '{{terraform_outputs.<name>}}'",
+    ],
+    'two_unknown_outputs.yaml': [
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+    ],
     'unknown_runtime.yaml': [
         "tests/fixtures/jobs/invalid/unknown_runtime.yaml:7: infrastructure.runtime.type: not an allowed value, got 'aws_batch'; expected 'aws_fargate', 'azure_container_apps' or 'gcp_cloud_run'",
+    ],
+    'azure_bad_environment_id.yaml': [
+        "tests/fixtures/jobs/invalid/azure_bad_environment_id.yaml:10: infrastructure.runtime.environment_id: not a Container Apps environment resource id (it ends '...s/Microsoft.App/containerApps/shared-cae'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.App/managedEnvironments/<name>",
+    ],
+    'azure_environment_with_subnet.yaml': [
+        'tests/fixtures/jobs/invalid/azure_environment_with_subnet.yaml:12: infrastructure.runtime.network.subnet_ids: the network of an existing environment is fixed, got a list; expected no subnet_ids with environment_id',
+    ],
+    'azure_environment_with_log_retention.yaml': [
+        'tests/fixtures/jobs/invalid/azure_environment_with_log_retention.yaml:11: infrastructure.runtime.log_retention_days: an existing environment logs to its own workspace, got 90; expected no log_retention_days with environment_id',
+    ],
+    'azure_client_id_reserved.yaml': [
+        "tests/fixtures/jobs/invalid/azure_client_id_reserved.yaml:11: infrastructure.runtime.env.AZURE_CLIENT_ID: reserved: the platform sets it to the client id of the job identity, got 'AZURE_CLIENT_ID'; expected no AZURE_CLIENT_ID in env or secrets",
+    ],
+    'azure_bad_secret_url.yaml': [
+        "tests/fixtures/jobs/invalid/azure_bad_secret_url.yaml:11: infrastructure.runtime.secrets.API_TOKEN: not a Key Vault secret URL, got 'https://jobs-kv.vault.azure.net/keys/api-token'; expected https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
+    ],
+    'azure_secret_vault_not_listed.yaml': [
+        "tests/fixtures/jobs/invalid/azure_secret_vault_not_listed.yaml:11: infrastructure.runtime.secrets.API_TOKEN: Key Vault 'jobs-kv' is not in permissions.secrets, got 'https://jobs-kv.vault.azure.net/secrets/api-token'; expected its resource id (/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/jobs-kv) in permissions.secrets",
+    ],
+    'azure_bad_vault_id.yaml': [
+        "tests/fixtures/jobs/invalid/azure_bad_vault_id.yaml:11: infrastructure.runtime.permissions.secrets[0]: not a Key Vault resource id, got 'https://jobs-kv.vault.azure.net/'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>",
+    ],
+    'azure_bad_storage_id.yaml': [
+        "tests/fixtures/jobs/invalid/azure_bad_storage_id.yaml:12: infrastructure.runtime.permissions.storage[0].bucket: not a storage account resource id, got 'lakeread'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]",
+    ],
+    'azure_quartz_cron.yaml': [
+        "tests/fixtures/jobs/invalid/azure_quartz_cron.yaml:10: infrastructure.runtime.schedule: day-of-month field '?' is not unix cron, got '0 3 ? * MON-FRI'; expected 1-31, with '*', ',', '-' and '/' (steps on '*' or a range); Quartz '?', 'L', 'W' and '#' are AWS-only",
+    ],
+    'azure_bad_registry_id.yaml': [
+        "tests/fixtures/jobs/invalid/azure_bad_registry_id.yaml:11: infrastructure.runtime.registry_id: not a container registry resource id (it ends '...ders/Microsoft.ContainerRegistry/acmeacr'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>",
+    ],
+    'azure_registry_mismatch.yaml': [
+        "tests/fixtures/jobs/invalid/azure_registry_mismatch.yaml:11: infrastructure.runtime.registry_id: the image is not pulled from this registry (it ends '...oft.ContainerRegistry/registries/acmeacr'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected image on acmeacr.azurecr.io, or no registry_id",
+    ],
+    'gcp_bucket_url.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_bucket_url.yaml:11: infrastructure.runtime.permissions.storage[0].bucket: not a bare bucket name, got 'gs://initech-landing/raw'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)",
+    ],
+    'gcp_cron_out_of_range.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_cron_out_of_range.yaml:9: infrastructure.runtime.schedule: hour field '24' is not unix cron, got '0 24 * * *'; expected 0-23, with '*', ',', '-' and '/' (steps on '*' or a range)",
+    ],
+    'gcp_bad_timezone.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_bad_timezone.yaml:10: infrastructure.runtime.schedule_timezone: not an IANA time zone, got 'Europe/Berln'; expected a tz database name such as 'UTC', 'Europe/Berlin' or 'America/New_York'",
+    ],
+    'gcp_service_timeout.yaml': [
+        'tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)',
+    ],
+    'gcp_environment_id.yaml': [
+        "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: does not apply to gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id for gcp_cloud_run",
     ],
     'unsupported_pair.yaml': [
         "tests/fixtures/jobs/invalid/unsupported_pair.yaml:7: infrastructure.runtime.type: runtime does not run on this provider, got 'gcp_cloud_run'; expected aws_fargate for provider aws",

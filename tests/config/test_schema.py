@@ -113,3 +113,166 @@ def test_every_example_points_editors_at_the_schema(example_jobs: list) -> None:
         first = job.path.read_text().splitlines()[0]
         assert first == "# yaml-language-server: $schema=../../schemas/job.schema.json"
         assert (job.path.parent / "../../schemas/job.schema.json").resolve().exists()
+
+
+# --- Azure / GCP runtime rules: what is accepted, and every problem of a runtime at once -------------
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers"
+AZURE = """\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    cpu_millicores: 500
+    memory_mib: 1024
+{runtime}  tags:
+    job_name: azure_job
+    team: data_platform
+    pipeline_type: ingestion
+    environment: dev
+    cost_center: FINOPS-001
+"""
+GCP = """\
+tenant_id: initech
+environment: dev
+infrastructure:
+  provider: gcp
+  region: europe-west1
+  runtime:
+    type: gcp_cloud_run
+    project_id: initech-data-dev
+{runtime}  tags:
+    job_name: gcp_job
+    team: data_platform
+    pipeline_type: ingestion
+    environment: dev
+    cost_center: FINOPS-201
+"""
+
+
+def runtime_block(**fields: str) -> str:
+    return "".join(f"    {key}: {value}\n" for key, value in fields.items())
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ErrorReport) as caught:
+        load_job(write(tmp_path, text))
+    return [f"{e.path}: {e.problem}" for e in caught.value]
+
+
+@pytest.mark.parametrize("cron", ["0 3 * * *", "*/15 0-6,22-23 1,15 JAN-MAR,dec mon-fri", "5 4 * * SUN",
+                                  "0 0-12/2 * * 1-5", "59 23 31 12 6"])
+@pytest.mark.parametrize("template", [AZURE, GCP])
+def test_unix_cron_is_accepted_on_azure_and_gcp(tmp_path: Path, template: str, cron: str) -> None:
+    job = load_job(write(tmp_path, template.format(runtime=runtime_block(schedule=f'"{cron}"'))))
+    assert job.config.runtime.schedule == cron
+
+
+@pytest.mark.parametrize(("template", "cron", "field"), [
+    (AZURE, "0 3 * * 7", "day-of-week"),  # Container Apps (NCrontab): 0-6 only
+    (AZURE, "0 3 L * *", "day-of-month"),
+    (GCP, "0 3 ? * MON", "day-of-month"),
+    (GCP, "0 3 * * 5#2", "day-of-week"),
+    (GCP, "0 3 15W * *", "day-of-month"),
+    (GCP, "60 3 * * *", "minute"),
+    (GCP, "0 3 * 13 *", "month"),
+    (GCP, "0 3 * * 5-1", "day-of-week"),  # a range runs upwards
+    (GCP, "0 3/2 * * *", "hour"),  # steps only on '*' or a range
+    (GCP, "0 3 * FOO *", "month"),
+])
+def test_non_unix_cron_is_refused_on_azure_and_gcp(tmp_path: Path, template: str, cron: str, field: str) -> None:
+    (error,) = errors_of(tmp_path, template.format(runtime=runtime_block(schedule=f'"{cron}"')))
+    assert error.startswith(f"infrastructure.runtime.schedule: {field} field ")
+
+
+def test_gcp_accepts_seven_as_sunday(tmp_path: Path) -> None:
+    assert load_job(write(tmp_path, GCP.format(runtime=runtime_block(schedule='"0 3 * * 7"')))).config
+
+
+def test_aws_keeps_quartz_cron(tmp_path: Path) -> None:
+    text = BASE.replace("    type: aws_fargate\n", '    type: aws_fargate\n    schedule: "0 3 ? * MON-FRI"\n')
+    assert load_job(write(tmp_path, text)).config.runtime.schedule == "0 3 ? * MON-FRI"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Etc/GMT+5"])
+def test_iana_time_zones_are_accepted(tmp_path: Path, zone: str) -> None:
+    text = GCP.format(runtime=runtime_block(schedule='"0 3 * * *"', schedule_timezone=zone))
+    assert load_job(write(tmp_path, text)).config.runtime.schedule_timezone == zone
+
+
+@pytest.mark.parametrize("zone", ["CEST", "Europe/Berln", "europe/berlin ", "../../etc/passwd", "+02:00"])
+def test_other_time_zones_are_refused(tmp_path: Path, zone: str) -> None:
+    text = GCP.format(runtime=runtime_block(schedule='"0 3 * * *"', schedule_timezone=f'"{zone}"'))
+    (error,) = errors_of(tmp_path, text)
+    assert error == "infrastructure.runtime.schedule_timezone: not an IANA time zone"
+
+
+def test_azure_references_in_their_valid_forms(tmp_path: Path) -> None:
+    runtime = f"""\
+    image: acmeacr.azurecr.io/ingest:2.0
+    registry_id: {SUB}/Microsoft.ContainerRegistry/registries/AcmeACR
+    environment_id: {SUB}/Microsoft.App/managedEnvironments/shared-cae
+    secrets:
+      A: https://jobs-kv.vault.azure.net/secrets/a-token
+      B: https://jobs-kv.vault.azure.net/secrets/B-Token/0123456789abcdef0123456789abcdef
+    permissions:
+      secrets: ["{SUB.replace('resourceGroups', 'resourcegroups')}/Microsoft.KeyVault/vaults/Jobs-KV"]
+      storage:
+        - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake", access: read}}
+        - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake/blobServices/default/containers/raw-2024"}}
+"""
+    runtime_config = load_job(write(tmp_path, AZURE.format(runtime=runtime))).config.runtime
+    assert runtime_config.environment_id and runtime_config.registry_id
+
+
+def test_every_azure_reference_problem_is_reported_at_once(tmp_path: Path) -> None:
+    """One error per bad value, in file order, instead of the first one only."""
+    runtime = f"""\
+    schedule: "0 3 ? * *"
+    env: {{AZURE_CLIENT_ID: x}}
+    secrets:
+      A: https://jobs-kv.vault.azure.net/secrets/a_token
+      B: https://other-kv.vault.azure.net/secrets/b
+    permissions:
+      secrets: ["{SUB}/Microsoft.KeyVault/vaults/jobs-kv", "jobs-kv"]
+      storage:
+        - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake"}}
+        - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake/containers/raw"}}
+"""
+    assert errors_of(tmp_path, AZURE.format(runtime=runtime)) == [
+        "infrastructure.runtime.schedule: day-of-month field '?' is not unix cron",
+        "infrastructure.runtime.env.AZURE_CLIENT_ID: reserved: the platform sets it to the client id of the job "
+        "identity",
+        "infrastructure.runtime.secrets.A: not a Key Vault secret URL",
+        "infrastructure.runtime.secrets.B: Key Vault 'other-kv' is not in permissions.secrets",
+        "infrastructure.runtime.permissions.secrets[1]: not a Key Vault resource id",
+        "infrastructure.runtime.permissions.storage[1].bucket: not a storage account resource id (it ends "
+        "'...rage/storageAccounts/lake/containers/raw')",
+    ]
+
+
+@pytest.mark.parametrize("bucket", ["acme-raw", "acme_raw.2024", "a.b.c", "abc"])
+def test_gcp_bucket_names_are_accepted(tmp_path: Path, bucket: str) -> None:
+    runtime = f"    permissions:\n      storage: [{{bucket: {bucket}}}]\n"
+    assert load_job(write(tmp_path, GCP.format(runtime=runtime))).config.runtime.permissions.storage[0].bucket == bucket
+
+
+@pytest.mark.parametrize("bucket", ["gs://acme-raw", "acme-raw/landing", "Acme-Raw", "ab", "x" * 64, "-acme"])
+def test_gcp_bucket_urls_and_paths_are_refused(tmp_path: Path, bucket: str) -> None:
+    runtime = f"    permissions:\n      storage: [{{bucket: '{bucket}'}}]\n"
+    (error,) = errors_of(tmp_path, GCP.format(runtime=runtime))
+    assert error == "infrastructure.runtime.permissions.storage[0].bucket: not a bare bucket name"
+
+
+@pytest.mark.parametrize(("mode", "timeout", "ok"), [("service", 3600, True), ("service", 3601, False),
+                                                     ("job", 86400, True)])
+def test_gcp_service_request_timeout_is_capped_by_the_schema(tmp_path: Path, mode: str, timeout: int, ok: bool) -> None:
+    text = GCP.format(runtime=runtime_block(mode=mode, timeout_seconds=str(timeout)))
+    if ok:
+        assert load_job(write(tmp_path, text)).config.runtime.timeout_seconds == timeout
+    else:
+        assert errors_of(tmp_path, text) == [
+            "infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take"
+        ]

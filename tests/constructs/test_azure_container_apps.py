@@ -26,6 +26,10 @@ ACCOUNT_WRITE = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakewrite"
 ACCOUNT_RW = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakerw"
 VAULT = f"{SUB}/providers/Microsoft.KeyVault/vaults/jobs-kv"
 VAULT_SECRET = "https://jobs-kv.vault.azure.net/secrets/api-token"
+SDK_VAULT = f"{SUB}/providers/Microsoft.KeyVault/vaults/sdk-kv"  # listed, no secret of it referenced
+REGISTRY = f"{SUB}/providers/Microsoft.ContainerRegistry/registries/example"
+SHARED_ENV = f"{SUB}/providers/Microsoft.App/managedEnvironments/shared-cae"
+CONTAINER_SCOPE = f"{ACCOUNT_READ}/blobServices/default/containers/raw"
 SUBNET = f"{SUB}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aca"
 LONG_JOB = "very_long_ingestion_job_name_" + "x" * 90 + "_ending9"  # 127 characters
 
@@ -49,6 +53,7 @@ infrastructure:
     type: azure_container_apps
     mode: service
     image: example.azurecr.io/ingest:2.0
+    registry_id: "{REGISTRY}"
     command: [python, -m, ingest]
     cpu_millicores: 500
     memory_mib: 1024
@@ -64,7 +69,7 @@ infrastructure:
         - {{bucket: "{ACCOUNT_READ}", access: read}}
         - {{bucket: "{ACCOUNT_WRITE}", access: write}}
         - {{bucket: "{ACCOUNT_RW}", access: read_write}}
-      secrets: ["{VAULT}"]
+      secrets: ["{VAULT}", "{SDK_VAULT}"]
 """ + TAGS.format(job="webhook_receiver"),
     "service_no_ingress": """\
 tenant_id: acme
@@ -95,7 +100,7 @@ infrastructure:
     scaling: {{parallelism: 3}}
     permissions:
       storage:
-        - {{bucket: "{ACCOUNT_READ}", access: read}}
+        - {{bucket: "{CONTAINER_SCOPE}", access: read}}
 """ + TAGS.format(job="nightly_batch"),
     "job_manual": """\
 tenant_id: acme
@@ -107,6 +112,20 @@ infrastructure:
     type: azure_container_apps
     env: {TEMPLATE: "${not_interpolated}"}
 """ + TAGS.format(job=LONG_JOB),
+    "job_shared_environment": f"""\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    image: AcmeACR.azurecr.io/ingest:3.1
+    environment_id: "{SHARED_ENV}"
+    schedule: "30 2 * * MON-FRI"
+  resource_identifiers:
+    log_analytics_workspace_id: "{{{{terraform_outputs.log_analytics_workspace_id}}}}"
+""" + TAGS.format(job="shared_batch"),
 }
 MODES = sorted(JOBS)
 
@@ -166,6 +185,7 @@ def test_service_external_ingress(synthesized: dict[str, dict[str, Any]]) -> Non
     assert container["memory"] == "1Gi"
     assert container["command"] == ["python", "-m", "ingest"]
     env = {e["name"]: e for e in container["env"]}
+    assert [e["name"] for e in container["env"]] == ["AZURE_CLIENT_ID", "LEVEL", "MODE", "API_TOKEN"]
     assert env["MODE"] == {"name": "MODE", "value": "webhook"}
     assert env["LEVEL"] == {"name": "LEVEL", "value": "info"}
     assert env["API_TOKEN"] == {"name": "API_TOKEN", "secret_name": "api-token"}
@@ -174,7 +194,7 @@ def test_service_external_ingress(synthesized: dict[str, dict[str, Any]]) -> Non
     assert secret["key_vault_secret_id"] == VAULT_SECRET
     assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", secret["identity"])
     assert "${azurerm_container_app_environment." in app["container_app_environment_id"]
-    # the app waits for the identity's roles (Key Vault secret refs resolve at creation)
+    # the app waits for the identity's roles (Key Vault secret refs resolve and the image is pulled at creation)
     assert len(app["depends_on"]) == len(resources(doc, "azurerm_role_assignment"))
 
 
@@ -186,6 +206,8 @@ def test_service_environment_and_workspace(synthesized: dict[str, dict[str, Any]
     assert workspace["location"] == "westeurope"
     environment = one(doc, "azurerm_container_app_environment")
     assert environment["infrastructure_subnet_id"] == SUBNET
+    # named, so Azure's generated name for the platform-managed group is no drift that replaces the environment
+    assert environment["infrastructure_resource_group_name"] == "me-acme-webhook-receiver"
     assert environment["logs_destination"] == "log-analytics"
     assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", environment["log_analytics_workspace_id"])
     group = one(doc, "azurerm_resource_group")
@@ -207,7 +229,10 @@ def test_service_without_ingress(synthesized: dict[str, dict[str, Any]]) -> None
     assert (container["cpu"], container["memory"]) == (1, "2Gi")  # the defaults
     assert (app["template"]["min_replicas"], app["template"]["max_replicas"]) == (1, 1)
     assert "secret" not in app
-    assert "infrastructure_subnet_id" not in one(doc, "azurerm_container_app_environment")
+    assert "registry" not in app  # ghcr.io default image: no registry credentials
+    environment = one(doc, "azurerm_container_app_environment")
+    assert "infrastructure_subnet_id" not in environment
+    assert "infrastructure_resource_group_name" not in environment  # Azure hides it without a custom subnet
 
 
 def test_existing_resource_group_is_looked_up(synthesized: dict[str, dict[str, Any]]) -> None:
@@ -259,7 +284,8 @@ def test_manual_job(synthesized: dict[str, dict[str, Any]]) -> None:
     assert "depends_on" not in job
     (container,) = job["template"]["container"]
     # job data reaches Terraform literally
-    assert container["env"] == [{"name": "TEMPLATE", "value": "$${not_interpolated}"}]
+    assert container["env"][1:] == [{"name": "TEMPLATE", "value": "$${not_interpolated}"}]
+    assert "registry" not in job
 
 
 def test_role_assignments_per_grant(synthesized: dict[str, dict[str, Any]]) -> None:
@@ -269,13 +295,18 @@ def test_role_assignments_per_grant(synthesized: dict[str, dict[str, Any]]) -> N
         ACCOUNT_READ: "Storage Blob Data Reader",
         ACCOUNT_WRITE: "Storage Blob Data Contributor",
         ACCOUNT_RW: "Storage Blob Data Contributor",
-        VAULT: "Key Vault Secrets User",
+        # referenced by runtime.secrets: that secret only, not the vault it is in
+        f"{VAULT}/secrets/api-token": "Key Vault Secrets User",
+        # listed in permissions.secrets, none of its secrets referenced: an explicit vault-wide read
+        SDK_VAULT: "Key Vault Secrets User",
+        REGISTRY: "AcrPull",
     }
+    assert VAULT not in grants
     for grant in grants.values():
         assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.principal_id\}", grant["principal_id"])
         assert grant["principal_type"] == "ServicePrincipal"
     (only,) = resources(synthesized["job_scheduled"], "azurerm_role_assignment")
-    assert (only["scope"], only["role_definition_name"]) == (ACCOUNT_READ, "Storage Blob Data Reader")
+    assert (only["scope"], only["role_definition_name"]) == (CONTAINER_SCOPE, "Storage Blob Data Reader")
 
 
 def test_stronger_role_wins_on_one_account() -> None:
@@ -351,6 +382,123 @@ def test_no_tags_conflict_and_tags_from_aspect(synthesized: dict[str, dict[str, 
         assert one(doc, kind)["tags"]["job_name"] == "webhook_receiver", kind
 
 
+# --- workload profiles, identity, registry, shared environment -----------------------------------
+
+IDENTITY_CLIENT_ID_RE = r"\$\{azurerm_user_assigned_identity\.[\w-]+\.client_id\}"
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_consumption_workload_profile(synthesized: dict[str, dict[str, Any]], case: str) -> None:
+    doc = synthesized[case]
+    for environment in resources(doc, "azurerm_container_app_environment"):
+        assert environment["workload_profile"] == [{"name": "Consumption", "workload_profile_type": "Consumption"}]
+    (runtime,) = resources(doc, "azurerm_container_app") + resources(doc, "azurerm_container_app_job")
+    assert runtime["workload_profile_name"] == "Consumption"
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_containers_get_the_identity_client_id(synthesized: dict[str, dict[str, Any]], case: str) -> None:
+    doc = synthesized[case]
+    (runtime,) = resources(doc, "azurerm_container_app") + resources(doc, "azurerm_container_app_job")
+    (container,) = runtime["template"]["container"]
+    client_ids = [e for e in container["env"] if e["name"] == "AZURE_CLIENT_ID"]
+    assert len(client_ids) == 1 and set(client_ids[0]) == {"name", "value"}
+    assert re.fullmatch(IDENTITY_CLIENT_ID_RE, client_ids[0]["value"])
+    (identity_id,) = runtime["identity"]["identity_ids"]  # the identity whose client id that is
+    assert identity_id.replace(".id}", ".client_id}") == client_ids[0]["value"]
+
+
+@pytest.mark.parametrize(("case", "kind", "server"), [
+    ("service_external", "azurerm_container_app", "example.azurecr.io"),
+    ("job_shared_environment", "azurerm_container_app_job", "acmeacr.azurecr.io"),
+])
+def test_acr_images_are_pulled_with_the_identity(
+    synthesized: dict[str, dict[str, Any]], case: str, kind: str, server: str
+) -> None:
+    doc = synthesized[case]
+    runtime = one(doc, kind)
+    (identity_id,) = runtime["identity"]["identity_ids"]
+    assert runtime["registry"] == [{"server": server, "identity": identity_id}]
+    pulls = [r for r in resources(doc, "azurerm_role_assignment") if r["role_definition_name"] == "AcrPull"]
+    if case == "service_external":  # registry_id given: AcrPull on it, before the app pulls
+        assert [p["scope"] for p in pulls] == [REGISTRY]
+        assert len(runtime["depends_on"]) == len(resources(doc, "azurerm_role_assignment"))
+    else:  # no registry_id: AcrPull is granted elsewhere, none here
+        assert pulls == []
+
+
+def test_shared_environment_is_looked_up_not_created(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["job_shared_environment"]
+    assert resources(doc, "azurerm_container_app_environment") == []
+    assert resources(doc, "azurerm_log_analytics_workspace") == []
+    assert resources(doc, "azurerm_container_app") == []
+    ((address, lookup),) = doc["data"]["azurerm_container_app_environment"].items()
+    assert (lookup["name"], lookup["resource_group_name"]) == ("shared-cae", "data")
+    (check,) = lookup["lifecycle"]["postcondition"]
+    assert check["condition"] == '${self.location == "westeurope"}'
+    assert "westeurope" in check["error_message"]
+    job = one(doc, "azurerm_container_app_job")
+    assert job["container_app_environment_id"] == f"${{data.azurerm_container_app_environment.{address}.id}}"
+    assert job["location"] == "westeurope"
+    assert job["workload_profile_name"] == "Consumption"
+    assert job["schedule_trigger_config"]["cron_expression"] == "30 2 * * MON-FRI"
+    # the job's own identity and resource group are still created
+    assert one(doc, "azurerm_resource_group")["name"] == "rg-acme-shared-batch"
+    assert one(doc, "azurerm_user_assigned_identity")["resource_group_name"].startswith("${azurerm_resource_group.")
+
+
+def azure_config(**runtime: Any) -> Any:
+    from dativo_infra.config.schema import JobConfig
+
+    return JobConfig.model_validate({
+        "tenant_id": "acme",
+        "environment": "dev",
+        "infrastructure": {
+            "provider": "azure",
+            "region": "westeurope",
+            "runtime": {"type": "azure_container_apps", **runtime},
+            "tags": {"job_name": "j", "team": "t", "pipeline_type": "p", "environment": "dev", "cost_center": "c"},
+        },
+    })
+
+
+def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
+    from dativo_infra.constructs.azure_container_apps import props_from_job
+
+    upper_vault = VAULT.replace("jobs-kv", "Jobs-KV")  # vault names compare case-insensitively
+    config = azure_config(
+        secrets={
+            "A": VAULT_SECRET,
+            "B": "https://jobs-kv.vault.azure.net/secrets/b/0123456789abcdef0123456789abcdef",
+            "C": VAULT_SECRET,  # the same secret twice: one grant
+        },
+        permissions={"secrets": [upper_vault, SDK_VAULT]},
+    )
+    props = props_from_job(config, "acme-j")
+    assert props.key_vault_secret_scopes == (f"{upper_vault}/secrets/api-token", f"{upper_vault}/secrets/b")
+    assert props.key_vault_ids == (SDK_VAULT,)
+    # the container still references the secrets by URL (version kept)
+    assert props.secret_env["B"].endswith("/secrets/b/0123456789abcdef0123456789abcdef")
+
+
+def test_registry_server_only_for_azure_container_registry() -> None:
+    from dativo_infra.constructs.azure_container_apps import props_from_job
+
+    assert props_from_job(azure_config(image="acme.azurecr.io/team/ingest:1"), "x").registry_server == "acme.azurecr.io"
+    for image in ("ghcr.io/dativo-io/dativo-ingest:1", "python:3.12", "azurecr.io.evil.com/x:1"):
+        assert props_from_job(azure_config(image=image), "x").registry_server is None
+
+
+def test_construct_refuses_a_malformed_environment_id() -> None:
+    from cdktf import TerraformStack, Testing
+
+    from dativo_infra.constructs.azure_container_apps import Props, Runtime
+
+    stack = TerraformStack(Testing.app(), "s")
+    with pytest.raises(ValueError, match="not a Container Apps environment resource id"):
+        Runtime(stack, "runtime", Props(name="s", location="westeurope", environment_id="shared-cae"))
+
+
 # --- outputs ------------------------------------------------------------------------------------
 
 
@@ -384,6 +532,14 @@ def test_outputs_reference_the_runtime(synthesized: dict[str, dict[str, Any]], c
     assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", outputs["log_analytics_workspace_id"])
 
 
+def test_outputs_of_a_shared_environment(synthesized: dict[str, dict[str, Any]]) -> None:
+    outputs = {name: body["value"] for name, body in synthesized["job_shared_environment"]["output"].items()}
+    assert re.fullmatch(r"\$\{data\.azurerm_container_app_environment\.[\w-]+\.name\}", outputs["environment_name"])
+    assert outputs["log_analytics_workspace_id"] == "none"  # the shared environment's, not this stack's
+    assert re.fullmatch(r"\$\{azurerm_container_app_job\.[\w-]+\.name\}", outputs["container_app_name"])
+    assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", outputs["managed_identity_id"])
+
+
 def test_ingress_url_of_external_service(synthesized: dict[str, dict[str, Any]]) -> None:
     value = synthesized["service_external"]["output"]["ingress_url"]["value"]
     assert re.fullmatch(r"https://\$\{azurerm_container_app\.[\w-]+\.ingress\[0\]\.fqdn\}", value)
@@ -401,8 +557,9 @@ IDENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # user-assigned 
 SECRET_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # Container App secret
 
 
-def assert_valid_names(*, rg: str, log: str, cae: str, app: str, job: str, identity: str) -> None:
+def assert_valid_names(*, rg: str, log: str, cae: str, app: str, job: str, identity: str, infra_rg: str = "me") -> None:
     assert len(rg) <= 90 and RG_RE.match(rg), rg
+    assert len(infra_rg) <= 90 and RG_RE.match(infra_rg), infra_rg
     assert 4 <= len(log) <= 63 and LOG_RE.match(log), log
     assert 2 <= len(cae) <= 60 and CAE_RE.match(cae) and CAE_PROVIDER_RE.match(cae), cae
     for name in (app, job):
@@ -433,6 +590,7 @@ def test_names_valid_for_any_job(tenant: str, job: str) -> None:
             app=names.container_app,
             job=names.container_app_job,
             identity=names.identity,
+            infra_rg=names.infrastructure_resource_group,
         )
         assert azure_names(name) == names  # deterministic
 

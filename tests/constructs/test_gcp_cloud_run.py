@@ -63,7 +63,7 @@ JOBS: dict[str, str] = {
         command: ["dativo", "serve"]
         cpu_millicores: 2000
         memory_mib: 1024
-        timeout_seconds: 7200
+        timeout_seconds: 3600
         port: 9000
         ingress: internal
         env:
@@ -139,6 +139,16 @@ JOBS: dict[str, str] = {
         project_id: initech-data-dev
         """,
         region="us-central1",
+    ),
+    "service_network_only": job_yaml(
+        "globex", "dev", "vpc_reader",
+        """
+        mode: service
+        project_id: globex-data-dev
+        timeout_seconds: 900
+        network:
+          vpc_id: projects/globex-net/global/networks/shared
+        """,
     ),
     "job_prod_unprotected": job_yaml(
         "globex", "prod", "backfill_once",
@@ -242,7 +252,7 @@ def test_service_properties(synthesized: dict) -> None:
     assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
     template = service["template"]
     assert template["service_account"] == runtime_sa_email(stack)
-    assert template["timeout"] == "3600s"  # 7200 asked; a service request timeout stops at 3600
+    assert template["timeout"] == "3600s"  # the longest request Cloud Run allows (more is a schema error)
     assert template["scaling"] == {"min_instance_count": 0, "max_instance_count": 4}
     assert template["vpc_access"]["network_interfaces"] == [
         {
@@ -495,6 +505,42 @@ def test_output_values_per_mode(synthesized: dict, loaded: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 # props (no synth)
 # ---------------------------------------------------------------------------------------------
+def test_service_request_timeout_is_as_asked(synthesized: dict) -> None:
+    service = only(synthesized["service_network_only"], "google_cloud_run_v2_service")
+    assert service["template"]["timeout"] == "900s"
+
+
+def test_network_without_subnetwork_leaves_the_subnetwork_to_cloud_run(synthesized: dict) -> None:
+    """Only a network: no subnetwork key, so Cloud Run uses the network's same-named subnetwork."""
+    service = only(synthesized["service_network_only"], "google_cloud_run_v2_service")
+    assert service["template"]["vpc_access"]["network_interfaces"] == [
+        {"network": "projects/globex-net/global/networks/shared"}
+    ]
+
+
+def test_construct_refuses_a_service_timeout_cloud_run_would_reject() -> None:
+    from cdktf import TerraformStack, Testing
+
+    from dativo_infra.constructs.gcp_cloud_run import Props, Runtime
+
+    stack = TerraformStack(Testing.app(), "s")
+    props = Props(name="s", job_name="j", project_id="p-12345", region="europe-west1", mode="service",
+                  timeout_seconds=3601)
+    with pytest.raises(ValueError, match="at most 3600"):
+        Runtime(stack, "runtime", props)
+
+
+def test_service_timeout_over_an_hour_is_refused_by_validation(tmp_path: Path) -> None:
+    path = tmp_path / "long_service.yaml"
+    path.write_text(job_yaml("acme", "dev", "long_service", """
+        mode: service
+        project_id: acme-data-dev
+        timeout_seconds: 7200
+        """))
+    with pytest.raises(ErrorReport, match="longer than a Cloud Run service request may take"):
+        load_jobs([str(path)])
+
+
 def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> None:
     path = tmp_path / "two_subnets.yaml"
     path.write_text(job_yaml("acme", "dev", "two_subnets", """
