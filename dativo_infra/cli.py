@@ -164,18 +164,14 @@ def local_run(
     parallel: Annotated[int, typer.Option(min=1, help="Stacks deployed at once")] = 4,
 ) -> None:
     """The main job: synth every job, deploy the AWS ones to a local moto cloud, render, check tags, destroy."""
-    from dativo_infra.localrun import LocalRun, StackRun, print_report
+    from dativo_infra.localrun import LocalRun, ProgressDisplay, print_report
 
     console = _console()
-
-    def progress(run: StackRun) -> None:
-        first = run.error.splitlines()[0] if run.error else ""
-        console.print(f"  {run.job.stack_name}: {run.status}" + (f" ({first})" if first else ""), highlight=False)
-
     console.print(f"[bold]main job[/bold]: jobs from {jobs}, work dir {workdir}, {parallel} stack(s) at once")
     try:
-        runner = LocalRun(jobs, workdir, parallel=parallel, progress=progress)
-        runs = runner.execute()
+        with ProgressDisplay(console) as progress:
+            runner = LocalRun(jobs, workdir, parallel=parallel, progress=progress)
+            runs = runner.execute()
     except ErrorReport as report:
         raise typer.Exit(report_errors(report)) from None
     if not print_report(console, runs, runner.synth_only):

@@ -5,14 +5,26 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
-def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> None:
+def fsync_directory(directory: Path | str) -> None:
+    """Make renames in ``directory`` durable where the OS allows it."""
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8", sync_directory: bool = True) -> None:
     """Write ``text`` to ``path`` atomically: temp file in the same directory, fsync, replace.
 
     Readers see the old content or the new one, never a mix; a failure leaves the old file intact.
-    The file keeps the permissions of the file it replaces.
+    The file keeps the permissions of the file it replaces. ``sync_directory=False`` leaves the
+    directory's fsync to the caller (one :func:`fsync_directory` per directory after many writes).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,13 +37,46 @@ def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> N
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         os.replace(tmp, path)
-        with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        if sync_directory:
+            fsync_directory(path.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise
+
+
+def atomic_write_many(files: Sequence[tuple[Path, str, int | None]], encoding: str = "utf-8") -> None:
+    """Write many files atomically, with one flush to disk for all of them.
+
+    ``files`` holds ``(path, text, mode)``; ``mode`` is the permission bits of a file that does not
+    exist yet (None: those of the file it replaces, else the temp file's 0600). Every text goes to a
+    temp file beside its target; one ``os.sync()`` makes all of them durable (instead of one fsync
+    and one journal commit per file, which costs ~1 ms a file on an ext4 disk); then each temp file
+    replaces its target (each replace atomic on its own) and each directory is synced once. A
+    failure before the replaces leaves every target untouched and removes the temp files.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text, mode in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+                handle.write(text)
+            try:
+                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            except FileNotFoundError:
+                if mode is not None:
+                    os.chmod(tmp, mode)
+        os.sync()
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            temps.pop(0)
+        for directory in sorted({path.parent for path, _text, _mode in files}):
+            fsync_directory(directory)
+    except BaseException:
+        for tmp, _path in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise

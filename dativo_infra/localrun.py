@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -242,6 +243,60 @@ class LocalRun:
                 if not run.error:
                     self._status(run, "done")
         return self.runs
+
+
+class ProgressDisplay:
+    """What each stack is doing while the main job runs: a live table with a spinner and the time
+    spent in the current step on a terminal; one line per change elsewhere (CI logs, pipes).
+
+    Used as the ``progress`` callback of :class:`LocalRun` (called from its worker threads).
+    """
+
+    DONE = frozenset({"done", "failed"})
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[str, str, float]] = {}  # stack -> (status, first error line, since)
+        self._live: Any = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.console.is_terminal:
+            from rich.live import Live
+
+            self._live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(*exc)
+            self._live = None
+
+    def __call__(self, run: StackRun) -> None:
+        error = run.error.splitlines()[0] if run.error else ""
+        with self._lock:
+            self._rows[run.job.stack_name] = (run.status, error, time.monotonic())
+        if self._live is None:
+            self.console.print(f"  {run.job.stack_name}: {run.status}" + (f" ({error})" if error else ""),
+                               highlight=False, markup=False)
+
+    def __rich__(self) -> Any:
+        from rich.spinner import Spinner
+        from rich.table import Table
+
+        now = time.monotonic()
+        table = Table(title=f"main job, {now - self.started:.0f} s", title_justify="left", box=None)
+        for column in ("", "stack", "step", "s", "error"):
+            table.add_column(column)
+        with self._lock:
+            rows = sorted(self._rows.items())
+        for stack, (status, error, since) in rows:
+            marker: Any = "[green]✓[/green]" if status == "done" else (
+                "[red]✗[/red]" if status == "failed" else Spinner("dots"))
+            table.add_row(marker, stack, status, "" if status in self.DONE else f"{now - since:.0f}", error)
+        return table
 
 
 def print_report(console: Any, runs: list[StackRun], synth_only: list[LoadedJob]) -> bool:

