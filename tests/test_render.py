@@ -702,3 +702,17 @@ def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written
     render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert write_results([result]) == []
     assert result.filled == 0  # what this run did to the file it found
+
+
+def test_text_rendered_into_a_modelled_field_is_validated_again(golden: Path) -> None:
+    golden.write_text(golden.read_text().replace("    cpu_millicores: 1000\n",
+                                                 "    image: \"{{terraform_outputs.image}}\"\n    cpu_millicores: 1000\n"))
+    outputs = json.loads(GOLDEN_OUTPUTS.read_text())
+    outputs["image"] = {"sensitive": False, "type": "string", "value": ""}
+    with pytest.raises(ErrorReport) as err:
+        render_one(golden, _write_json(golden.parent / "o.json", outputs), in_place=True)
+    assert [(e.line, e.path, e.problem) for e in err.value] == [
+        (40, "infrastructure.runtime.image", "after rendering: must not be empty")]
+    outputs["image"]["value"] = "registry.example/ingest:2"
+    render_one(golden, _write_json(golden.parent / "o.json", outputs), in_place=True)
+    assert '    image: "registry.example/ingest:2"\n' in golden.read_text()
