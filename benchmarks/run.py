@@ -76,7 +76,8 @@ def peak_kb(pid):
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # the node process is still running (jsii stops it at exit): read its own high-water mark
 child_kb = sum(peak_kb(pid) for pid in descendants(os.getpid()))
-providers = sorted({m.split(".")[0] for m in sys.modules if m.startswith("cdktf_cdktf_provider")})
+# providers whose jsii assembly was loaded (a provider package may sit in sys.modules bare)
+providers = sorted(m.split(".")[0] for m in sys.modules if m.startswith("cdktf_cdktf_provider") and m.endswith("._jsii"))
 print(json.dumps({"seconds": elapsed, "jobs": len(jobs), "python_rss_mb": self_kb / 1024,
                   "node_rss_mb": child_kb / 1024, "providers": providers}))
 """
