@@ -90,6 +90,30 @@ class MotoServer:
                 self._log_handle.close()
         self._log_handle = None
 
+    def warm_up(self, regions: list[str]) -> None:
+        """Build moto's per-region backends before concurrent deploys hit them.
+
+        moto creates a backend on its first use in a region (EC2's default VPC and subnets, IAM's
+        ~1 000 AWS-managed policies, ...), which can stall the server for seconds. Several Terraform
+        providers waiting on that stall time out and retry non-idempotent calls, which then fail
+        (``InvalidGroup.Duplicate`` for a security group the first call did create). One cheap read
+        per service and region, one at a time, takes that cost up front.
+        """
+        import boto3
+
+        reads = {
+            "ec2": lambda c: c.describe_vpcs(),
+            "ecs": lambda c: c.list_clusters(),
+            "iam": lambda c: c.list_policies(Scope="AWS", MaxItems=1),
+            "logs": lambda c: c.describe_log_groups(limit=1),
+            "scheduler": lambda c: c.list_schedules(),
+            "application-autoscaling": lambda c: c.describe_scalable_targets(ServiceNamespace="ecs"),
+            "resourcegroupstaggingapi": lambda c: c.get_resources(),
+        }
+        for region in sorted(set(regions)):
+            for service, read in reads.items():
+                read(boto3.client(service, **self.client_kwargs(region)))
+
     def environ(self) -> dict[str, str]:
         """Variables that point the stacks' AWS provider (and boto3) at this server."""
         return {

@@ -225,6 +225,7 @@ class LocalRun:
         self.runs = [StackRun(j) for j in jobs if j.config.infrastructure.provider is Provider.AWS]
         self.synth_only = [j for j in jobs if j.config.infrastructure.provider is not Provider.AWS]
         with MotoServer(log=self.logs / "moto.log") as cloud:
+            cloud.warm_up([run.job.config.infrastructure.region for run in self.runs])
             env = self.env(cloud)
             for run in self.runs:
                 self._status(run, "synthesizing")
