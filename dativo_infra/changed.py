@@ -69,9 +69,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from dativo_infra.config import schema
 from dativo_infra.config.dialect import is_legacy, snake, to_canonical
 from dativo_infra.config.loader import (
     JOB_SUFFIXES,
@@ -79,9 +76,9 @@ from dativo_infra.config.loader import (
     NON_JOB_FILES,
     LoadedJob,
     _check_unique_stacks,
-    convert_errors,
+    validate_document,
 )
-from dativo_infra.config.yamlpos import MAX_FILE_BYTES, PathKey, PositionedDocument, dotted, parse_positioned
+from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, parse_bytes
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.naming import short_hash, stack_name
 from dativo_infra.settings import settings_path
@@ -367,33 +364,6 @@ def asset_target(job_path: str, document: PositionedDocument) -> str | None:
     return posixpath.normpath(posixpath.join(posixpath.dirname(job_path), value.strip()))
 
 
-def parse_document(data: bytes, file: str) -> PositionedDocument:
-    """A job file's bytes as a positioned document (the loader's size and encoding rules)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise JobError(file, 0, "", "file is too large", f"{len(data)} bytes", f"at most {MAX_FILE_BYTES} bytes")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise JobError(file, data[: exc.start].count(b"\n") + 1, "", "file is not UTF-8 text",
-                       f"byte 0x{data[exc.start]:02x}", "UTF-8") from None
-    return parse_positioned(text, file)
-
-
-def load_document(document: PositionedDocument, path: str) -> LoadedJob:
-    """Validate a parsed job document exactly like :func:`~dativo_infra.config.loader.load_job`;
-    raises :class:`ErrorReport` with every error."""
-    legacy = is_legacy(document.value.get("infrastructure"))
-    try:
-        canonical = to_canonical(document)
-    except JobError as exc:
-        raise ErrorReport([exc]) from None
-    try:
-        config = schema.JobConfig.model_validate(canonical.value)
-    except ValidationError as exc:
-        raise ErrorReport(convert_errors(exc, canonical)) from None
-    return LoadedJob(Path(path), path, config, canonical, legacy)
-
-
 _TENANT: PathKey = ("tenant_id",)
 _JOB_NAME: PathKey = ("infrastructure", "tags", "job_name")
 _PROVIDER: PathKey = ("infrastructure", "provider")
@@ -485,8 +455,8 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
     loaded: dict[str, LoadedJob] = {}
     for path in sorted(head_files):
         try:
-            documents[path] = parse_document(contents[head_files[path]], path)
-            loaded[path] = load_document(documents[path], path)
+            documents[path] = parse_bytes(contents[head_files[path]], path)
+            loaded[path] = validate_document(documents[path], Path(path))
         except JobError as exc:
             errors[path] = [exc]
         except ErrorReport as exc:
@@ -507,7 +477,7 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
     destroy: set[Destroy] = set()
     for entry in old_entries:
         try:
-            stack, provider = old_stack(parse_document(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}"))
+            stack, provider = old_stack(parse_bytes(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}"))
         except JobError as exc:
             report.add(exc)
             continue

@@ -81,6 +81,12 @@ def load_job(path: Path) -> LoadedJob:
         document = load_positioned(path, file)
     except JobError as exc:
         raise ErrorReport([exc]) from None
+    return validate_document(document, path)
+
+
+def validate_document(document: PositionedDocument, path: Path) -> LoadedJob:
+    """A parsed job document (older dialect mapped) validated into a :class:`LoadedJob` for ``path``;
+    raises :class:`ErrorReport` with all of its errors."""
     legacy = is_legacy(document.value.get("infrastructure"))
     try:
         document = to_canonical(document)
@@ -90,7 +96,7 @@ def load_job(path: Path) -> LoadedJob:
         config = schema.JobConfig.model_validate(document.value)
     except ValidationError as exc:
         raise ErrorReport(list(convert_errors(exc, document))) from None
-    return LoadedJob(path, file, config, document, legacy)
+    return LoadedJob(path, document.file, config, document, legacy)
 
 
 def load_jobs(paths: list[str] | tuple[str, ...]) -> list[LoadedJob]:

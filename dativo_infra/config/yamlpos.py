@@ -178,6 +178,14 @@ def load_positioned(path: Path, display: str | None = None) -> PositionedDocumen
         raw = path.read_bytes()
     except OSError as exc:
         raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
+    return parse_bytes(raw, file)
+
+
+def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
+    """A file's bytes (e.g. a git blob) as a positioned document: the size and encoding rules of
+    :func:`load_positioned`, then :func:`parse_positioned`."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise JobError(file, 0, "", "file is too large", f"{len(raw)} bytes", f"at most {MAX_FILE_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
