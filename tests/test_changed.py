@@ -510,10 +510,17 @@ def test_cli_max_legs_packs_the_github_output_matrices(repo: Path, tmp_path: Pat
     jobs = expected_jobs(repo)
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
     matrix = json.loads(lines["matrix"])["include"]
-    assert len(jobs) == 9 and [leg["jobs"].split(",") for leg in matrix] == [sorted(jobs)[i:i + 3] for i in (0, 3, 6)]
-    assert [leg["stacks"].split(" ") for leg in matrix] == [[jobs[j][0] for j in sorted(jobs)[i:i + 3]] for i in (0, 3, 6)]
-    assert [leg["providers"] for leg in matrix] == [
-        " ".join(sorted({jobs[j][1] for j in sorted(jobs)[i:i + 3]})) for i in (0, 3, 6)]
+    # every job (a shared file changed) in 3 contiguous legs of sorted jobs whose sizes differ by at most one
+    ordered = sorted(jobs)
+    size, extra = divmod(len(ordered), 3)
+    bounds = [0]
+    for index in range(3):
+        bounds.append(bounds[-1] + size + (1 if index < extra else 0))
+    parts = [ordered[bounds[i]:bounds[i + 1]] for i in range(3)]
+    assert len(ordered) > 3 and max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert [leg["jobs"].split(",") for leg in matrix] == parts
+    assert [leg["stacks"].split(" ") for leg in matrix] == [[jobs[j][0] for j in part] for part in parts]
+    assert [leg["providers"] for leg in matrix] == [" ".join(sorted({jobs[j][1] for j in part})) for part in parts]
     assert json.loads(proc.stdout)["matrix"]["include"] == matrix
     for bad in ("0", "257"):
         refused = run_cli(repo, "--base", "base", "--max-legs", bad)

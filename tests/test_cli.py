@@ -19,7 +19,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_validate_examples_ok() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "6 job file(s) valid"
+    assert result.stdout.strip() == "8 job file(s) valid (1 in the older dialect)"
 
 
 def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
@@ -81,7 +81,7 @@ def test_stacks_maps_files_to_stack_names() -> None:
     data = json.loads(result.stdout)
     assert data["jobs/acme/stripe_customers_to_iceberg.yaml"] == {
         "provider": "aws", "runtime": "aws_fargate", "stack": "acme-stripe-customers-to-iceberg"}
-    assert len(data) == 6
+    assert len(data) == 8
 
 
 def test_schema_command(tmp_path: Path) -> None:

@@ -481,7 +481,7 @@ def test_lock_excludes_another_process(golden: Path) -> None:
 def test_batch_from_a_directory_of_per_job_files(tmp_path: Path) -> None:
     values = write_example_outputs(tmp_path / "outputs")
     results = render_batch(Path("jobs"), tmp_path / "outputs", out_dir=tmp_path / "rendered")
-    assert len(results) == 6 and all(r.written for r in results)
+    assert len(results) == 8 and all(r.written for r in results)
     for job in load_jobs(["jobs"]):
         rendered = tmp_path / "rendered" / job.path.relative_to("jobs")
         data = load(rendered.read_text())

@@ -20,6 +20,8 @@ EXAMPLE_STACKS = [
     "globex-hubspot-contacts-to-adls",
     "initech-clickstream-collector",
     "initech-salesforce-accounts-to-bq",
+    "umbrella-hr-employees-csv-to-iceberg",
+    "umbrella-shipments-api-to-s3",
 ]
 
 
