@@ -12,17 +12,19 @@ EXAMPLES = [p for p in EXAMPLES if p.name != "platform.yaml" and "assets" not in
 
 def generate_jobs(target: Path, count: int, providers: tuple[str, ...] = ("aws", "azure", "gcp")) -> list[Path]:
     """Write ``count`` valid job files (copies of the examples with distinct job names) under ``target``."""
+    from dativo_infra.config.loader import load_job
+
     sources = []
     for path in EXAMPLES:
-        text = path.read_text()
-        provider = re.search(r"^  provider: (\w+)", text, re.M).group(1)  # type: ignore[union-attr]
-        if provider in providers:
-            sources.append((path, text))
+        job = load_job(path)
+        if job.config.infrastructure.provider.value in providers:
+            sources.append((path, path.read_text(), job.config.job_name))
     written = []
     for index in range(count):
-        path, text = sources[index % len(sources)]
-        job_name = re.search(r"^    job_name: (\S+)", text, re.M).group(1)  # type: ignore[union-attr]
-        text = text.replace(f"job_name: {job_name}", f"job_name: {job_name}_{index:04d}")
+        path, text, job_name = sources[index % len(sources)]
+        # the job name as written: `job_name:` (canonical) or `JobName:` (older dialect)
+        text = re.sub(rf"^(\s+(?:job_name|JobName): ){re.escape(job_name)}$", rf"\g<1>{job_name}_{index:04d}",
+                      text, count=1, flags=re.M)
         text = text.replace("$schema=../../schemas", "$schema=../../../schemas")
         out = target / path.parent.name / f"{path.stem}_{index:04d}.yaml"
         if not out.parent.exists():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import statistics
 import sys
@@ -22,10 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import generate_jobs  # noqa: E402
 
 from dativo_infra.config.loader import load_jobs  # noqa: E402
 from dativo_infra.contract import OUTPUTS  # noqa: E402
-from dativo_infra.naming import stack_name  # noqa: E402
 from dativo_infra.render import (  # noqa: E402
     OutputsSource,
     find_placeholders,
@@ -40,27 +41,18 @@ RUNS = 3
 
 
 def generate(workdir: Path, count: int) -> tuple[Path, Path]:
-    """Write ``count`` job files and their outputs files under ``workdir``; return both directories."""
-    examples = load_jobs([str(ROOT / "jobs")])
+    """Write ``count`` job files (:func:`common.generate_jobs`) and one outputs file per job under
+    ``workdir``; return both directories."""
     jobs_dir, outputs_dir = workdir / "jobs", workdir / "outputs"
-    examples_files = {job.path.resolve() for job in examples}
-    # Everything but the example jobs themselves (asset definitions the jobs refer to, platform file).
-    shutil.copytree(ROOT / "jobs", jobs_dir, ignore=lambda d, names: [
-        n for n in names if (Path(d) / n).resolve() in examples_files])
+    generate_jobs(jobs_dir, count)
+    shutil.copy(ROOT / "jobs" / "platform.yaml", jobs_dir / "platform.yaml")
     outputs_dir.mkdir(parents=True)
-    for index in range(count):
-        example = examples[index % len(examples)]
-        name = f"{example.config.job_name}_{index:04d}"
-        text = re.sub(r"(?m)^(\s*job_name:\s*)\S+", rf"\g<1>{name}", example.path.read_text(), count=1)
-        target = jobs_dir / example.config.tenant_id / f"{name}.yaml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+    for job in load_jobs([str(jobs_dir)]):
         outputs = {
-            output: {"value": f"{output}-{name}", "type": "string", "sensitive": False}
-            for output in OUTPUTS[example.config.runtime.type]
+            output: {"value": f"{output}-{job.stack_name}", "type": "string", "sensitive": False}
+            for output in OUTPUTS[job.config.runtime.type]
         }
-        stack = stack_name(example.config.tenant_id, name)
-        (outputs_dir / f"{stack}.json").write_text(json.dumps(outputs))
+        (outputs_dir / f"{job.stack_name}.json").write_text(json.dumps(outputs))
     return jobs_dir, outputs_dir
 
 
