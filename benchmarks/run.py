@@ -129,7 +129,10 @@ def main() -> None:
         results["selected_providers"] = selected["providers"]
         results["selected_vs_naive_ratio"] = selected["seconds"] / naive["seconds"]
 
-        system_node = shutil.which("node", path=os.environ.get("PATH", ""))
+        # the machine's own node: the first on PATH that is not the project's (scripts/env.sh may
+        # have put .venv/node-bin first in this shell)
+        outside = [d for d in os.environ.get("PATH", "").split(os.pathsep) if not d.startswith(str(ROOT))]
+        system_node = shutil.which("node", path=os.pathsep.join(outside))
         node22 = shutil.which("node", path=env["PATH"])
         versions = {}
         for label, node in (("wheel", node22), ("system", system_node)):
