@@ -450,7 +450,7 @@ def unrendered_errors(jobs: Sequence[LoadedJob]) -> list[JobError]:
 
 
 def _document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
-    """(path, text) of every string value and mapping key of a loaded document."""
+    """(path, text) of every string value and mapping key of a loaded document or JSON value."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -594,7 +594,7 @@ def _resolve(site: ScalarSite, match: re.Match[str], outputs: StackOutputs, file
     if found.sensitive and not allow_sensitive:
         return None, JobError.at(file, site.line, path, f"output {name!r} is sensitive",
                                  match.group(0), "--allow-sensitive to write it into the job file")
-    nested = next((t for t in _strings(found.value) if LOOSE_PLACEHOLDER_RE.search(t)), None)
+    nested = next((t for _path, t in _document_strings(found.value, ()) if LOOSE_PLACEHOLDER_RE.search(t)), None)
     if nested is not None:
         # Written once it would be filled by the next render: rendering would not be idempotent.
         return None, JobError.at(file, site.line, path, f"output {name!r} holds placeholder text",
@@ -602,17 +602,11 @@ def _resolve(site: ScalarSite, match: re.Match[str], outputs: StackOutputs, file
     return found.value, None
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a JSON-like value, mapping keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _as_data(site: ScalarSite, value: Any) -> bool:
+    """Whether ``value`` (the first placeholder's output) goes into ``site`` as YAML data, not text: a
+    non-text output whose placeholder is the whole, untagged value."""
+    return (not site.tagged and len(site.matches) == 1 and not isinstance(value, str)
+            and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None)
 
 
 def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
@@ -634,8 +628,7 @@ def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
         return None, errors
     raw = text[site.start:site.end]
     block = site.style in ("|", ">")
-    whole = len(matches) == 1 and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None
-    if whole and not isinstance(values[0], str) and not site.tagged:
+    if _as_data(site, values[0]):
         data = flow_value(values[0])
         return data + (_block_tail(raw) if block else ""), []
     for match, value in zip(matches, values, strict=True):
@@ -674,8 +667,7 @@ def _needs_recheck(site: ScalarSite, outputs: StackOutputs) -> bool:
     """Whether filling ``site`` can make a valid template an invalid job: a value inserted as data
     (not text), or text in a field the schema models other than ``resource_identifiers`` (whose
     rendered values only need to be text). Keys outside the schema (source, target, ...) are free."""
-    as_data = (not site.tagged and len(site.matches) == 1 and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None
-               and not isinstance(outputs.values[site.matches[0].group(1)].value, str))
+    as_data = _as_data(site, outputs.values[site.matches[0].group(1)].value)
     modelled = bool(site.path) and site.path[0] in JobConfig.model_fields
     return as_data or (modelled and tuple(site.path[:2]) != ("infrastructure", "resource_identifiers"))
 
