@@ -19,30 +19,45 @@ def fsync_directory(directory: Path | str) -> None:
             os.close(dir_fd)
 
 
-def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8", sync_directory: bool = True) -> None:
-    """Write ``text`` to ``path`` atomically: temp file in the same directory, fsync, replace.
-
-    Readers see the old content or the new one, never a mix; a failure leaves the old file intact.
-    The file keeps the permissions of the file it replaces. ``sync_directory=False`` leaves the
-    directory's fsync to the caller (one :func:`fsync_directory` per directory after many writes).
-    """
-    path = Path(path)
+def _temp_beside(path: Path, text: str, encoding: str, mode: int | None, fsync: bool) -> str:
+    """Write ``text`` to a new temp file in ``path``'s directory (created if needed) and return its
+    name. It gets the permissions of the file it will replace, else ``mode`` (None: the temp file's
+    0600); ``fsync`` flushes it to disk. A failure removes the temp file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        try:
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-        if sync_directory:
-            fsync_directory(path.parent)
+        except FileNotFoundError:
+            if mode is not None:
+                os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return tmp
+
+
+def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically: temp file in the same directory, fsync, replace.
+
+    Readers see the old content or the new one, never a mix; a failure leaves the old file intact.
+    The file keeps the permissions of the file it replaces.
+    """
+    path = Path(path)
+    tmp = _temp_beside(path, text, encoding, None, fsync=True)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_directory(path.parent)
 
 
 def atomic_write_many(files: Sequence[tuple[Path, str, int | None]], encoding: str = "utf-8") -> None:
@@ -56,27 +71,18 @@ def atomic_write_many(files: Sequence[tuple[Path, str, int | None]], encoding: s
     failure before the replaces leaves every target untouched and removes the temp files.
     """
     temps: list[tuple[str, Path]] = []
+    replaced = 0
     try:
         for path, text, mode in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-                handle.write(text)
-            try:
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-            except FileNotFoundError:
-                if mode is not None:
-                    os.chmod(tmp, mode)
+            temps.append((_temp_beside(path, text, encoding, mode, fsync=False), path))
         os.sync()
-        while temps:
-            tmp, path = temps[0]
+        for tmp, path in temps:
             os.replace(tmp, path)
-            temps.pop(0)
+            replaced += 1
         for directory in sorted({path.parent for path, _text, _mode in files}):
             fsync_directory(directory)
     except BaseException:
-        for tmp, _path in temps:
+        for tmp, _path in temps[replaced:]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         raise
