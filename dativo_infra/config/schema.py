@@ -557,8 +557,9 @@ class Infrastructure(_Strict):
     @field_validator("resource_identifiers")
     @classmethod
     def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
-        _raise_each((), [
-            (key, "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
+        # () + key: pydantic prefixes a field validator's errors with the field's name itself
+        _raise_all([
+            ((key,), "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
             for key, text in value.items() if not _FULL_PLACEHOLDER_RE.match(text)
         ])
         return value
@@ -590,28 +591,14 @@ class Infrastructure(_Strict):
     def _outputs_exist(self) -> Infrastructure:
         exported = OUTPUTS[self.runtime.type]
         allowed = "one of " + ", ".join(sorted(exported))
-        unknown = []
+        unknown: list[_Problem] = []
         for key, text in self.resource_identifiers.items():
             name = PLACEHOLDER_RE.search(text).group(1)  # type: ignore[union-attr]
             if name not in exported:
-                unknown.append((key, f"output {name!r} is not exported by {self.runtime.type.value}", text, allowed))
-        _raise_each(("resource_identifiers",), unknown)
+                unknown.append((("resource_identifiers", key),
+                                f"output {name!r} is not exported by {self.runtime.type.value}", text, allowed))
+        _raise_all(unknown)
         return self
-
-
-def _raise_each(at: tuple[str, ...], problems: list[tuple[str, str, str, str]]) -> None:
-    """Raise one error per ``(key, problem, got, expected)`` of a mapping (all at once). ``at`` is the
-    mapping's location relative to the validator (``()`` in a field validator, which pydantic prefixes
-    with the field's name itself)."""
-    if problems:
-        raise ValidationError.from_exception_data("Infrastructure", [
-            InitErrorDetails(
-                type=PydanticCustomError("dativo_value", problem, {"got": got, "expected": expected}),
-                loc=(*at, key),
-                input=got,
-            )
-            for key, problem, got, expected in problems
-        ])
 
 
 def image_registry(image: str) -> str | None:
@@ -628,14 +615,15 @@ def _tail(value: str, limit: int = 72) -> str:
     return f" (it ends {'...' + value[-40:]!r})" if len(value) > limit else ""
 
 
-#: ``(location relative to the runtime, problem, bad value, what is allowed)``
+#: ``(location relative to the validating model, problem, bad value, what is allowed)``
 _Problem = tuple[tuple[str | int, ...], str, Any, str]
 
 
 def _raise_all(problems: list[_Problem]) -> None:
-    """Raise every problem of a runtime at once, each at its own location (list indexes included)."""
+    """Raise every problem at once, each at its own location relative to the validating model (list
+    indexes and mapping keys included)."""
     if problems:
-        raise ValidationError.from_exception_data("Runtime", [
+        raise ValidationError.from_exception_data("job", [
             InitErrorDetails(
                 type=PydanticCustomError("dativo_value", message, {"got": got, "expected": expected}),
                 loc=loc,
