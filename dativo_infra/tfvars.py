@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from dativo_infra.assets import load_asset
+from dativo_infra.config.dialect import COMPUTE_TYPE_OF_RUNTIME, CPU_UNITS_PER_VCPU
 from dativo_infra.config.loader import LoadedJob
 from dativo_infra.config.schema import PLACEHOLDER_RE
 from dativo_infra.errors import JobError
@@ -40,12 +41,6 @@ def _connector(data: dict[str, Any], block: str) -> str:
     return connector if isinstance(connector, str) else ""
 
 
-#: The older dialect's ``compute_type`` of each runtime (the plain-Terraform modules key on it).
-COMPUTE_TYPE = {"aws_fargate": "ecs_task", "azure_container_apps": "container_apps", "gcp_cloud_run": "cloud_run"}
-#: ECS counts 1024 cpu units per vCPU; the older dialect's GCP/Azure files count 1000.
-CPU_UNITS_PER_VCPU = {"aws_fargate": 1024, "azure_container_apps": 1000, "gcp_cloud_run": 1000}
-
-
 def compute_size(cpu_millicores: int) -> str:
     """The older dialect's sizing word for a cpu amount: small (< 1 vCPU), medium (1-2), large (<= 4),
     xlarge (more)."""
@@ -56,15 +51,16 @@ def compute_size(cpu_millicores: int) -> str:
     return "large" if cpu_millicores <= 4000 else "xlarge"
 
 
-def _legacy_value(job: LoadedJob, key: str) -> Any:
-    """``infrastructure.runtime_environment.<key>`` as an older-dialect file wrote it (None otherwise)."""
+def _older_runtime_environment(job: LoadedJob) -> dict[str, Any]:
+    """``infrastructure.runtime_environment`` as an older-dialect file wrote it (read once; its
+    ``compute_size`` and ``service_account`` have no canonical field). Empty for canonical jobs."""
     if not job.legacy:
-        return None
+        return {}
     from dativo_infra.config.yamlpos import load_positioned
 
     raw = load_positioned(job.path, job.file).value.get("infrastructure", {})
     env = raw.get("runtime_environment") if isinstance(raw, dict) else None
-    return env.get(key) if isinstance(env, dict) else None
+    return env if isinstance(env, dict) else {}
 
 
 def resource_refs(job: LoadedJob) -> dict[str, Any]:
@@ -106,16 +102,16 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
     """
     config = job.config
     runtime = config.runtime
-    rtype = runtime.type.value
+    older = _older_runtime_environment(job)
     asset, _ = load_asset(job)
     environment = runtime.model_dump(mode="json")
     environment.update({
-        "compute_type": COMPUTE_TYPE[rtype],
-        "compute_size": _legacy_value(job, "compute_size") or compute_size(runtime.cpu_millicores),
+        "compute_type": COMPUTE_TYPE_OF_RUNTIME[runtime.type],
+        "compute_size": older.get("compute_size") or compute_size(runtime.cpu_millicores),
         "memory_mb": runtime.memory_mib,
-        "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[rtype] / 1000),
+        "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[runtime.type] / 1000),
         "storage": {"ephemeral_storage_gb": runtime.ephemeral_storage_gib, "persistent_volume": False},
-        "service_account": _legacy_value(job, "service_account"),
+        "service_account": older.get("service_account"),
     })
     return {
         "cloud_provider": config.infrastructure.provider.value,

@@ -33,6 +33,18 @@ COMPUTE_TYPES: dict[str, RuntimeType] = {
     "cloud_run": RuntimeType.GCP_CLOUD_RUN,
     "container_apps": RuntimeType.AZURE_CONTAINER_APPS,
 }
+#: The name each runtime has in the older dialect (what plain-Terraform modules key on).
+COMPUTE_TYPE_OF_RUNTIME: dict[RuntimeType, str] = {
+    RuntimeType.AWS_FARGATE: "ecs_task",
+    RuntimeType.AZURE_CONTAINER_APPS: "container_apps",
+    RuntimeType.GCP_CLOUD_RUN: "cloud_run",
+}
+#: The older dialect's ``cpu_units`` per vCPU: ECS counts 1024, the other clouds' files count 1000.
+CPU_UNITS_PER_VCPU: dict[RuntimeType, int] = {
+    RuntimeType.AWS_FARGATE: 1024,
+    RuntimeType.AZURE_CONTAINER_APPS: 1000,
+    RuntimeType.GCP_CLOUD_RUN: 1000,
+}
 #: Compute types the older documents name that have no runtime construct yet.
 NOT_SUPPORTED_YET = ("lambda", "ec2_instance", "eks", "gke", "gke_pod", "gce_instance", "aci", "aks")
 
@@ -103,8 +115,8 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
         lines[new_rt] = doc.line_of(old_rt)
         if "cpu_units" in env:
             cpu = env["cpu_units"]
-            if isinstance(cpu, int) and runtime_type is RuntimeType.AWS_FARGATE:
-                cpu = round(cpu * 1000 / 1024)
+            if isinstance(cpu, int):
+                cpu = round(cpu * 1000 / CPU_UNITS_PER_VCPU[runtime_type])
             runtime["cpu_millicores"] = cpu
             move((*old_rt, "cpu_units"), (*new_rt, "cpu_millicores"))
         if "memory_mb" in env:
