@@ -75,7 +75,7 @@ from dativo_infra.config.loader import (
     NON_JOB_DIRS,
     NON_JOB_FILES,
     LoadedJob,
-    _check_unique_stacks,
+    check_unique_stacks,
     validate_document,
 )
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, parse_bytes
@@ -469,7 +469,7 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
     report = ErrorReport()
     for path in sorted(selected):
         report.extend(errors.get(path, []))
-    _check_unique_stacks(list(loaded.values()), report)
+    check_unique_stacks(list(loaded.values()), report)
     include = [Deploy(p, loaded[p].stack_name, loaded[p].config.infrastructure.provider.value)
                for p in sorted(selected) if p in loaded]
 

@@ -70,7 +70,14 @@ from ruamel.yaml.events import (
 )
 
 from dativo_infra.config.dialect import is_legacy, to_canonical
-from dativo_infra.config.loader import LoadedJob, convert_errors, discover, display_path, load_jobs
+from dativo_infra.config.loader import (
+    LoadedJob,
+    check_unique_stacks,
+    convert_errors,
+    discover,
+    display_path,
+    load_jobs,
+)
 from dativo_infra.config.schema import PLACEHOLDER_RE, JobConfig
 from dativo_infra.config.yamlpos import PathKey, dotted, load_positioned, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
@@ -295,15 +302,10 @@ def load_jobs_for_render(paths: Sequence[str]) -> list[LoadedJob]:
             jobs.append(_load_rendered(path))
         except ErrorReport as exc:
             report.extend(exc.errors)
-    seen: dict[str, LoadedJob] = {}
-    for job in sorted(jobs, key=lambda j: j.path):
-        other = seen.setdefault(job.stack_name, job)
-        if other is not job:
-            report.add(JobError.at(job.file, job.document.line_of(("infrastructure", "tags", "job_name")),
-                                   "infrastructure.tags.job_name", "two jobs map to the same stack",
-                                   job.stack_name, f"a tenant_id/job_name pair not already used by {other.file}"))
+    jobs = sorted(jobs, key=lambda j: j.path)
+    check_unique_stacks(jobs, report)
     report.raise_if_any()
-    return sorted(jobs, key=lambda j: j.path)
+    return jobs
 
 
 # --- finding placeholders ----------------------------------------------------------------------

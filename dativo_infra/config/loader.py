@@ -111,7 +111,7 @@ def load_jobs(paths: list[str] | tuple[str, ...]) -> list[LoadedJob]:
             jobs.append(load_job(path))
         except ErrorReport as exc:
             report.extend(exc.errors)
-    _check_unique_stacks(jobs, report)
+    check_unique_stacks(jobs, report)
     _check_tags(jobs, report)
     report.raise_if_any()
     return jobs
@@ -133,7 +133,8 @@ def _check_tags(jobs: list[LoadedJob], report: ErrorReport) -> None:
         report.extend(check_tags(job, settings))
 
 
-def _check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
+def check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
+    """Add an error to ``report`` for each job whose stack name an earlier job of ``jobs`` already has."""
     seen: dict[str, LoadedJob] = {}
     for job in jobs:
         other = seen.setdefault(job.stack_name, job)
