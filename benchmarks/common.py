@@ -10,7 +10,9 @@ EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("jobs").rglob(
 EXAMPLES = [p for p in EXAMPLES if p.name != "platform.yaml" and "assets" not in p.parts]
 
 
-def generate_jobs(target: Path, count: int, providers: tuple[str, ...] = ("aws", "azure", "gcp")) -> list[Path]:
+def generate_jobs(
+    target: Path, count: int, providers: tuple[str, ...] = ("aws", "azure", "gcp")
+) -> list[Path]:
     """Write ``count`` valid job files (copies of the examples with distinct job names) under ``target``."""
     from dativo_infra.config.loader import load_job
 
@@ -23,8 +25,13 @@ def generate_jobs(target: Path, count: int, providers: tuple[str, ...] = ("aws",
     for index in range(count):
         path, text, job_name = sources[index % len(sources)]
         # the job name as written: `job_name:` (canonical) or `JobName:` (older dialect)
-        text = re.sub(rf"^(\s+(?:job_name|JobName): ){re.escape(job_name)}$", rf"\g<1>{job_name}_{index:04d}",
-                      text, count=1, flags=re.M)
+        text = re.sub(
+            rf"^(\s+(?:job_name|JobName): ){re.escape(job_name)}$",
+            rf"\g<1>{job_name}_{index:04d}",
+            text,
+            count=1,
+            flags=re.M,
+        )
         text = text.replace("$schema=../../schemas", "$schema=../../../schemas")
         out = target / path.parent.name / f"{path.stem}_{index:04d}.yaml"
         if not out.parent.exists():

@@ -71,13 +71,17 @@ def main() -> None:
         seconds = statistics.median(times)
         filled = sum(r.filled for r in results)
         written = sum(r.written for r in results)
-        left = sum(len(find_placeholders(p.read_text(), str(p))) for p in (workdir / "rendered-0").rglob("*.yaml"))
+        left = sum(
+            len(find_placeholders(p.read_text(), str(p))) for p in (workdir / "rendered-0").rglob("*.yaml")
+        )
         phases = _phases(jobs_dir, outputs_dir, workdir / "rendered-again")
         verdict = "ok" if seconds < TARGET_SECONDS else "over"
-        print(f"render_bench: {len(results)} jobs, {filled} placeholders filled, {written} files written, "
-              f"{left} left; {seconds:.2f} s (median of {RUNS}, best {min(times):.2f} s; "
-              f"{seconds / len(results) * 1000:.2f} ms/job; target < {TARGET_SECONDS:g} s: {verdict}); "
-              f"phases of another run: {phases}")
+        print(
+            f"render_bench: {len(results)} jobs, {filled} placeholders filled, {written} files written, "
+            f"{left} left; {seconds:.2f} s (median of {RUNS}, best {min(times):.2f} s; "
+            f"{seconds / len(results) * 1000:.2f} ms/job; target < {TARGET_SECONDS:g} s: {verdict}); "
+            f"phases of another run: {phases}"
+        )
 
 
 def _phases(jobs_dir: Path, outputs_dir: Path, out_dir: Path) -> str:
@@ -86,11 +90,14 @@ def _phases(jobs_dir: Path, outputs_dir: Path, out_dir: Path) -> str:
     jobs = load_jobs_for_render([str(jobs_dir)])
     loaded = time.perf_counter()
     source = OutputsSource(outputs_dir)
-    results = [render_job(j, source.for_stack(j.stack_name), out_dir / j.path.relative_to(jobs_dir)) for j in jobs]
+    results = [
+        render_job(j, source.for_stack(j.stack_name), out_dir / j.path.relative_to(jobs_dir)) for j in jobs
+    ]
     rendered = time.perf_counter()
     write_results(results)
     done = time.perf_counter()
     return f"load {loaded - start:.2f} s, render {rendered - loaded:.2f} s, write {done - rendered:.2f} s"
+
 
 if __name__ == "__main__":
     main()

@@ -98,8 +98,14 @@ def child(mode: str, jobs_dir: Path, env: dict[str, str], flags: list[str] | Non
     """Run one measurement in a fresh interpreter started like cdktf starts app.py."""
     flags = app_python_flags() if flags is None else flags
     with tempfile.TemporaryDirectory() as out:
-        result = subprocess.run([sys.executable, *flags, "-c", CHILD, mode, str(jobs_dir), out], capture_output=True,
-                                text=True, env=env, cwd=ROOT, timeout=3600)
+        result = subprocess.run(
+            [sys.executable, *flags, "-c", CHILD, mode, str(jobs_dir), out],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=3600,
+        )
     if result.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -137,11 +143,14 @@ def main() -> None:
         versions = {}
         for label, node in (("wheel", node22), ("system", system_node)):
             if node:
-                versions[label] = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+                versions[label] = subprocess.run(
+                    [node, "--version"], capture_output=True, text=True
+                ).stdout.strip()
         results["node_versions"] = versions
         if system_node and versions.get("system") != versions.get("wheel"):
-            results["selected_one_job_system_node_s"] = child("selected", one, {**env, "JSII_NODE": system_node})[
-                "seconds"]
+            results["selected_one_job_system_node_s"] = child(
+                "selected", one, {**env, "JSII_NODE": system_node}
+            )["seconds"]
 
         mixed = work / "mixed"
         generate_jobs(mixed, many)
@@ -163,10 +172,19 @@ def main() -> None:
         jobs = load_jobs([str(big)])
         settings = load_settings()
         results[f"tags_{most}_s"] = timed(
-            lambda: [render_tags(merged_tags(j, settings), j.config.infrastructure.provider) for j in jobs])
-        render = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "render_bench.py"), "--jobs", str(most)],
-                                capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
-        results["render_bench"] = render.stdout.strip().splitlines()[-1] if render.returncode == 0 else render.stderr
+            lambda: [render_tags(merged_tags(j, settings), j.config.infrastructure.provider) for j in jobs]
+        )
+        render = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "render_bench.py"), "--jobs", str(most)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
+        results["render_bench"] = (
+            render.stdout.strip().splitlines()[-1] if render.returncode == 0 else render.stderr
+        )
         synth_big = child("selected", big, env)
         results[f"synth_{most}_jobs_s"] = synth_big["seconds"]
         results[f"peak_rss_{most}_python_mb"] = synth_big["python_rss_mb"]

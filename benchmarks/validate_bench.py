@@ -29,8 +29,9 @@ def main(count: int = 1000) -> dict[str, float]:
             best = min(best, time.perf_counter() - start)
         assert len(jobs) == count
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "dativo_infra.cli", "validate", str(root)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "dativo_infra.cli", "validate", str(root)], capture_output=True, text=True
+        )
         cli = time.perf_counter() - start
         assert result.returncode == 0, result.stderr
     print(f"validate {count} jobs: in-process {best:.2f} s (best of 3), CLI wall {cli:.2f} s (target < 2 s)")

@@ -56,7 +56,11 @@ GOVERNANCE_FIELDS: tuple[tuple[str, dict[str, str]], ...] = (
 #: Fields of a ``compliance`` section (asset or job) -> tag key.
 COMPLIANCE_FIELDS: dict[str, str] = {"classification": "classification", "regulations": "regulations"}
 #: Fields of a ``finops`` section (asset or job) -> tag key.
-FINOPS_FIELDS: dict[str, str] = {"cost_center": "cost_center", "project": "project", "business_unit": "business_unit"}
+FINOPS_FIELDS: dict[str, str] = {
+    "cost_center": "cost_center",
+    "project": "project",
+    "business_unit": "business_unit",
+}
 
 #: Separator of list values (``regulations: [GDPR, CCPA]`` -> ``GDPR,CCPA``).
 LIST_SEPARATOR = ","
@@ -103,14 +107,26 @@ def as_tag_value(value: Any, document: PositionedDocument, path: PathKey) -> str
         parts: list[str] = []
         for index, item in enumerate(value):
             if isinstance(item, list | dict):
-                raise JobError.at(document.file, document.line_of((*path, index)), dotted((*path, index)),
-                                  "list item cannot become tag text", item, "a string, a number or true/false")
+                raise JobError.at(
+                    document.file,
+                    document.line_of((*path, index)),
+                    dotted((*path, index)),
+                    "list item cannot become tag text",
+                    item,
+                    "a string, a number or true/false",
+                )
             text = as_tag_value(item, document, (*path, index))
             if text is not None:
                 parts.append(text)
         return LIST_SEPARATOR.join(parts) if parts else None
-    raise JobError.at(document.file, document.line_of(path), dotted(path), "cannot become tag text", value,
-                      "a string, a number, true/false or a list of those")
+    raise JobError.at(
+        document.file,
+        document.line_of(path),
+        dotted(path),
+        "cannot become tag text",
+        value,
+        "a string, a number, true/false or a list of those",
+    )
 
 
 def read_section(
@@ -128,8 +144,16 @@ def read_section(
     if data is None:
         return {}, []
     if not isinstance(data, dict):
-        return {}, [JobError.at(document.file, document.line_of(path), dotted(path), "must be a mapping", data,
-                                "a mapping with " + ", ".join(sorted(fields)))]
+        return {}, [
+            JobError.at(
+                document.file,
+                document.line_of(path),
+                dotted(path),
+                "must be a mapping",
+                data,
+                "a mapping with " + ", ".join(sorted(fields)),
+            )
+        ]
     out: dict[str, Sourced] = {}
     errors: list[JobError] = []
     for name, key in fields.items():
@@ -184,8 +208,14 @@ def load_asset(job: LoadedJob) -> tuple[AssetDefinition | None, list[JobError]]:
         with path.open("rb"):
             pass
     except OSError as exc:
-        return None, [JobError.at(*where, f"asset definition file cannot be read ({exc.strerror or exc})",
-                                  job.config.asset_path, expected)]
+        return None, [
+            JobError.at(
+                *where,
+                f"asset definition file cannot be read ({exc.strerror or exc})",
+                job.config.asset_path,
+                expected,
+            )
+        ]
     try:
         document = load_positioned(path, _display(path))
     except JobError as exc:

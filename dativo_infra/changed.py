@@ -124,8 +124,13 @@ class Leg:
     providers: tuple[str, ...]
 
     def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "key": self.key, "jobs": ",".join(self.jobs),
-                "stacks": " ".join(self.stacks), "providers": " ".join(self.providers)}
+        return {
+            "name": self.name,
+            "key": self.key,
+            "jobs": ",".join(self.jobs),
+            "stacks": " ".join(self.stacks),
+            "providers": " ".join(self.providers),
+        }
 
 
 def make_leg(items: Sequence[Deploy | Destroy]) -> Leg:
@@ -224,28 +229,60 @@ class Git:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        out = self.run(["rev-parse", "--show-toplevel", "--show-prefix"], what="a git work tree",
-                       where=str(cwd), expected="a directory inside a git repository")
+        out = self.run(
+            ["rev-parse", "--show-toplevel", "--show-prefix"],
+            what="a git work tree",
+            where=str(cwd),
+            expected="a directory inside a git repository",
+        )
         top, _, prefix = out.partition("\n")
         self.top = Path(top)
         #: The project root relative to the repository root ('' or 'sub/dir/').
         self.prefix = prefix.strip()
 
-    def run(self, args: list[str], *, what: str, where: str = "git", expected: str | None = None,
-            stdin: bytes | None = None) -> str:
-        return self.run_bytes(args, what=what, where=where, expected=expected, stdin=stdin).decode("utf-8", "replace")
+    def run(
+        self,
+        args: list[str],
+        *,
+        what: str,
+        where: str = "git",
+        expected: str | None = None,
+        stdin: bytes | None = None,
+    ) -> str:
+        return self.run_bytes(args, what=what, where=where, expected=expected, stdin=stdin).decode(
+            "utf-8", "replace"
+        )
 
-    def run_bytes(self, args: list[str], *, what: str, where: str = "git", expected: str | None = None,
-                  stdin: bytes | None = None) -> bytes:
+    def run_bytes(
+        self,
+        args: list[str],
+        *,
+        what: str,
+        where: str = "git",
+        expected: str | None = None,
+        stdin: bytes | None = None,
+    ) -> bytes:
         try:
-            proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=self.cwd, input=stdin,
-                                  capture_output=True, check=False)
+            proc = subprocess.run(
+                ["git", "-c", "core.quotepath=off", *args],
+                cwd=self.cwd,
+                input=stdin,
+                capture_output=True,
+                check=False,
+            )
         except OSError as exc:
-            raise JobError(where, 0, "", f"cannot run git ({exc.strerror or exc})", expected="git on PATH") from None
+            raise JobError(
+                where, 0, "", f"cannot run git ({exc.strerror or exc})", expected="git on PATH"
+            ) from None
         if proc.returncode != 0:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise JobError(where, 0, "", f"cannot read {what}" + (f" ({detail[-1]})" if detail else ""),
-                           expected=expected)
+            raise JobError(
+                where,
+                0,
+                "",
+                f"cannot read {what}" + (f" ({detail[-1]})" if detail else ""),
+                expected=expected,
+            )
         return proc.stdout
 
     def commit(self, ref: str, option: str) -> str:
@@ -253,8 +290,9 @@ class Git:
         if not ref or ref.startswith("-"):
             raise JobError.at(option, 0, "", "not a git revision", ref, _REF_EXPECTED)
         try:
-            return self.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-                            what="revision").strip()
+            return self.run(
+                ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], what="revision"
+            ).strip()
         except JobError:
             raise JobError.at(option, 0, "", "unknown git revision", ref, _REF_EXPECTED) from None
 
@@ -269,27 +307,44 @@ class Git:
 
     def merge_base(self, base: str, head: str) -> str:
         """The merge base of two commits, or ``base`` when they share no history."""
-        proc = subprocess.run(["git", "merge-base", base, head], cwd=self.cwd, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            ["git", "merge-base", base, head], cwd=self.cwd, capture_output=True, text=True, check=False
+        )
         return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base
 
     def diff(self, base: str, head: str) -> list[_Entry]:
         """Changed paths under the project root, renames split into delete + add."""
-        raw = self.run_bytes(["diff", "--raw", "-z", "--no-renames", "--full-index", "--no-ext-diff",
-                              base, head, "--", self.top_path(".")], what="the diff")
+        raw = self.run_bytes(
+            [
+                "diff",
+                "--raw",
+                "-z",
+                "--no-renames",
+                "--full-index",
+                "--no-ext-diff",
+                base,
+                head,
+                "--",
+                self.top_path("."),
+            ],
+            what="the diff",
+        )
         parts = raw.split(b"\0")
         entries: list[_Entry] = []
         for meta, path in zip(parts[0::2], parts[1::2], strict=False):
             if not meta.startswith(b":"):
                 continue
             _, _, old_blob, new_blob, status = meta.decode().split(" ")
-            entries.append(_Entry(status[:1], old_blob, new_blob, self.local(path.decode("utf-8", "replace"))))
+            entries.append(
+                _Entry(status[:1], old_blob, new_blob, self.local(path.decode("utf-8", "replace")))
+            )
         return entries
 
     def tree(self, commit: str, directory: str) -> dict[str, str]:
         """``{path: blob sha}`` of every file under ``directory`` (project-relative) at ``commit``."""
-        raw = self.run_bytes(["ls-tree", "-r", "-z", "--full-tree", commit, "--", self.top_path(directory)],
-                             what="the tree")
+        raw = self.run_bytes(
+            ["ls-tree", "-r", "-z", "--full-tree", commit, "--", self.top_path(directory)], what="the tree"
+        )
         files: dict[str, str] = {}
         for record in raw.split(b"\0"):
             if not record:
@@ -305,7 +360,9 @@ class Git:
         wanted = sorted(set(shas) - {_ZERO_SHA})
         if not wanted:
             return {}
-        out = self.run_bytes(["cat-file", "--batch"], what="file contents", stdin="".join(f"{s}\n" for s in wanted).encode())
+        out = self.run_bytes(
+            ["cat-file", "--batch"], what="file contents", stdin="".join(f"{s}\n" for s in wanted).encode()
+        )
         contents: dict[str, bytes] = {}
         pos = 0
         for sha in wanted:
@@ -320,15 +377,25 @@ class Git:
 
     def top_path(self, local: str) -> str:
         """A project-relative path as a path relative to the repository root (for ``--full-tree``)."""
-        joined = posixpath.normpath(posixpath.join(self.prefix, local)) if self.prefix else posixpath.normpath(local)
+        joined = (
+            posixpath.normpath(posixpath.join(self.prefix, local))
+            if self.prefix
+            else posixpath.normpath(local)
+        )
         return ":/" + ("" if joined == "." else joined)
 
     def local(self, top_relative: str) -> str:
         """A repository-root-relative path (as git prints it) made project-relative."""
-        return top_relative[len(self.prefix):] if self.prefix and top_relative.startswith(self.prefix) else top_relative
+        return (
+            top_relative[len(self.prefix) :]
+            if self.prefix and top_relative.startswith(self.prefix)
+            else top_relative
+        )
 
 
-_REF_EXPECTED = "a branch, tag or commit present in this clone (in CI fetch it first, e.g. checkout with fetch-depth: 0)"
+_REF_EXPECTED = (
+    "a branch, tag or commit present in this clone (in CI fetch it first, e.g. checkout with fetch-depth: 0)"
+)
 
 
 def is_job_path(path: str, jobs_dir: str) -> bool:
@@ -336,9 +403,13 @@ def is_job_path(path: str, jobs_dir: str) -> bool:
     root = "" if jobs_dir in ("", ".") else jobs_dir.rstrip("/") + "/"
     if not path.startswith(root):
         return False
-    parts = path[len(root):].split("/")
-    return (path.endswith(JOB_SUFFIXES) and parts[-1] not in NON_JOB_FILES
-            and not NON_JOB_DIRS.intersection(parts[:-1]) and not any(p.startswith(".") for p in parts))
+    parts = path[len(root) :].split("/")
+    return (
+        path.endswith(JOB_SUFFIXES)
+        and parts[-1] not in NON_JOB_FILES
+        and not NON_JOB_DIRS.intersection(parts[:-1])
+        and not any(p.startswith(".") for p in parts)
+    )
 
 
 def settings_file(root: Path) -> str | None:
@@ -384,9 +455,12 @@ def old_stack(document: PositionedDocument) -> tuple[str, str]:
             infra = positions.value["infrastructure"]
         except JobError:  # e.g. a compute type without a runtime: map only the keys needed here
             tags = infra.get("tags")
-            infra = {"provider": infra.get("provider", infra.get("cloud_provider")),
-                     "tags": {snake(k) if isinstance(k, str) else k: v for k, v in tags.items()}
-                     if isinstance(tags, Mapping) else tags}
+            infra = {
+                "provider": infra.get("provider", infra.get("cloud_provider")),
+                "tags": {snake(k) if isinstance(k, str) else k: v for k, v in tags.items()}
+                if isinstance(tags, Mapping)
+                else tags,
+            }
     tags = infra.get("tags")
     found = {
         _TENANT: data.get("tenant_id"),
@@ -394,11 +468,16 @@ def old_stack(document: PositionedDocument) -> tuple[str, str]:
         _PROVIDER: infra.get("provider"),
     }
     errors = [
-        JobError.at(document.file, positions.line_of(path), dotted(path),
-                    "cannot tell which stack the old content deployed, so it cannot be destroyed",
-                    *(() if value is None else (value,)),
-                    expected="a non-empty string (fix the old commit's file or destroy its stack by hand)")
-        for path, value in found.items() if not isinstance(value, str) or not value.strip()
+        JobError.at(
+            document.file,
+            positions.line_of(path),
+            dotted(path),
+            "cannot tell which stack the old content deployed, so it cannot be destroyed",
+            *(() if value is None else (value,)),
+            expected="a non-empty string (fix the old commit's file or destroy its stack by hand)",
+        )
+        for path, value in found.items()
+        if not isinstance(value, str) or not value.strip()
     ]
     if errors:
         raise ErrorReport(errors)
@@ -412,12 +491,21 @@ def normalize_jobs_dir(jobs_dir: str) -> str:
         jobs_dir = os.path.relpath(jobs_dir)
     clean = posixpath.normpath(Path(jobs_dir).as_posix())
     if clean.startswith("../") or clean == "..":
-        raise JobError.at("--jobs-dir", 0, "", "outside the project", jobs_dir, "a directory inside the project")
+        raise JobError.at(
+            "--jobs-dir", 0, "", "outside the project", jobs_dir, "a directory inside the project"
+        )
     return "" if clean == "." else clean
 
 
-def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | None = None, *,
-           direct: bool = False, max_legs: int = MAX_LEGS) -> ChangeSet:
+def detect(
+    base: str,
+    head: str = "HEAD",
+    jobs_dir: str = "jobs",
+    cwd: Path | None = None,
+    *,
+    direct: bool = False,
+    max_legs: int = MAX_LEGS,
+) -> ChangeSet:
     """The jobs a change from ``base`` to ``head`` affects (see the module docstring).
 
     ``cwd`` is the project root inside a git work tree (default: the current directory); job paths
@@ -436,8 +524,10 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
     if direct:
         start = git.resolve(base)
         if start is None:
-            warnings.append(f"--base {base!r} is not a commit in this clone (a new branch, or a force push whose "
-                            "old head is gone): every job is deployed and no stack is destroyed")
+            warnings.append(
+                f"--base {base!r} is not a commit in this clone (a new branch, or a force push whose "
+                "old head is gone): every job is deployed and no stack is destroyed"
+            )
     else:
         start = git.merge_base(git.commit(base, "--base"), head_sha)
     entries = git.diff(start, head_sha) if start else []
@@ -445,7 +535,9 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
 
     everything = start is None or any(is_shared_path(e.path, settings) for e in entries)
     job_entries = [e for e in entries if is_job_path(e.path, jobs_dir)]
-    other_paths = {e.path for e in entries if not is_job_path(e.path, jobs_dir) and not is_shared_path(e.path, settings)}
+    other_paths = {
+        e.path for e in entries if not is_job_path(e.path, jobs_dir) and not is_shared_path(e.path, settings)
+    }
     old_entries = [e for e in job_entries if e.status in ("D", "M", "T")]
     contents = git.blobs([*head_files.values(), *(e.old_blob for e in old_entries)])
 
@@ -462,7 +554,9 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
         except ErrorReport as exc:
             errors[path] = exc.errors
 
-    selected = set(head_files) if everything else {e.path for e in job_entries if e.status != "D"} & set(head_files)
+    selected = (
+        set(head_files) if everything else {e.path for e in job_entries if e.status != "D"} & set(head_files)
+    )
     if other_paths:
         selected |= {p for p, doc in documents.items() if asset_target(p, doc) in other_paths}
 
@@ -470,14 +564,19 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
     for path in sorted(selected):
         report.extend(errors.get(path, []))
     check_unique_stacks(list(loaded.values()), report)
-    include = [Deploy(p, loaded[p].stack_name, loaded[p].config.infrastructure.provider.value)
-               for p in sorted(selected) if p in loaded]
+    include = [
+        Deploy(p, loaded[p].stack_name, loaded[p].config.infrastructure.provider.value)
+        for p in sorted(selected)
+        if p in loaded
+    ]
 
     head_stacks = {job.stack_name for job in loaded.values()}
     destroy: set[Destroy] = set()
     for entry in old_entries:
         try:
-            stack, provider = old_stack(parse_bytes(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}"))
+            stack, provider = old_stack(
+                parse_bytes(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}")
+            )
         except JobError as exc:
             report.add(exc)
             continue
@@ -489,19 +588,40 @@ def detect(base: str, head: str = "HEAD", jobs_dir: str = "jobs", cwd: Path | No
 
     for item in [*include, *destroy]:
         if any(c in item.job for c in UNSAFE_JOB_PATH_CHARS):
-            report.add(JobError.at(item.job, 0, "", "job path cannot be passed in DATIVO_JOBS", item.job,
-                                   f"a file name without any of {' '.join(UNSAFE_JOB_PATH_CHARS)}"))
+            report.add(
+                JobError.at(
+                    item.job,
+                    0,
+                    "",
+                    "job path cannot be passed in DATIVO_JOBS",
+                    item.job,
+                    f"a file name without any of {' '.join(UNSAFE_JOB_PATH_CHARS)}",
+                )
+            )
     report.raise_if_any()
     return ChangeSet(include, sorted(destroy), everything, start or "", head_sha, warnings, max_legs)
 
 
-def main_command(base: str, head: str, jobs_dir: str, github_output: bool, *, direct: bool = False,
-                 max_legs: int = MAX_LEGS) -> int:
+def main_command(
+    base: str,
+    head: str,
+    jobs_dir: str,
+    github_output: bool,
+    *,
+    direct: bool = False,
+    max_legs: int = MAX_LEGS,
+) -> int:
     """The ``dativo-infra changed`` command: print the JSON, optionally append to ``$GITHUB_OUTPUT``."""
     output = os.environ.get("GITHUB_OUTPUT", "") if github_output else ""
     if github_output and not output:
-        raise JobError.at("--github-output", 0, "", "GITHUB_OUTPUT is not set", "nothing",
-                          "the path of the step output file (set by GitHub Actions)")
+        raise JobError.at(
+            "--github-output",
+            0,
+            "",
+            "GITHUB_OUTPUT is not set",
+            "nothing",
+            "the path of the step output file (set by GitHub Actions)",
+        )
     changes = detect(base, head, jobs_dir, direct=direct, max_legs=max_legs)
     for warning in changes.warnings:
         print(f"warning: {warning}", file=sys.stderr)

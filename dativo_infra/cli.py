@@ -56,7 +56,9 @@ def _load_one(path: Path):  # type: ignore[no-untyped-def]
     """One job file, a template or a rendered job."""
     jobs = _load([str(path)], rendered=True)
     if len(jobs) != 1:
-        report_errors(JobError.at(str(path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file"))
+        report_errors(
+            JobError.at(str(path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file")
+        )
         raise typer.Exit(2)
     return jobs[0]
 
@@ -73,7 +75,10 @@ def validate(
     paths: PathsArg = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success")] = False,
     rendered: Annotated[
-        bool, typer.Option("--rendered", help="Also fail on any {{terraform_outputs.*}} placeholder left (after render)")
+        bool,
+        typer.Option(
+            "--rendered", help="Also fail on any {{terraform_outputs.*}} placeholder left (after render)"
+        ),
     ] = False,
 ) -> None:
     """Validate job files; print every error of every file (file:line: path: problem)."""
@@ -136,7 +141,9 @@ def _flatten(value: object, prefix: str) -> list[tuple[str, str]]:
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of a job file (for editors: yaml-language-server)."""
     from dativo_infra.config.schema import job_json_schema
@@ -149,7 +156,11 @@ def stacks(paths: PathsArg = None) -> None:
     """Print job file -> stack name (and runtime) as JSON."""
     jobs = _load(paths, rendered=True)
     data = {
-        j.file: {"stack": j.stack_name, "runtime": j.config.runtime.type.value, "provider": j.config.infrastructure.provider.value}
+        j.file: {
+            "stack": j.stack_name,
+            "runtime": j.config.runtime.type.value,
+            "provider": j.config.infrastructure.provider.value,
+        }
         for j in jobs
     }
     print(json.dumps(data, indent=2, sort_keys=True))
@@ -158,9 +169,9 @@ def stacks(paths: PathsArg = None) -> None:
 @app.command("local-run")
 def local_run(
     jobs: Annotated[Path, typer.Option(help="Jobs directory")] = Path("jobs"),
-    workdir: Annotated[Path, typer.Option(help="Where cdktf.out, state, outputs, rendered jobs and logs go")] = Path(
-        ".gen/local-run"
-    ),
+    workdir: Annotated[
+        Path, typer.Option(help="Where cdktf.out, state, outputs, rendered jobs and logs go")
+    ] = Path(".gen/local-run"),
     parallel: Annotated[int, typer.Option(min=1, help="Stacks deployed at once")] = 4,
 ) -> None:
     """The main job: synth every job, deploy the AWS ones to a local moto cloud, render, check tags, destroy."""
@@ -183,11 +194,16 @@ def tags_command(
     job: JobArg,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="json (the map) | tfvars ('job_metadata = {...}') | hcl (the object "
-                     "only, for TF_VAR_job_metadata)"),
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (the map) | tfvars ('job_metadata = {...}') | hcl (the object "
+            "only, for TF_VAR_job_metadata)",
+        ),
     ] = "json",
     rendered: Annotated[
-        bool, typer.Option("--rendered", help="Print the tags as the job's cloud receives them (GCP labels, ...)")
+        bool,
+        typer.Option("--rendered", help="Print the tags as the job's cloud receives them (GCP labels, ...)"),
     ] = False,
 ) -> None:
     """Print a job's merged tags (platform defaults < job < asset governance/compliance/finops < infrastructure.tags)."""
@@ -215,14 +231,22 @@ def changed_command(
     head: Annotated[str, typer.Option("--head", help="Git revision to compare to")] = "HEAD",
     jobs_dir: Annotated[str, typer.Option("--jobs-dir", help="Directory of the job files")] = "jobs",
     github_output: Annotated[
-        bool, typer.Option("--github-output", help="Also append matrix=, destroy=, has_changes= ... to $GITHUB_OUTPUT")
+        bool,
+        typer.Option(
+            "--github-output", help="Also append matrix=, destroy=, has_changes= ... to $GITHUB_OUTPUT"
+        ),
     ] = False,
     direct: Annotated[
-        bool, typer.Option("--direct", help="Compare the two trees (pushes, force pushes) instead of from the merge "
-                           "base (pull requests); a --base missing from the clone or all zeros selects every job")
+        bool,
+        typer.Option(
+            "--direct",
+            help="Compare the two trees (pushes, force pushes) instead of from the merge "
+            "base (pull requests); a --base missing from the clone or all zeros selects every job",
+        ),
     ] = False,
     max_legs: Annotated[
-        int, typer.Option("--max-legs", min=1, max=256, help="Pack the jobs into at most this many matrix legs")
+        int,
+        typer.Option("--max-legs", min=1, max=256, help="Pack the jobs into at most this many matrix legs"),
     ] = 256,
 ) -> None:
     """Jobs to deploy / stacks to destroy for a change between two git revisions (CI matrix JSON)."""
@@ -238,14 +262,30 @@ def changed_command(
 
 @app.command()
 def render(
-    outputs: Annotated[Path, typer.Option("--outputs", help="`terraform output -json` / `cdktf deploy --outputs-file` "
-                                          "file, or a directory of <stack>.json files")],
+    outputs: Annotated[
+        Path,
+        typer.Option(
+            "--outputs",
+            help="`terraform output -json` / `cdktf deploy --outputs-file` "
+            "file, or a directory of <stack>.json files",
+        ),
+    ],
     job: Annotated[Path | None, typer.Option("--job", help="One job file to render")] = None,
     jobs: Annotated[Path | None, typer.Option("--jobs", help="Render every job under this directory")] = None,
-    out: Annotated[str | None, typer.Option("--out", help="Write here (a file or directory; --jobs: a directory "
-                                             "mirroring the jobs directory). Unset: print (--job only)")] = None,
-    in_place: Annotated[bool, typer.Option("--in-place", help="Write the rendered jobs back into their files")] = False,
-    allow_sensitive: Annotated[bool, typer.Option("--allow-sensitive", help="Write outputs marked sensitive")] = False,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            help="Write here (a file or directory; --jobs: a directory "
+            "mirroring the jobs directory). Unset: print (--job only)",
+        ),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write the rendered jobs back into their files")
+    ] = False,
+    allow_sensitive: Annotated[
+        bool, typer.Option("--allow-sensitive", help="Write outputs marked sensitive")
+    ] = False,
 ) -> None:
     """Fill every {{terraform_outputs.<name>}} of jobs with deployed output values (all or nothing)."""
     from dativo_infra.render import render_batch, render_one
@@ -268,14 +308,19 @@ def render(
             sys.stdout.write(result.text)
         else:
             state = "written" if result.written else "unchanged"
-            print(f"{result.job.file} -> {result.target}: {result.filled} placeholder(s), {state}", file=sys.stderr)
+            print(
+                f"{result.job.file} -> {result.target}: {result.filled} placeholder(s), {state}",
+                file=sys.stderr,
+            )
 
 
 @app.command()
 def tfvars(
     job: JobArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="json (.tfvars.json) | hcl (.tfvars)")] = "json",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout")
+    ] = None,
 ) -> None:
     """Print a job's Terraform variables: cloud_provider, runtime_environment, tags, resource_refs, job_metadata."""
     from dativo_infra.tfvars import TfvarsFormat, render_tfvars
@@ -299,7 +344,9 @@ def _emit(text: str, output: Path | None) -> None:
     try:
         atomic_write_text(output, text)
     except OSError as exc:
-        raise typer.Exit(report_errors(JobError(str(output), 0, "", f"cannot write ({exc.strerror or exc})"))) from None
+        raise typer.Exit(
+            report_errors(JobError(str(output), 0, "", f"cannot write ({exc.strerror or exc})"))
+        ) from None
 
 
 def main() -> None:

@@ -67,7 +67,9 @@ class MotoServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"moto server exited with code {self._process.returncode} (log: {self.log})")
+                raise RuntimeError(
+                    f"moto server exited with code {self._process.returncode} (log: {self.log})"
+                )
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=2):
                     return self

@@ -59,8 +59,16 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: int
     with open(log, "a") as handle:
         handle.write(f"\n$ {' '.join(cmd)}\n")
         handle.flush()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         handle.write(proc.stdout)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
@@ -71,8 +79,14 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: int
 class LocalRun:
     """One run of the main job. ``workdir`` receives cdktf.out/, state/, outputs/, rendered/, logs/."""
 
-    def __init__(self, jobs_dir: Path, workdir: Path, parallel: int = 4, settings_file: Path | None = None,
-                 progress: Any = None) -> None:
+    def __init__(
+        self,
+        jobs_dir: Path,
+        workdir: Path,
+        parallel: int = 4,
+        settings_file: Path | None = None,
+        progress: Any = None,
+    ) -> None:
         self.jobs_dir = jobs_dir.resolve()
         self.workdir = workdir.resolve()
         self.parallel = parallel
@@ -87,14 +101,16 @@ class LocalRun:
     def env(self, cloud: MotoServer) -> dict[str, str]:
         env = terraform_env()
         env.update(cloud.environ())
-        env.update({
-            "DATIVO_JOBS": str(self.jobs_dir),
-            SETTINGS_ENV: str(self.settings_file),
-            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "true",
-            "CDKTF_DISABLE_TELEMETRY": "true",
-            "CI": env.get("CI", "true"),  # no interactive prompts from the cdktf CLI
-            "FORCE_COLOR": "0",
-        })
+        env.update(
+            {
+                "DATIVO_JOBS": str(self.jobs_dir),
+                SETTINGS_ENV: str(self.settings_file),
+                "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "true",
+                "CDKTF_DISABLE_TELEMETRY": "true",
+                "CI": env.get("CI", "true"),  # no interactive prompts from the cdktf CLI
+                "FORCE_COLOR": "0",
+            }
+        )
         return env
 
     def cdktf(self, *args: str) -> list[str]:
@@ -108,8 +124,20 @@ class LocalRun:
         outputs = self.workdir / "outputs" / f"{stack}.json"
         start = time.monotonic()
         self._status(run, "deploying")
-        _run(self.cdktf("deploy", stack, "--auto-approve", "--skip-synth", "--skip-provider-lock",
-                        "--outputs-file", str(outputs)), env, PROJECT_ROOT, self.logs / f"{stack}.deploy.log")
+        _run(
+            self.cdktf(
+                "deploy",
+                stack,
+                "--auto-approve",
+                "--skip-synth",
+                "--skip-provider-lock",
+                "--outputs-file",
+                str(outputs),
+            ),
+            env,
+            PROJECT_ROOT,
+            self.logs / f"{stack}.deploy.log",
+        )
         run.outputs = json.loads(outputs.read_text()).get(stack, {})
         run.seconds = time.monotonic() - start
         self._status(run, "deployed")
@@ -117,15 +145,32 @@ class LocalRun:
     def render(self, run: StackRun, env: dict[str, str]) -> None:
         """Render the outputs into the job's file in the rendered copy of the jobs directory."""
         target = self.workdir / "rendered" / run.job.path.resolve().relative_to(self.jobs_dir)
-        _run([sys.executable, "-m", "dativo_infra.cli", "render", "--job", str(target),
-              "--outputs", str(self.workdir / "outputs" / f"{run.job.stack_name}.json"), "--in-place"],
-             env, PROJECT_ROOT, self.logs / f"{run.job.stack_name}.render.log", timeout=120)
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "dativo_infra.cli",
+                "render",
+                "--job",
+                str(target),
+                "--outputs",
+                str(self.workdir / "outputs" / f"{run.job.stack_name}.json"),
+                "--in-place",
+            ],
+            env,
+            PROJECT_ROOT,
+            self.logs / f"{run.job.stack_name}.render.log",
+            timeout=120,
+        )
         run.rendered = target
 
     def check_tags(self, run: StackRun, env: dict[str, str], cloud: MotoServer) -> None:
         stack_dir = self.outdir / "stacks" / run.job.stack_name
-        state = json.loads(_run(["terraform", "show", "-json"], env, stack_dir,
-                                self.logs / f"{run.job.stack_name}.state.log"))
+        state = json.loads(
+            _run(
+                ["terraform", "show", "-json"], env, stack_dir, self.logs / f"{run.job.stack_name}.state.log"
+            )
+        )
         expected = render_tags(merged_tags(run.job, load_settings(self.settings_file)), Provider.AWS)
         clients: dict[str, Any] = {}
 
@@ -149,13 +194,17 @@ class LocalRun:
         run.verified_outputs["cluster_name"] = clusters[0]["clusterArn"]
         task = ecs.describe_task_definition(taskDefinition=out["task_definition_arn"])["taskDefinition"]
         run.verified_outputs["task_definition_arn"] = task["taskDefinitionArn"]
-        run.task_environment = {e["name"]: e["value"] for c in task["containerDefinitions"] for e in c.get("environment", [])}
+        run.task_environment = {
+            e["name"]: e["value"] for c in task["containerDefinitions"] for e in c.get("environment", [])
+        }
         groups = logs.describe_log_groups(logGroupNamePrefix=out["log_group_name"])["logGroups"]
         if not any(g["logGroupName"] == out["log_group_name"] for g in groups):
             raise RuntimeError(f"log group {out['log_group_name']!r} from the outputs is not in the emulator")
         run.verified_outputs["log_group_name"] = out["log_group_name"]
         if run.job.config.runtime.mode == "service":
-            services = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])["services"]
+            services = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])[
+                "services"
+            ]
             if not services:
                 raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
             run.verified_outputs["service_name"] = services[0]["serviceArn"]
@@ -187,8 +236,12 @@ class LocalRun:
     def destroy(self, run: StackRun, env: dict[str, str]) -> None:
         stack = run.job.stack_name
         self._status(run, "destroying")
-        _run(self.cdktf("destroy", stack, "--auto-approve", "--skip-synth"), env, PROJECT_ROOT,
-             self.logs / f"{stack}.destroy.log")
+        _run(
+            self.cdktf("destroy", stack, "--auto-approve", "--skip-synth"),
+            env,
+            PROJECT_ROOT,
+            self.logs / f"{stack}.destroy.log",
+        )
         stack_dir = self.outdir / "stacks" / stack
         left = _run(["terraform", "state", "list"], env, stack_dir, self.logs / f"{stack}.state.log").split()
         run.destroyed = not left
@@ -280,8 +333,11 @@ class ProgressDisplay:
         with self._lock:
             self._rows[run.job.stack_name] = (run.status, error, time.monotonic())
         if self._live is None:
-            self.console.print(f"  {run.job.stack_name}: {run.status}" + (f" ({error})" if error else ""),
-                               highlight=False, markup=False)
+            self.console.print(
+                f"  {run.job.stack_name}: {run.status}" + (f" ({error})" if error else ""),
+                highlight=False,
+                markup=False,
+            )
 
     def __rich__(self) -> Any:
         from rich.spinner import Spinner
@@ -294,8 +350,11 @@ class ProgressDisplay:
         with self._lock:
             rows = sorted(self._rows.items())
         for stack, (status, error, since) in rows:
-            marker: Any = "[green]✓[/green]" if status == "done" else (
-                "[red]✗[/red]" if status == "failed" else Spinner("dots"))
+            marker: Any = (
+                "[green]✓[/green]"
+                if status == "done"
+                else ("[red]✗[/red]" if status == "failed" else Spinner("dots"))
+            )
             table.add_row(marker, stack, status, "" if status in self.DONE else f"{now - since:.0f}", error)
         return table
 
@@ -320,12 +379,27 @@ def print_report(console: Any, runs: list[StackRun], synth_only: list[LoadedJob]
     for run in runs:
         first = run.error.splitlines()[0] if run.error else "tags wrong or resources left behind"
         result = "[green]deployed, rendered, tags ok, destroyed[/green]" if run.ok else f"[red]{first}[/red]"
-        stacks.add_row(run.job.stack_name, "aws (local)", result, f"{run.seconds:.0f}", str(len(run.outputs)),
-                       str(run.rendered.relative_to(Path.cwd()) if run.rendered and run.rendered.is_relative_to(
-                           Path.cwd()) else run.rendered or "-"))
+        stacks.add_row(
+            run.job.stack_name,
+            "aws (local)",
+            result,
+            f"{run.seconds:.0f}",
+            str(len(run.outputs)),
+            str(
+                run.rendered.relative_to(Path.cwd())
+                if run.rendered and run.rendered.is_relative_to(Path.cwd())
+                else run.rendered or "-"
+            ),
+        )
     for job in synth_only:
-        stacks.add_row(job.stack_name, job.config.infrastructure.provider.value, "synth only (no local emulator)",
-                       "-", "-", "-")
+        stacks.add_row(
+            job.stack_name,
+            job.config.infrastructure.provider.value,
+            "synth only (no local emulator)",
+            "-",
+            "-",
+            "-",
+        )
     console.print(stacks)
     for run in runs:
         if run.error:
@@ -336,6 +410,8 @@ def print_report(console: Any, runs: list[StackRun], synth_only: list[LoadedJob]
     checked = sum(1 for run in runs for t in run.tags if t.taggable)
     untaggable = sum(1 for run in runs for t in run.tags if not t.taggable)
     verdict = "[green]ALL GREEN[/green]" if ok else "[red]FAILED[/red]"
-    console.print(f"{verdict}: {len(runs)} AWS stack(s) deployed and destroyed, {checked} taggable resource(s) "
-                  f"checked, {untaggable} without tags support, {len(synth_only)} stack(s) synth only")
+    console.print(
+        f"{verdict}: {len(runs)} AWS stack(s) deployed and destroyed, {checked} taggable resource(s) "
+        f"checked, {untaggable} without tags support, {len(synth_only)} stack(s) synth only"
+    )
     return ok

@@ -44,7 +44,11 @@ class NameRule:
         if len(text) > self.max_len or len(text) < self.min_len:
             keep = self.max_len - len(self.sep) - HASH_LEN
             head = text[:keep].rstrip(self.sep + "_.") if len(text) > self.max_len else text
-            text = f"{head}{self.sep}{short_hash(original)}" if head else self.prefix_if_needed + short_hash(original)
+            text = (
+                f"{head}{self.sep}{short_hash(original)}"
+                if head
+                else self.prefix_if_needed + short_hash(original)
+            )
         if self.end_alnum:
             text = text.rstrip("-_.")
         return text
@@ -57,6 +61,7 @@ STACK = NameRule(max_len=120, allowed="a-z0-9-", sep="-", start_letter=True)
 def stack_name(tenant_id: str, job_name: str) -> str:
     """Deterministic stack name for a job: ``<tenant>-<job>`` made safe for cdktf and Terraform."""
     return STACK.make(tenant_id, job_name)
+
 
 # AWS name rules (used by the aws_fargate runtime). Alphabets are the cloud's own, or a safe subset
 # of it where the cloud allows characters Terraform would treat specially (``$``, ``{``).

@@ -146,7 +146,10 @@ class OutputsFile:
         if found is None:
             names = sorted(str(s) for s in self.stacks)
             raise JobError.at(
-                self.file, 0, "", f"no outputs for stack {stack!r}",
+                self.file,
+                0,
+                "",
+                f"no outputs for stack {stack!r}",
                 ", ".join(names) if names else "no stacks",
                 f"a top-level key {stack!r} (cdktf deploy {stack} --outputs-file ...)",
             )
@@ -173,8 +176,9 @@ def parse_outputs(text: str, file: str) -> OutputsFile:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JobError(file, exc.lineno, "", f"outputs file is not valid JSON ({exc.msg})",
-                       None, ALLOWED_SHAPES) from None
+        raise JobError(
+            file, exc.lineno, "", f"outputs file is not valid JSON ({exc.msg})", None, ALLOWED_SHAPES
+        ) from None
     if not isinstance(data, dict):
         raise JobError.at(file, 1, "(document)", "outputs file is not a JSON object", data, ALLOWED_SHAPES)
     if all(_terraform_entry(v) for v in data.values()):  # also {}: `terraform output -json` of no outputs
@@ -183,11 +187,18 @@ def parse_outputs(text: str, file: str) -> OutputsFile:
     terraform_like = any(_terraform_entry(v) for v in data.values())
     for key, entry in data.items():
         if terraform_like and not _terraform_entry(entry):
-            raise JobError.at(file, _json_line(text, key), key,
-                              "not a `terraform output -json` entry like the other keys", entry, ALLOWED_SHAPES)
+            raise JobError.at(
+                file,
+                _json_line(text, key),
+                key,
+                "not a `terraform output -json` entry like the other keys",
+                entry,
+                ALLOWED_SHAPES,
+            )
         if not isinstance(entry, dict):
-            raise JobError.at(file, _json_line(text, key), key, "not a mapping of a stack's outputs", entry,
-                              ALLOWED_SHAPES)
+            raise JobError.at(
+                file, _json_line(text, key), key, "not a mapping of a stack's outputs", entry, ALLOWED_SHAPES
+            )
     stacks: dict[str | None, StackOutputs] = {
         stack: StackOutputs(file, "cdktf", stack, {k: OutputValue(v) for k, v in outputs.items()})
         for stack, outputs in data.items()
@@ -240,8 +251,9 @@ class OutputsSource:
             expected = f"a file {display_path(self.path / f'{stack}.json')} (terraform output -json or cdktf outputs)"
         else:
             expected = f"a top-level key {stack!r} (cdktf deploy {stack} --outputs-file ...)"
-        return JobError(job.file, 0, "", f"no outputs for stack {stack!r} in {display_path(self.path)}",
-                        None, expected)
+        return JobError(
+            job.file, 0, "", f"no outputs for stack {stack!r} in {display_path(self.path)}", None, expected
+        )
 
 
 # --- loading jobs that may already be rendered ------------------------------------------------
@@ -252,8 +264,11 @@ _RENDERED_PATH = "infrastructure.resource_identifiers"
 def _is_rendered_value(error: JobError) -> bool:
     """An error the schema raises for a rendered value (not for a placeholder naming a wrong output,
     nor for a malformed placeholder such as ``{{terraform_output.x}}``, which is never a value)."""
-    return (error.path.startswith(_RENDERED_PATH) and not error.problem.startswith("output ")
-            and "{{" not in (error.got or ""))
+    return (
+        error.path.startswith(_RENDERED_PATH)
+        and not error.problem.startswith("output ")
+        and "{{" not in (error.got or "")
+    )
 
 
 def _load_rendered(path: Path) -> LoadedJob:
@@ -270,7 +285,9 @@ def _load_rendered(path: Path) -> LoadedJob:
         raise ErrorReport([exc]) from None
     data = dict(document.value)
     if isinstance(data.get("infrastructure"), dict):
-        data["infrastructure"] = {k: v for k, v in data["infrastructure"].items() if k != "resource_identifiers"}
+        data["infrastructure"] = {
+            k: v for k, v in data["infrastructure"].items() if k != "resource_identifiers"
+        }
     try:
         config = JobConfig.model_validate(data)
     except ValidationError as exc:
@@ -403,14 +420,25 @@ def find_placeholders(text: str, file: str) -> list[ScalarSite]:
                 if PLACEHOLDER_RE.search(value):
                     start, tagged = _skip_properties(text, event.start_mark.index, event.end_mark.index)
                     style = event.style or None  # the C parser says '' for plain
-                    if text[start:start + 1] != _FIRST_CHAR.get(style or "", value[:1]):
-                        raise RuntimeError(f"{file}: scalar position mismatch at line {event.start_mark.line + 1}")
+                    if text[start : start + 1] != _FIRST_CHAR.get(style or "", value[:1]):
+                        raise RuntimeError(
+                            f"{file}: scalar position mismatch at line {event.start_mark.line + 1}"
+                        )
                     if is_key:
                         path = (*path[:-1], value)
-                    sites.append(ScalarSite(
-                        path, event.start_mark.line + 1, value, style, start, event.end_mark.index,
-                        is_key, flow_depth > 0, tagged,
-                    ))
+                    sites.append(
+                        ScalarSite(
+                            path,
+                            event.start_mark.line + 1,
+                            value,
+                            style,
+                            start,
+                            event.end_mark.index,
+                            is_key,
+                            flow_depth > 0,
+                            tagged,
+                        )
+                    )
                 done(value)
             elif isinstance(event, AliasEvent):
                 done(f"*{event.anchor}")
@@ -440,14 +468,34 @@ def unrendered_errors(jobs: Sequence[LoadedJob]) -> list[JobError]:
             continue
         for site in sites:
             for match in site.matches:
-                errors.append(JobError.at(job.file, site.line, dotted(site.path), "placeholder not rendered",
-                                          match.group(0), "a value"))
+                errors.append(
+                    JobError.at(
+                        job.file,
+                        site.line,
+                        dotted(site.path),
+                        "placeholder not rendered",
+                        match.group(0),
+                        "a value",
+                    )
+                )
         for path, text in _document_strings(job.data, ()):
-            malformed = [m.group(0) for m in LOOSE_PLACEHOLDER_RE.finditer(text) if not PLACEHOLDER_RE.fullmatch(m.group(0))]
+            malformed = [
+                m.group(0)
+                for m in LOOSE_PLACEHOLDER_RE.finditer(text)
+                if not PLACEHOLDER_RE.fullmatch(m.group(0))
+            ]
             if malformed:
-                errors.extend(JobError.at(job.file, job.document.line_of(path), dotted(path),
-                                          "malformed placeholder left", bad, "{{terraform_outputs.<name>}} "
-                                          "(then render it) or a value") for bad in malformed)
+                errors.extend(
+                    JobError.at(
+                        job.file,
+                        job.document.line_of(path),
+                        dotted(path),
+                        "malformed placeholder left",
+                        bad,
+                        "{{terraform_outputs.<name>}} (then render it) or a value",
+                    )
+                    for bad in malformed
+                )
     return errors
 
 
@@ -468,10 +516,22 @@ def _document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]
 # --- emitting YAML scalars ---------------------------------------------------------------------
 
 _DQ_ESCAPES = {
-    "\\": "\\\\", '"': '\\"', "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n",
-    "\v": "\\v", "\f": "\\f", "\r": "\\r", "\x1b": "\\e", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P",
+    "\\": "\\\\",
+    '"': '\\"',
+    "\0": "\\0",
+    "\a": "\\a",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+    "\x1b": "\\e",
+    "\x85": "\\N",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
 }
-_NEEDS_ESCAPE = re.compile("[\\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]')
 
 #: Plain scalars that no YAML 1.1 or 1.2 reader takes for anything but this string: a letter, '_' or
 #: '/' first, then words of safe characters, single spaces between words, ':' never before a space.
@@ -553,8 +613,8 @@ def as_text(value: Any) -> str:
 def _block_tail(raw: str) -> str:
     """The line break(s) that end a block scalar's text (kept when the scalar is replaced)."""
     body = raw.rstrip(" \t\r\n")
-    match = re.search(r"[\r\n]", raw[len(body):])
-    return raw[len(body) + match.start():] if match else ""
+    match = re.search(r"[\r\n]", raw[len(body) :])
+    return raw[len(body) + match.start() :] if match else ""
 
 
 def _block_in_place(raw: str, value: str, new_value: str, texts: list[str]) -> str | None:
@@ -565,8 +625,10 @@ def _block_in_place(raw: str, value: str, new_value: str, texts: list[str]) -> s
         return None
     if any(re.search(r"[\r\n]", m.group(0)) for m in raw_matches):
         return None
-    if any(t != t.strip() or _NEEDS_ESCAPE.search(t.replace("\\", "").replace('"', "").replace("\t", ""))
-           for t in texts):
+    if any(
+        t != t.strip() or _NEEDS_ESCAPE.search(t.replace("\\", "").replace('"', "").replace("\t", ""))
+        for t in texts
+    ):
         return None
     pieces = iter(texts)
     new_raw = header + sep + PLACEHOLDER_RE.sub(lambda _m: next(pieces), body)
@@ -580,45 +642,86 @@ def _block_in_place(raw: str, value: str, new_value: str, texts: list[str]) -> s
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def _resolve(site: ScalarSite, match: re.Match[str], outputs: StackOutputs, file: str,
-             allow_sensitive: bool) -> tuple[Any, JobError | None]:
+def _resolve(
+    site: ScalarSite, match: re.Match[str], outputs: StackOutputs, file: str, allow_sensitive: bool
+) -> tuple[Any, JobError | None]:
     name = match.group(1)
     path = dotted(site.path)
     found = outputs.values.get(name)
     if found is None:
         names = ", ".join(sorted(outputs.values)) or "none (the file has no outputs)"
         hint = _CDKTF_SENSITIVE_HINT if outputs.shape == "cdktf" else ""
-        return None, JobError.at(file, site.line, path, f"output {name!r} not in {outputs.file}{hint}",
-                                 match.group(0), f"one of {names}")
+        return None, JobError.at(
+            file,
+            site.line,
+            path,
+            f"output {name!r} not in {outputs.file}{hint}",
+            match.group(0),
+            f"one of {names}",
+        )
     if found.value is None:
-        return None, JobError.at(file, site.line, path, f"output {name!r} is null in {outputs.file}",
-                                 match.group(0), "a deployed value (is the stack applied?)")
+        return None, JobError.at(
+            file,
+            site.line,
+            path,
+            f"output {name!r} is null in {outputs.file}",
+            match.group(0),
+            "a deployed value (is the stack applied?)",
+        )
     if found.sensitive and not allow_sensitive:
-        return None, JobError.at(file, site.line, path, f"output {name!r} is sensitive",
-                                 match.group(0), "--allow-sensitive to write it into the job file")
-    nested = next((t for _path, t in _document_strings(found.value, ()) if LOOSE_PLACEHOLDER_RE.search(t)), None)
+        return None, JobError.at(
+            file,
+            site.line,
+            path,
+            f"output {name!r} is sensitive",
+            match.group(0),
+            "--allow-sensitive to write it into the job file",
+        )
+    nested = next(
+        (t for _path, t in _document_strings(found.value, ()) if LOOSE_PLACEHOLDER_RE.search(t)), None
+    )
     if nested is not None:
         # Written once it would be filled by the next render: rendering would not be idempotent.
-        return None, JobError.at(file, site.line, path, f"output {name!r} holds placeholder text",
-                                 nested, "an output value without {{terraform_outputs...}}")
+        return None, JobError.at(
+            file,
+            site.line,
+            path,
+            f"output {name!r} holds placeholder text",
+            nested,
+            "an output value without {{terraform_outputs...}}",
+        )
     return found.value, None
 
 
 def _as_data(site: ScalarSite, value: Any) -> bool:
     """Whether ``value`` (the first placeholder's output) goes into ``site`` as YAML data, not text: a
     non-text output whose placeholder is the whole, untagged value."""
-    return (not site.tagged and len(site.matches) == 1 and not isinstance(value, str)
-            and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None)
+    return (
+        not site.tagged
+        and len(site.matches) == 1
+        and not isinstance(value, str)
+        and PLACEHOLDER_RE.fullmatch(site.value.strip()) is not None
+    )
 
 
-def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
-                 allow_sensitive: bool) -> tuple[str | None, list[JobError]]:
+def _render_site(
+    text: str, site: ScalarSite, outputs: StackOutputs, file: str, allow_sensitive: bool
+) -> tuple[str | None, list[JobError]]:
     """Replacement text for the span of ``site``, or the errors that prevent it."""
     path = dotted(site.path)
     matches = site.matches
     if site.is_key:
-        return None, [JobError.at(file, site.line, path, "placeholder in a mapping key cannot be rendered",
-                                  m.group(0), "placeholders in values only") for m in matches]
+        return None, [
+            JobError.at(
+                file,
+                site.line,
+                path,
+                "placeholder in a mapping key cannot be rendered",
+                m.group(0),
+                "placeholders in values only",
+            )
+            for m in matches
+        ]
     values: list[Any] = []
     errors: list[JobError] = []
     for match in matches:
@@ -628,7 +731,7 @@ def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
             errors.append(error)
     if errors:
         return None, errors
-    raw = text[site.start:site.end]
+    raw = text[site.start : site.end]
     block = site.style in ("|", ">")
     if _as_data(site, values[0]):
         data = flow_value(values[0])
@@ -636,10 +739,16 @@ def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
     for match, value in zip(matches, values, strict=True):
         if isinstance(value, (list, dict)):
             kind = "a list" if isinstance(value, list) else "a mapping"
-            errors.append(JobError.at(
-                file, site.line, path, f"output {match.group(1)!r} is {kind} and cannot be part of a text",
-                match.group(0), "the placeholder alone as the whole value, or a text/number/bool output",
-            ))
+            errors.append(
+                JobError.at(
+                    file,
+                    site.line,
+                    path,
+                    f"output {match.group(1)!r} is {kind} and cannot be part of a text",
+                    match.group(0),
+                    "the placeholder alone as the whole value, or a text/number/bool output",
+                )
+            )
     if errors:
         return None, errors
     texts = [as_text(v) for v in values]
@@ -655,7 +764,9 @@ def _render_site(text: str, site: ScalarSite, outputs: StackOutputs, file: str,
     return double_quoted(new_value), []
 
 
-def render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bool = False) -> tuple[str, int]:
+def render_text(
+    text: str, file: str, outputs: StackOutputs, allow_sensitive: bool = False
+) -> tuple[str, int]:
     """Fill every placeholder of a job's YAML ``text``; return the new text and the number filled.
 
     Raises :class:`ErrorReport` with one error per placeholder that cannot be filled (nothing is
@@ -734,8 +845,9 @@ class RenderResult:
         return ("\ufeff" if self.bom else "") + self.text
 
 
-def render_job(job: LoadedJob, outputs: StackOutputs, target: Path | None,
-               allow_sensitive: bool = False) -> RenderResult:
+def render_job(
+    job: LoadedJob, outputs: StackOutputs, target: Path | None, allow_sensitive: bool = False
+) -> RenderResult:
     """Render one job in memory (nothing is written). Raises :class:`ErrorReport`, also when the
     rendered text would not be a valid job (:func:`rendered_job_errors`, run when a fill could
     change validity: :func:`_needs_recheck`)."""
@@ -746,7 +858,9 @@ def render_job(job: LoadedJob, outputs: StackOutputs, target: Path | None,
     return RenderResult(job, outputs, target, original, text, bom, filled)
 
 
-_AS_TEXT_HINT = "; to insert the output as text, write the placeholder as !!str \"{{terraform_outputs.<name>}}\""
+_AS_TEXT_HINT = (
+    '; to insert the output as text, write the placeholder as !!str "{{terraform_outputs.<name>}}"'
+)
 
 
 def rendered_job_errors(job: LoadedJob, text: str) -> list[JobError]:
@@ -766,19 +880,34 @@ def rendered_job_errors(job: LoadedJob, text: str) -> list[JobError]:
     if isinstance(infra, dict):
         data["infrastructure"] = {k: v for k, v in infra.items() if k != "resource_identifiers"}
         identifiers = infra.get("resource_identifiers")
-        for key, value in (identifiers.items() if isinstance(identifiers, dict) else ()):
+        for key, value in identifiers.items() if isinstance(identifiers, dict) else ():
             if not isinstance(value, str):
                 path = ("infrastructure", "resource_identifiers", key)
-                errors.append(JobError.at(job.file, job.document.line_of(path), dotted(path),
-                                          "after rendering: a resource identifier must be text", value,
-                                          "a text output" + _AS_TEXT_HINT))
+                errors.append(
+                    JobError.at(
+                        job.file,
+                        job.document.line_of(path),
+                        dotted(path),
+                        "after rendering: a resource identifier must be text",
+                        value,
+                        "a text output" + _AS_TEXT_HINT,
+                    )
+                )
     try:
         JobConfig.model_validate(data)
     except ValidationError as exc:
         for error in convert_errors(exc, job.document):
             hint = _AS_TEXT_HINT if error.problem == "must be a string" else ""
-            errors.append(JobError(error.file, error.line, error.path, f"after rendering: {error.problem}",
-                                   error.got, (error.expected or "a valid value") + hint))
+            errors.append(
+                JobError(
+                    error.file,
+                    error.line,
+                    error.path,
+                    f"after rendering: {error.problem}",
+                    error.got,
+                    (error.expected or "a valid value") + hint,
+                )
+            )
     return errors
 
 
@@ -804,8 +933,12 @@ def directory_locks(directories: Sequence[Path], timeout: float = DEFAULT_LOCK_T
                     if time.monotonic() >= deadline:
                         handle.close()
                         raise JobError(
-                            display_path(lock_path), 0, "", "another render is writing files in this directory",
-                            f"the lock still held after {timeout:g} s", "that render to finish first",
+                            display_path(lock_path),
+                            0,
+                            "",
+                            "another render is writing files in this directory",
+                            f"the lock still held after {timeout:g} s",
+                            "that render to finish first",
                         ) from None
                     time.sleep(0.05)
             handles.append(handle)
@@ -824,8 +957,9 @@ def _needs_write(result: RenderResult) -> bool:
         return True
 
 
-def write_results(results: Sequence[RenderResult], allow_sensitive: bool = False,
-                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[RenderResult]:
+def write_results(
+    results: Sequence[RenderResult], allow_sensitive: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> list[RenderResult]:
     """Write every result that has a target and a change; return those written.
 
     Under the directory locks each source is read again: a job file changed since it was rendered
@@ -852,20 +986,34 @@ def write_results(results: Sequence[RenderResult], allow_sensitive: bool = False
                         continue
                     # the caller's result describes what is written
                     result.original, result.text, result.bom, result.filled = (
-                        again.original, again.text, again.bom, again.filled)
+                        again.original,
+                        again.text,
+                        again.bom,
+                        again.filled,
+                    )
             report.raise_if_any()
             pending = [r for r in targets if _needs_write(r)]
             # a new copy gets the job file's permissions, not the temp file's 0600
-            atomic_write_many([(r.target, r.data, r.job.path.stat().st_mode & 0o777)  # type: ignore[misc]
-                               for r in pending])
+            atomic_write_many(
+                [
+                    (r.target, r.data, r.job.path.stat().st_mode & 0o777)  # type: ignore[misc]
+                    for r in pending
+                ]
+            )
             for result in pending:
                 result.written = True
             return pending
     except OSError as exc:
         named = exc.filename2 or exc.filename  # a replace names its target second
         where = display_path(Path(named)) if named else display_path(current_target)  # type: ignore[arg-type]
-        raise JobError(where, 0, "", f"cannot write ({exc.strerror or exc})", None,
-                       "a writable file path whose parent is a directory") from None
+        raise JobError(
+            where,
+            0,
+            "",
+            f"cannot write ({exc.strerror or exc})",
+            None,
+            "a writable file path whose parent is a directory",
+        ) from None
 
 
 def _job_target(job: LoadedJob, out: Path | str | None, in_place: bool) -> Path | None:
@@ -879,24 +1027,40 @@ def _job_target(job: LoadedJob, out: Path | str | None, in_place: bool) -> Path 
     return Path(out)
 
 
-def render_one(job_path: Path, outputs_path: Path, out: Path | str | None = None, in_place: bool = False,
-               allow_sensitive: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> RenderResult:
+def render_one(
+    job_path: Path,
+    outputs_path: Path,
+    out: Path | str | None = None,
+    in_place: bool = False,
+    allow_sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> RenderResult:
     """``dativo-infra render --job``: render one job file; write it unless ``out`` is None and not
     ``in_place`` (then the caller prints :attr:`RenderResult.text`)."""
     jobs = load_jobs_for_render([str(job_path)])
     if len(jobs) != 1:
-        raise JobError.at(str(job_path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file")
+        raise JobError.at(
+            str(job_path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file"
+        )
     job = jobs[0]
     source = OutputsSource(outputs_path)
     if source.is_dir and not source.has(job.stack_name):
         raise source.missing(job)
-    result = render_job(job, source.for_stack(job.stack_name), _job_target(job, out, in_place), allow_sensitive)
+    result = render_job(
+        job, source.for_stack(job.stack_name), _job_target(job, out, in_place), allow_sensitive
+    )
     write_results([result], allow_sensitive, lock_timeout)
     return result
 
 
-def render_batch(jobs_dir: Path, outputs_path: Path, out_dir: Path | None = None, in_place: bool = False,
-                 allow_sensitive: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[RenderResult]:
+def render_batch(
+    jobs_dir: Path,
+    outputs_path: Path,
+    out_dir: Path | None = None,
+    in_place: bool = False,
+    allow_sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> list[RenderResult]:
     """``dativo-infra render --jobs``: render every job under ``jobs_dir``.
 
     Outputs come from a directory of ``<stack>.json`` files or from one cdktf outputs file. The
@@ -915,11 +1079,18 @@ def render_batch(jobs_dir: Path, outputs_path: Path, out_dir: Path | None = None
         except JobError as exc:
             raise ErrorReport([exc]) from None
         if whole.shape == "terraform":
-            raise ErrorReport([JobError(
-                whole.file, 0, "", "a `terraform output -json` file holds the outputs of one stack",
-                f"{len(jobs)} jobs under {display_path(jobs_dir)}",
-                "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
-            )])
+            raise ErrorReport(
+                [
+                    JobError(
+                        whole.file,
+                        0,
+                        "",
+                        "a `terraform output -json` file holds the outputs of one stack",
+                        f"{len(jobs)} jobs under {display_path(jobs_dir)}",
+                        "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
+                    )
+                ]
+            )
     results: list[RenderResult] = []
     for job in jobs:
         if not source.has(job.stack_name):

@@ -78,7 +78,9 @@ Backend = Annotated[
 class LocalCloud(_Strict):
     """The local AWS emulator target: the AWS provider talks to ``endpoint`` with fake keys."""
 
-    endpoint: str = Field("http://127.0.0.1:5000", description="Emulator URL; DATIVO_AWS_ENDPOINT overrides it")
+    endpoint: str = Field(
+        "http://127.0.0.1:5000", description="Emulator URL; DATIVO_AWS_ENDPOINT overrides it"
+    )
     access_key: str = "testing"
     secret_key: str = "testing"
 
@@ -91,7 +93,8 @@ class PlatformSettings(_Strict):
     )
     backend: Backend = Field(default_factory=LocalBackend)
     deploy_target: Literal["cloud", "local"] = Field(
-        "cloud", description="local: point the AWS provider at the emulator. DATIVO_DEPLOY_TARGET overrides it"
+        "cloud",
+        description="local: point the AWS provider at the emulator. DATIVO_DEPLOY_TARGET overrides it",
     )
     local_cloud: LocalCloud = Field(default_factory=LocalCloud)
 

@@ -12,7 +12,9 @@ from dativo_infra.config.loader import LoadedJob
 from dativo_infra.settings import PlatformSettings, load_settings
 
 
-def build_app(jobs: Iterable[LoadedJob], outdir: str | Path = "cdktf.out", settings: PlatformSettings | None = None):
+def build_app(
+    jobs: Iterable[LoadedJob], outdir: str | Path = "cdktf.out", settings: PlatformSettings | None = None
+):
     """An ``App`` holding one :class:`JobStack` per job (nothing synthesized yet)."""
     from cdktf import App
 
@@ -25,7 +27,9 @@ def build_app(jobs: Iterable[LoadedJob], outdir: str | Path = "cdktf.out", setti
     return app
 
 
-def synth(jobs: Iterable[LoadedJob], outdir: str | Path, settings: PlatformSettings | None = None) -> dict[str, Any]:
+def synth(
+    jobs: Iterable[LoadedJob], outdir: str | Path, settings: PlatformSettings | None = None
+) -> dict[str, Any]:
     """Synthesize ``jobs`` into ``outdir``; return ``{stack name: parsed cdk.tf.json}``."""
     jobs = list(jobs)
     build_app(jobs, outdir, settings).synth()

@@ -80,7 +80,13 @@ PLATFORM_OWNED: tuple[str, ...] = ("managed_by", "dativo_runtime")
 
 #: Merge levels, lowest precedence first (names used in :func:`tag_levels`).
 LEVELS: tuple[str, ...] = (
-    "platform_defaults", "job", "governance", "compliance", "finops", "infrastructure", "platform_owned",
+    "platform_defaults",
+    "job",
+    "governance",
+    "compliance",
+    "finops",
+    "infrastructure",
+    "platform_owned",
 )
 
 AWS_MAX_TAGS = 50
@@ -114,7 +120,9 @@ class TagFormat(StrEnum):
 # --- merge -------------------------------------------------------------------------------------
 
 
-def tag_levels(job: LoadedJob, settings: PlatformSettings) -> tuple[list[tuple[str, dict[str, Sourced]]], list[JobError]]:
+def tag_levels(
+    job: LoadedJob, settings: PlatformSettings
+) -> tuple[list[tuple[str, dict[str, Sourced]]], list[JobError]]:
     """Every merge level (name, tags with their positions), lowest precedence first, and the errors
     met while reading them (asset file missing or malformed, job compliance/finops blocks malformed)."""
     config = job.config
@@ -122,13 +130,18 @@ def tag_levels(job: LoadedJob, settings: PlatformSettings) -> tuple[list[tuple[s
     errors: list[JobError] = []
 
     defaults = {
-        key: Sourced(value, _settings_file(), 0, f"default_tags.{key}") for key, value in settings.default_tags.items()
+        key: Sourced(value, _settings_file(), 0, f"default_tags.{key}")
+        for key, value in settings.default_tags.items()
     }
     facts = {
         "tenant_id": Sourced(config.tenant_id, job.file, doc.line_of(("tenant_id",)), "tenant_id"),
         "environment": Sourced(config.environment, job.file, doc.line_of(("environment",)), "environment"),
-        "job_name": Sourced(config.job_name, job.file, doc.line_of(("infrastructure", "tags", "job_name")),
-                            "infrastructure.tags.job_name"),
+        "job_name": Sourced(
+            config.job_name,
+            job.file,
+            doc.line_of(("infrastructure", "tags", "job_name")),
+            "infrastructure.tags.job_name",
+        ),
     }
     asset, found = load_asset(job)
     errors.extend(found)
@@ -142,13 +155,17 @@ def tag_levels(job: LoadedJob, settings: PlatformSettings) -> tuple[list[tuple[s
     errors.extend(found)
     finops.update(job_finops)
     infrastructure = {
-        key: Sourced(value, job.file, doc.line_of(("infrastructure", "tags", key)), f"infrastructure.tags.{key}")
+        key: Sourced(
+            value, job.file, doc.line_of(("infrastructure", "tags", key)), f"infrastructure.tags.{key}"
+        )
         for key, value in config.infrastructure.tags.items()
     }
     runtime_line = doc.line_of(("infrastructure", "runtime", "type"))
     owned = {
         "managed_by": Sourced(MANAGED_BY, job.file, runtime_line, "infrastructure.runtime.type"),
-        "dativo_runtime": Sourced(config.runtime.type.value, job.file, runtime_line, "infrastructure.runtime.type"),
+        "dativo_runtime": Sourced(
+            config.runtime.type.value, job.file, runtime_line, "infrastructure.runtime.type"
+        ),
     }
     levels = [defaults, facts, governance, compliance, finops, infrastructure, owned]
     return list(zip(LEVELS, levels, strict=True)), errors
@@ -187,7 +204,9 @@ class TagProblem:
     expected: str
 
 
-def render_tags(tags: Mapping[str, str], provider: Provider, sources: Mapping[str, Sourced] | None = None) -> dict[str, str]:
+def render_tags(
+    tags: Mapping[str, str], provider: Provider, sources: Mapping[str, Sourced] | None = None
+) -> dict[str, str]:
     """``tags`` as ``provider`` accepts them (rules in the module docstring), sorted by key.
 
     Raises one :class:`ErrorReport` with every tag that cannot be rendered; errors are positioned
@@ -199,9 +218,13 @@ def render_tags(tags: Mapping[str, str], provider: Provider, sources: Mapping[st
     return rendered
 
 
-def render_with_problems(tags: Mapping[str, str], provider: Provider) -> tuple[dict[str, str], list[TagProblem]]:
+def render_with_problems(
+    tags: Mapping[str, str], provider: Provider
+) -> tuple[dict[str, str], list[TagProblem]]:
     """The rendering of every tag that can be rendered, and a problem for each one that cannot."""
-    renderer = {Provider.AWS: _render_aws, Provider.AZURE: _render_azure, Provider.GCP: _render_gcp}[Provider(provider)]
+    renderer = {Provider.AWS: _render_aws, Provider.AZURE: _render_azure, Provider.GCP: _render_gcp}[
+        Provider(provider)
+    ]
     rendered, problems = renderer(dict(sorted(tags.items())))
     return dict(sorted(rendered.items())), problems
 
@@ -218,30 +241,68 @@ def _render_aws(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem]]
         value = raw_value.replace(",", AWS_LIST_SEPARATOR)
         found: list[TagProblem] = []
         if not key:
-            found.append(TagProblem((key,), "AWS tag keys must not be empty", show_value(key), "1-128 characters"))
+            found.append(
+                TagProblem((key,), "AWS tag keys must not be empty", show_value(key), "1-128 characters")
+            )
         if len(key) > AWS_KEY_MAX:
-            found.append(TagProblem((key,), f"tag {key[:40]!r}...: AWS tag keys are at most {AWS_KEY_MAX} characters",
-                                    f"{len(key)} characters", f"at most {AWS_KEY_MAX} characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key[:40]!r}...: AWS tag keys are at most {AWS_KEY_MAX} characters",
+                    f"{len(key)} characters",
+                    f"at most {AWS_KEY_MAX} characters",
+                )
+            )
         if key.lower().startswith(AWS_RESERVED_PREFIX):
-            found.append(TagProblem((key,), f"tag {key!r}: the prefix 'aws:' is reserved by AWS", show_value(key),
-                                    "a key not starting with aws:"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: the prefix 'aws:' is reserved by AWS",
+                    show_value(key),
+                    "a key not starting with aws:",
+                )
+            )
         bad = _aws_bad_chars(key)
         if bad:
-            found.append(TagProblem((key,), f"tag {key!r}: AWS tag keys cannot contain {bad!r}", show_value(key),
-                                    AWS_ALLOWED_TEXT))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: AWS tag keys cannot contain {bad!r}",
+                    show_value(key),
+                    AWS_ALLOWED_TEXT,
+                )
+            )
         if len(value) > AWS_VALUE_MAX:
-            found.append(TagProblem((key,), f"tag {key!r}: AWS tag values are at most {AWS_VALUE_MAX} characters",
-                                    f"{len(value)} characters", f"at most {AWS_VALUE_MAX} characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: AWS tag values are at most {AWS_VALUE_MAX} characters",
+                    f"{len(value)} characters",
+                    f"at most {AWS_VALUE_MAX} characters",
+                )
+            )
         bad = _aws_bad_chars(value)
         if bad:
-            found.append(TagProblem((key,), f"tag {key!r}: AWS tag values cannot contain {bad!r}", show_value(raw_value),
-                                    AWS_ALLOWED_TEXT + " (a ',' becomes '+')"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: AWS tag values cannot contain {bad!r}",
+                    show_value(raw_value),
+                    AWS_ALLOWED_TEXT + " (a ',' becomes '+')",
+                )
+            )
         problems.extend(found)
         if not found:
             out[key] = value
     if len(tags) > AWS_MAX_TAGS:
-        problems.append(TagProblem((), f"AWS resources take at most {AWS_MAX_TAGS} tags", f"{len(tags)} tags",
-                                   f"at most {AWS_MAX_TAGS} tags after merging platform, asset and job tags"))
+        problems.append(
+            TagProblem(
+                (),
+                f"AWS resources take at most {AWS_MAX_TAGS} tags",
+                f"{len(tags)} tags",
+                f"at most {AWS_MAX_TAGS} tags after merging platform, asset and job tags",
+            )
+        )
     return out, problems
 
 
@@ -258,14 +319,32 @@ def _render_azure(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem
         name = azure_tag_name(key)
         found: list[TagProblem] = []
         if not name:
-            found.append(TagProblem((key,), f"tag {key!r}: nothing is left of the Azure tag name after removing "
-                                    f"{AZURE_FORBIDDEN!r}", show_value(key), "a name with other characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: nothing is left of the Azure tag name after removing {AZURE_FORBIDDEN!r}",
+                    show_value(key),
+                    "a name with other characters",
+                )
+            )
         if len(name) > AZURE_NAME_MAX:
-            found.append(TagProblem((key,), f"tag {key[:40]!r}...: Azure tag names are at most {AZURE_NAME_MAX} "
-                                    "characters", f"{len(name)} characters", f"at most {AZURE_NAME_MAX} characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key[:40]!r}...: Azure tag names are at most {AZURE_NAME_MAX} characters",
+                    f"{len(name)} characters",
+                    f"at most {AZURE_NAME_MAX} characters",
+                )
+            )
         if len(value) > AZURE_VALUE_MAX:
-            found.append(TagProblem((key,), f"tag {key!r}: Azure tag values are at most {AZURE_VALUE_MAX} characters",
-                                    f"{len(value)} characters", f"at most {AZURE_VALUE_MAX} characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: Azure tag values are at most {AZURE_VALUE_MAX} characters",
+                    f"{len(value)} characters",
+                    f"at most {AZURE_VALUE_MAX} characters",
+                )
+            )
         problems.extend(found)
         if not found:
             owners.setdefault(name.casefold(), []).append(key)
@@ -273,14 +352,26 @@ def _render_azure(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem
     for keys in owners.values():
         if len(keys) > 1:
             names = " and ".join(repr(k) for k in keys)
-            problems.append(TagProblem(tuple(keys), f"tags {names} are the same Azure tag name (Azure tag names "
-                                       "ignore case and drop < > % & \\ ? /)", show_value(azure_tag_name(keys[0])),
-                                       "tag keys that stay distinct on Azure"))
+            problems.append(
+                TagProblem(
+                    tuple(keys),
+                    f"tags {names} are the same Azure tag name (Azure tag names "
+                    "ignore case and drop < > % & \\ ? /)",
+                    show_value(azure_tag_name(keys[0])),
+                    "tag keys that stay distinct on Azure",
+                )
+            )
             for key in keys:
                 out.pop(azure_tag_name(key), None)
     if len(tags) > AZURE_MAX_TAGS:
-        problems.append(TagProblem((), f"Azure resources take at most {AZURE_MAX_TAGS} tags", f"{len(tags)} tags",
-                                   f"at most {AZURE_MAX_TAGS} tags after merging platform, asset and job tags"))
+        problems.append(
+            TagProblem(
+                (),
+                f"Azure resources take at most {AZURE_MAX_TAGS} tags",
+                f"{len(tags)} tags",
+                f"at most {AZURE_MAX_TAGS} tags after merging platform, asset and job tags",
+            )
+        )
     return out, problems
 
 
@@ -306,11 +397,23 @@ def _render_gcp(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem]]
         label = gcp_label_key(key)
         found: list[TagProblem] = []
         if not label[:1].isascii() or not label[:1].isalpha():
-            found.append(TagProblem((key,), f"tag {key!r}: GCP label keys must start with a lowercase letter",
-                                    show_value(key), "a key starting with a letter a-z"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key!r}: GCP label keys must start with a lowercase letter",
+                    show_value(key),
+                    "a key starting with a letter a-z",
+                )
+            )
         if len(label) > GCP_KEY_MAX:
-            found.append(TagProblem((key,), f"tag {key[:40]!r}...: GCP label keys are at most {GCP_KEY_MAX} "
-                                    "characters", f"{len(label)} characters", f"at most {GCP_KEY_MAX} characters"))
+            found.append(
+                TagProblem(
+                    (key,),
+                    f"tag {key[:40]!r}...: GCP label keys are at most {GCP_KEY_MAX} characters",
+                    f"{len(label)} characters",
+                    f"at most {GCP_KEY_MAX} characters",
+                )
+            )
         problems.extend(found)
         if not found:
             owners.setdefault(label, []).append(key)
@@ -318,13 +421,24 @@ def _render_gcp(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem]]
     for label, keys in owners.items():
         if len(keys) > 1:
             names = " and ".join(repr(k) for k in keys)
-            problems.append(TagProblem(tuple(keys), f"tags {names} map to the same GCP label key {label!r}",
-                                       show_value(label), "tag keys that stay distinct once lowercased and "
-                                       "mapped to [a-z0-9_-]"))
+            problems.append(
+                TagProblem(
+                    tuple(keys),
+                    f"tags {names} map to the same GCP label key {label!r}",
+                    show_value(label),
+                    "tag keys that stay distinct once lowercased and mapped to [a-z0-9_-]",
+                )
+            )
             out.pop(label, None)
     if len(tags) > GCP_MAX_LABELS:
-        problems.append(TagProblem((), f"GCP resources take at most {GCP_MAX_LABELS} labels", f"{len(tags)} tags",
-                                   f"at most {GCP_MAX_LABELS} labels after merging platform, asset and job tags"))
+        problems.append(
+            TagProblem(
+                (),
+                f"GCP resources take at most {GCP_MAX_LABELS} labels",
+                f"{len(tags)} tags",
+                f"at most {GCP_MAX_LABELS} labels after merging platform, asset and job tags",
+            )
+        )
     return out, problems
 
 
@@ -337,7 +451,9 @@ def check_tags(job: LoadedJob, settings: PlatformSettings) -> list[JobError]:
     merged, errors = sourced_tags(job, settings)
     if errors:
         return sorted(set(errors))
-    _, problems = render_with_problems({k: s.value for k, s in merged.items()}, job.config.infrastructure.provider)
+    _, problems = render_with_problems(
+        {k: s.value for k, s in merged.items()}, job.config.infrastructure.provider
+    )
     return sorted({_positioned(p, merged, job) for p in problems})
 
 
@@ -379,6 +495,7 @@ def _settings_line(path: str) -> int:
 
 
 # --- HCL output --------------------------------------------------------------------------------
+
 
 def hcl_map(tags: Mapping[str, str]) -> str:
     """``tags`` as an HCL object expression (sorted, quoted keys): the value of ``TF_VAR_job_metadata``."""

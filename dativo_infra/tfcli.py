@@ -55,7 +55,9 @@ def find_provider_mirror() -> Path | None:
 
 
 def mirror_versions(root: Path) -> list[str]:
-    return sorted(p.parent.parent.name for p in (root / PROVIDER).glob(f"*/{_platform_dir()}/terraform-provider-aws_*"))
+    return sorted(
+        p.parent.parent.name for p in (root / PROVIDER).glob(f"*/{_platform_dir()}/terraform-provider-aws_*")
+    )
 
 
 def cli_config_text(mirror: Path | None) -> str:

@@ -71,12 +71,19 @@ def resource_refs(job: LoadedJob) -> dict[str, Any]:
         refs = {}
     if not isinstance(refs, dict):
         path = ("infrastructure", "terraform", "resource_refs")
-        raise JobError.at(job.file, job.document.line_of(path), ".".join(path), "must be a mapping", refs,
-                          "a mapping of name: value")
+        raise JobError.at(
+            job.file,
+            job.document.line_of(path),
+            ".".join(path),
+            "must be a mapping",
+            refs,
+            "a mapping of name: value",
+        )
     infra = job.data.get("infrastructure")
     identifiers = infra.get("resource_identifiers") if isinstance(infra, dict) else None
-    rendered = {k: v for k, v in (identifiers or {}).items()
-                if isinstance(v, str) and not PLACEHOLDER_RE.search(v)}
+    rendered = {
+        k: v for k, v in (identifiers or {}).items() if isinstance(v, str) and not PLACEHOLDER_RE.search(v)
+    }
     return {**refs, **rendered}
 
 
@@ -105,14 +112,16 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
     older = _older_runtime_environment(job)
     asset, _ = load_asset(job)
     environment = runtime.model_dump(mode="json")
-    environment.update({
-        "compute_type": COMPUTE_TYPE_OF_RUNTIME[runtime.type],
-        "compute_size": older.get("compute_size") or compute_size(runtime.cpu_millicores),
-        "memory_mb": runtime.memory_mib,
-        "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[runtime.type] / 1000),
-        "storage": {"ephemeral_storage_gb": runtime.ephemeral_storage_gib, "persistent_volume": False},
-        "service_account": older.get("service_account"),
-    })
+    environment.update(
+        {
+            "compute_type": COMPUTE_TYPE_OF_RUNTIME[runtime.type],
+            "compute_size": older.get("compute_size") or compute_size(runtime.cpu_millicores),
+            "memory_mb": runtime.memory_mib,
+            "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[runtime.type] / 1000),
+            "storage": {"ephemeral_storage_gb": runtime.ephemeral_storage_gib, "persistent_volume": False},
+            "service_account": older.get("service_account"),
+        }
+    )
     return {
         "cloud_provider": config.infrastructure.provider.value,
         "runtime_environment": environment,
@@ -130,6 +139,7 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
 
 
 # --- HCL -----------------------------------------------------------------------------------------
+
 
 def hcl_value(value: Any, indent: int = 0) -> str:
     """A JSON-like value as HCL (maps with sorted, quoted keys; lists one item a line)."""
@@ -149,7 +159,9 @@ def hcl_value(value: Any, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        lines = [f"{pad}{hcl_string(str(k))} = {hcl_value(value[k], indent + 1)}" for k in sorted(value, key=str)]
+        lines = [
+            f"{pad}{hcl_string(str(k))} = {hcl_value(value[k], indent + 1)}" for k in sorted(value, key=str)
+        ]
         return "{\n" + "\n".join(lines) + "\n" + "  " * indent + "}"
     if isinstance(value, (list, tuple)):
         if not value:
@@ -169,8 +181,9 @@ def to_json(variables: dict[str, Any]) -> str:
     return json.dumps(variables, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_tfvars(job: LoadedJob, fmt: TfvarsFormat | str = TfvarsFormat.JSON,
-                  settings: PlatformSettings | None = None) -> str:
+def render_tfvars(
+    job: LoadedJob, fmt: TfvarsFormat | str = TfvarsFormat.JSON, settings: PlatformSettings | None = None
+) -> str:
     """The job's variables file in ``fmt`` (``json`` or ``hcl``)."""
     variables = job_variables(job, settings)
     return to_hcl(variables) if TfvarsFormat(fmt) is TfvarsFormat.HCL else to_json(variables)

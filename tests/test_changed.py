@@ -37,9 +37,12 @@ ASSET_JOBS = {  # job file -> the asset it references (relative to the job file)
 
 GIT_ENV = {
     **os.environ,
-    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 GIT_ENV.pop("DATIVO_PLATFORM_SETTINGS", None)
 
@@ -50,7 +53,9 @@ def _default_settings_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def commit(repo: Path, message: str = "change") -> None:
@@ -81,7 +86,9 @@ def repo(tmp_path: Path) -> Path:
     stripe = re.sub(r"^asset_path: .*\n", "", (repo / STRIPE).read_text(), flags=re.M)
     for job, asset in ASSET_JOBS.items():
         text = with_job_name(stripe, "stripe_customers_to_iceberg", Path(job).stem)
-        (repo / job).write_text(text.replace("tenant_id: acme\n", f"tenant_id: acme\nasset_path: {asset}\n", 1))
+        (repo / job).write_text(
+            text.replace("tenant_id: acme\n", f"tenant_id: acme\nasset_path: {asset}\n", 1)
+        )
     git(repo, "init", "-q", "--initial-branch=main")
     commit(repo, "base")
     git(repo, "tag", "base")
@@ -109,8 +116,14 @@ def destroyed(changes: ChangeSet) -> dict[str, tuple[str, str]]:
 
 def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     # -P: the test repo's own dativo_infra/ directory must not shadow the real package.
-    return subprocess.run([sys.executable, "-P", "-m", "dativo_infra.cli", "changed", *args], cwd=repo,
-                          capture_output=True, text=True, env=env or GIT_ENV, check=False)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "dativo_infra.cli", "changed", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env or GIT_ENV,
+        check=False,
+    )
 
 
 def test_changed_job_is_the_only_deploy(repo: Path) -> None:
@@ -125,7 +138,9 @@ def test_changed_job_is_the_only_deploy(repo: Path) -> None:
 
 def test_added_job_is_deployed(repo: Path) -> None:
     added = "jobs/globex/hubspot_companies_to_adls.yaml"
-    text = with_job_name((repo / HUBSPOT).read_text(), "hubspot_contacts_to_adls", "hubspot_companies_to_adls")
+    text = with_job_name(
+        (repo / HUBSPOT).read_text(), "hubspot_contacts_to_adls", "hubspot_companies_to_adls"
+    )
     (repo / added).write_text(text)
     commit(repo)
     changes = detect("base", "HEAD", cwd=repo)
@@ -178,9 +193,17 @@ def test_job_whose_stack_name_changes_in_place_destroys_the_old_stack(repo: Path
     assert destroyed(changes) == {STRIPE: before}
 
 
-@pytest.mark.parametrize("shared", [
-    "dativo_infra/shared.py", "jobs/platform.yaml", "package-lock.json", "pyproject.toml", "app.py", "cdktf.json",
-])
+@pytest.mark.parametrize(
+    "shared",
+    [
+        "dativo_infra/shared.py",
+        "jobs/platform.yaml",
+        "package-lock.json",
+        "pyproject.toml",
+        "app.py",
+        "cdktf.json",
+    ],
+)
 def test_shared_change_deploys_every_job(repo: Path, shared: str) -> None:
     path = repo / shared
     path.write_text(path.read_text() + ("\n" if shared.endswith(".json") else "\n# touched\n"))
@@ -215,7 +238,11 @@ def test_asset_change_deploys_only_the_jobs_referencing_it(repo: Path) -> None:
     commit(repo)
     changes = detect("base", cwd=repo)
     want = {job for job, asset in ASSET_JOBS.items() if asset.endswith("ci_test_customers.yaml")}
-    assert set(included(changes)) == want == {"jobs/acme/customers_enriched.yaml", "jobs/acme/customers_snapshot.yaml"}
+    assert (
+        set(included(changes))
+        == want
+        == {"jobs/acme/customers_enriched.yaml", "jobs/acme/customers_snapshot.yaml"}
+    )
     assert included(changes) == {job: expected_jobs(repo)[job] for job in want}
     assert changes.all is False and changes.destroy == []
 
@@ -243,7 +270,9 @@ def test_only_committed_content_counts_not_the_work_tree(repo: Path) -> None:
 
 def test_pull_request_sees_only_its_own_changes_when_main_moved_on(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
-    (repo / ORDERS).write_text((repo / ORDERS).read_text().replace("cost_center:", "owner: x\n    cost_center:", 1))
+    (repo / ORDERS).write_text(
+        (repo / ORDERS).read_text().replace("cost_center:", "owner: x\n    cost_center:", 1)
+    )
     commit(repo, "feature")
     git(repo, "checkout", "-q", "main")
     (repo / HUBSPOT).write_text((repo / HUBSPOT).read_text() + "\n# main moved on\n")
@@ -288,7 +317,9 @@ def test_modified_job_whose_old_content_no_longer_validates_destroys_its_renamed
     path.write_text(without_cost_center(path.read_text()))
     commit(repo, "no longer valid")
     git(repo, "tag", "broken")
-    path.write_text(with_job_name(git(repo, "show", f"base:{STRIPE}"), "stripe_customers_to_iceberg", "stripe_v3"))
+    path.write_text(
+        with_job_name(git(repo, "show", f"base:{STRIPE}"), "stripe_customers_to_iceberg", "stripe_v3")
+    )
     commit(repo)
     changes = detect("broken", cwd=repo)
     assert included(changes) == {STRIPE: expected_jobs(repo)[STRIPE]}
@@ -359,7 +390,7 @@ def test_project_in_a_subdirectory_of_the_repository(tmp_path: Path) -> None:
 
 def leg(*items: tuple[str, str, str]) -> dict[str, str]:
     """The expected JSON of a one-job leg (job, stack, provider)."""
-    (job, stack, provider), = items
+    ((job, stack, provider),) = items
     return {"name": stack, "key": stack, "jobs": job, "stacks": stack, "providers": provider}
 
 
@@ -399,8 +430,9 @@ def test_cli_github_output(repo: Path, tmp_path: Path) -> None:
     jobs = expected_jobs(repo)
     assert printed["matrix"]["include"] == [leg((job, *jobs[job])) for job in sorted(jobs)]
     assert printed["all"] is True
-    assert printed["destroy_matrix"]["include"] == [leg((HUBSPOT, stack_name("globex", "hubspot_contacts_to_adls"),
-                                                         "azure"))]
+    assert printed["destroy_matrix"]["include"] == [
+        leg((HUBSPOT, stack_name("globex", "hubspot_contacts_to_adls"), "azure"))
+    ]
     assert (lines["has_changes"], lines["has_deploy"], lines["has_destroy"], lines["all"]) == ("true",) * 4
     assert lines["head"] == git(repo, "rev-parse", "HEAD").strip()
     assert lines["base"] == git(repo, "rev-parse", "base").strip()
@@ -449,15 +481,26 @@ def test_pack_cuts_sorted_jobs_into_balanced_legs_of_one_shape() -> None:
     items = [Deploy(f"jobs/t/j{i}.yaml", f"t-j{i}", "gcp" if i == 3 else "aws") for i in (4, 0, 3, 1, 2)]
     legs = [leg.to_json() for leg in pack(items, 2)]
     assert legs == [
-        {"name": "t-j0 and 2 more", "key": legs[0]["key"], "jobs": "jobs/t/j0.yaml,jobs/t/j1.yaml,jobs/t/j2.yaml",
-         "stacks": "t-j0 t-j1 t-j2", "providers": "aws"},
-        {"name": "t-j3 and 1 more", "key": legs[1]["key"], "jobs": "jobs/t/j3.yaml,jobs/t/j4.yaml",
-         "stacks": "t-j3 t-j4", "providers": "aws gcp"},
+        {
+            "name": "t-j0 and 2 more",
+            "key": legs[0]["key"],
+            "jobs": "jobs/t/j0.yaml,jobs/t/j1.yaml,jobs/t/j2.yaml",
+            "stacks": "t-j0 t-j1 t-j2",
+            "providers": "aws",
+        },
+        {
+            "name": "t-j3 and 1 more",
+            "key": legs[1]["key"],
+            "jobs": "jobs/t/j3.yaml,jobs/t/j4.yaml",
+            "stacks": "t-j3 t-j4",
+            "providers": "aws gcp",
+        },
     ]
     assert re.fullmatch(r"pack-[0-9a-f]{12}", legs[0]["key"]) and legs[0]["key"] != legs[1]["key"]
     assert [leg.to_json() for leg in pack(reversed(items), 2)] == legs  # deterministic: sorted first
     assert [leg.to_json() for leg in pack(items[:1], 2)] == [
-        {"name": "t-j4", "key": "t-j4", "jobs": "jobs/t/j4.yaml", "stacks": "t-j4", "providers": "aws"}]
+        {"name": "t-j4", "key": "t-j4", "jobs": "jobs/t/j4.yaml", "stacks": "t-j4", "providers": "aws"}
+    ]
     assert [len(leg.jobs) for leg in pack(items, 5)] == [1] * 5
     assert [len(leg.jobs) for leg in pack(items * 0, 5)] == []
     with pytest.raises(ValueError):
@@ -487,11 +530,19 @@ def test_more_than_256_jobs_are_packed_into_256_balanced_legs(repo: Path) -> Non
     for leg in legs:
         assert leg.stacks == tuple(stack_name("acme", f"gen_{Path(j).stem}") for j in leg.jobs)
     assert legs[0].to_json() == {
-        "name": "acme-gen-job-000 and 1 more", "key": legs[0].key,
+        "name": "acme-gen-job-000 and 1 more",
+        "key": legs[0].key,
         "jobs": "jobs/gen/job_000.yaml,jobs/gen/job_001.yaml",
-        "stacks": "acme-gen-job-000 acme-gen-job-001", "providers": "aws"}
-    assert legs[-1].to_json() == {"name": "acme-gen-job-299", "key": "acme-gen-job-299",
-                                  "jobs": "jobs/gen/job_299.yaml", "stacks": "acme-gen-job-299", "providers": "aws"}
+        "stacks": "acme-gen-job-000 acme-gen-job-001",
+        "providers": "aws",
+    }
+    assert legs[-1].to_json() == {
+        "name": "acme-gen-job-299",
+        "key": "acme-gen-job-299",
+        "jobs": "jobs/gen/job_299.yaml",
+        "stacks": "acme-gen-job-299",
+        "providers": "aws",
+    }
     # deleting them all: the destroy matrix is packed the same way
     git(repo, "rm", "-q", "-r", "jobs/gen")
     commit(repo, "drop them")
@@ -504,8 +555,15 @@ def test_cli_max_legs_packs_the_github_output_matrices(repo: Path, tmp_path: Pat
     (repo / "app.py").write_text((repo / "app.py").read_text() + "\n# touched\n")
     commit(repo)
     out = tmp_path / "github_output"
-    proc = run_cli(repo, "--base", "base", "--max-legs", "3", "--github-output",
-                   env={**GIT_ENV, "GITHUB_OUTPUT": str(out)})
+    proc = run_cli(
+        repo,
+        "--base",
+        "base",
+        "--max-legs",
+        "3",
+        "--github-output",
+        env={**GIT_ENV, "GITHUB_OUTPUT": str(out)},
+    )
     assert proc.returncode == 0, proc.stderr
     jobs = expected_jobs(repo)
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
@@ -516,11 +574,13 @@ def test_cli_max_legs_packs_the_github_output_matrices(repo: Path, tmp_path: Pat
     bounds = [0]
     for index in range(3):
         bounds.append(bounds[-1] + size + (1 if index < extra else 0))
-    parts = [ordered[bounds[i]:bounds[i + 1]] for i in range(3)]
+    parts = [ordered[bounds[i] : bounds[i + 1]] for i in range(3)]
     assert len(ordered) > 3 and max(map(len, parts)) - min(map(len, parts)) <= 1
     assert [leg["jobs"].split(",") for leg in matrix] == parts
     assert [leg["stacks"].split(" ") for leg in matrix] == [[jobs[j][0] for j in part] for part in parts]
-    assert [leg["providers"] for leg in matrix] == [" ".join(sorted({jobs[j][1] for j in part})) for part in parts]
+    assert [leg["providers"] for leg in matrix] == [
+        " ".join(sorted({jobs[j][1] for j in part})) for part in parts
+    ]
     assert json.loads(proc.stdout)["matrix"]["include"] == matrix
     for bad in ("0", "257"):
         refused = run_cli(repo, "--base", "base", "--max-legs", bad)
@@ -532,9 +592,12 @@ def test_cli_max_legs_packs_the_github_output_matrices(repo: Path, tmp_path: Pat
 
 def test_direct_mode_sees_a_force_push_that_drops_commits(repo: Path) -> None:
     added = "jobs/globex/hubspot_companies_to_adls.yaml"
-    (repo / added).write_text(with_job_name((repo / HUBSPOT).read_text(), "hubspot_contacts_to_adls",
-                                            "hubspot_companies_to_adls"))
-    (repo / STRIPE).write_text((repo / STRIPE).read_text().replace("cpu_millicores: 1000", "cpu_millicores: 2000"))
+    (repo / added).write_text(
+        with_job_name((repo / HUBSPOT).read_text(), "hubspot_contacts_to_adls", "hubspot_companies_to_adls")
+    )
+    (repo / STRIPE).write_text(
+        (repo / STRIPE).read_text().replace("cpu_millicores: 1000", "cpu_millicores: 2000")
+    )
     commit(repo, "dropped later")
     git(repo, "tag", "before")
     added_stack = expected_jobs(repo)[added]
@@ -556,19 +619,28 @@ def test_direct_mode_without_a_usable_previous_commit_deploys_every_job(repo: Pa
     changes = detect(before, cwd=repo, direct=True)
     assert included(changes) == expected_jobs(repo)
     assert (changes.destroy, changes.all, changes.base) == ([], True, "")
-    assert changes.warnings == [f"--base {before!r} is not a commit in this clone (a new branch, or a force push "
-                                "whose old head is gone): every job is deployed and no stack is destroyed"]
+    assert changes.warnings == [
+        f"--base {before!r} is not a commit in this clone (a new branch, or a force push "
+        "whose old head is gone): every job is deployed and no stack is destroyed"
+    ]
     with pytest.raises(JobError):
         detect(before or "0" * 40, cwd=repo)  # pull requests: a missing base stays an error
 
 
 def test_cli_direct_with_an_all_zero_before(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "github_output"
-    proc = run_cli(repo, "--direct", "--base", "0" * 40, "--github-output", env={**GIT_ENV, "GITHUB_OUTPUT": str(out)})
+    proc = run_cli(
+        repo, "--direct", "--base", "0" * 40, "--github-output", env={**GIT_ENV, "GITHUB_OUTPUT": str(out)}
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith(f"warning: --base '{'0' * 40}' is not a commit in this clone")
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
-    assert (lines["base"], lines["all"], lines["has_deploy"], lines["has_destroy"]) == ("", "true", "true", "false")
+    assert (lines["base"], lines["all"], lines["has_deploy"], lines["has_destroy"]) == (
+        "",
+        "true",
+        "true",
+        "false",
+    )
     assert len(json.loads(lines["matrix"])["include"]) == len(expected_jobs(repo))
 
 
@@ -576,14 +648,16 @@ def test_cli_direct_with_an_all_zero_before(repo: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("absolute", [False, True])
-def test_settings_path_follows_dativo_platform_settings(repo: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        absolute: bool) -> None:
+def test_settings_path_follows_dativo_platform_settings(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, absolute: bool
+) -> None:
     (repo / "config").mkdir()
     shutil.copy(repo / "jobs/platform.yaml", repo / "config/platform.yaml")
     commit(repo, "settings moved")
     git(repo, "tag", "moved")
-    monkeypatch.setenv("DATIVO_PLATFORM_SETTINGS", str(repo / "config/platform.yaml") if absolute
-                       else "config/platform.yaml")
+    monkeypatch.setenv(
+        "DATIVO_PLATFORM_SETTINGS", str(repo / "config/platform.yaml") if absolute else "config/platform.yaml"
+    )
     (repo / "jobs/platform.yaml").write_text("# no longer the settings file\n")
     commit(repo, "old file")
     unrelated = detect("moved", cwd=repo)
@@ -601,8 +675,10 @@ def test_two_jobs_with_one_stack_at_head_are_rejected_by_the_loaders_check(repo:
     commit(repo)
     line = next(i for i, text in enumerate((repo / copy).read_text().splitlines(), 1) if "job_name:" in text)
     stack = expected_jobs(repo, [STRIPE])[STRIPE][0]
-    want = (f"{copy}:{line}: infrastructure.tags.job_name: two jobs map to the same stack, got '{stack}'; "
-            f"expected a tenant_id/job_name pair not already used by {STRIPE}")
+    want = (
+        f"{copy}:{line}: infrastructure.tags.job_name: two jobs map to the same stack, got '{stack}'; "
+        f"expected a tenant_id/job_name pair not already used by {STRIPE}"
+    )
     with pytest.raises(ErrorReport) as caught:
         detect("base", cwd=repo)
     assert [str(e) for e in caught.value] == [want]
@@ -617,4 +693,5 @@ def test_job_path_that_dativo_jobs_cannot_carry_is_an_error(repo: Path) -> None:
     with pytest.raises(ErrorReport) as caught:
         detect("base", cwd=repo)
     assert [str(e) for e in caught.value] == [
-        f"{odd}: job path cannot be passed in DATIVO_JOBS, got '{odd}'; expected a file name without any of , * ? ["]
+        f"{odd}: job path cannot be passed in DATIVO_JOBS, got '{odd}'; expected a file name without any of , * ? ["
+    ]

@@ -29,8 +29,10 @@ def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
     lines = result.stderr.strip().splitlines()
     files = len(list(Path("tests/fixtures/jobs/invalid").glob("*.yaml")))
     assert lines[-1].endswith(f"error(s) in {files} file(s)")
-    assert "tests/fixtures/jobs/invalid/bad_provider.yaml:4: infrastructure.provider: not an allowed value, " \
-           "got 'oracle'; expected 'aws', 'azure' or 'gcp'" in lines
+    assert (
+        "tests/fixtures/jobs/invalid/bad_provider.yaml:4: infrastructure.provider: not an allowed value, "
+        "got 'oracle'; expected 'aws', 'azure' or 'gcp'" in lines
+    )
 
 
 def test_validate_missing_path() -> None:
@@ -80,7 +82,10 @@ def test_stacks_maps_files_to_stack_names() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["jobs/acme/stripe_customers_to_iceberg.yaml"] == {
-        "provider": "aws", "runtime": "aws_fargate", "stack": "acme-stripe-customers-to-iceberg"}
+        "provider": "aws",
+        "runtime": "aws_fargate",
+        "stack": "acme-stripe-customers-to-iceberg",
+    }
     assert len(data) == 8
 
 

@@ -42,13 +42,21 @@ def test_progress_is_a_live_table_on_a_terminal() -> None:
 
 
 def test_report_is_green_only_when_every_stack_is() -> None:
-    good = StackRun(JOB, status="done", destroyed=True,
-                    tags=[ResourceTags("aws_ecs_cluster.c", "aws_ecs_cluster", True, {"a": "b"})])
+    good = StackRun(
+        JOB,
+        status="done",
+        destroyed=True,
+        tags=[ResourceTags("aws_ecs_cluster.c", "aws_ecs_cluster", True, {"a": "b"})],
+    )
     console = Console(file=io.StringIO(), width=200)
     assert print_report(console, [good], []) is True
     assert "ALL GREEN" in console.file.getvalue()  # type: ignore[attr-defined]
-    bad = StackRun(JOB, status="done", destroyed=True,
-                   tags=[ResourceTags("aws_ecs_cluster.c", "aws_ecs_cluster", True, missing=["team"])])
+    bad = StackRun(
+        JOB,
+        status="done",
+        destroyed=True,
+        tags=[ResourceTags("aws_ecs_cluster.c", "aws_ecs_cluster", True, missing=["team"])],
+    )
     console = Console(file=io.StringIO(), width=200)
     assert print_report(console, [bad], []) is False
     assert "missing team" in console.file.getvalue()  # type: ignore[attr-defined]

@@ -48,7 +48,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def tf_outputs(values: dict[str, Any], sensitive: tuple[str, ...] = ()) -> str:
     """A `terraform output -json` text for ``values``."""
-    return json.dumps({k: {"sensitive": k in sensitive, "type": "string", "value": v} for k, v in values.items()})
+    return json.dumps(
+        {k: {"sensitive": k in sensitive, "type": "string", "value": v} for k, v in values.items()}
+    )
 
 
 def outputs_of(values: dict[str, Any], sensitive: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
@@ -75,7 +77,9 @@ def write_example_outputs(directory: Path, skip: tuple[str, ...] = ()) -> dict[s
     for job in load_jobs(["jobs"]):
         if job.stack_name in skip:
             continue
-        values[job.stack_name] = {name: f"{name}-of-{job.stack_name}" for name in OUTPUTS[job.config.runtime.type]}
+        values[job.stack_name] = {
+            name: f"{name}-of-{job.stack_name}" for name in OUTPUTS[job.config.runtime.type]
+        }
         (directory / f"{job.stack_name}.json").write_text(tf_outputs(values[job.stack_name]))
     return values
 
@@ -123,10 +127,14 @@ def test_empty_outputs_object_is_a_stack_without_outputs() -> None:
     ("text", "message"),
     [
         ("[1, 2]", "o.json:1: (document): outputs file is not a JSON object, got a list; expected "),
-        ('{\n  "a": {"value": 1, "type": "number", "sensitive": false},\n  "b": "x"\n}',
-         "o.json:3: b: not a `terraform output -json` entry like the other keys, got 'x'; expected "),
-        ('{"s": {"a": 1},\n "a": {"value": 1, "type": "number", "sensitive": false}}',
-         "o.json:1: s: not a `terraform output -json` entry like the other keys, got a mapping; expected "),
+        (
+            '{\n  "a": {"value": 1, "type": "number", "sensitive": false},\n  "b": "x"\n}',
+            "o.json:3: b: not a `terraform output -json` entry like the other keys, got 'x'; expected ",
+        ),
+        (
+            '{"s": {"a": 1},\n "a": {"value": 1, "type": "number", "sensitive": false}}',
+            "o.json:1: s: not a `terraform output -json` entry like the other keys, got a mapping; expected ",
+        ),
         ('{"s": {"a": 1},\n "t": 5}', "o.json:2: t: not a mapping of a stack's outputs, got 5; expected "),
         ('{"a": ', "o.json:1: outputs file is not valid JSON (Expecting value); expected "),
     ],
@@ -135,8 +143,10 @@ def test_unknown_shapes_are_rejected_with_what_is_allowed(text: str, message: st
     with pytest.raises(JobError) as err:
         parse_outputs(text, "o.json")
     assert str(err.value).startswith(message)
-    assert str(err.value).endswith("`terraform output -json` ({name: {value, type, sensitive}}) "
-                                   "or `cdktf deploy --outputs-file` ({stack: {name: value}})")
+    assert str(err.value).endswith(
+        "`terraform output -json` ({name: {value, type, sensitive}}) "
+        "or `cdktf deploy --outputs-file` ({stack: {name: value}})"
+    )
 
 
 # --- golden files ---------------------------------------------------------------------------------
@@ -159,14 +169,18 @@ def test_golden_render_values_are_data() -> None:
     assert logging["retention"] == 30 and logging["enabled"] is True
     assert logging["subnets"] == ["subnet-1", "subnet-2"]
     assert logging["labels"] == {"team": "data", "tier": "gold"}
-    assert logging["summary"] == "cluster dativo-acme-golden logs to\n/dativo/acme/golden_render for 30 days\n"
+    assert (
+        logging["summary"] == "cluster dativo-acme-golden logs to\n/dativo/acme/golden_render for 30 days\n"
+    )
     assert logging["folded"] == "runs on dativo-acme-golden (folded)"
     assert logging["literal_value"] == "{{ ds }}/${x}/%{y}"  # inserted as text, never read as a template
     assert data["source"]["endpoint"] == "https://ecs://dativo-acme-golden/acme-golden/v1"
     assert data["target"]["warehouse"] == "s3://acme-lake/warehouse"
     assert data["target"]["catalog"] == {"name": "glue", "cluster": "dativo-acme-golden"}
     env = data["infrastructure"]["runtime"]["env"]
-    assert env["TASK"] == env["TASK_AGAIN"] == "arn:aws:ecs:us-east-1:123456789012:task-definition/acme-golden:3"
+    assert (
+        env["TASK"] == env["TASK_AGAIN"] == "arn:aws:ecs:us-east-1:123456789012:task-definition/acme-golden:3"
+    )
     assert "# {{terraform_outputs.not_an_output}} in a comment" in text  # comments are not values
 
 
@@ -193,7 +207,8 @@ def test_legacy_job_renders_with_the_files_own_paths(tmp_path: Path) -> None:
     render_one(job, outputs, in_place=True)
     expected = (FIXTURES / "legacy_job.yaml").read_text()
     expected = expected.replace("{{terraform_outputs.log_group_name}}", "/l").replace(
-        "{{terraform_outputs.cluster_name}}", "c")
+        "{{terraform_outputs.cluster_name}}", "c"
+    )
     assert job.read_text() == expected
 
 
@@ -207,11 +222,17 @@ def test_inner_spaces_and_several_placeholders_in_one_value() -> None:
 
 @pytest.mark.parametrize(
     ("value", "whole", "embedded"),
-    [(8080, "8080", "8080"), (True, "true", "true"), (False, "false", "false"), (1.5, "1.5", "1.5"),
-     (1e100, "1.0e+100", "1e+100")],
+    [
+        (8080, "8080", "8080"),
+        (True, "true", "true"),
+        (False, "false", "false"),
+        (1.5, "1.5", "1.5"),
+        (1e100, "1.0e+100", "1e+100"),
+    ],
 )
 def test_scalar_outputs_keep_their_type_when_whole_and_become_text_when_embedded(
-        value: Any, whole: str, embedded: str) -> None:
+    value: Any, whole: str, embedded: str
+) -> None:
     text = 'a: "{{terraform_outputs.v}}"\nb: "x {{terraform_outputs.v}}"\n'
     rendered, _ = render_text(text, "f", outputs_of({"v": value}))
     assert rendered == f'a: {whole}\nb: "x {embedded}"\n'
@@ -230,11 +251,13 @@ def test_list_or_map_inside_text_is_a_positioned_error() -> None:
 
 
 def test_every_missing_null_and_sensitive_placeholder_is_reported() -> None:
-    text = ("a: '{{terraform_outputs.gone}}'\n"
-            "b:\n  - x\n  - \"{{terraform_outputs.nothing}}\"\n"
-            "c: {d: \"pw={{terraform_outputs.secret}}\"}\n"
-            "e: \"{{terraform_outputs.gone}}\"\n"
-            "f: \"{{terraform_outputs.ok}}\"\n")
+    text = (
+        "a: '{{terraform_outputs.gone}}'\n"
+        'b:\n  - x\n  - "{{terraform_outputs.nothing}}"\n'
+        'c: {d: "pw={{terraform_outputs.secret}}"}\n'
+        'e: "{{terraform_outputs.gone}}"\n'
+        'f: "{{terraform_outputs.ok}}"\n'
+    )
     outputs = outputs_of({"nothing": None, "secret": "hunter2", "ok": "fine"}, sensitive=("secret",))
     with pytest.raises(ErrorReport) as err:
         render_text(text, "job.yaml", outputs)
@@ -254,7 +277,10 @@ def test_every_missing_null_and_sensitive_placeholder_is_reported() -> None:
 
 def test_sensitive_output_is_written_only_when_allowed() -> None:
     outputs = outputs_of({"secret": "hunter2"}, sensitive=("secret",))
-    assert render_text('p: "{{terraform_outputs.secret}}"\n', "f", outputs, allow_sensitive=True)[0] == 'p: "hunter2"\n'
+    assert (
+        render_text('p: "{{terraform_outputs.secret}}"\n', "f", outputs, allow_sensitive=True)[0]
+        == 'p: "hunter2"\n'
+    )
 
 
 def test_missing_output_in_a_cdktf_file_mentions_sensitive_outputs() -> None:
@@ -267,21 +293,36 @@ def test_missing_output_in_a_cdktf_file_mentions_sensitive_outputs() -> None:
 def test_placeholder_in_a_key_is_an_error() -> None:
     with pytest.raises(ErrorReport) as err:
         render_text('m:\n  "{{terraform_outputs.k}}": v\n', "f", outputs_of({"k": "x"}))
-    assert str(err.value) == ("f:2: m.{{terraform_outputs.k}}: placeholder in a mapping key cannot be rendered, "
-                              "got '{{terraform_outputs.k}}'; expected placeholders in values only")
+    assert str(err.value) == (
+        "f:2: m.{{terraform_outputs.k}}: placeholder in a mapping key cannot be rendered, "
+        "got '{{terraform_outputs.k}}'; expected placeholders in values only"
+    )
 
 
 def test_style_falls_back_to_double_quotes_when_the_value_needs_it() -> None:
-    text = "a: pre-{{terraform_outputs.v}}\nb: 'x {{terraform_outputs.v}}'\nc: [ 'x{{terraform_outputs.w}}' ]\n"
+    text = (
+        "a: pre-{{terraform_outputs.v}}\nb: 'x {{terraform_outputs.v}}'\nc: [ 'x{{terraform_outputs.w}}' ]\n"
+    )
     rendered, _ = render_text(text, "f", outputs_of({"v": "it's: #1\nnext", "w": "a, 'b'"}))
-    assert rendered == 'a: "pre-it\'s: #1\\nnext"\nb: "x it\'s: #1\\nnext"\nc: [ \'xa, \'\'b\'\'\' ]\n'
+    assert rendered == "a: \"pre-it's: #1\\nnext\"\nb: \"x it's: #1\\nnext\"\nc: [ 'xa, ''b''' ]\n"
     assert load(rendered) == {"a": "pre-it's: #1\nnext", "b": "x it's: #1\nnext", "c": ["xa, 'b'"]}
 
 
 @pytest.mark.parametrize(
     ("prefix", "value"),
-    [("y", "es"), ("n", "ull"), ("O", "ff"), ("1", "23"), ("1", ".5"), ("0", "x1F"), ("2024", "-01-01"),
-     ("a", ": b"), ("a", " #c"), ("a", "  b"), ("a", " ")],
+    [
+        ("y", "es"),
+        ("n", "ull"),
+        ("O", "ff"),
+        ("1", "23"),
+        ("1", ".5"),
+        ("0", "x1F"),
+        ("2024", "-01-01"),
+        ("a", ": b"),
+        ("a", " #c"),
+        ("a", "  b"),
+        ("a", " "),
+    ],
 )
 def test_plain_text_that_would_read_as_something_else_is_quoted(prefix: str, value: str) -> None:
     rendered, _ = render_text(f"k: {prefix}{{{{terraform_outputs.v}}}}  # c\n", "f", outputs_of({"v": value}))
@@ -314,14 +355,24 @@ def test_any_text_value_reads_back_exactly(value: str) -> None:
     rendered, filled = render_text(TEMPLATE, "f", outputs_of({"v": value}))
     assert filled == 7
     assert load(rendered) == {
-        "a": value, "b": f"x {value} y", "c": f"pre-{value}", "d": [value, "k"], "e": f"line {value}\n",
-        "f": f"fold {value}", "g": {"k": value}, "h": "unrelated",
+        "a": value,
+        "b": f"x {value} y",
+        "c": f"pre-{value}",
+        "d": [value, "k"],
+        "e": f"line {value}\n",
+        "f": f"fold {value}",
+        "g": {"k": value},
+        "h": "unrelated",
     }
     assert rendered.startswith("# property template\na: ") and rendered.endswith("h: unrelated  # kept\n")
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
 )
@@ -338,8 +389,13 @@ def test_any_json_value_as_a_whole_placeholder_reads_back_as_data(value: Any) ->
 def test_find_placeholders_reports_paths_lines_and_styles() -> None:
     sites = find_placeholders(TEMPLATE, "f")
     assert [(s.path, s.line, s.style, s.flow) for s in sites] == [
-        (("a",), 2, '"', False), (("b",), 3, "'", False), (("c",), 4, None, False), (("d", 0), 5, '"', True),
-        (("e",), 6, "|", False), (("f",), 8, ">", False), (("g", "k"), 10, '"', True),
+        (("a",), 2, '"', False),
+        (("b",), 3, "'", False),
+        (("c",), 4, None, False),
+        (("d", 0), 5, '"', True),
+        (("e",), 6, "|", False),
+        (("f",), 8, ">", False),
+        (("g", "k"), 10, '"', True),
     ]
 
 
@@ -357,21 +413,34 @@ def test_nothing_is_written_when_a_placeholder_is_missing(golden: Path, tmp_path
     with pytest.raises(ErrorReport) as err:
         render_one(golden, outputs, in_place=True)
     missing = {e.problem.split("'")[1] for e in err.value}
-    assert missing == {"bucket", "labels", "log_group_name", "logging_enabled", "retention_days",
-                       "service_endpoint", "subnet_ids", "task_definition_arn", "template"}
+    assert missing == {
+        "bucket",
+        "labels",
+        "log_group_name",
+        "logging_enabled",
+        "retention_days",
+        "service_endpoint",
+        "subnet_ids",
+        "task_definition_arn",
+        "template",
+    }
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
     assert not list(golden.parent.glob(".*.tmp"))
 
 
-def test_failed_replace_leaves_the_original_and_no_temp_file(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_replace_leaves_the_original_and_no_temp_file(
+    golden: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def fail(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(JobError) as err:
         render_one(golden, GOLDEN_OUTPUTS, in_place=True)
-    assert str(err.value) == (f"{os.path.relpath(golden)}: cannot write (No space left on device); "
-                              "expected a writable file path whose parent is a directory")
+    assert str(err.value) == (
+        f"{os.path.relpath(golden)}: cannot write (No space left on device); "
+        "expected a writable file path whose parent is a directory"
+    )
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
     assert sorted(p.name for p in golden.parent.iterdir()) == [LOCK_NAME, golden.name]
 
@@ -379,9 +448,23 @@ def test_failed_replace_leaves_the_original_and_no_temp_file(golden: Path, monke
 def test_an_out_path_under_a_regular_file_is_a_clean_error(golden: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("not a directory")
-    result = subprocess.run([sys.executable, "-m", "dativo_infra.cli", "render", "--job", str(golden),
-                             "--outputs", str(GOLDEN_OUTPUTS), "--out", str(blocker / "x.yaml")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dativo_infra.cli",
+            "render",
+            "--job",
+            str(golden),
+            "--outputs",
+            str(GOLDEN_OUTPUTS),
+            "--out",
+            str(blocker / "x.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert f"{os.path.relpath(blocker)}: cannot write (File exists)" in result.stderr
@@ -399,9 +482,17 @@ def test_rendering_twice_is_a_no_op(golden: Path) -> None:
     assert golden.read_bytes() == (FIXTURES / "golden_job.yaml.golden").read_bytes()
 
 
-@pytest.mark.parametrize("value", ["{{terraform_outputs.cluster_name}}-x", ["ok", "{{ terraform_outputs.x }}"],
-                                   {"k": "{{terraform_output.typo}}"}])
-def test_an_output_value_holding_placeholder_text_is_refused(golden: Path, tmp_path: Path, value: Any) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{{terraform_outputs.cluster_name}}-x",
+        ["ok", "{{ terraform_outputs.x }}"],
+        {"k": "{{terraform_output.typo}}"},
+    ],
+)
+def test_an_output_value_holding_placeholder_text_is_refused(
+    golden: Path, tmp_path: Path, value: Any
+) -> None:
     """Written once, it would be expanded by the next render: rendering would not be idempotent."""
     outputs = json.loads(GOLDEN_OUTPUTS.read_text())
     outputs["template"]["value"] = value
@@ -409,8 +500,11 @@ def test_an_output_value_holding_placeholder_text_is_refused(golden: Path, tmp_p
     with pytest.raises(ErrorReport) as err:
         render_one(golden, tmp_path / "o.json", in_place=True)
     [error] = err.value.errors
-    assert (error.line, error.path, error.problem) == (30, "logging.literal_value",
-                                                      "output 'template' holds placeholder text")
+    assert (error.line, error.path, error.problem) == (
+        30,
+        "logging.literal_value",
+        "output 'template' holds placeholder text",
+    )
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
 
 
@@ -461,10 +555,14 @@ def test_second_writer_waits_for_the_lock(golden: Path) -> None:
 
 
 def test_lock_excludes_another_process(golden: Path) -> None:
-    code = ("import sys; from pathlib import Path; from dativo_infra.render import directory_locks\n"
-            f"with directory_locks([Path({str(golden.parent)!r})]):\n"
-            "    print('locked', flush=True); sys.stdin.read()\n")
-    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    code = (
+        "import sys; from pathlib import Path; from dativo_infra.render import directory_locks\n"
+        f"with directory_locks([Path({str(golden.parent)!r})]):\n"
+        "    print('locked', flush=True); sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(JobError, match="another render is writing"):
@@ -499,12 +597,16 @@ def test_batch_from_one_cdktf_file(tmp_path: Path) -> None:
     cdktf.write_text(json.dumps(values))
     render_batch(Path("jobs"), cdktf, out_dir=tmp_path / "rendered")
     data = load((tmp_path / "rendered" / "acme" / "orders_cdc_stream.yaml").read_text())
-    assert data["infrastructure"]["resource_identifiers"]["service_endpoint"] == \
-        "service_endpoint-of-acme-orders-cdc-stream"
+    assert (
+        data["infrastructure"]["resource_identifiers"]["service_endpoint"]
+        == "service_endpoint-of-acme-orders-cdc-stream"
+    )
 
 
 def test_batch_lists_every_job_without_outputs_and_writes_nothing(tmp_path: Path) -> None:
-    write_example_outputs(tmp_path / "outputs", skip=("acme-orders-cdc-stream", "initech-clickstream-collector"))
+    write_example_outputs(
+        tmp_path / "outputs", skip=("acme-orders-cdc-stream", "initech-clickstream-collector")
+    )
     with pytest.raises(ErrorReport) as err:
         render_batch(Path("jobs"), tmp_path / "outputs", out_dir=tmp_path / "rendered")
     outputs_dir = os.path.relpath(tmp_path / "outputs")
@@ -555,7 +657,9 @@ def test_cli_render_prints_without_out_and_validate_rendered(golden: Path, tmp_p
     assert unrendered.stderr.splitlines()[-1] == "6 error(s) in 2 file(s)"
 
     write_example_outputs(tmp_path / "outputs")
-    batch = cli("render", "--jobs", "jobs", "--outputs", str(tmp_path / "outputs"), "--out", str(tmp_path / "r"))
+    batch = cli(
+        "render", "--jobs", "jobs", "--outputs", str(tmp_path / "outputs"), "--out", str(tmp_path / "r")
+    )
     assert batch.returncode == 0, batch.stderr
     assert cli("validate", "--rendered", str(tmp_path / "r")).returncode == 0
 
@@ -590,8 +694,11 @@ def test_no_cdktf_or_jsii_import(golden: Path, tmp_path: Path) -> None:
 
 
 def test_rendered_values_load_but_other_resource_identifier_errors_still_count(golden: Path) -> None:
-    golden.write_text(GOLDEN_JOB.read_text().replace('cluster_name: "{{terraform_outputs.cluster_name}}"',
-                                                     "cluster_name: 12"))
+    golden.write_text(
+        GOLDEN_JOB.read_text().replace(
+            'cluster_name: "{{terraform_outputs.cluster_name}}"', "cluster_name: 12"
+        )
+    )
     assert [j.stack_name for j in load_jobs_for_render([str(golden)])] == ["acme-golden-render"]
     with pytest.raises(ErrorReport, match="output 'ingress_url' is not exported by aws_fargate"):
         load_jobs_for_render(["tests/fixtures/jobs/invalid/unknown_output.yaml"])
@@ -600,10 +707,14 @@ def test_rendered_values_load_but_other_resource_identifier_errors_still_count(g
 # --- the rendered job stays a valid job --------------------------------------------------------
 
 
-def test_a_number_rendered_into_a_text_field_is_refused_and_nothing_is_written(golden: Path, tmp_path: Path) -> None:
-    text = golden.read_text().replace('      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
-                                      '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n'
-                                      '      PORT: "{{terraform_outputs.retention_days}}"\n')
+def test_a_number_rendered_into_a_text_field_is_refused_and_nothing_is_written(
+    golden: Path, tmp_path: Path
+) -> None:
+    text = golden.read_text().replace(
+        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
+        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n'
+        '      PORT: "{{terraform_outputs.retention_days}}"\n',
+    )
     golden.write_text(text)
     with pytest.raises(ErrorReport) as err:
         render_one(golden, GOLDEN_OUTPUTS, in_place=True)
@@ -616,9 +727,12 @@ def test_a_number_rendered_into_a_text_field_is_refused_and_nothing_is_written(g
 
 
 def test_a_str_tagged_placeholder_inserts_a_number_output_as_text(golden: Path) -> None:
-    golden.write_text(golden.read_text().replace(
-        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
-        '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n      PORT: !!str "{{terraform_outputs.retention_days}}"\n'))
+    golden.write_text(
+        golden.read_text().replace(
+            '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n',
+            '      CLUSTER: "{{terraform_outputs.cluster_name}}"\n      PORT: !!str "{{terraform_outputs.retention_days}}"\n',
+        )
+    )
     render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert '      PORT: !!str "30"\n' in golden.read_text()
     [job] = load_jobs_for_render([str(golden)])
@@ -627,10 +741,13 @@ def test_a_str_tagged_placeholder_inserts_a_number_output_as_text(golden: Path) 
 
 
 def test_a_list_output_rendered_into_a_resource_identifier_is_refused(golden: Path) -> None:
-    golden.write_text(golden.read_text().replace(
-        "    log_group_name: '{{terraform_outputs.log_group_name}}'\n",
-        "    log_group_name: '{{terraform_outputs.log_group_name}}'\n"
-        "    security_group_id: '{{terraform_outputs.security_group_id}}'\n"))
+    golden.write_text(
+        golden.read_text().replace(
+            "    log_group_name: '{{terraform_outputs.log_group_name}}'\n",
+            "    log_group_name: '{{terraform_outputs.log_group_name}}'\n"
+            "    security_group_id: '{{terraform_outputs.security_group_id}}'\n",
+        )
+    )
     outputs = json.loads(GOLDEN_OUTPUTS.read_text())
     outputs["security_group_id"] = {"sensitive": False, "type": ["list", "string"], "value": ["sg-1", "sg-2"]}
     with pytest.raises(ErrorReport) as err:
@@ -638,7 +755,9 @@ def test_a_list_output_rendered_into_a_resource_identifier_is_refused(golden: Pa
     [error] = err.value.errors
     assert (error.path, error.problem, error.got) == (
         "infrastructure.resource_identifiers.security_group_id",
-        "after rendering: a resource identifier must be text", "a list")
+        "after rendering: a resource identifier must be text",
+        "a list",
+    )
 
 
 def _write_json(path: Path, data: Any) -> Path:
@@ -649,18 +768,27 @@ def _write_json(path: Path, data: Any) -> Path:
 # --- malformed placeholders ---------------------------------------------------------------------
 
 
-def test_a_malformed_placeholder_in_resource_identifiers_is_not_taken_for_a_rendered_value(golden: Path) -> None:
-    golden.write_text(golden.read_text().replace("    cluster_name: \"{{terraform_outputs.cluster_name}}\"",
-                                                 "    cluster_name: \"{{terraform_output.cluster_name}}\""))
+def test_a_malformed_placeholder_in_resource_identifiers_is_not_taken_for_a_rendered_value(
+    golden: Path,
+) -> None:
+    golden.write_text(
+        golden.read_text().replace(
+            '    cluster_name: "{{terraform_outputs.cluster_name}}"',
+            '    cluster_name: "{{terraform_output.cluster_name}}"',
+        )
+    )
     with pytest.raises(ErrorReport) as err:
         render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert [(e.path, e.problem) for e in err.value] == [
-        ("infrastructure.resource_identifiers.cluster_name", "not a terraform_outputs placeholder")]
+        ("infrastructure.resource_identifiers.cluster_name", "not a terraform_outputs placeholder")
+    ]
 
 
 def test_validate_rendered_reports_malformed_placeholders_left_anywhere(golden: Path) -> None:
     render_one(golden, GOLDEN_OUTPUTS, in_place=True)
-    golden.write_text(golden.read_text().replace("  level: INFO\n", "  level: '{{ terraform_outputs.log-level }}'\n"))
+    golden.write_text(
+        golden.read_text().replace("  level: INFO\n", "  level: '{{ terraform_outputs.log-level }}'\n")
+    )
     jobs = load_jobs_for_render([str(golden)])
     assert [str(e) for e in unrendered_errors(jobs)] == [
         f"{os.path.relpath(golden)}:15: logging.level: malformed placeholder left, got "
@@ -692,7 +820,9 @@ def test_batch_reports_missing_stacks_and_unresolved_placeholders_together(tmp_p
     assert not (tmp_path / "rendered").exists()
 
 
-def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written(golden: Path, tmp_path: Path) -> None:
+def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written(
+    golden: Path, tmp_path: Path
+) -> None:
     from dativo_infra.render import render_job, write_results
 
     [job] = load_jobs_for_render([str(golden)])
@@ -705,14 +835,19 @@ def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written
 
 
 def test_text_rendered_into_a_modelled_field_is_validated_again(golden: Path) -> None:
-    golden.write_text(golden.read_text().replace("    cpu_millicores: 1000\n",
-                                                 "    image: \"{{terraform_outputs.image}}\"\n    cpu_millicores: 1000\n"))
+    golden.write_text(
+        golden.read_text().replace(
+            "    cpu_millicores: 1000\n",
+            '    image: "{{terraform_outputs.image}}"\n    cpu_millicores: 1000\n',
+        )
+    )
     outputs = json.loads(GOLDEN_OUTPUTS.read_text())
     outputs["image"] = {"sensitive": False, "type": "string", "value": ""}
     with pytest.raises(ErrorReport) as err:
         render_one(golden, _write_json(golden.parent / "o.json", outputs), in_place=True)
     assert [(e.line, e.path, e.problem) for e in err.value] == [
-        (40, "infrastructure.runtime.image", "after rendering: must not be empty")]
+        (40, "infrastructure.runtime.image", "after rendering: must not be empty")
+    ]
     outputs["image"]["value"] = "registry.example/ingest:2"
     render_one(golden, _write_json(golden.parent / "o.json", outputs), in_place=True)
     assert '    image: "registry.example/ingest:2"\n' in golden.read_text()

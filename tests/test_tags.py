@@ -97,7 +97,10 @@ def fake_asset(monkeypatch: pytest.MonkeyPatch, **sections: dict[str, str]) -> N
     """Make every job's asset definition the given sections (a plain AssetDefinition, as load_asset returns)."""
     asset = AssetDefinition(
         "asset.yaml",
-        **{name: {k: Sourced(v, "asset.yaml", 1, f"{name}.{k}") for k, v in tags.items()} for name, tags in sections.items()},
+        **{
+            name: {k: Sourced(v, "asset.yaml", 1, f"{name}.{k}") for k, v in tags.items()}
+            for name, tags in sections.items()
+        },
     )
     monkeypatch.setattr(tagmod, "load_asset", lambda job: (asset, []))
 
@@ -133,11 +136,15 @@ def test_compliance_overrides_governance(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_finops_overrides_compliance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_asset(monkeypatch, compliance={"classification": "PII"}, finops={"classification": "finops"})
-    assert merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)["classification"] == "finops"
+    assert (
+        merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)["classification"] == "finops"
+    )
 
 
 def test_infrastructure_tags_override_finops(tmp_path: Path) -> None:
-    job = job_at(tmp_path, top="finops:\n  cost_center: FIN-FROM-FINOPS\n  project: p1", extra_tags="project: p2")
+    job = job_at(
+        tmp_path, top="finops:\n  cost_center: FIN-FROM-FINOPS\n  project: p1", extra_tags="project: p2"
+    )
     tags = merged_tags(job, NO_DEFAULTS)
     assert tags["cost_center"] == "FINOPS-001"
     assert tags["project"] == "p2"
@@ -204,13 +211,18 @@ def test_older_asset_layout_under_asset_key(tmp_path: Path) -> None:
         "  compliance:\n    classification: [PII, SENSITIVE]\n  finops:\n    project: payments\n"
     )
     tags = merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
-    assert (tags["owner"], tags["classification"], tags["project"]) == ("data-team@company.com", "PII,SENSITIVE",
-                                                                        "payments")
+    assert (tags["owner"], tags["classification"], tags["project"]) == (
+        "data-team@company.com",
+        "PII,SENSITIVE",
+        "payments",
+    )
 
 
 def test_team_member_list_and_scalars(tmp_path: Path) -> None:
-    (tmp_path / "asset.yaml").write_text("team:\n  - username: a\n    role: owner\ncompliance:\n  classification: 3\n"
-                                         "finops:\n  project: true\n  business_unit: null\n")
+    (tmp_path / "asset.yaml").write_text(
+        "team:\n  - username: a\n    role: owner\ncompliance:\n  classification: 3\n"
+        "finops:\n  project: true\n  business_unit: null\n"
+    )
     tags = merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
     assert "owner" not in tags
     assert (tags["classification"], tags["project"]) == ("3", "true")
@@ -237,7 +249,9 @@ def test_asset_path_to_a_directory_is_an_error(tmp_path: Path) -> None:
     assert [e.path for e in errors] == ["asset_path"]
 
 
-def test_unreadable_asset_is_positioned_at_asset_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_asset_is_positioned_at_asset_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "asset.yaml").write_text("team: x\n")
     job = job_at(tmp_path, top="asset_path: asset.yaml")
 
@@ -260,7 +274,9 @@ def test_invalid_asset_yaml_is_positioned_in_the_asset_file(tmp_path: Path) -> N
 
 
 def test_asset_value_of_wrong_shape_is_positioned_in_the_asset_file(tmp_path: Path) -> None:
-    (tmp_path / "asset.yaml").write_text("name: x\ncompliance:\n  regulations:\n    - {name: GDPR}\nfinops: FIN-1\n")
+    (tmp_path / "asset.yaml").write_text(
+        "name: x\ncompliance:\n  regulations:\n    - {name: GDPR}\nfinops: FIN-1\n"
+    )
     errors = check_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
     assert [(e.line, e.path, e.problem) for e in errors] == [
         (4, "compliance.regulations[0]", "list item cannot become tag text"),
@@ -289,11 +305,15 @@ def test_aws_limits_at_the_boundary_pass() -> None:
 
 
 def test_aws_key_too_long() -> None:
-    assert problems({"k" * 129: "v"}, Provider.AWS) == [f"tag {'k' * 40!r}...: AWS tag keys are at most 128 characters"]
+    assert problems({"k" * 129: "v"}, Provider.AWS) == [
+        f"tag {'k' * 40!r}...: AWS tag keys are at most 128 characters"
+    ]
 
 
 def test_aws_value_too_long() -> None:
-    assert problems({"team": "v" * 257}, Provider.AWS) == ["tag 'team': AWS tag values are at most 256 characters"]
+    assert problems({"team": "v" * 257}, Provider.AWS) == [
+        "tag 'team': AWS tag values are at most 256 characters"
+    ]
 
 
 @pytest.mark.parametrize("key", ["aws:team", "AWS:team"])
@@ -337,8 +357,12 @@ def test_azure_name_empty_after_stripping() -> None:
 
 def test_azure_name_and_value_limits() -> None:
     assert render_tags({"n" * 512: "v" * 256}, Provider.AZURE) == {"n" * 512: "v" * 256}
-    assert problems({"n" * 513: "v"}, Provider.AZURE) == [f"tag {'n' * 40!r}...: Azure tag names are at most 512 characters"]
-    assert problems({"team": "v" * 257}, Provider.AZURE) == ["tag 'team': Azure tag values are at most 256 characters"]
+    assert problems({"n" * 513: "v"}, Provider.AZURE) == [
+        f"tag {'n' * 40!r}...: Azure tag names are at most 512 characters"
+    ]
+    assert problems({"team": "v" * 257}, Provider.AZURE) == [
+        "tag 'team': Azure tag values are at most 256 characters"
+    ]
 
 
 def test_azure_at_most_50_tags() -> None:
@@ -360,7 +384,9 @@ def test_azure_collision_names_both(first: str, second: str) -> None:
 
 
 def test_gcp_lowercases_and_maps_outside_characters_to_underscore() -> None:
-    assert render_tags({"Data-Owner": "Web Analytics", "cost.center": "FIN-001", "ver": "2026.11"}, Provider.GCP) == {
+    assert render_tags(
+        {"Data-Owner": "Web Analytics", "cost.center": "FIN-001", "ver": "2026.11"}, Provider.GCP
+    ) == {
         "cost_center": "fin-001",
         "data-owner": "web_analytics",
         "ver": "2026_11",
@@ -369,12 +395,16 @@ def test_gcp_lowercases_and_maps_outside_characters_to_underscore() -> None:
 
 @pytest.mark.parametrize("key", ["1team", "_team", "-team", "élan", ""])
 def test_gcp_key_must_start_with_a_letter(key: str) -> None:
-    assert problems({key: "x"}, Provider.GCP) == [f"tag {key!r}: GCP label keys must start with a lowercase letter"]
+    assert problems({key: "x"}, Provider.GCP) == [
+        f"tag {key!r}: GCP label keys must start with a lowercase letter"
+    ]
 
 
 def test_gcp_key_length() -> None:
     assert render_tags({"k" * 63: "v"}, Provider.GCP) == {"k" * 63: "v"}
-    assert problems({"k" * 64: "v"}, Provider.GCP) == [f"tag {'k' * 40!r}...: GCP label keys are at most 63 characters"]
+    assert problems({"k" * 64: "v"}, Provider.GCP) == [
+        f"tag {'k' * 40!r}...: GCP label keys are at most 63 characters"
+    ]
 
 
 def test_gcp_long_values_are_cut_with_a_hash_of_the_original() -> None:
@@ -429,7 +459,9 @@ def test_check_tags_positions_the_offending_infrastructure_tag(tmp_path: Path) -
 def test_check_tags_positions_asset_sourced_tags_in_the_asset(tmp_path: Path) -> None:
     (tmp_path / "asset.yaml").write_text("name: x\ncompliance:\n  classification: 'PII;SENSITIVE'\n")
     errors = check_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
-    assert [(Path(e.file).name, e.line, e.path) for e in errors] == [("asset.yaml", 3, "compliance.classification")]
+    assert [(Path(e.file).name, e.line, e.path) for e in errors] == [
+        ("asset.yaml", 3, "compliance.classification")
+    ]
 
 
 def test_check_tags_positions_platform_defaults_in_the_settings_file(
@@ -458,8 +490,12 @@ def test_load_jobs_reports_tag_errors_for_validate(tmp_path: Path) -> None:
     with pytest.raises(ErrorReport) as caught:
         load_jobs([str(tmp_path)])
     expected = JobError(
-        str(caught.value.errors[0].file), line_of(path, "aws:team"), "infrastructure.tags.aws:team",
-        "tag 'aws:team': the prefix 'aws:' is reserved by AWS", "'aws:team'", "a key not starting with aws:",
+        str(caught.value.errors[0].file),
+        line_of(path, "aws:team"),
+        "infrastructure.tags.aws:team",
+        "tag 'aws:team': the prefix 'aws:' is reserved by AWS",
+        "'aws:team'",
+        "a key not starting with aws:",
     )
     assert list(caught.value) == [expected]
     assert Path(expected.file).resolve() == path.resolve()
@@ -493,15 +529,22 @@ def test_tfvars_round_trips_through_terraform(tmp_path: Path) -> None:
         ([], {"TF_VAR_job_metadata": hcl_map(TRICKY)}),
     ):
         result = subprocess.run(
-            ["terraform", "console", *args], input="jsonencode(var.job_metadata)\n", capture_output=True,
-            text=True, cwd=tmp_path, env={**env, **extra_env}, timeout=60, check=True,
+            ["terraform", "console", *args],
+            input="jsonencode(var.job_metadata)\n",
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, **extra_env},
+            timeout=60,
+            check=True,
         )
         assert json.loads(json.loads(result.stdout)) == TRICKY
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dativo_infra.cli", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dativo_infra.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_tags_formats_and_no_cdktf_import(tmp_path: Path) -> None:
@@ -519,10 +562,16 @@ def test_cli_tags_formats_and_no_cdktf_import(tmp_path: Path) -> None:
     bad = run_cli("tags", job, "--format", "xml")
     assert bad.returncode == 2 and "xml" in bad.stderr
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from typer.testing import CliRunner; from dativo_infra.cli import app; "
-         f"r = CliRunner().invoke(app, ['tags', '{job}']); assert r.exit_code == 0, r.output; "
-         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')))"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from typer.testing import CliRunner; from dativo_infra.cli import app; "
+            f"r = CliRunner().invoke(app, ['tags', '{job}']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "[]"
@@ -532,5 +581,7 @@ def test_cli_validate_fails_with_positioned_tag_error(tmp_path: Path) -> None:
     path = write_job(tmp_path, provider="gcp", extra_tags="9lives: x")
     result = run_cli("validate", str(path))
     assert result.returncode == 2
-    assert f":{line_of(path, '9lives')}: infrastructure.tags.9lives: tag '9lives': GCP label keys must start " \
-           "with a lowercase letter" in result.stderr
+    assert (
+        f":{line_of(path, '9lives')}: infrastructure.tags.9lives: tag '9lives': GCP label keys must start "
+        "with a lowercase letter" in result.stderr
+    )

@@ -27,19 +27,38 @@ def test_variables_of_a_canonical_job() -> None:
     assert tuple(sorted(variables)) == VARIABLES
     assert variables["cloud_provider"] == "aws"
     runtime = variables["runtime_environment"]
-    older = {"compute_type": "ecs_task", "compute_size": "medium", "cpu_units": 1024, "memory_mb": 4096,
-             "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False}, "service_account": None}
+    older = {
+        "compute_type": "ecs_task",
+        "compute_size": "medium",
+        "cpu_units": 1024,
+        "memory_mb": 4096,
+        "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False},
+        "service_account": None,
+    }
     assert runtime == {**job.config.runtime.model_dump(mode="json"), **older}
-    assert (runtime["type"], runtime["mode"], runtime["cpu_millicores"], runtime["memory_mib"],
-            runtime["timeout_seconds"], runtime["image"]) == (
-        "aws_fargate", "job", 1000, 4096, 5400, "public.ecr.aws/dativo/ingest:1.8.2")
-    assert runtime["network"] == {"vpc_id": None, "subnet_ids": [], "security_group_ids": [],
-                                  "assign_public_ip": False}
+    assert (
+        runtime["type"],
+        runtime["mode"],
+        runtime["cpu_millicores"],
+        runtime["memory_mib"],
+        runtime["timeout_seconds"],
+        runtime["image"],
+    ) == ("aws_fargate", "job", 1000, 4096, 5400, "public.ecr.aws/dativo/ingest:1.8.2")
+    assert runtime["network"] == {
+        "vpc_id": None,
+        "subnet_ids": [],
+        "security_group_ids": [],
+        "assign_public_ip": False,
+    }
     assert variables["tags"] == merged_tags(job, load_settings())
     assert variables["resource_refs"] == {}
     assert variables["job_metadata"] == {
-        "tenant_id": "acme", "environment": "prod", "job_name": "stripe_customers_to_iceberg",
-        "asset_name": "stripe_customers", "source_connector": "stripe", "target_connector": "iceberg",
+        "tenant_id": "acme",
+        "environment": "prod",
+        "job_name": "stripe_customers_to_iceberg",
+        "asset_name": "stripe_customers",
+        "source_connector": "stripe",
+        "target_connector": "iceberg",
     }
 
 
@@ -47,7 +66,8 @@ def test_variables_of_an_older_dialect_job() -> None:
     job = load_jobs(["tests/fixtures/jobs/valid/legacy_ecs.yaml"])[0]
     variables = job_variables(job)
     assert variables["resource_refs"] == {
-        "execution_role_arn": "arn:aws:iam::123456789012:role/dativo-etl-execution-role"}
+        "execution_role_arn": "arn:aws:iam::123456789012:role/dativo-etl-execution-role"
+    }
     assert variables["runtime_environment"]["network"]["subnet_ids"] == ["subnet-0123456789abcdef0"]
     assert variables["job_metadata"]["source_connector"] == "csv"
     assert variables["job_metadata"]["target_connector"] == ""
@@ -64,14 +84,22 @@ def test_rendered_resource_identifiers_become_resource_refs(tmp_path: Path) -> N
     assert job_variables(template)["resource_refs"] == {}  # placeholders are not references yet
     names = template.config.referenced_outputs()
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({n: {"value": f"{n}-value", "type": "string", "sensitive": False} for n in names}))
+    outputs.write_text(
+        json.dumps({n: {"value": f"{n}-value", "type": "string", "sensitive": False} for n in names})
+    )
     render_one(job_file, outputs, in_place=True)
     rendered = load_jobs_for_render([str(job_file)])[0]
     refs = job_variables(rendered)["resource_refs"]
-    assert refs == {key: f"{PLACEHOLDER_RE.search(text).group(1)}-value"  # type: ignore[union-attr]
-                    for key, text in template.config.infrastructure.resource_identifiers.items()}
-    cli = subprocess.run([sys.executable, "-m", "dativo_infra.cli", "tfvars", str(job_file)],
-                         capture_output=True, text=True, timeout=120)
+    assert refs == {
+        key: f"{PLACEHOLDER_RE.search(text).group(1)}-value"  # type: ignore[union-attr]
+        for key, text in template.config.infrastructure.resource_identifiers.items()
+    }
+    cli = subprocess.run(
+        [sys.executable, "-m", "dativo_infra.cli", "tfvars", str(job_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["resource_refs"] == refs
 
@@ -118,8 +146,9 @@ output "tags" { value = var.tags }
 """
 
 
-@pytest.mark.parametrize("job_file", ["jobs/acme/stripe_customers_to_iceberg.yaml",
-                                      "tests/fixtures/jobs/valid/legacy_ecs.yaml"])
+@pytest.mark.parametrize(
+    "job_file", ["jobs/acme/stripe_customers_to_iceberg.yaml", "tests/fixtures/jobs/valid/legacy_ecs.yaml"]
+)
 def test_a_module_typed_like_the_product_documents_accepts_the_file(job_file: str, tmp_path: Path) -> None:
     job = load_jobs([job_file])[0]
     (tmp_path / "main.tf").write_text(SEED_MODULE_TF)
@@ -129,7 +158,10 @@ def test_a_module_typed_like_the_product_documents_accepts_the_file(job_file: st
     variables = job_variables(job)
     assert read["job_metadata"]["asset_name"] == variables["job_metadata"]["asset_name"]
     assert read["runtime_environment"]["cpu_units"] == variables["runtime_environment"]["cpu_units"]
-    assert read["runtime_environment"]["network"]["subnet_ids"] == variables["runtime_environment"]["network"]["subnet_ids"]
+    assert (
+        read["runtime_environment"]["network"]["subnet_ids"]
+        == variables["runtime_environment"]["network"]["subnet_ids"]
+    )
     assert "image" not in read["runtime_environment"]  # attributes the module does not declare are dropped
     assert read["tags"] == variables["tags"]
 
@@ -181,19 +213,31 @@ def test_json_is_sorted_and_literal() -> None:
 
 
 MAIN_TF = "".join(
-    f'variable "{name}" {{\n  type = any\n}}\noutput "{name}" {{\n  value = var.{name}\n}}\n' for name in VARIABLES
+    f'variable "{name}" {{\n  type = any\n}}\noutput "{name}" {{\n  value = var.{name}\n}}\n'
+    for name in VARIABLES
 )
 
 
 def terraform_reads(workdir: Path, var_file: Path) -> dict[str, Any]:
     """Apply a configuration that echoes the variables from ``var_file``; return what Terraform read."""
     env = {**terraform_env(), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
-    for args in (["init", "-input=false", "-no-color"],
-                 ["apply", "-auto-approve", "-input=false", "-no-color", f"-var-file={var_file.name}"]):
-        done = subprocess.run(["terraform", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    for args in (
+        ["init", "-input=false", "-no-color"],
+        ["apply", "-auto-approve", "-input=false", "-no-color", f"-var-file={var_file.name}"],
+    ):
+        done = subprocess.run(
+            ["terraform", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stdout + done.stderr
-    shown = subprocess.run(["terraform", "output", "-json"], cwd=workdir, env=env, capture_output=True, text=True,
-                           timeout=120, check=True)
+    shown = subprocess.run(
+        ["terraform", "output", "-json"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return {name: entry["value"] for name, entry in json.loads(shown.stdout).items()}
 
 

@@ -49,15 +49,24 @@ def test_both_workflows_exist() -> None:
 
 
 def test_workflows_match_the_github_workflow_schema() -> None:
-    proc = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok -- validation done" in proc.stdout
 
 
 def test_zizmor_reports_no_findings() -> None:
-    proc = subprocess.run([tool("zizmor"), "--offline", "--no-progress", str(WORKFLOWS)],
-                          capture_output=True, text=True, check=False, cwd=ROOT)
+    proc = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout, proc.stdout + proc.stderr
 
@@ -70,7 +79,9 @@ def test_every_action_is_pinned_to_a_commit_sha_with_a_version_comment(path: Pat
         assert SHA_PIN.match(ref), f"{path.name}: {ref} is not pinned to a full commit SHA"
     for line in path.read_text().splitlines():
         if "uses:" in line:
-            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{path.name}: no version comment: {line}"
+            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), (
+                f"{path.name}: no version comment: {line}"
+            )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -89,7 +100,9 @@ def test_permissions_are_minimal(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_checkouts_do_not_persist_credentials(path: Path) -> None:
-    checkouts = [step for _, step in all_steps(load(path)) if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        step for _, step in all_steps(load(path)) if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert checkouts
     assert all(step.get("with", {}).get("persist-credentials") is False for step in checkouts)
 
@@ -115,7 +128,10 @@ def test_every_matrix_job_has_a_concurrency_group_per_leg_key(path: Path) -> Non
 def test_state_writing_legs_share_one_uncancellable_group_per_stack() -> None:
     jobs = workflow("deploy.yml")["jobs"]
     for job_id in ("deploy", "destroy"):
-        assert jobs[job_id]["concurrency"] == {"group": "deploy-${{ matrix.key }}", "cancel-in-progress": False}
+        assert jobs[job_id]["concurrency"] == {
+            "group": "deploy-${{ matrix.key }}",
+            "cancel-in-progress": False,
+        }
     assert jobs["render"]["concurrency"]["cancel-in-progress"] is False
     assert "concurrency" not in jobs["changes"]  # a dropped change detection would lose a push's jobs
 
@@ -130,8 +146,13 @@ def test_matrix_fields_used_by_the_workflows_are_the_ones_changed_emits() -> Non
 
 
 def test_outputs_read_from_the_changed_step_are_the_ones_it_writes() -> None:
-    sample = ChangeSet([Deploy("jobs/a.yaml", "a-a", "aws")], [Destroy("jobs/b.yaml", "b-b", "gcp")], False, "1" * 40,
-                       "2" * 40)
+    sample = ChangeSet(
+        [Deploy("jobs/a.yaml", "a-a", "aws")],
+        [Destroy("jobs/b.yaml", "b-b", "gcp")],
+        False,
+        "1" * 40,
+        "2" * 40,
+    )
     written = {line.split("=", 1)[0] for line in sample.github_output().splitlines()}
     for path in FILES:
         doc = load(path)
@@ -180,7 +201,11 @@ def test_deploy_workflow_deploys_uploads_renders_and_destroys() -> None:
     assert doc["on"]["workflow_dispatch"]["inputs"]["job_path"]["required"] is True
     changed = _step(doc, "changes", "Jobs affected by this push")
     assert changed["env"] == {"BEFORE": "${{ github.event.before }}"}
-    assert changed["run"].rstrip().endswith('dativo-infra changed --direct --base "$BEFORE" --head HEAD --github-output')
+    assert (
+        changed["run"]
+        .rstrip()
+        .endswith('dativo-infra changed --direct --base "$BEFORE" --head HEAD --github-output')
+    )
     assert "HEAD~1" not in (WORKFLOWS / "deploy.yml").read_text()
     before = _step(doc, "changes", "Fetch the previous head of main")
     assert before["with"]["ref"] == "${{ github.event.before }}" and before["continue-on-error"] is True
@@ -190,25 +215,35 @@ def test_deploy_workflow_deploys_uploads_renders_and_destroys() -> None:
     assert _step(doc, "deploy", "Synthesize the leg's stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
     deploy = _step(doc, "deploy", "Deploy")
     assert deploy["env"]["STACKS"] == "${{ matrix.stacks }}"
-    assert ('cdktf deploy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
-            'outputs/outputs.json') in deploy["run"]
+    assert (
+        'cdktf deploy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
+        "outputs/outputs.json"
+    ) in deploy["run"]
     upload = _step(doc, "deploy", "Keep the outputs")
     assert upload["uses"].startswith("actions/upload-artifact@")
-    assert upload["with"]["path"] == "outputs/outputs.json" and upload["with"]["name"] == "outputs-${{ matrix.key }}"
+    assert (
+        upload["with"]["path"] == "outputs/outputs.json"
+        and upload["with"]["name"] == "outputs-${{ matrix.key }}"
+    )
     assert "if" not in upload  # uploaded only when the deploy step succeeded
     download = _step(doc, "render", "Fetch the outputs of this leg's deploy")
     assert download["with"]["name"] == upload["with"]["name"]
     render = _step(doc, "render", "Render the outputs into rendered copies of the leg's jobs")
     assert render["env"] == {"JOBS": "${{ matrix.jobs }}"}
-    assert 'dativo-infra render --job "$job" --outputs outputs/outputs.json --out "rendered/$job"' in render["run"]
+    assert (
+        'dativo-infra render --job "$job" --outputs outputs/outputs.json --out "rendered/$job"'
+        in render["run"]
+    )
     pr = _step(doc, "render", "Propose the rendered jobs")
     assert pr["uses"].startswith("peter-evans/create-pull-request@") and pr["with"]["add-paths"] == "rendered"
     assert pr["with"]["branch"] == "dativo/render/${{ matrix.key }}"
     assert jobs["destroy"]["strategy"]["matrix"] == "${{ fromJSON(needs.changes.outputs.destroy) }}"
     assert jobs["destroy"]["if"] == "needs.changes.outputs.has_destroy == 'true'"
     assert _step(doc, "destroy", "Synthesize the old stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
-    assert 'cdktf destroy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock' in _step(
-        doc, "destroy", "Destroy")["run"]
+    assert (
+        'cdktf destroy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock'
+        in _step(doc, "destroy", "Destroy")["run"]
+    )
     for job in ("deploy", "destroy"):
         assert "Require a remote state backend" in [s.get("name") for s in jobs[job]["steps"]]
 
@@ -231,7 +266,7 @@ def test_render_legs_render_only_what_their_own_deploy_leg_produced() -> None:
     assert download["id"] == "outputs" and download["continue-on-error"] is True
     skip = _step(doc, "render", "Nothing to render (this leg's deploy did not succeed)")
     assert skip["if"] == "steps.outputs.outcome != 'success'" and "::warning::" in skip["run"]
-    for step in render["steps"][fetch + 1:]:
+    for step in render["steps"][fetch + 1 :]:
         if step is not skip:
             assert step["if"] == "steps.outputs.outcome == 'success'", step
 
@@ -239,14 +274,24 @@ def test_render_legs_render_only_what_their_own_deploy_leg_produced() -> None:
 def test_deploy_workflow_runs_from_main_only() -> None:
     jobs = workflow("deploy.yml")["jobs"]
     assert jobs["changes"]["if"] == "github.ref == 'refs/heads/main'"
-    assert {"changes"} <= {jobs[j]["needs"] if isinstance(jobs[j]["needs"], str) else jobs[j]["needs"][0]
-                           for j in ("deploy", "render", "destroy")}
+    assert {"changes"} <= {
+        jobs[j]["needs"] if isinstance(jobs[j]["needs"], str) else jobs[j]["needs"][0]
+        for j in ("deploy", "render", "destroy")
+    }
     refuse = jobs["wrong-ref"]
     assert refuse["if"] == "github.ref != 'refs/heads/main'"
-    proc = subprocess.run(["bash", "-ec", refuse["steps"][0]["run"]], env={"REF": "refs/heads/feature"},
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "-ec", refuse["steps"][0]["run"]],
+        env={"REF": "refs/heads/feature"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
-    assert proc.stdout == "::error::deploy runs from refs/heads/main only, not refs/heads/feature: dispatch it on main\n"
+    assert (
+        proc.stdout
+        == "::error::deploy runs from refs/heads/main only, not refs/heads/feature: dispatch it on main\n"
+    )
 
 
 # --- the leg scripts, run with bash against stand-in cdktf / dativo-infra commands -------------
@@ -263,7 +308,9 @@ def call(*argv: str) -> str:
     return " ".join([argv[0], *(f"[{arg}]" for arg in argv[1:])])
 
 
-def run_leg_script(script: str, tmp_path: Path, env: dict[str, str], fail_on: str = "-") -> tuple[int, list[str]]:
+def run_leg_script(
+    script: str, tmp_path: Path, env: dict[str, str], fail_on: str = "-"
+) -> tuple[int, list[str]]:
     """Run a workflow ``run:`` script with bash -e (as GitHub does) and recording fakes on PATH."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -273,14 +320,25 @@ def run_leg_script(script: str, tmp_path: Path, env: dict[str, str], fail_on: st
     calls = tmp_path / "calls"
     calls.write_text("")
     full = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), "FAIL_ON": fail_on, **env}
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=full,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return proc.returncode, calls.read_text().splitlines()
 
 
 ONE = make_leg([Deploy("jobs/acme/a.yaml", "acme-a", "aws")]).to_json()
-PACKED = make_leg([Deploy("jobs/acme/a.yaml", "acme-a", "aws"), Deploy("jobs/my jobs/b.yaml", "acme-b", "gcp"),
-                   Deploy("jobs/acme/c.yaml", "acme-c", "azure")]).to_json()
+PACKED = make_leg(
+    [
+        Deploy("jobs/acme/a.yaml", "acme-a", "aws"),
+        Deploy("jobs/my jobs/b.yaml", "acme-b", "gcp"),
+        Deploy("jobs/acme/c.yaml", "acme-c", "azure"),
+    ]
+).to_json()
 
 
 @pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
@@ -288,32 +346,69 @@ def test_deploy_and_destroy_scripts_handle_every_stack_of_a_leg(leg: dict[str, s
     doc = workflow("deploy.yml")
     stacks = leg["stacks"].split(" ")
     code, calls = run_leg_script(_step(doc, "deploy", "Deploy")["run"], tmp_path, {"STACKS": leg["stacks"]})
-    assert code == 0 and calls == [call("cdktf", "deploy", *stacks, "--skip-synth", "--auto-approve",
-                                        "--skip-provider-lock", "--outputs-file", "outputs/outputs.json")]
+    assert code == 0 and calls == [
+        call(
+            "cdktf",
+            "deploy",
+            *stacks,
+            "--skip-synth",
+            "--auto-approve",
+            "--skip-provider-lock",
+            "--outputs-file",
+            "outputs/outputs.json",
+        )
+    ]
     assert (tmp_path / "outputs").is_dir()
     code, calls = run_leg_script(_step(doc, "destroy", "Destroy")["run"], tmp_path, {"STACKS": leg["stacks"]})
-    assert code == 0 and calls == [call("cdktf", "destroy", *stacks, "--skip-synth", "--auto-approve",
-                                        "--skip-provider-lock")]
+    assert code == 0 and calls == [
+        call("cdktf", "destroy", *stacks, "--skip-synth", "--auto-approve", "--skip-provider-lock")
+    ]
 
 
 @pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
 def test_render_script_renders_every_job_of_a_leg(leg: dict[str, str], tmp_path: Path) -> None:
-    script = _step(workflow("deploy.yml"), "render", "Render the outputs into rendered copies of the leg's jobs")["run"]
+    script = _step(
+        workflow("deploy.yml"), "render", "Render the outputs into rendered copies of the leg's jobs"
+    )["run"]
     code, calls = run_leg_script(script, tmp_path, {"JOBS": leg["jobs"]})
     assert code == 0
-    assert calls == [call("dativo-infra", "render", "--job", job, "--outputs", "outputs/outputs.json",
-                          "--out", f"rendered/{job}") for job in leg["jobs"].split(",")]
+    assert calls == [
+        call(
+            "dativo-infra",
+            "render",
+            "--job",
+            job,
+            "--outputs",
+            "outputs/outputs.json",
+            "--out",
+            f"rendered/{job}",
+        )
+        for job in leg["jobs"].split(",")
+    ]
 
 
 def test_plan_script_plans_each_stack_and_fails_after_trying_them_all(tmp_path: Path) -> None:
     script = _step(workflow("pr.yml"), "plan", "Plan")["run"]
     code, calls = run_leg_script(script, tmp_path, {"STACKS": PACKED["stacks"]})
-    want = [call("cdktf", "plan", stack, "--skip-synth", "--skip-provider-lock") for stack in ("acme-a", "acme-b", "acme-c")]
+    want = [
+        call("cdktf", "plan", stack, "--skip-synth", "--skip-provider-lock")
+        for stack in ("acme-a", "acme-b", "acme-c")
+    ]
     assert code == 0 and calls == want
     bin_dir = tmp_path / "bin"
-    proc = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                          check=False, env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls2"),
-                                            "FAIL_ON": "acme-b", "STACKS": PACKED["stacks"]})
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "CALLS": str(tmp_path / "calls2"),
+            "FAIL_ON": "acme-b",
+            "STACKS": PACKED["stacks"],
+        },
+    )
     assert proc.returncode == 1 and (tmp_path / "calls2").read_text().splitlines() == want
     assert "::error::plan failed for: acme-b" in proc.stdout
 
@@ -322,12 +417,27 @@ def test_dispatched_job_becomes_a_one_job_leg(tmp_path: Path) -> None:
     script = _step(workflow("deploy.yml"), "changes", "The dispatched job")["run"]
     job = "jobs/acme/stripe_customers_to_iceberg.yaml"
     out = tmp_path / "github_output"
-    proc = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
-                          check=False, env={"PATH": f"{BIN}:/usr/bin:/bin", "JOB_PATH": job,
-                                            "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(out)})
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "JOB_PATH": job,
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_OUTPUT": str(out),
+        },
+    )
     assert proc.returncode == 0, proc.stderr
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
     stack = "acme-stripe-customers-to-iceberg"
-    assert json.loads(lines["matrix"]) == {"include": [
-        {"name": stack, "key": stack, "jobs": job, "stacks": stack, "providers": "aws"}]}
-    assert (json.loads(lines["destroy"]), lines["has_deploy"], lines["has_destroy"]) == ({"include": []}, "true", "false")
+    assert json.loads(lines["matrix"]) == {
+        "include": [{"name": stack, "key": stack, "jobs": job, "stacks": stack, "providers": "aws"}]
+    }
+    assert (json.loads(lines["destroy"]), lines["has_deploy"], lines["has_destroy"]) == (
+        {"include": []},
+        "true",
+        "false",
+    )

@@ -82,11 +82,14 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
     def move(old: PathKey, new: PathKey) -> None:
         for path, line in list(doc.lines.items()):
             if path[: len(old)] == old:
-                lines[new + path[len(old):]] = line
+                lines[new + path[len(old) :]] = line
 
     out: dict[str, Any] = {}
-    unknown = {k: v for k, v in infra.items() if k not in ("cloud_provider", "runtime_environment", "tags",
-                                                           "terraform", "region", "provider")}
+    unknown = {
+        k: v
+        for k, v in infra.items()
+        if k not in ("cloud_provider", "runtime_environment", "tags", "terraform", "region", "provider")
+    }
     out.update(unknown)  # left for the schema to report as unknown fields
     provider = infra.get("provider", infra.get("cloud_provider"))
     out["provider"] = provider
@@ -103,12 +106,23 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
         compute = env.get("compute_type")
         line = doc.line_of((*old_rt, "compute_type"))
         if compute in NOT_SUPPORTED_YET:
-            raise JobError.at(doc.file, line, "infrastructure.runtime_environment.compute_type",
-                              "compute type not supported yet", compute,
-                              "one of " + ", ".join(sorted(COMPUTE_TYPES)))
+            raise JobError.at(
+                doc.file,
+                line,
+                "infrastructure.runtime_environment.compute_type",
+                "compute type not supported yet",
+                compute,
+                "one of " + ", ".join(sorted(COMPUTE_TYPES)),
+            )
         if compute not in COMPUTE_TYPES:
-            raise JobError.at(doc.file, line, "infrastructure.runtime_environment.compute_type",
-                              "unknown compute type", compute, "one of " + ", ".join(sorted(COMPUTE_TYPES)))
+            raise JobError.at(
+                doc.file,
+                line,
+                "infrastructure.runtime_environment.compute_type",
+                "unknown compute type",
+                compute,
+                "one of " + ", ".join(sorted(COMPUTE_TYPES)),
+            )
         runtime_type = COMPUTE_TYPES[compute]
         runtime["type"] = runtime_type.value
         lines[(*new_rt, "type")] = line
@@ -129,8 +143,11 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
             runtime[key] = value
             move((*old_rt, key), (*new_rt, key))
         storage = env.get("storage")
-        if isinstance(storage, dict) and "ephemeral_storage_gb" in storage \
-                and runtime_type is RuntimeType.AWS_FARGATE:
+        if (
+            isinstance(storage, dict)
+            and "ephemeral_storage_gb" in storage
+            and runtime_type is RuntimeType.AWS_FARGATE
+        ):
             runtime["ephemeral_storage_gib"] = storage["ephemeral_storage_gb"]
             move((*old_rt, "storage", "ephemeral_storage_gb"), (*new_rt, "ephemeral_storage_gib"))
     elif env is not None:

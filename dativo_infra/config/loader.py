@@ -56,16 +56,22 @@ def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = No
     """Job files under ``paths`` (files, directories or glob patterns), sorted, deduplicated."""
     found: set[Path] = set()
     for raw in paths:
-        candidates = [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if glob.has_magic(raw) else [Path(raw)]
+        candidates = (
+            [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if glob.has_magic(raw) else [Path(raw)]
+        )
         if not candidates and report is not None:
             report.add(JobError(raw, 0, "", "no file matches this pattern"))
         for path in candidates:
             if path.is_dir():
                 for sub in path.rglob("*"):
                     rel = sub.relative_to(path).parts
-                    if (sub.suffix in JOB_SUFFIXES and sub.is_file() and sub.name not in NON_JOB_FILES
-                            and not NON_JOB_DIRS.intersection(rel[:-1])
-                            and not any(part.startswith(".") for part in rel)):
+                    if (
+                        sub.suffix in JOB_SUFFIXES
+                        and sub.is_file()
+                        and sub.name not in NON_JOB_FILES
+                        and not NON_JOB_DIRS.intersection(rel[:-1])
+                        and not any(part.startswith(".") for part in rel)
+                    ):
                         found.add(sub)
             elif path.exists():
                 found.add(path)
@@ -104,7 +110,9 @@ def load_jobs(paths: list[str] | tuple[str, ...]) -> list[LoadedJob]:
     report = ErrorReport()
     files = discover(paths, report)
     if not files and not report:
-        report.add(JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files"))
+        report.add(
+            JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files")
+        )
     jobs: list[LoadedJob] = []
     for path in files:
         try:
@@ -139,11 +147,16 @@ def check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
     for job in jobs:
         other = seen.setdefault(job.stack_name, job)
         if other is not job:
-            report.add(JobError.at(
-                job.file, job.document.line_of(("infrastructure", "tags", "job_name")), "infrastructure.tags.job_name",
-                "two jobs map to the same stack", job.stack_name,
-                f"a tenant_id/job_name pair not already used by {other.file}",
-            ))
+            report.add(
+                JobError.at(
+                    job.file,
+                    job.document.line_of(("infrastructure", "tags", "job_name")),
+                    "infrastructure.tags.job_name",
+                    "two jobs map to the same stack",
+                    job.stack_name,
+                    f"a tenant_id/job_name pair not already used by {other.file}",
+                )
+            )
 
 
 # --- pydantic errors -> JobError -------------------------------------------------------------
@@ -238,14 +251,22 @@ def convert_errors(
             problem, expected = "is too long", f"at most {ctx.get('max_length')} characters"
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             problem = "out of range"
-            bound = {"greater_than_equal": "at least", "less_than_equal": "at most",
-                     "greater_than": "more than", "less_than": "less than"}[kind]
+            bound = {
+                "greater_than_equal": "at least",
+                "less_than_equal": "at most",
+                "greater_than": "more than",
+                "less_than": "less than",
+            }[kind]
             expected = f"{bound} {next(iter(ctx.values()))}"
         else:
             problem = problem[0].lower() + problem[1:]
         path: PathKey = tuple(p for p in loc)
         shown = show_value(got) if show_got else ("nothing" if kind.startswith("dativo_field") else None)
-        out.append(JobError(document.file, document.line_of(path), dotted(path) or "(document)", problem, shown, expected))
+        out.append(
+            JobError(
+                document.file, document.line_of(path), dotted(path) or "(document)", problem, shown, expected
+            )
+        )
     return out
 
 

@@ -51,8 +51,28 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 }
 #: CloudWatch Logs accepts only these retention periods.
 AWS_LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 #: Container Apps consumption profile: cpu (cores) in 0.25 steps up to 4, memory = 2 GiB per core.
 AZURE_CPU_MILLICORES: tuple[int, ...] = tuple(range(250, 4000 + 1, 250))
@@ -70,8 +90,10 @@ GCP_MEMORY_MIB: dict[int, tuple[int, int]] = {
 GCP_SERVICE_MAX_TIMEOUT_SECONDS = 3600
 
 # --- Azure ids and references (ARM segment names are case-insensitive, so these patterns are too).
-_ARM = (r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-        r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/")
+_ARM = (
+    r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/"
+)
 #: Container Apps managed environment resource id (``runtime.environment_id``).
 MANAGED_ENVIRONMENT_ID_RE = re.compile(
     _ARM + r"Microsoft\.App/managedEnvironments/(?P<name>[a-z][a-z0-9-]{0,58}[a-z0-9])$", re.I
@@ -85,7 +107,9 @@ STORAGE_SCOPE_RE = re.compile(
     re.I,
 )
 #: Azure Container Registry resource id (``runtime.registry_id``).
-CONTAINER_REGISTRY_ID_RE = re.compile(_ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})$", re.I)
+CONTAINER_REGISTRY_ID_RE = re.compile(
+    _ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})$", re.I
+)
 #: Key Vault secret URL, optionally pinned to a version (``runtime.secrets`` values on Azure).
 KEY_VAULT_SECRET_URL_RE = re.compile(
     r"^https://(?P<vault>[a-z0-9-]{3,24})\.vault\.azure\.net/secrets/(?P<secret>[A-Za-z0-9-]{1,127})"
@@ -182,7 +206,9 @@ class Network(_Strict):
     (AWS: the region's default VPC and its subnets; Azure: a Container Apps managed network;
     GCP: Cloud Run's default egress)."""
 
-    vpc_id: NonEmpty | None = Field(None, description="AWS VPC id / GCP network self link. Unset: default VPC")
+    vpc_id: NonEmpty | None = Field(
+        None, description="AWS VPC id / GCP network self link. Unset: default VPC"
+    )
     subnet_ids: list[NonEmpty] = Field(
         default_factory=list,
         description="AWS subnets / Azure infrastructure subnet id (one) / GCP subnetwork. Empty: default",
@@ -215,7 +241,9 @@ class Permissions(_Strict):
         description="Secrets readable by the job: AWS Secrets Manager ARNs / Azure Key Vault ids / "
         "GCP secret ids (projects/<p>/secrets/<name>)",
     )
-    kms_keys: list[NonEmpty] = Field(default_factory=list, description="AWS only: KMS key ARNs to decrypt with")
+    kms_keys: list[NonEmpty] = Field(
+        default_factory=list, description="AWS only: KMS key ARNs to decrypt with"
+    )
 
 
 class Scaling(_Strict):
@@ -247,7 +275,9 @@ class Runtime(_Strict):
     image: NonEmpty = Field(
         "ghcr.io/dativo-io/dativo-ingest:latest", description="Container image. Unset: the platform image"
     )
-    command: list[NonEmpty] = Field(default_factory=list, description="Container command. Unset: image default")
+    command: list[NonEmpty] = Field(
+        default_factory=list, description="Container command. Unset: image default"
+    )
     cpu_millicores: int = Field(1000, description="CPU in millicores (1000 = 1 vCPU). Unset: 1000")
     memory_mib: int = Field(2048, description="Memory in MiB. Unset: 2048")
     ephemeral_storage_gib: int = Field(21, ge=21, le=200, description="AWS only: task storage. Unset: 21")
@@ -336,8 +366,12 @@ class Runtime(_Strict):
     @model_validator(mode="after")
     def _runtime_rules(self) -> Runtime:
         if self.schedule is not None and self.mode != "job":
-            raise problem("a schedule needs mode 'job'", "mode: job, or no schedule for a service", "schedule",
-                          self.schedule)
+            raise problem(
+                "a schedule needs mode 'job'",
+                "mode: job, or no schedule for a service",
+                "schedule",
+                self.schedule,
+            )
         clash = sorted(set(self.env) & set(self.secrets))
         if clash:
             raise problem(
@@ -358,7 +392,9 @@ class Runtime(_Strict):
         cpu_units = self.cpu_millicores * 1024 // 1000
         if self.cpu_millicores * 1024 % 1000 or cpu_units not in FARGATE_SIZES:
             allowed = ", ".join(str(u * 1000 // 1024) for u in FARGATE_SIZES)
-            raise problem("not a Fargate task size", f"one of {allowed}", "cpu_millicores", self.cpu_millicores)
+            raise problem(
+                "not a Fargate task size", f"one of {allowed}", "cpu_millicores", self.cpu_millicores
+            )
         memories = FARGATE_SIZES[cpu_units]
         if self.memory_mib not in memories:
             raise problem(
@@ -374,13 +410,22 @@ class Runtime(_Strict):
                 "log_retention_days",
                 self.log_retention_days,
             )
-        self._forbid("aws_fargate", project_id=None, resource_group=None, deletion_protection=None,
-                     environment_id=None, registry_id=None)
+        self._forbid(
+            "aws_fargate",
+            project_id=None,
+            resource_group=None,
+            deletion_protection=None,
+            environment_id=None,
+            registry_id=None,
+        )
 
     def _check_azure(self) -> None:
         if self.cpu_millicores not in AZURE_CPU_MILLICORES:
             raise problem(
-                "not a Container Apps size", "250 to 4000 in steps of 250", "cpu_millicores", self.cpu_millicores
+                "not a Container Apps size",
+                "250 to 4000 in steps of 250",
+                "cpu_millicores",
+                self.cpu_millicores,
             )
         if self.memory_mib != self.cpu_millicores * 2048 // 1000:
             raise problem(
@@ -402,8 +447,10 @@ class Runtime(_Strict):
             )
         if self.schedule is not None and self.schedule_timezone != "UTC":
             raise problem(
-                "Container App Job schedules run in UTC", "UTC (convert the cron expression)",
-                "schedule_timezone", self.schedule_timezone,
+                "Container App Job schedules run in UTC",
+                "UTC (convert the cron expression)",
+                "schedule_timezone",
+                self.schedule_timezone,
             )
         self._forbid("azure_container_apps", project_id=None, deletion_protection=None, log_kms_key_arn=None)
         found: list[_Problem] = []
@@ -411,38 +458,78 @@ class Runtime(_Strict):
         self._check_azure_ids(found)
         for var in sorted({AZURE_CLIENT_ID_VAR} & (set(self.env) | set(self.secrets))):
             where = "env" if var in self.env else "secrets"
-            found.append(((where, var), "reserved: the platform sets it to the client id of the job identity",
-                          var, f"no {var} in env or secrets"))
+            found.append(
+                (
+                    (where, var),
+                    "reserved: the platform sets it to the client id of the job identity",
+                    var,
+                    f"no {var} in env or secrets",
+                )
+            )
         self._check_key_vault_references(found)
         for index, grant in enumerate(self.permissions.storage):
             if not STORAGE_SCOPE_RE.match(grant.bucket):
-                found.append((("permissions", "storage", index, "bucket"), "not a storage account resource id" + _tail(grant.bucket),
-                              grant.bucket, _ARM_FORM + "Microsoft.Storage/storageAccounts/<account>"
-                              "[/blobServices/default/containers/<container>]"))
+                found.append(
+                    (
+                        ("permissions", "storage", index, "bucket"),
+                        "not a storage account resource id" + _tail(grant.bucket),
+                        grant.bucket,
+                        _ARM_FORM + "Microsoft.Storage/storageAccounts/<account>"
+                        "[/blobServices/default/containers/<container>]",
+                    )
+                )
         _raise_all(found)
 
     def _check_azure_ids(self, found: list[_Problem]) -> None:
         """environment_id and registry_id: their form, and the settings a shared environment fixes."""
         if self.environment_id is not None:
             if not MANAGED_ENVIRONMENT_ID_RE.match(self.environment_id):
-                found.append((("environment_id",), "not a Container Apps environment resource id" + _tail(self.environment_id),
-                              self.environment_id, _ARM_FORM + "Microsoft.App/managedEnvironments/<name>"))
+                found.append(
+                    (
+                        ("environment_id",),
+                        "not a Container Apps environment resource id" + _tail(self.environment_id),
+                        self.environment_id,
+                        _ARM_FORM + "Microsoft.App/managedEnvironments/<name>",
+                    )
+                )
             if self.network.subnet_ids:
-                found.append((("network", "subnet_ids"), "the network of an existing environment is fixed",
-                              self.network.subnet_ids, "no subnet_ids with environment_id"))
+                found.append(
+                    (
+                        ("network", "subnet_ids"),
+                        "the network of an existing environment is fixed",
+                        self.network.subnet_ids,
+                        "no subnet_ids with environment_id",
+                    )
+                )
             if "log_retention_days" in self.model_fields_set:
-                found.append((("log_retention_days",), "an existing environment logs to its own workspace",
-                              self.log_retention_days, "no log_retention_days with environment_id"))
+                found.append(
+                    (
+                        ("log_retention_days",),
+                        "an existing environment logs to its own workspace",
+                        self.log_retention_days,
+                        "no log_retention_days with environment_id",
+                    )
+                )
         if self.registry_id is not None:
             registry = CONTAINER_REGISTRY_ID_RE.match(self.registry_id)
             if registry is None:
-                found.append((("registry_id",), "not a container registry resource id" + _tail(self.registry_id),
-                              self.registry_id,
-                              _ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>"))
+                found.append(
+                    (
+                        ("registry_id",),
+                        "not a container registry resource id" + _tail(self.registry_id),
+                        self.registry_id,
+                        _ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>",
+                    )
+                )
             elif image_registry(self.image) != f"{registry['name'].lower()}.azurecr.io":
-                found.append((("registry_id",), "the image is not pulled from this registry" + _tail(self.registry_id),
-                              self.registry_id,
-                              f"image on {registry['name'].lower()}.azurecr.io, or no registry_id"))
+                found.append(
+                    (
+                        ("registry_id",),
+                        "the image is not pulled from this registry" + _tail(self.registry_id),
+                        self.registry_id,
+                        f"image on {registry['name'].lower()}.azurecr.io, or no registry_id",
+                    )
+                )
 
     def _check_key_vault_references(self, found: list[_Problem]) -> None:
         """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
@@ -450,19 +537,37 @@ class Runtime(_Strict):
         for index, vault_id in enumerate(self.permissions.secrets):
             vault = KEY_VAULT_ID_RE.match(vault_id)
             if vault is None:
-                found.append((("permissions", "secrets", index), "not a Key Vault resource id" + _tail(vault_id), vault_id,
-                              _ARM_FORM + "Microsoft.KeyVault/vaults/<vault>"))
+                found.append(
+                    (
+                        ("permissions", "secrets", index),
+                        "not a Key Vault resource id" + _tail(vault_id),
+                        vault_id,
+                        _ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
+                    )
+                )
             else:
                 vaults.add(vault["name"].lower())
         for var, reference in self.secrets.items():
             secret = KEY_VAULT_SECRET_URL_RE.match(reference)
             if secret is None:
-                found.append((("secrets", var), "not a Key Vault secret URL", reference,
-                              "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]"))
+                found.append(
+                    (
+                        ("secrets", var),
+                        "not a Key Vault secret URL",
+                        reference,
+                        "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
+                    )
+                )
             elif secret["vault"] not in vaults:
-                found.append((("secrets", var), f"Key Vault {secret['vault']!r} is not in permissions.secrets",
-                              reference, f"its resource id ({_ARM_FORM}Microsoft.KeyVault/vaults/"
-                              f"{secret['vault']}) in permissions.secrets"))
+                found.append(
+                    (
+                        ("secrets", var),
+                        f"Key Vault {secret['vault']!r} is not in permissions.secrets",
+                        reference,
+                        f"its resource id ({_ARM_FORM}Microsoft.KeyVault/vaults/"
+                        f"{secret['vault']}) in permissions.secrets",
+                    )
+                )
 
     def _check_cron(self, found: list[_Problem], max_weekday: int) -> None:
         if self.schedule is not None:
@@ -492,27 +597,43 @@ class Runtime(_Strict):
             )
         if len(self.network.subnet_ids) > 1:
             raise problem(
-                "Cloud Run takes one subnetwork", "at most one subnetwork", "network.subnet_ids",
+                "Cloud Run takes one subnetwork",
+                "at most one subnetwork",
+                "network.subnet_ids",
                 self.network.subnet_ids,
             )
-        self._forbid("gcp_cloud_run", resource_group=None, log_kms_key_arn=None, environment_id=None,
-                     registry_id=None)
+        self._forbid(
+            "gcp_cloud_run", resource_group=None, log_kms_key_arn=None, environment_id=None, registry_id=None
+        )
         found: list[_Problem] = []
         self._check_cron(found, max_weekday=7)
         if self.mode == "service" and self.timeout_seconds > GCP_SERVICE_MAX_TIMEOUT_SECONDS:
-            found.append((("timeout_seconds",), "longer than a Cloud Run service request may take",
-                          self.timeout_seconds, f"at most {GCP_SERVICE_MAX_TIMEOUT_SECONDS} for mode service "
-                          "(mode job runs up to 86400)"))
+            found.append(
+                (
+                    ("timeout_seconds",),
+                    "longer than a Cloud Run service request may take",
+                    self.timeout_seconds,
+                    f"at most {GCP_SERVICE_MAX_TIMEOUT_SECONDS} for mode service (mode job runs up to 86400)",
+                )
+            )
         for index, grant in enumerate(self.permissions.storage):
             if not GCS_BUCKET_RE.match(grant.bucket) or ("." not in grant.bucket and len(grant.bucket) > 63):
-                found.append((("permissions", "storage", index, "bucket"), "not a bare bucket name", grant.bucket,
-                              "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)"))
+                found.append(
+                    (
+                        ("permissions", "storage", index, "bucket"),
+                        "not a bare bucket name",
+                        grant.bucket,
+                        "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)",
+                    )
+                )
         _raise_all(found)
 
     def _forbid(self, runtime: str, **unset: Any) -> None:
         for name, default in unset.items():
             if getattr(self, name) != default:
-                raise problem(f"does not apply to {runtime}", f"no {name} for {runtime}", name, getattr(self, name))
+                raise problem(
+                    f"does not apply to {runtime}", f"no {name} for {runtime}", name, getattr(self, name)
+                )
 
 
 class Infrastructure(_Strict):
@@ -523,7 +644,9 @@ class Infrastructure(_Strict):
         description="Cloud region, e.g. us-east-1, westeurope, europe-west1"
     )
     runtime: Runtime
-    resource_identifiers: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+    resource_identifiers: dict[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str
+    ] = Field(
         default_factory=dict,
         description="Values the job reads after deploy; each is a {{terraform_outputs.<name>}} placeholder",
     )
@@ -558,10 +681,13 @@ class Infrastructure(_Strict):
     @classmethod
     def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
         # () + key: pydantic prefixes a field validator's errors with the field's name itself
-        _raise_all([
-            ((key,), "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
-            for key, text in value.items() if not _FULL_PLACEHOLDER_RE.match(text)
-        ])
+        _raise_all(
+            [
+                ((key,), "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
+                for key, text in value.items()
+                if not _FULL_PLACEHOLDER_RE.match(text)
+            ]
+        )
         return value
 
     @field_validator("tags")
@@ -595,8 +721,14 @@ class Infrastructure(_Strict):
         for key, text in self.resource_identifiers.items():
             name = PLACEHOLDER_RE.search(text).group(1)  # type: ignore[union-attr]
             if name not in exported:
-                unknown.append((("resource_identifiers", key),
-                                f"output {name!r} is not exported by {self.runtime.type.value}", text, allowed))
+                unknown.append(
+                    (
+                        ("resource_identifiers", key),
+                        f"output {name!r} is not exported by {self.runtime.type.value}",
+                        text,
+                        allowed,
+                    )
+                )
         _raise_all(unknown)
         return self
 
@@ -623,14 +755,17 @@ def _raise_all(problems: list[_Problem]) -> None:
     """Raise every problem at once, each at its own location relative to the validating model (list
     indexes and mapping keys included)."""
     if problems:
-        raise ValidationError.from_exception_data("job", [
-            InitErrorDetails(
-                type=PydanticCustomError("dativo_value", message, {"got": got, "expected": expected}),
-                loc=loc,
-                input=got,
-            )
-            for loc, message, got, expected in problems
-        ])
+        raise ValidationError.from_exception_data(
+            "job",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("dativo_value", message, {"got": got, "expected": expected}),
+                    loc=loc,
+                    input=got,
+                )
+                for loc, message, got, expected in problems
+            ],
+        )
 
 
 def _runtimes_of(provider: Provider) -> str:

@@ -108,7 +108,9 @@ class _Builder:
         self._sizes: dict[int, int] = {}
 
     def error(self, node: Node, path: PathKey, problem: str, got: object, expected: str) -> JobError:
-        return JobError.at(self.file, node.start_mark.line + 1, dotted(path) or "(document)", problem, got, expected)
+        return JobError.at(
+            self.file, node.start_mark.line + 1, dotted(path) or "(document)", problem, got, expected
+        )
 
     def expanded_size(self, node: Node, depth: int = 0) -> int:
         """Node count with aliases expanded, computed without expanding (memoised per node)."""
@@ -116,11 +118,19 @@ class _Builder:
         if key in self._sizes:
             return self._sizes[key]
         if depth > MAX_DEPTH:
-            raise JobError(self.file, node.start_mark.line + 1, "", "document nests too deeply",
-                           f"more than {MAX_DEPTH} levels", f"at most {MAX_DEPTH} levels")
+            raise JobError(
+                self.file,
+                node.start_mark.line + 1,
+                "",
+                "document nests too deeply",
+                f"more than {MAX_DEPTH} levels",
+                f"at most {MAX_DEPTH} levels",
+            )
         self._sizes[key] = MAX_NODES + 1  # a cycle counts as too large
         if isinstance(node, MappingNode):
-            size = 1 + sum(self.expanded_size(k, depth + 1) + self.expanded_size(v, depth + 1) for k, v in node.value)
+            size = 1 + sum(
+                self.expanded_size(k, depth + 1) + self.expanded_size(v, depth + 1) for k, v in node.value
+            )
         elif isinstance(node, SequenceNode):
             size = 1 + sum(self.expanded_size(v, depth + 1) for v in node.value)
         else:
@@ -145,21 +155,33 @@ class _Builder:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if not isinstance(source, MappingNode):
-                        raise self.error(key_node, path, "merge key '<<' needs a mapping", "a non-mapping",
-                                         "an alias of a mapping")
+                        raise self.error(
+                            key_node,
+                            path,
+                            "merge key '<<' needs a mapping",
+                            "a non-mapping",
+                            "an alias of a mapping",
+                        )
                     for k, v in self.build(source, path).items():
                         merged.setdefault(k, v)
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise self.error(key_node, path, "mapping key is not a plain value", "a complex key",
-                                 "a string key")
+                raise self.error(
+                    key_node, path, "mapping key is not a plain value", "a complex key", "a string key"
+                )
             key = _scalar(key_node)
             if not isinstance(key, str):
                 key = key_node.value  # 1: or true: as keys are kept as written
             line = key_node.start_mark.line + 1
             if key in key_lines:
-                raise JobError.at(self.file, line, dotted((*path, key)), "duplicate key", key,
-                                  f"each key once per mapping (first at line {key_lines[key]})")
+                raise JobError.at(
+                    self.file,
+                    line,
+                    dotted((*path, key)),
+                    "duplicate key",
+                    key,
+                    f"each key once per mapping (first at line {key_lines[key]})",
+                )
             key_lines[key] = line
             self.lines[(*path, key)] = line
             out[key] = self.build(value_node, (*path, key))
@@ -174,7 +196,9 @@ def load_positioned(path: Path, display: str | None = None) -> PositionedDocumen
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise JobError(file, 0, "", "file is too large", f"{size} bytes", f"at most {MAX_FILE_BYTES} bytes")
+            raise JobError(
+                file, 0, "", "file is too large", f"{size} bytes", f"at most {MAX_FILE_BYTES} bytes"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
@@ -185,17 +209,27 @@ def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
     """A file's bytes (e.g. a git blob) as a positioned document: the size and encoding rules of
     :func:`load_positioned`, then :func:`parse_positioned`."""
     if len(raw) > MAX_FILE_BYTES:
-        raise JobError(file, 0, "", "file is too large", f"{len(raw)} bytes", f"at most {MAX_FILE_BYTES} bytes")
+        raise JobError(
+            file, 0, "", "file is too large", f"{len(raw)} bytes", f"at most {MAX_FILE_BYTES} bytes"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise JobError(file, raw[: exc.start].count(b"\n") + 1, "", "file is not UTF-8 text",
-                       f"byte 0x{raw[exc.start]:02x}", "UTF-8") from None
+        raise JobError(
+            file,
+            raw[: exc.start].count(b"\n") + 1,
+            "",
+            "file is not UTF-8 text",
+            f"byte 0x{raw[exc.start]:02x}",
+            "UTF-8",
+        ) from None
     return parse_positioned(text, file)
 
 
 def parse_positioned(text: str, file: str) -> PositionedDocument:
-    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
         raise JobError(file, 1, "", "file is empty", "no YAML document", "one job mapping")
     try:
         nodes = list(_yaml.compose_all(io.StringIO(text)))
@@ -209,17 +243,35 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
     if not nodes:
         raise JobError(file, 1, "", "file is empty", "no YAML document", "one job mapping")
     if len(nodes) > 1:
-        raise JobError(file, nodes[1].start_mark.line + 1, "", "more than one YAML document",
-                       f"{len(nodes)} documents", "one job per file")
+        raise JobError(
+            file,
+            nodes[1].start_mark.line + 1,
+            "",
+            "more than one YAML document",
+            f"{len(nodes)} documents",
+            "one job per file",
+        )
     root = nodes[0]
     builder = _Builder(file)
     size = builder.expanded_size(root)
     if size > MAX_NODES:
-        raise JobError(file, root.start_mark.line + 1, "", "document expands to too many nodes through anchors/aliases",
-                       f"more than {MAX_NODES}", f"at most {MAX_NODES} nodes after alias expansion")
+        raise JobError(
+            file,
+            root.start_mark.line + 1,
+            "",
+            "document expands to too many nodes through anchors/aliases",
+            f"more than {MAX_NODES}",
+            f"at most {MAX_NODES} nodes after alias expansion",
+        )
     if not isinstance(root, MappingNode):
         kind = "a list" if isinstance(root, SequenceNode) else f"the scalar {_scalar(root)!r}"
-        raise JobError(file, root.start_mark.line + 1, "", "document is not a mapping", kind,
-                       "a mapping with tenant_id, environment and infrastructure")
+        raise JobError(
+            file,
+            root.start_mark.line + 1,
+            "",
+            "document is not a mapping",
+            kind,
+            "a mapping with tenant_id, environment and infrastructure",
+        )
     value = builder.build(root, ())
     return PositionedDocument(file, value, builder.lines)

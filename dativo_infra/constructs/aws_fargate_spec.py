@@ -217,9 +217,7 @@ def policy_json(statements: Sequence[Mapping[str, Any]]) -> str:
 
 def trust_policy(service: str) -> str:
     """Assume-role policy letting one AWS service principal assume the role."""
-    return policy_json(
-        [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": service}}]
-    )
+    return policy_json([{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": service}}])
 
 
 def _one_or_list(values: Sequence[str]) -> str | list[str]:
@@ -276,7 +274,9 @@ _SECRETS_MANAGER_ARN = re.compile(r"^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secre
 _SSM_ARN = re.compile(r"^arn:[^:]+:ssm:")
 
 
-def execution_secret_statements(partition: str, region: str, references: Sequence[str]) -> list[dict[str, Any]]:
+def execution_secret_statements(
+    partition: str, region: str, references: Sequence[str]
+) -> list[dict[str, Any]]:
     """Statements letting the execution role resolve the container's ``secrets`` (``valueFrom``).
 
     A Secrets Manager ARN (optionally with ``:json-key:stage:version``) is granted on the secret

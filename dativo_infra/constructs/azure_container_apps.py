@@ -335,9 +335,13 @@ class Runtime(Construct):
                 log_analytics_workspace_id=self.log_analytics.id,
                 logs_destination="log-analytics",
                 infrastructure_subnet_id=props.subnet_id,
-                infrastructure_resource_group_name=names.infrastructure_resource_group if props.subnet_id else None,
+                infrastructure_resource_group_name=names.infrastructure_resource_group
+                if props.subnet_id
+                else None,
                 workload_profile=[
-                    ContainerAppEnvironmentWorkloadProfile(name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE)
+                    ContainerAppEnvironmentWorkloadProfile(
+                        name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE
+                    )
                 ],
             )
             workspace_id: str = self.log_analytics.id

@@ -236,7 +236,9 @@ def props_from_job(config: JobConfig, name: str) -> Props:
     runtime = config.runtime  # the schema guarantees project_id and at most one subnetwork
     assert runtime.project_id is not None
     deletion_protection = (
-        runtime.deletion_protection if runtime.deletion_protection is not None else config.environment == "prod"
+        runtime.deletion_protection
+        if runtime.deletion_protection is not None
+        else config.environment == "prod"
     )
     return Props(
         name=name,
@@ -270,7 +272,9 @@ def props_from_job(config: JobConfig, name: str) -> Props:
 # ---------------------------------------------------------------------------------------------
 # Provider
 # ---------------------------------------------------------------------------------------------
-def configure_provider(stack: TerraformStack, config: JobConfig, settings: PlatformSettings) -> GoogleProvider:
+def configure_provider(
+    stack: TerraformStack, config: JobConfig, settings: PlatformSettings
+) -> GoogleProvider:
     """The google provider for the job's project and region.
 
     No ``default_labels``: the TaggingAspect sets ``labels`` on each resource. The provider's own

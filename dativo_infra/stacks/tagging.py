@@ -51,7 +51,9 @@ from constructs import IConstruct
 
 #: Providers whose resources carry ``labels`` (their ``tags`` are something else).
 LABEL_PROVIDERS = frozenset({"google", "google-beta"})
-_STRING_MAP = typing.Mapping[str, str] | None  # equal to the Optional[Mapping[str, str]] jsii bindings declare
+_STRING_MAP = (
+    typing.Mapping[str, str] | None
+)  # equal to the Optional[Mapping[str, str]] jsii bindings declare
 
 
 @cache
@@ -111,7 +113,9 @@ class TaggingAspect:
         if attribute is None:
             return
         explicit = getattr(node, f"{attribute}_input")
-        if explicit is not None and (Token.is_unresolved(explicit) or any(Token.is_unresolved(k) for k in explicit)):
+        if explicit is not None and (
+            Token.is_unresolved(explicit) or any(Token.is_unresolved(k) for k in explicit)
+        ):
             return
         merged = {**self.tags, **dict(explicit or {})}
         setattr(node, attribute, dict(sorted(merged.items())))

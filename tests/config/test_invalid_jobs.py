@@ -12,188 +12,188 @@ from dativo_infra.errors import ErrorReport
 INVALID = Path("tests/fixtures/jobs/invalid")
 
 EXPECTED: dict[str, list[str]] = {
-    'azure_schedule_timezone.yaml': [
+    "azure_schedule_timezone.yaml": [
         "tests/fixtures/jobs/invalid/azure_schedule_timezone.yaml:11: infrastructure.runtime.schedule_timezone: Container App Job schedules run in UTC, got 'Europe/Berlin'; expected UTC (convert the cron expression)",
     ],
-    'gcp_two_subnets.yaml': [
+    "gcp_two_subnets.yaml": [
         "tests/fixtures/jobs/invalid/gcp_two_subnets.yaml:10: infrastructure.runtime.network.subnet_ids: Cloud Run takes one subnetwork, got a list; expected at most one subnetwork",
     ],
-    'alias_bomb.yaml': [
-        'tests/fixtures/jobs/invalid/alias_bomb.yaml:1: document expands to too many nodes through anchors/aliases, got more than 100000; expected at most 100000 nodes after alias expansion',
+    "alias_bomb.yaml": [
+        "tests/fixtures/jobs/invalid/alias_bomb.yaml:1: document expands to too many nodes through anchors/aliases, got more than 100000; expected at most 100000 nodes after alias expansion",
     ],
-    'azure_bad_memory.yaml': [
-        'tests/fixtures/jobs/invalid/azure_bad_memory.yaml:9: infrastructure.runtime.memory_mib: does not match cpu_millicores 500 on Container Apps, got 2048; expected 1024 (2 GiB per vCPU)',
+    "azure_bad_memory.yaml": [
+        "tests/fixtures/jobs/invalid/azure_bad_memory.yaml:9: infrastructure.runtime.memory_mib: does not match cpu_millicores 500 on Container Apps, got 2048; expected 1024 (2 GiB per vCPU)",
     ],
-    'bad_access.yaml': [
+    "bad_access.yaml": [
         "tests/fixtures/jobs/invalid/bad_access.yaml:11: infrastructure.runtime.permissions.storage[0].access: not an allowed value, got 'admin'; expected 'read', 'write' or 'read_write'",
     ],
-    'bad_cron.yaml': [
+    "bad_cron.yaml": [
         "tests/fixtures/jobs/invalid/bad_cron.yaml:8: infrastructure.runtime.schedule: not a 5-field cron expression, got 'every day at 3'; expected 'minute hour day-of-month month day-of-week', e.g. '0 3 * * *'",
     ],
-    'bad_env_name.yaml': [
+    "bad_env_name.yaml": [
         "tests/fixtures/jobs/invalid/bad_env_name.yaml:9: infrastructure.runtime.env.1BAD-NAME: invalid key, got '1BAD-NAME'; expected a variable name: letters, digits and '_', not starting with a digit",
     ],
-    'bad_job_name.yaml': [
+    "bad_job_name.yaml": [
         "tests/fixtures/jobs/invalid/bad_job_name.yaml:11: infrastructure.tags.job_name: not a valid job name, got 'stripe customers!'; expected 1-128 characters of letters, digits, '_', '.', '-' starting with a letter or digit",
     ],
-    'bad_log_retention.yaml': [
-        'tests/fixtures/jobs/invalid/bad_log_retention.yaml:8: infrastructure.runtime.log_retention_days: not a CloudWatch retention period, got 45; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    "bad_log_retention.yaml": [
+        "tests/fixtures/jobs/invalid/bad_log_retention.yaml:8: infrastructure.runtime.log_retention_days: not a CloudWatch retention period, got 45; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
     ],
-    'bad_mode.yaml': [
+    "bad_mode.yaml": [
         "tests/fixtures/jobs/invalid/bad_mode.yaml:8: infrastructure.runtime.mode: not an allowed value, got 'daemon'; expected 'job' or 'service'",
     ],
-    'bad_provider.yaml': [
+    "bad_provider.yaml": [
         "tests/fixtures/jobs/invalid/bad_provider.yaml:4: infrastructure.provider: not an allowed value, got 'oracle'; expected 'aws', 'azure' or 'gcp'",
     ],
-    'bad_region.yaml': [
+    "bad_region.yaml": [
         "tests/fixtures/jobs/invalid/bad_region.yaml:5: infrastructure.region: does not match the allowed form, got 'US_EAST_1'; expected a lowercase region name such as us-east-1, westeurope or europe-west1",
     ],
-    'bad_tenant.yaml': [
+    "bad_tenant.yaml": [
         "tests/fixtures/jobs/invalid/bad_tenant.yaml:1: tenant_id: does not match the allowed form, got 'Acme Corp'; expected lowercase letters, digits, '_' or '-', starting with a letter or digit",
     ],
-    'duplicate_key.yaml': [
+    "duplicate_key.yaml": [
         "tests/fixtures/jobs/invalid/duplicate_key.yaml:6: infrastructure.region: duplicate key, got 'region'; expected each key once per mapping (first at line 5)",
     ],
-    'empty.yaml': [
-        'tests/fixtures/jobs/invalid/empty.yaml:1: file is empty, got no YAML document; expected one job mapping',
+    "empty.yaml": [
+        "tests/fixtures/jobs/invalid/empty.yaml:1: file is empty, got no YAML document; expected one job mapping",
     ],
-    'empty_required_tag.yaml': [
-        'tests/fixtures/jobs/invalid/empty_required_tag.yaml:12: infrastructure.tags.team: required tag missing or empty; expected a non-empty string',
+    "empty_required_tag.yaml": [
+        "tests/fixtures/jobs/invalid/empty_required_tag.yaml:12: infrastructure.tags.team: required tag missing or empty; expected a non-empty string",
     ],
-    'env_secret_clash.yaml': [
+    "env_secret_clash.yaml": [
         "tests/fixtures/jobs/invalid/env_secret_clash.yaml:11: infrastructure.runtime.secrets.TOKEN: variable set both in env and in secrets, got 'TOKEN'; expected each variable in env or in secrets, not both",
     ],
-    'environment_mismatch.yaml': [
+    "environment_mismatch.yaml": [
         "tests/fixtures/jobs/invalid/environment_mismatch.yaml:14: infrastructure.tags.environment: tag environment differs from the job's environment, got 'dev'; expected 'prod'",
     ],
-    'fargate_bad_cpu.yaml': [
-        'tests/fixtures/jobs/invalid/fargate_bad_cpu.yaml:8: infrastructure.runtime.cpu_millicores: not a Fargate task size, got 300; expected one of 250, 500, 1000, 2000, 4000, 8000, 16000',
+    "fargate_bad_cpu.yaml": [
+        "tests/fixtures/jobs/invalid/fargate_bad_cpu.yaml:8: infrastructure.runtime.cpu_millicores: not a Fargate task size, got 300; expected one of 250, 500, 1000, 2000, 4000, 8000, 16000",
     ],
-    'fargate_bad_memory.yaml': [
-        'tests/fixtures/jobs/invalid/fargate_bad_memory.yaml:9: infrastructure.runtime.memory_mib: not valid with cpu_millicores 250 on Fargate, got 4096; expected 512 to 2048 in steps of 512',
+    "fargate_bad_memory.yaml": [
+        "tests/fixtures/jobs/invalid/fargate_bad_memory.yaml:9: infrastructure.runtime.memory_mib: not valid with cpu_millicores 250 on Fargate, got 4096; expected 512 to 2048 in steps of 512",
     ],
-    'field_wrong_runtime.yaml': [
+    "field_wrong_runtime.yaml": [
         "tests/fixtures/jobs/invalid/field_wrong_runtime.yaml:8: infrastructure.runtime.project_id: does not apply to aws_fargate, got 'my-project-123'; expected no project_id for aws_fargate",
     ],
-    'gcp_missing_project.yaml': [
+    "gcp_missing_project.yaml": [
         "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required for gcp_cloud_run, got nothing; expected a GCP project id such as 'acme-data-prod'",
     ],
-    'invalid_yaml.yaml': [
+    "invalid_yaml.yaml": [
         "tests/fixtures/jobs/invalid/invalid_yaml.yaml:6: invalid YAML: did not find expected ',' or ']'",
     ],
-    'legacy_gke.yaml': [
+    "legacy_gke.yaml": [
         "tests/fixtures/jobs/invalid/legacy_gke.yaml:6: infrastructure.runtime_environment.compute_type: compute type not supported yet, got 'gke_pod'; expected one of cloud_run, container_apps, ecs, ecs_task, fargate",
     ],
-    'legacy_lambda.yaml': [
+    "legacy_lambda.yaml": [
         "tests/fixtures/jobs/invalid/legacy_lambda.yaml:6: infrastructure.runtime_environment.compute_type: compute type not supported yet, got 'lambda'; expected one of cloud_run, container_apps, ecs, ecs_task, fargate",
     ],
-    'missing_infrastructure.yaml': [
-        'tests/fixtures/jobs/invalid/missing_infrastructure.yaml:1: infrastructure: required field missing; expected the infrastructure block',
+    "missing_infrastructure.yaml": [
+        "tests/fixtures/jobs/invalid/missing_infrastructure.yaml:1: infrastructure: required field missing; expected the infrastructure block",
     ],
-    'missing_region.yaml': [
-        'tests/fixtures/jobs/invalid/missing_region.yaml:3: infrastructure.region: required field missing; expected a cloud region, e.g. us-east-1',
+    "missing_region.yaml": [
+        "tests/fixtures/jobs/invalid/missing_region.yaml:3: infrastructure.region: required field missing; expected a cloud region, e.g. us-east-1",
     ],
-    'missing_required_tag.yaml': [
-        'tests/fixtures/jobs/invalid/missing_required_tag.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string',
+    "missing_required_tag.yaml": [
+        "tests/fixtures/jobs/invalid/missing_required_tag.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
     ],
-    'missing_runtime_type.yaml': [
-        'tests/fixtures/jobs/invalid/missing_runtime_type.yaml:6: infrastructure.runtime.type: required field missing; expected aws_fargate | azure_container_apps | gcp_cloud_run',
+    "missing_runtime_type.yaml": [
+        "tests/fixtures/jobs/invalid/missing_runtime_type.yaml:6: infrastructure.runtime.type: required field missing; expected aws_fargate | azure_container_apps | gcp_cloud_run",
     ],
-    'multiple_errors.yaml': [
+    "multiple_errors.yaml": [
         "tests/fixtures/jobs/invalid/multiple_errors.yaml:1: tenant_id: must not be empty, got ''; expected at least 1 character(s)",
         "tests/fixtures/jobs/invalid/multiple_errors.yaml:4: infrastructure.provider: not an allowed value, got 'oracle'; expected 'aws', 'azure' or 'gcp'",
-        'tests/fixtures/jobs/invalid/multiple_errors.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string',
+        "tests/fixtures/jobs/invalid/multiple_errors.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
     ],
-    'not_a_mapping.yaml': [
-        'tests/fixtures/jobs/invalid/not_a_mapping.yaml:1: document is not a mapping, got a list; expected a mapping with tenant_id, environment and infrastructure',
+    "not_a_mapping.yaml": [
+        "tests/fixtures/jobs/invalid/not_a_mapping.yaml:1: document is not a mapping, got a list; expected a mapping with tenant_id, environment and infrastructure",
     ],
-    'not_a_placeholder.yaml': [
+    "not_a_placeholder.yaml": [
         "tests/fixtures/jobs/invalid/not_a_placeholder.yaml:9: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
     ],
-    'scaling_bounds.yaml': [
-        'tests/fixtures/jobs/invalid/scaling_bounds.yaml:10: infrastructure.runtime.scaling.min_replicas: min_replicas is larger than max_replicas, got 3; expected at most max_replicas (2)',
+    "scaling_bounds.yaml": [
+        "tests/fixtures/jobs/invalid/scaling_bounds.yaml:10: infrastructure.runtime.scaling.min_replicas: min_replicas is larger than max_replicas, got 3; expected at most max_replicas (2)",
     ],
-    'schedule_on_service.yaml': [
+    "schedule_on_service.yaml": [
         "tests/fixtures/jobs/invalid/schedule_on_service.yaml:9: infrastructure.runtime.schedule: a schedule needs mode 'job', got '0 3 * * *'; expected mode: job, or no schedule for a service",
     ],
-    'tag_not_string.yaml': [
-        'tests/fixtures/jobs/invalid/tag_not_string.yaml:15: infrastructure.tags.cost_center: must be a string, got 1001; expected a string (quote numbers, dates and booleans)',
+    "tag_not_string.yaml": [
+        "tests/fixtures/jobs/invalid/tag_not_string.yaml:15: infrastructure.tags.cost_center: must be a string, got 1001; expected a string (quote numbers, dates and booleans)",
     ],
-    'timeout_out_of_range.yaml': [
-        'tests/fixtures/jobs/invalid/timeout_out_of_range.yaml:8: infrastructure.runtime.timeout_seconds: out of range, got 10; expected at least 60',
+    "timeout_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/timeout_out_of_range.yaml:8: infrastructure.runtime.timeout_seconds: out of range, got 10; expected at least 60",
     ],
-    'too_large.yaml': [
-        'tests/fixtures/jobs/invalid/too_large.yaml: file is too large, got 1144351 bytes; expected at most 1048576 bytes',
+    "too_large.yaml": [
+        "tests/fixtures/jobs/invalid/too_large.yaml: file is too large, got 1144351 bytes; expected at most 1048576 bytes",
     ],
-    'two_documents.yaml': [
-        'tests/fixtures/jobs/invalid/two_documents.yaml:17: more than one YAML document, got 2 documents; expected one job per file',
+    "two_documents.yaml": [
+        "tests/fixtures/jobs/invalid/two_documents.yaml:17: more than one YAML document, got 2 documents; expected one job per file",
     ],
-    'unknown_infra_field.yaml': [
+    "unknown_infra_field.yaml": [
         "tests/fixtures/jobs/invalid/unknown_infra_field.yaml:6: infrastructure.regoin: unknown field, got 'us-east-2'; expected one of provider, region, resource_identifiers, runtime, tags, terraform",
     ],
-    'unknown_output.yaml': [
+    "unknown_output.yaml": [
         "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
     ],
-    'two_bad_identifiers.yaml': [
+    "two_bad_identifiers.yaml": [
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:10: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:11: infrastructure.resource_identifiers.log_group_name: not a terraform_outputs placeholder, got '{{terraform_output.log_group_name}}'; expected '{{terraform_outputs.<name>}}'",
     ],
-    'two_unknown_outputs.yaml': [
+    "two_unknown_outputs.yaml": [
         "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
         "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
     ],
-    'unknown_runtime.yaml': [
+    "unknown_runtime.yaml": [
         "tests/fixtures/jobs/invalid/unknown_runtime.yaml:7: infrastructure.runtime.type: not an allowed value, got 'aws_batch'; expected 'aws_fargate', 'azure_container_apps' or 'gcp_cloud_run'",
     ],
-    'azure_bad_environment_id.yaml': [
+    "azure_bad_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_environment_id.yaml:10: infrastructure.runtime.environment_id: not a Container Apps environment resource id (it ends '...s/Microsoft.App/containerApps/shared-cae'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.App/managedEnvironments/<name>",
     ],
-    'azure_environment_with_subnet.yaml': [
-        'tests/fixtures/jobs/invalid/azure_environment_with_subnet.yaml:12: infrastructure.runtime.network.subnet_ids: the network of an existing environment is fixed, got a list; expected no subnet_ids with environment_id',
+    "azure_environment_with_subnet.yaml": [
+        "tests/fixtures/jobs/invalid/azure_environment_with_subnet.yaml:12: infrastructure.runtime.network.subnet_ids: the network of an existing environment is fixed, got a list; expected no subnet_ids with environment_id",
     ],
-    'azure_environment_with_log_retention.yaml': [
-        'tests/fixtures/jobs/invalid/azure_environment_with_log_retention.yaml:11: infrastructure.runtime.log_retention_days: an existing environment logs to its own workspace, got 90; expected no log_retention_days with environment_id',
+    "azure_environment_with_log_retention.yaml": [
+        "tests/fixtures/jobs/invalid/azure_environment_with_log_retention.yaml:11: infrastructure.runtime.log_retention_days: an existing environment logs to its own workspace, got 90; expected no log_retention_days with environment_id",
     ],
-    'azure_client_id_reserved.yaml': [
+    "azure_client_id_reserved.yaml": [
         "tests/fixtures/jobs/invalid/azure_client_id_reserved.yaml:11: infrastructure.runtime.env.AZURE_CLIENT_ID: reserved: the platform sets it to the client id of the job identity, got 'AZURE_CLIENT_ID'; expected no AZURE_CLIENT_ID in env or secrets",
     ],
-    'azure_bad_secret_url.yaml': [
+    "azure_bad_secret_url.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_secret_url.yaml:11: infrastructure.runtime.secrets.API_TOKEN: not a Key Vault secret URL, got 'https://jobs-kv.vault.azure.net/keys/api-token'; expected https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
     ],
-    'azure_secret_vault_not_listed.yaml': [
+    "azure_secret_vault_not_listed.yaml": [
         "tests/fixtures/jobs/invalid/azure_secret_vault_not_listed.yaml:11: infrastructure.runtime.secrets.API_TOKEN: Key Vault 'jobs-kv' is not in permissions.secrets, got 'https://jobs-kv.vault.azure.net/secrets/api-token'; expected its resource id (/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/jobs-kv) in permissions.secrets",
     ],
-    'azure_bad_vault_id.yaml': [
+    "azure_bad_vault_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_vault_id.yaml:11: infrastructure.runtime.permissions.secrets[0]: not a Key Vault resource id, got 'https://jobs-kv.vault.azure.net/'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>",
     ],
-    'azure_bad_storage_id.yaml': [
+    "azure_bad_storage_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_storage_id.yaml:12: infrastructure.runtime.permissions.storage[0].bucket: not a storage account resource id, got 'lakeread'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]",
     ],
-    'azure_quartz_cron.yaml': [
+    "azure_quartz_cron.yaml": [
         "tests/fixtures/jobs/invalid/azure_quartz_cron.yaml:10: infrastructure.runtime.schedule: day-of-month field '?' is not unix cron, got '0 3 ? * MON-FRI'; expected 1-31, with '*', ',', '-' and '/' (steps on '*' or a range); Quartz '?', 'L', 'W' and '#' are AWS-only",
     ],
-    'azure_bad_registry_id.yaml': [
+    "azure_bad_registry_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_registry_id.yaml:11: infrastructure.runtime.registry_id: not a container registry resource id (it ends '...ders/Microsoft.ContainerRegistry/acmeacr'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>",
     ],
-    'azure_registry_mismatch.yaml': [
+    "azure_registry_mismatch.yaml": [
         "tests/fixtures/jobs/invalid/azure_registry_mismatch.yaml:11: infrastructure.runtime.registry_id: the image is not pulled from this registry (it ends '...oft.ContainerRegistry/registries/acmeacr'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected image on acmeacr.azurecr.io, or no registry_id",
     ],
-    'gcp_bucket_url.yaml': [
+    "gcp_bucket_url.yaml": [
         "tests/fixtures/jobs/invalid/gcp_bucket_url.yaml:11: infrastructure.runtime.permissions.storage[0].bucket: not a bare bucket name, got 'gs://initech-landing/raw'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)",
     ],
-    'gcp_cron_out_of_range.yaml': [
+    "gcp_cron_out_of_range.yaml": [
         "tests/fixtures/jobs/invalid/gcp_cron_out_of_range.yaml:9: infrastructure.runtime.schedule: hour field '24' is not unix cron, got '0 24 * * *'; expected 0-23, with '*', ',', '-' and '/' (steps on '*' or a range)",
     ],
-    'gcp_bad_timezone.yaml': [
+    "gcp_bad_timezone.yaml": [
         "tests/fixtures/jobs/invalid/gcp_bad_timezone.yaml:10: infrastructure.runtime.schedule_timezone: not an IANA time zone, got 'Europe/Berln'; expected a tz database name such as 'UTC', 'Europe/Berlin' or 'America/New_York'",
     ],
-    'gcp_service_timeout.yaml': [
-        'tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)',
+    "gcp_service_timeout.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)",
     ],
-    'gcp_environment_id.yaml': [
+    "gcp_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: does not apply to gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id for gcp_cloud_run",
     ],
-    'unsupported_pair.yaml': [
+    "unsupported_pair.yaml": [
         "tests/fixtures/jobs/invalid/unsupported_pair.yaml:7: infrastructure.runtime.type: runtime does not run on this provider, got 'gcp_cloud_run'; expected aws_fargate for provider aws",
     ],
 }

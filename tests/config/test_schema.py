@@ -40,8 +40,14 @@ def test_unknown_top_level_keys_are_kept(tmp_path: Path) -> None:
     assert job.config.model_extra == {"source": {"connector": "stripe"}, "logging": {"level": "DEBUG"}}
 
 
-@pytest.mark.parametrize("text", ["{{terraform_outputs.cluster_name}}", "{{ terraform_outputs.cluster_name }}",
-                                  "{{\tterraform_outputs.cluster_name  }}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{terraform_outputs.cluster_name}}",
+        "{{ terraform_outputs.cluster_name }}",
+        "{{\tterraform_outputs.cluster_name  }}",
+    ],
+)
 def test_placeholder_inner_whitespace(tmp_path: Path, text: str) -> None:
     job = load_job(write(tmp_path, BASE.replace('"{{terraform_outputs.cluster_name}}"', f'"{text}"')))
     assert job.config.referenced_outputs() == ["cluster_name"]
@@ -80,8 +86,10 @@ def test_older_dialect_errors_point_at_the_written_lines(tmp_path: Path) -> None
 def test_every_fargate_size_is_accepted(tmp_path: Path, cpu: int) -> None:
     millicores = cpu * 1000 // 1024
     for memory in FARGATE_SIZES[cpu]:
-        text = BASE.replace("    type: aws_fargate\n",
-                            f"    type: aws_fargate\n    cpu_millicores: {millicores}\n    memory_mib: {memory}\n")
+        text = BASE.replace(
+            "    type: aws_fargate\n",
+            f"    type: aws_fargate\n    cpu_millicores: {millicores}\n    memory_mib: {memory}\n",
+        )
         assert load_job(write(tmp_path, text)).config.runtime.memory_mib == memory
 
 
@@ -162,27 +170,40 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
     return [f"{e.path}: {e.problem}" for e in caught.value]
 
 
-@pytest.mark.parametrize("cron", ["0 3 * * *", "*/15 0-6,22-23 1,15 JAN-MAR,dec mon-fri", "5 4 * * SUN",
-                                  "0 0-12/2 * * 1-5", "59 23 31 12 6"])
+@pytest.mark.parametrize(
+    "cron",
+    [
+        "0 3 * * *",
+        "*/15 0-6,22-23 1,15 JAN-MAR,dec mon-fri",
+        "5 4 * * SUN",
+        "0 0-12/2 * * 1-5",
+        "59 23 31 12 6",
+    ],
+)
 @pytest.mark.parametrize("template", [AZURE, GCP])
 def test_unix_cron_is_accepted_on_azure_and_gcp(tmp_path: Path, template: str, cron: str) -> None:
     job = load_job(write(tmp_path, template.format(runtime=runtime_block(schedule=f'"{cron}"'))))
     assert job.config.runtime.schedule == cron
 
 
-@pytest.mark.parametrize(("template", "cron", "field"), [
-    (AZURE, "0 3 * * 7", "day-of-week"),  # Container Apps (NCrontab): 0-6 only
-    (AZURE, "0 3 L * *", "day-of-month"),
-    (GCP, "0 3 ? * MON", "day-of-month"),
-    (GCP, "0 3 * * 5#2", "day-of-week"),
-    (GCP, "0 3 15W * *", "day-of-month"),
-    (GCP, "60 3 * * *", "minute"),
-    (GCP, "0 3 * 13 *", "month"),
-    (GCP, "0 3 * * 5-1", "day-of-week"),  # a range runs upwards
-    (GCP, "0 3/2 * * *", "hour"),  # steps only on '*' or a range
-    (GCP, "0 3 * FOO *", "month"),
-])
-def test_non_unix_cron_is_refused_on_azure_and_gcp(tmp_path: Path, template: str, cron: str, field: str) -> None:
+@pytest.mark.parametrize(
+    ("template", "cron", "field"),
+    [
+        (AZURE, "0 3 * * 7", "day-of-week"),  # Container Apps (NCrontab): 0-6 only
+        (AZURE, "0 3 L * *", "day-of-month"),
+        (GCP, "0 3 ? * MON", "day-of-month"),
+        (GCP, "0 3 * * 5#2", "day-of-week"),
+        (GCP, "0 3 15W * *", "day-of-month"),
+        (GCP, "60 3 * * *", "minute"),
+        (GCP, "0 3 * 13 *", "month"),
+        (GCP, "0 3 * * 5-1", "day-of-week"),  # a range runs upwards
+        (GCP, "0 3/2 * * *", "hour"),  # steps only on '*' or a range
+        (GCP, "0 3 * FOO *", "month"),
+    ],
+)
+def test_non_unix_cron_is_refused_on_azure_and_gcp(
+    tmp_path: Path, template: str, cron: str, field: str
+) -> None:
     (error,) = errors_of(tmp_path, template.format(runtime=runtime_block(schedule=f'"{cron}"')))
     assert error.startswith(f"infrastructure.runtime.schedule: {field} field ")
 
@@ -218,7 +239,7 @@ def test_azure_references_in_their_valid_forms(tmp_path: Path) -> None:
       A: https://jobs-kv.vault.azure.net/secrets/a-token
       B: https://jobs-kv.vault.azure.net/secrets/B-Token/0123456789abcdef0123456789abcdef
     permissions:
-      secrets: ["{SUB.replace('resourceGroups', 'resourcegroups')}/Microsoft.KeyVault/vaults/Jobs-KV"]
+      secrets: ["{SUB.replace("resourceGroups", "resourcegroups")}/Microsoft.KeyVault/vaults/Jobs-KV"]
       storage:
         - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake", access: read}}
         - {{bucket: "{SUB}/Microsoft.Storage/storageAccounts/lake/blobServices/default/containers/raw-2024"}}
@@ -256,7 +277,10 @@ def test_every_azure_reference_problem_is_reported_at_once(tmp_path: Path) -> No
 @pytest.mark.parametrize("bucket", ["acme-raw", "acme_raw.2024", "a.b.c", "abc"])
 def test_gcp_bucket_names_are_accepted(tmp_path: Path, bucket: str) -> None:
     runtime = f"    permissions:\n      storage: [{{bucket: {bucket}}}]\n"
-    assert load_job(write(tmp_path, GCP.format(runtime=runtime))).config.runtime.permissions.storage[0].bucket == bucket
+    assert (
+        load_job(write(tmp_path, GCP.format(runtime=runtime))).config.runtime.permissions.storage[0].bucket
+        == bucket
+    )
 
 
 @pytest.mark.parametrize("bucket", ["gs://acme-raw", "acme-raw/landing", "Acme-Raw", "ab", "x" * 64, "-acme"])
@@ -266,9 +290,12 @@ def test_gcp_bucket_urls_and_paths_are_refused(tmp_path: Path, bucket: str) -> N
     assert error == "infrastructure.runtime.permissions.storage[0].bucket: not a bare bucket name"
 
 
-@pytest.mark.parametrize(("mode", "timeout", "ok"), [("service", 3600, True), ("service", 3601, False),
-                                                     ("job", 86400, True)])
-def test_gcp_service_request_timeout_is_capped_by_the_schema(tmp_path: Path, mode: str, timeout: int, ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("mode", "timeout", "ok"), [("service", 3600, True), ("service", 3601, False), ("job", 86400, True)]
+)
+def test_gcp_service_request_timeout_is_capped_by_the_schema(
+    tmp_path: Path, mode: str, timeout: int, ok: bool
+) -> None:
     text = GCP.format(runtime=runtime_block(mode=mode, timeout_seconds=str(timeout)))
     if ok:
         assert load_job(write(tmp_path, text)).config.runtime.timeout_seconds == timeout

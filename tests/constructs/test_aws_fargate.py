@@ -168,7 +168,8 @@ def local_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("fargate-local")
     jobs = _load(root / "jobs", {"manual": JOBS["manual"]})
     platform = PlatformSettings(
-        deploy_target="local", local_cloud=LocalCloud(endpoint=LOCAL_ENDPOINT, access_key="ak", secret_key="sk")
+        deploy_target="local",
+        local_cloud=LocalCloud(endpoint=LOCAL_ENDPOINT, access_key="ak", secret_key="sk"),
     )
     return _synth(jobs, root / "cdktf.out", platform)["manual"]
 
@@ -208,7 +209,10 @@ def statements(policy_body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def ref(kind: str, attribute: str, body: Any) -> bool:
     """True when ``body`` is (or contains) a reference to ``<kind>.<something>.<attribute>``."""
-    return re.search(r"\$\{" + re.escape(kind) + r"\.[A-Za-z0-9_]+\." + attribute + r"\}", json.dumps(body)) is not None
+    return (
+        re.search(r"\$\{" + re.escape(kind) + r"\.[A-Za-z0-9_]+\." + attribute + r"\}", json.dumps(body))
+        is not None
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +319,9 @@ def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict
     doc = synthesized["scheduled"]
     role = by_name(doc, "aws_iam_role", "acme-nightly-orders-scheduler")
     trust = json.loads(role["assume_role_policy"])["Statement"]
-    assert trust == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}}]
+    assert trust == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}}
+    ]
     policy = by_name(doc, "aws_iam_role_policy", "run-job-task")
     found = statements(policy)
     run = found["RunJobTask"]
@@ -496,7 +502,10 @@ def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -
     policy = one(doc, "aws_appautoscaling_policy")
     tracking = policy["target_tracking_scaling_policy_configuration"]
     assert policy["policy_type"] == "TargetTrackingScaling" and tracking["target_value"] == 70
-    assert tracking["predefined_metric_specification"]["predefined_metric_type"] == "ECSServiceAverageCPUUtilization"
+    assert (
+        tracking["predefined_metric_specification"]["predefined_metric_type"]
+        == "ECSServiceAverageCPUUtilization"
+    )
     assert "desired_count" in service["lifecycle"]["ignore_changes"]
 
 

@@ -70,7 +70,8 @@ infrastructure:
         - {{bucket: "{ACCOUNT_WRITE}", access: write}}
         - {{bucket: "{ACCOUNT_RW}", access: read_write}}
       secrets: ["{VAULT}", "{SDK_VAULT}"]
-""" + TAGS.format(job="webhook_receiver"),
+"""
+    + TAGS.format(job="webhook_receiver"),
     "service_no_ingress": """\
 tenant_id: acme
 environment: dev
@@ -82,7 +83,8 @@ infrastructure:
     mode: service
     ingress: none
     resource_group: shared-ingest-rg
-""" + TAGS.format(job="queue_worker"),
+"""
+    + TAGS.format(job="queue_worker"),
     "job_scheduled": f"""\
 tenant_id: acme
 environment: dev
@@ -101,7 +103,8 @@ infrastructure:
     permissions:
       storage:
         - {{bucket: "{CONTAINER_SCOPE}", access: read}}
-""" + TAGS.format(job="nightly_batch"),
+"""
+    + TAGS.format(job="nightly_batch"),
     "job_manual": """\
 tenant_id: acme
 environment: dev
@@ -111,7 +114,8 @@ infrastructure:
   runtime:
     type: azure_container_apps
     env: {TEMPLATE: "${not_interpolated}"}
-""" + TAGS.format(job=LONG_JOB),
+"""
+    + TAGS.format(job=LONG_JOB),
     "job_shared_environment": f"""\
 tenant_id: acme
 environment: dev
@@ -125,7 +129,8 @@ infrastructure:
     schedule: "30 2 * * MON-FRI"
   resource_identifiers:
     log_analytics_workspace_id: "{{{{terraform_outputs.log_analytics_workspace_id}}}}"
-""" + TAGS.format(job="shared_batch"),
+"""
+    + TAGS.format(job="shared_batch"),
 }
 MODES = sorted(JOBS)
 
@@ -209,7 +214,9 @@ def test_service_environment_and_workspace(synthesized: dict[str, dict[str, Any]
     # named, so Azure's generated name for the platform-managed group is no drift that replaces the environment
     assert environment["infrastructure_resource_group_name"] == "me-acme-webhook-receiver"
     assert environment["logs_destination"] == "log-analytics"
-    assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", environment["log_analytics_workspace_id"])
+    assert re.fullmatch(
+        r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", environment["log_analytics_workspace_id"]
+    )
     group = one(doc, "azurerm_resource_group")
     assert group["location"] == "westeurope"
     assert group["name"] == "rg-acme-webhook-receiver"
@@ -303,7 +310,9 @@ def test_role_assignments_per_grant(synthesized: dict[str, dict[str, Any]]) -> N
     }
     assert VAULT not in grants
     for grant in grants.values():
-        assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.principal_id\}", grant["principal_id"])
+        assert re.fullmatch(
+            r"\$\{azurerm_user_assigned_identity\.[\w-]+\.principal_id\}", grant["principal_id"]
+        )
         assert grant["principal_type"] == "ServicePrincipal"
     (only,) = resources(synthesized["job_scheduled"], "azurerm_role_assignment")
     assert (only["scope"], only["role_definition_name"]) == (CONTAINER_SCOPE, "Storage Blob Data Reader")
@@ -330,7 +339,13 @@ def test_stronger_role_wins_on_one_account() -> None:
                         ]
                     },
                 },
-                "tags": {"job_name": "j", "team": "t", "pipeline_type": "p", "environment": "dev", "cost_center": "c"},
+                "tags": {
+                    "job_name": "j",
+                    "team": "t",
+                    "pipeline_type": "p",
+                    "environment": "dev",
+                    "cost_center": "c",
+                },
             },
         }
     )
@@ -359,7 +374,12 @@ def test_long_job_name_gives_valid_names_in_stack(synthesized: dict[str, dict[st
             assert name.startswith(prefix + "-acme-very-long"), name
             assert re.search(r"-[0-9a-f]{6}$", name) and len(name) < len(full), name
     assert_valid_names(
-        rg=names["rg"], log=names["log"], cae=names["cae"], app=names["caj"], job=names["caj"], identity=names["id"]
+        rg=names["rg"],
+        log=names["log"],
+        cae=names["cae"],
+        app=names["caj"],
+        job=names["caj"],
+        identity=names["id"],
     )
 
 
@@ -391,7 +411,9 @@ IDENTITY_CLIENT_ID_RE = r"\$\{azurerm_user_assigned_identity\.[\w-]+\.client_id\
 def test_consumption_workload_profile(synthesized: dict[str, dict[str, Any]], case: str) -> None:
     doc = synthesized[case]
     for environment in resources(doc, "azurerm_container_app_environment"):
-        assert environment["workload_profile"] == [{"name": "Consumption", "workload_profile_type": "Consumption"}]
+        assert environment["workload_profile"] == [
+            {"name": "Consumption", "workload_profile_type": "Consumption"}
+        ]
     (runtime,) = resources(doc, "azurerm_container_app") + resources(doc, "azurerm_container_app_job")
     assert runtime["workload_profile_name"] == "Consumption"
 
@@ -408,10 +430,13 @@ def test_containers_get_the_identity_client_id(synthesized: dict[str, dict[str, 
     assert identity_id.replace(".id}", ".client_id}") == client_ids[0]["value"]
 
 
-@pytest.mark.parametrize(("case", "kind", "server"), [
-    ("service_external", "azurerm_container_app", "example.azurecr.io"),
-    ("job_shared_environment", "azurerm_container_app_job", "acmeacr.azurecr.io"),
-])
+@pytest.mark.parametrize(
+    ("case", "kind", "server"),
+    [
+        ("service_external", "azurerm_container_app", "example.azurecr.io"),
+        ("job_shared_environment", "azurerm_container_app_job", "acmeacr.azurecr.io"),
+    ],
+)
 def test_acr_images_are_pulled_with_the_identity(
     synthesized: dict[str, dict[str, Any]], case: str, kind: str, server: str
 ) -> None:
@@ -444,22 +469,32 @@ def test_shared_environment_is_looked_up_not_created(synthesized: dict[str, dict
     assert job["schedule_trigger_config"]["cron_expression"] == "30 2 * * MON-FRI"
     # the job's own identity and resource group are still created
     assert one(doc, "azurerm_resource_group")["name"] == "rg-acme-shared-batch"
-    assert one(doc, "azurerm_user_assigned_identity")["resource_group_name"].startswith("${azurerm_resource_group.")
+    assert one(doc, "azurerm_user_assigned_identity")["resource_group_name"].startswith(
+        "${azurerm_resource_group."
+    )
 
 
 def azure_config(**runtime: Any) -> Any:
     from dativo_infra.config.schema import JobConfig
 
-    return JobConfig.model_validate({
-        "tenant_id": "acme",
-        "environment": "dev",
-        "infrastructure": {
-            "provider": "azure",
-            "region": "westeurope",
-            "runtime": {"type": "azure_container_apps", **runtime},
-            "tags": {"job_name": "j", "team": "t", "pipeline_type": "p", "environment": "dev", "cost_center": "c"},
-        },
-    })
+    return JobConfig.model_validate(
+        {
+            "tenant_id": "acme",
+            "environment": "dev",
+            "infrastructure": {
+                "provider": "azure",
+                "region": "westeurope",
+                "runtime": {"type": "azure_container_apps", **runtime},
+                "tags": {
+                    "job_name": "j",
+                    "team": "t",
+                    "pipeline_type": "p",
+                    "environment": "dev",
+                    "cost_center": "c",
+                },
+            },
+        }
+    )
 
 
 def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
@@ -484,7 +519,10 @@ def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
 def test_registry_server_only_for_azure_container_registry() -> None:
     from dativo_infra.constructs.azure_container_apps import props_from_job
 
-    assert props_from_job(azure_config(image="acme.azurecr.io/team/ingest:1"), "x").registry_server == "acme.azurecr.io"
+    assert (
+        props_from_job(azure_config(image="acme.azurecr.io/team/ingest:1"), "x").registry_server
+        == "acme.azurecr.io"
+    )
     for image in ("ghcr.io/dativo-io/dativo-ingest:1", "python:3.12", "azurecr.io.evil.com/x:1"):
         assert props_from_job(azure_config(image=image), "x").registry_server is None
 
@@ -529,12 +567,16 @@ def test_outputs_reference_the_runtime(synthesized: dict[str, dict[str, Any]], c
     assert re.fullmatch(
         r"\$\{azurerm_user_assigned_identity\.[\w-]+\.client_id\}", outputs["managed_identity_client_id"]
     )
-    assert re.fullmatch(r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", outputs["log_analytics_workspace_id"])
+    assert re.fullmatch(
+        r"\$\{azurerm_log_analytics_workspace\.[\w-]+\.id\}", outputs["log_analytics_workspace_id"]
+    )
 
 
 def test_outputs_of_a_shared_environment(synthesized: dict[str, dict[str, Any]]) -> None:
     outputs = {name: body["value"] for name, body in synthesized["job_shared_environment"]["output"].items()}
-    assert re.fullmatch(r"\$\{data\.azurerm_container_app_environment\.[\w-]+\.name\}", outputs["environment_name"])
+    assert re.fullmatch(
+        r"\$\{data\.azurerm_container_app_environment\.[\w-]+\.name\}", outputs["environment_name"]
+    )
     assert outputs["log_analytics_workspace_id"] == "none"  # the shared environment's, not this stack's
     assert re.fullmatch(r"\$\{azurerm_container_app_job\.[\w-]+\.name\}", outputs["container_app_name"])
     assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", outputs["managed_identity_id"])
@@ -557,7 +599,9 @@ IDENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # user-assigned 
 SECRET_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # Container App secret
 
 
-def assert_valid_names(*, rg: str, log: str, cae: str, app: str, job: str, identity: str, infra_rg: str = "me") -> None:
+def assert_valid_names(
+    *, rg: str, log: str, cae: str, app: str, job: str, identity: str, infra_rg: str = "me"
+) -> None:
     assert len(rg) <= 90 and RG_RE.match(rg), rg
     assert len(infra_rg) <= 90 and RG_RE.match(infra_rg), infra_rg
     assert 4 <= len(log) <= 63 and LOG_RE.match(log), log
@@ -596,7 +640,9 @@ def test_names_valid_for_any_job(tenant: str, job: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(tenant=tenants, first=st.one_of(job_names, long_job_names), second=st.one_of(job_names, long_job_names))
+@given(
+    tenant=tenants, first=st.one_of(job_names, long_job_names), second=st.one_of(job_names, long_job_names)
+)
 def test_distinct_stacks_get_distinct_app_names(tenant: str, first: str, second: str) -> None:
     from dativo_infra.constructs.azure_container_apps import azure_names
 

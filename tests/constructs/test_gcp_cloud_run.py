@@ -55,7 +55,9 @@ def job_yaml(tenant: str, environment: str, job_name: str, runtime: str, region:
 #: stack key -> job file text. Each job is synthesized exactly once (module fixture).
 JOBS: dict[str, str] = {
     "service_internal": job_yaml(
-        "acme", "dev", "orders_api",
+        "acme",
+        "dev",
+        "orders_api",
         """
         mode: service
         project_id: acme-data-dev
@@ -85,7 +87,9 @@ JOBS: dict[str, str] = {
         """,
     ),
     "service_external": job_yaml(
-        "acme", "staging", "webhook_receiver",
+        "acme",
+        "staging",
+        "webhook_receiver",
         """
         mode: service
         project_id: acme-data-stg
@@ -94,7 +98,9 @@ JOBS: dict[str, str] = {
         """,
     ),
     "service_no_ingress": job_yaml(
-        "acme", "prod", "private_collector",
+        "acme",
+        "prod",
+        "private_collector",
         """
         mode: service
         project_id: acme-data-prod
@@ -102,7 +108,9 @@ JOBS: dict[str, str] = {
         """,
     ),
     "job_scheduled": job_yaml(
-        "initech", "prod", "salesforce_accounts",
+        "initech",
+        "prod",
+        "salesforce_accounts",
         """
         mode: job
         project_id: initech-data-prod
@@ -133,7 +141,9 @@ JOBS: dict[str, str] = {
         """,
     ),
     "job_manual": job_yaml(
-        "initech", "dev", LONG_JOB_NAME,
+        "initech",
+        "dev",
+        LONG_JOB_NAME,
         """
         mode: job
         project_id: initech-data-dev
@@ -141,7 +151,9 @@ JOBS: dict[str, str] = {
         region="us-central1",
     ),
     "service_network_only": job_yaml(
-        "globex", "dev", "vpc_reader",
+        "globex",
+        "dev",
+        "vpc_reader",
         """
         mode: service
         project_id: globex-data-dev
@@ -151,7 +163,9 @@ JOBS: dict[str, str] = {
         """,
     ),
     "job_prod_unprotected": job_yaml(
-        "globex", "prod", "backfill_once",
+        "globex",
+        "prod",
+        "backfill_once",
         """
         mode: job
         project_id: globex-data-prod
@@ -213,7 +227,9 @@ def ref(rtype: str, lid: str, attribute: str) -> str:
 
 
 def runtime_sa_email(stack: dict[str, Any]) -> str:
-    lid = logical_id(stack, "google_service_account", lambda b: b["display_name"].startswith("Dativo runtime"))
+    lid = logical_id(
+        stack, "google_service_account", lambda b: b["display_name"].startswith("Dativo runtime")
+    )
     return ref("google_service_account", lid, "email")
 
 
@@ -221,7 +237,9 @@ def runtime_sa_email(stack: dict[str, Any]) -> str:
 # provider
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("key", ["service_internal", "job_scheduled"])
-def test_provider_is_project_and_region_without_default_labels(synthesized: dict, loaded: dict, key: str) -> None:
+def test_provider_is_project_and_region_without_default_labels(
+    synthesized: dict, loaded: dict, key: str
+) -> None:
     (provider,) = synthesized[key]["provider"]["google"]
     config = loaded[key].config
     assert provider["project"] == config.runtime.project_id
@@ -268,7 +286,9 @@ def test_service_properties(synthesized: dict) -> None:
 
 
 def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> None:
-    (container,) = only(synthesized["service_internal"], "google_cloud_run_v2_service")["template"]["containers"]
+    (container,) = only(synthesized["service_internal"], "google_cloud_run_v2_service")["template"][
+        "containers"
+    ]
     env = container["env"]
     assert [e["name"] for e in env] == ["ALPHA", "DB_PASSWORD", "TEMPLATE", "ZETA"]
     by_name = {e["name"]: e for e in env}
@@ -524,30 +544,50 @@ def test_construct_refuses_a_service_timeout_cloud_run_would_reject() -> None:
     from dativo_infra.constructs.gcp_cloud_run import Props, Runtime
 
     stack = TerraformStack(Testing.app(), "s")
-    props = Props(name="s", job_name="j", project_id="p-12345", region="europe-west1", mode="service",
-                  timeout_seconds=3601)
+    props = Props(
+        name="s",
+        job_name="j",
+        project_id="p-12345",
+        region="europe-west1",
+        mode="service",
+        timeout_seconds=3601,
+    )
     with pytest.raises(ValueError, match="at most 3600"):
         Runtime(stack, "runtime", props)
 
 
 def test_service_timeout_over_an_hour_is_refused_by_validation(tmp_path: Path) -> None:
     path = tmp_path / "long_service.yaml"
-    path.write_text(job_yaml("acme", "dev", "long_service", """
+    path.write_text(
+        job_yaml(
+            "acme",
+            "dev",
+            "long_service",
+            """
         mode: service
         project_id: acme-data-dev
         timeout_seconds: 7200
-        """))
+        """,
+        )
+    )
     with pytest.raises(ErrorReport, match="longer than a Cloud Run service request may take"):
         load_jobs([str(path)])
 
 
 def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> None:
     path = tmp_path / "two_subnets.yaml"
-    path.write_text(job_yaml("acme", "dev", "two_subnets", """
+    path.write_text(
+        job_yaml(
+            "acme",
+            "dev",
+            "two_subnets",
+            """
         project_id: acme-data-dev
         network:
           subnet_ids: [a, b]
-        """))
+        """,
+        )
+    )
     with pytest.raises(ErrorReport, match="Cloud Run takes one subnetwork"):
         load_jobs([str(path)])
 
@@ -589,7 +629,9 @@ def test_different_stacks_get_different_names(tenant: str, first: str, second: s
     a, b = check_names(tenant, first), check_names(tenant, second)
     assert a.cloud_run != b.cloud_run
     assert a.scheduler_job != b.scheduler_job
-    assert {a.service_account_id, a.scheduler_account_id}.isdisjoint({b.service_account_id, b.scheduler_account_id})
+    assert {a.service_account_id, a.scheduler_account_id}.isdisjoint(
+        {b.service_account_id, b.scheduler_account_id}
+    )
 
 
 @pytest.mark.parametrize("job_name", ["a", "A", "1", "x" * 128, "9" * 128, "a" + "-" * 126 + "b", "a_b.c-d"])

@@ -25,14 +25,20 @@ def make_jobs(root: Path) -> Path:
     jobs = root / "jobs"
     shutil.copytree("jobs/acme", jobs / "acme")
     shutil.copy("jobs/platform.yaml", jobs / "platform.yaml")
-    for source, name in (("stripe_customers_to_iceberg", "zendesk_tickets_to_iceberg"),
-                         ("orders_cdc_stream", "payments_cdc_stream")):
-        text = (jobs / "acme" / f"{source}.yaml").read_text().replace(f"job_name: {source}", f"job_name: {name}")
+    for source, name in (
+        ("stripe_customers_to_iceberg", "zendesk_tickets_to_iceberg"),
+        ("orders_cdc_stream", "payments_cdc_stream"),
+    ):
+        text = (
+            (jobs / "acme" / f"{source}.yaml").read_text().replace(f"job_name: {source}", f"job_name: {name}")
+        )
         (jobs / "acme" / f"{name}.yaml").write_text(text)
     for path in (jobs / "acme").glob("*.yaml"):
         # `${...}` and `%{...}` from a job file must land in the cloud exactly as written
         text = path.read_text().replace(
-            "      DATIVO_LOG_LEVEL: INFO\n", f"      DATIVO_LOG_LEVEL: INFO\n      LITERAL_CHECK: {LITERAL!r}\n")
+            "      DATIVO_LOG_LEVEL: INFO\n",
+            f"      DATIVO_LOG_LEVEL: INFO\n      LITERAL_CHECK: {LITERAL!r}\n",
+        )
         assert LITERAL in text
         path.write_text(text)
     return jobs
@@ -61,7 +67,9 @@ def test_every_stack_deployed_concurrently(local_run: tuple[LocalRun, list[Stack
         assert (runner.outdir / "stacks" / run.job.stack_name / ".terraform" / "providers").is_dir()
 
 
-def test_placeholders_rendered_with_values_the_emulator_reports(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+def test_placeholders_rendered_with_values_the_emulator_reports(
+    local_run: tuple[LocalRun, list[StackRun], float],
+) -> None:
     _, runs, _ = local_run
     yaml = YAML(typ="safe")
     for run in runs:
@@ -80,14 +88,21 @@ def test_placeholders_rendered_with_values_the_emulator_reports(local_run: tuple
         assert "{{terraform_outputs." in run.job.path.read_text()
 
 
-def test_every_taggable_resource_carries_every_merged_tag(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
+def test_every_taggable_resource_carries_every_merged_tag(
+    local_run: tuple[LocalRun, list[StackRun], float],
+) -> None:
     _, runs, _ = local_run
     for run in runs:
         taggable = [t for t in run.tags if t.taggable]
         assert taggable, run.job.stack_name
         types = {t.type for t in taggable}
-        assert {"aws_ecs_cluster", "aws_ecs_task_definition", "aws_cloudwatch_log_group", "aws_iam_role",
-                "aws_security_group"} <= types
+        assert {
+            "aws_ecs_cluster",
+            "aws_ecs_task_definition",
+            "aws_cloudwatch_log_group",
+            "aws_iam_role",
+            "aws_security_group",
+        } <= types
         bad = [f"{t.address}: {t.summary()}" for t in taggable if not t.ok]
         assert not bad, bad
         for t in taggable:

@@ -42,7 +42,9 @@ def test_snapshot(stack: str, example_synth: dict[str, Any], snapshot_json: Any)
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
-def test_contract_outputs_at_stack_level(stack: str, example_jobs: list, example_synth: dict[str, Any]) -> None:
+def test_contract_outputs_at_stack_level(
+    stack: str, example_jobs: list, example_synth: dict[str, Any]
+) -> None:
     job = next(j for j in example_jobs if j.stack_name == stack)
     outputs = example_synth[stack]["output"]
     expected = set(OUTPUTS[job.config.runtime.type])
@@ -83,4 +85,6 @@ def test_synth_of_one_aws_job_loads_only_the_aws_provider(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "['cdktf_cdktf_provider_aws']"
-    assert json.loads((tmp_path / "out/stacks/acme-orders-cdc-stream/cdk.tf.json").read_text())["provider"]["aws"]
+    assert json.loads((tmp_path / "out/stacks/acme-orders-cdc-stream/cdk.tf.json").read_text())["provider"][
+        "aws"
+    ]

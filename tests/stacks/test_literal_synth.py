@@ -24,12 +24,25 @@ from dativo_infra.settings import LocalCloud, load_settings
 from dativo_infra.tags import merged_tags, render_tags
 
 TRICKY = st.sampled_from(["${", "%{", "$${", "%%{", "${x}", "%{ if a }b%{ endif }", "$$${y}", "}", "$", "%"])
-TEXT = st.lists(st.one_of(TRICKY, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                                          max_size=8)), max_size=6).map("".join)
+TEXT = st.lists(
+    st.one_of(
+        TRICKY, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
+    ),
+    max_size=6,
+).map("".join)
 # Azure tag names may not contain <>%&\?/ ; everything else is allowed (values: anything, <= 256).
-TAG_KEY = st.lists(st.one_of(st.sampled_from(["${", "$${", "x${y}"]),
-                             st.text(alphabet="abcXYZ_-.:= {}$", min_size=1, max_size=6)),
-                   min_size=1, max_size=4).map("".join).filter(lambda k: k.strip() and len(k) <= 64)
+TAG_KEY = (
+    st.lists(
+        st.one_of(
+            st.sampled_from(["${", "$${", "x${y}"]),
+            st.text(alphabet="abcXYZ_-.:= {}$", min_size=1, max_size=6),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+    .map("".join)
+    .filter(lambda k: k.strip() and len(k) <= 64)
+)
 ENV_NAME = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
 
 
@@ -56,11 +69,18 @@ def azure_job() -> LoadedJob:
     return load_job(Path("jobs/globex/hubspot_contacts_to_adls.yaml"))
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
-@given(tags=st.dictionaries(TAG_KEY, TEXT.filter(lambda v: len(v) <= 200), max_size=3),
-       env=st.dictionaries(ENV_NAME, TEXT, max_size=3))
-def test_job_text_reaches_terraform_literally(azure_job: LoadedJob, tags: dict[str, str], env: dict[str, str]) -> None:
+@settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    tags=st.dictionaries(TAG_KEY, TEXT.filter(lambda v: len(v) <= 200), max_size=3),
+    env=st.dictionaries(ENV_NAME, TEXT, max_size=3),
+)
+def test_job_text_reaches_terraform_literally(
+    azure_job: LoadedJob, tags: dict[str, str], env: dict[str, str]
+) -> None:
     from cdktf import Testing
 
     from dativo_infra.stacks.job_stack import JobStack
@@ -71,8 +91,11 @@ def test_job_text_reaches_terraform_literally(azure_job: LoadedJob, tags: dict[s
     # Our own references (${azurerm_...}) are the only unescaped sequences; none carries job text.
     for text in strings(stack.get("resource", {})):
         if contains_unescaped(text):
-            assert text.startswith("${azurerm_") or text.startswith("https://${azurerm_") or \
-                text.startswith("${data.azurerm_"), text
+            assert (
+                text.startswith("${azurerm_")
+                or text.startswith("https://${azurerm_")
+                or text.startswith("${data.azurerm_")
+            ), text
     for resources in stack["resource"].values():
         for body in resources.values():
             if "tags" in body:
@@ -96,16 +119,25 @@ def test_terraform_reads_injected_values_back_literally(tmp_path: Path) -> None:
     job = with_changes(job, {"note": "costs: 1+1=2 @team"}, {**job.config.runtime.env, **injected})
     with MotoServer() as cloud:
         local = load_settings().model_copy(
-            update={"deploy_target": "local", "local_cloud": LocalCloud(endpoint=cloud.endpoint)})
+            update={"deploy_target": "local", "local_cloud": LocalCloud(endpoint=cloud.endpoint)}
+        )
         synth([job], tmp_path / "cdktf.out", local)
         stack_dir = tmp_path / "cdktf.out" / "stacks" / job.stack_name
         env = {**terraform_env(), **cloud.environ()}
-        for cmd in (["terraform", "init", "-input=false"],
-                    ["terraform", "plan", "-input=false", "-lock=false", "-out=plan.bin"]):
+        for cmd in (
+            ["terraform", "init", "-input=false"],
+            ["terraform", "plan", "-input=false", "-lock=false", "-out=plan.bin"],
+        ):
             result = subprocess.run(cmd, cwd=stack_dir, env=env, capture_output=True, text=True, timeout=600)
             assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-        shown = subprocess.run(["terraform", "show", "-json", "plan.bin"], cwd=stack_dir, env=env,
-                               capture_output=True, text=True, timeout=300)
+        shown = subprocess.run(
+            ["terraform", "show", "-json", "plan.bin"],
+            cwd=stack_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert shown.returncode == 0, shown.stderr
     plan = json.loads(shown.stdout)
     task = next(c for c in plan["resource_changes"] if c["type"] == "aws_ecs_task_definition")

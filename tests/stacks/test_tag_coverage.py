@@ -20,8 +20,11 @@ from dativo_infra.literal import deep_literal
 from dativo_infra.settings import load_settings
 from dativo_infra.tags import merged_tags, render_tags
 
-PACKAGES = {"aws": "cdktf_cdktf_provider_aws", "azurerm": "cdktf_cdktf_provider_azurerm",
-            "google": "cdktf_cdktf_provider_google"}
+PACKAGES = {
+    "aws": "cdktf_cdktf_provider_aws",
+    "azurerm": "cdktf_cdktf_provider_azurerm",
+    "google": "cdktf_cdktf_provider_google",
+}
 ATTRIBUTE = {Provider.AWS: "tags", Provider.AZURE: "tags", Provider.GCP: "labels"}
 
 
@@ -30,8 +33,11 @@ def accepts(resource_type: str, attribute: str) -> bool:
     """Whether the provider binding of ``resource_type`` takes ``attribute`` as a constructor argument."""
     prefix, _, rest = resource_type.partition("_")
     module = importlib.import_module(f"{PACKAGES[prefix]}.{rest}")
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if getattr(c, "TF_RESOURCE_TYPE", None) == resource_type]
+    classes = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if getattr(c, "TF_RESOURCE_TYPE", None) == resource_type
+    ]
     assert len(classes) == 1, f"no binding class for {resource_type}"
     return attribute in inspect.signature(classes[0].__init__).parameters
 
@@ -53,11 +59,14 @@ def test_every_taggable_resource_of_every_example_carries_every_merged_tag(
                 continue
             for name, body in resources.items():
                 actual = body.get(attribute)
-                assert isinstance(actual, dict), f"{job.stack_name}: {resource_type}.{name} has no {attribute}"
+                assert isinstance(actual, dict), (
+                    f"{job.stack_name}: {resource_type}.{name} has no {attribute}"
+                )
                 for key, value in expected.items():
                     assert actual.get(key) == value, (
                         f"{job.stack_name}: {resource_type}.{name}: {attribute}[{key!r}] is {actual.get(key)!r}, "
-                        f"expected {value!r}")
+                        f"expected {value!r}"
+                    )
                 checked += 1
     assert checked >= 25  # 6 example stacks, each with several taggable resources
     print(f"\n{checked} taggable resources carry every merged tag. Resources that cannot carry tags:")
@@ -65,13 +74,16 @@ def test_every_taggable_resource_of_every_example_carries_every_merged_tag(
         print(f"  {stack}: {', '.join(sorted(types))}")
 
 
-@pytest.mark.parametrize(("resource_type", "attribute", "expected"), [
-    ("aws_ecs_cluster", "tags", True),
-    ("aws_iam_role_policy", "tags", False),
-    ("google_cloud_run_v2_job", "labels", True),
-    ("google_service_account", "labels", False),
-    ("azurerm_container_app", "tags", True),
-    ("azurerm_role_assignment", "tags", False),
-])
+@pytest.mark.parametrize(
+    ("resource_type", "attribute", "expected"),
+    [
+        ("aws_ecs_cluster", "tags", True),
+        ("aws_iam_role_policy", "tags", False),
+        ("google_cloud_run_v2_job", "labels", True),
+        ("google_service_account", "labels", False),
+        ("azurerm_container_app", "tags", True),
+        ("azurerm_role_assignment", "tags", False),
+    ],
+)
 def test_capability_is_read_from_the_bindings(resource_type: str, attribute: str, expected: bool) -> None:
     assert accepts(resource_type, attribute) is expected

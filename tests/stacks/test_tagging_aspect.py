@@ -11,8 +11,12 @@ import pytest
 
 from dativo_infra.literal import deep_literal
 
-MERGED = {"cost_center": "FINOPS-001", "managed_by": "dativo-infra", "team": "data_platform",
-          "note": "${not.a.reference}"}
+MERGED = {
+    "cost_center": "FINOPS-001",
+    "managed_by": "dativo-infra",
+    "team": "data_platform",
+    "note": "${not.a.reference}",
+}
 ESCAPED = deep_literal(MERGED)
 
 
@@ -49,8 +53,14 @@ def synthesized() -> dict[str, Any]:
     gcp = TerraformStack(app, "gcp")
     GoogleProvider(gcp, "google", project="p", add_terraform_attribution_label=False)
     StorageBucket(gcp, "bucket", name="b", location="EU")
-    Project(gcp, "project", name="p", project_id="p-123", tags={"tagKeys/123": "tagValues/456"},
-            labels={"team": "explicit_team"})
+    Project(
+        gcp,
+        "project",
+        name="p",
+        project_id="p-123",
+        tags={"tagKeys/123": "tagValues/456"},
+        labels={"team": "explicit_team"},
+    )
     ServiceAccount(gcp, "sa", account_id="runtime")
     Aspects.of(gcp).add(TaggingAspect(ESCAPED))
 
