@@ -250,7 +250,7 @@ def changed_command(
     ] = 256,
 ) -> None:
     """Jobs to deploy / stacks to destroy for a change between two git revisions (CI matrix JSON)."""
-    from dativo_infra.changed import main_command
+    from dativo_infra.ci.detect import main_command
 
     try:
         main_command(base, head, jobs_dir, github_output, direct=direct, max_legs=max_legs)

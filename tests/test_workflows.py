@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from dativo_infra.changed import ChangeSet, Deploy, Destroy, make_leg
+from dativo_infra.ci.legs import ChangeSet, Deploy, Destroy, make_leg
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
