@@ -175,7 +175,7 @@ def local_run(
     parallel: Annotated[int, typer.Option(min=1, help="Stacks deployed at once")] = 4,
 ) -> None:
     """The main job: synth every job, deploy the AWS ones to a local moto cloud, render, check tags, destroy."""
-    from dativo_infra.localrun import LocalRun, ProgressDisplay, print_report
+    from dativo_infra.localcloud.run import LocalRun, ProgressDisplay, print_report
 
     console = _console()
     console.print(f"[bold]main job[/bold]: jobs from {jobs}, work dir {workdir}, {parallel} stack(s) at once")

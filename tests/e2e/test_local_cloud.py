@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from dativo_infra.localrun import LocalRun, StackRun
+from dativo_infra.localcloud.run import LocalRun, StackRun
 
 pytestmark = pytest.mark.slow
 

@@ -110,7 +110,7 @@ def test_job_text_reaches_terraform_literally(
 @pytest.mark.slow
 def test_terraform_reads_injected_values_back_literally(tmp_path: Path) -> None:
     """Terraform itself (plan against a local moto cloud) sees the job's text, not an evaluation of it."""
-    from dativo_infra.local_cloud import MotoServer
+    from dativo_infra.localcloud.server import MotoServer
     from dativo_infra.synth import synth
     from dativo_infra.tfcli import terraform_env
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from dativo_infra.config.loader import load_job
-from dativo_infra.localrun import ProgressDisplay, StackRun, print_report
-from dativo_infra.tagcheck import ResourceTags
+from dativo_infra.localcloud.run import ProgressDisplay, StackRun, print_report
+from dativo_infra.localcloud.tagcheck import ResourceTags
 
 JOB = load_job(Path("jobs/acme/orders_cdc_stream.yaml"))
 

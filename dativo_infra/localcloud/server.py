@@ -1,7 +1,7 @@
 """A local AWS cloud: a real moto server on 127.0.0.1, on a free port, started and stopped by us.
 
 The server is moto's own, plus the Application Auto Scaling tagging calls moto lacks
-(:mod:`dativo_infra.moto_ext`).
+(:mod:`dativo_infra.localcloud.moto_ext`).
 
 Used by the main job (``make run``) and the end-to-end tests::
 
@@ -58,7 +58,7 @@ class MotoServer:
             "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
         }
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "dativo_infra.moto_ext", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "dativo_infra.localcloud.moto_ext", "-H", self.host, "-p", str(self.port)],
             stdout=self._log_handle,
             stderr=subprocess.STDOUT,
             env=env,

@@ -6,7 +6,7 @@ read-after-create of a tagged ``aws_appautoscaling_target`` gets HTTP 500 and re
 module adds those operations to moto's own response class (same wire format as AWS: JSON 1.1,
 ``Tags`` as a string map) and then runs the unmodified moto server. Nothing else changes.
 
-Run: ``python -m dativo_infra.moto_ext -H 127.0.0.1 -p PORT`` (same arguments as ``moto_server``).
+Run: ``python -m dativo_infra.localcloud.moto_ext -H 127.0.0.1 -p PORT`` (same arguments as ``moto_server``).
 """
 
 from __future__ import annotations
