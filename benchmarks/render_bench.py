@@ -2,7 +2,7 @@
 
 Generates the jobs from the example jobs under ``jobs/`` (job names varied so every job has its own
 stack), writes one ``terraform output -json`` file per job named ``<stack>.json``, then times
-:func:`dativo_infra.render.render_batch` (load and validate every job, render all in memory, write
+:func:`dativo_infra.render.write.render_batch` (load and validate every job, render all in memory, write
 all) into a fresh output directory. Prints one line. Target: under 2 s.
 
     .venv/bin/python benchmarks/render_bench.py [--jobs N]
@@ -27,14 +27,10 @@ from common import generate_jobs  # noqa: E402
 
 from dativo_infra.config.loader import load_jobs  # noqa: E402
 from dativo_infra.contract import OUTPUTS  # noqa: E402
-from dativo_infra.render import (  # noqa: E402
-    OutputsSource,
-    find_placeholders,
-    load_jobs_for_render,
-    render_batch,
-    render_job,
-    write_results,
-)
+from dativo_infra.render.jobs import load_jobs_for_render, render_job  # noqa: E402
+from dativo_infra.render.outputs import OutputsSource  # noqa: E402
+from dativo_infra.render.splice import find_placeholders  # noqa: E402
+from dativo_infra.render.write import render_batch, write_results  # noqa: E402
 
 TARGET_SECONDS = 2.0
 RUNS = 3

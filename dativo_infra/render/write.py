@@ -1,0 +1,223 @@
+"""Writing rendered jobs, and the two forms of ``dativo-infra render`` (:func:`render_one`,
+:func:`render_batch`): every job is rendered in memory first (:mod:`dativo_infra.render.jobs`), then
+the results are written all or nothing, atomically, under a lock in each target directory. The rules
+are in :mod:`dativo_infra.render`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from dativo_infra.config.loader import LoadedJob, display_path
+from dativo_infra.errors import ErrorReport, JobError
+from dativo_infra.fsutil import atomic_write_many
+from dativo_infra.render.jobs import RenderResult, _read_text, load_jobs_for_render, render_job
+from dativo_infra.render.outputs import OutputsSource
+
+#: Name of the lock file a writer holds in every directory it writes to.
+LOCK_NAME = ".dativo-render.lock"
+#: Seconds a render waits for another render's lock before it gives up.
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def directory_locks(directories: Sequence[Path], timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive lock on ``.dativo-render.lock`` in each directory (created if needed).
+
+    Directories are locked in sorted order, so two writers never deadlock. A lock held by another
+    process (or another open of the file in this one) is waited for up to ``timeout`` seconds.
+    """
+    handles: list[Any] = []
+    try:
+        for directory in sorted({d.resolve() for d in directories}):
+            directory.mkdir(parents=True, exist_ok=True)
+            lock_path = directory / LOCK_NAME
+            handle = open(lock_path, "a")  # noqa: SIM115 - held until the with-block ends
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        handle.close()
+                        raise JobError(
+                            display_path(lock_path),
+                            0,
+                            "",
+                            "another render is writing files in this directory",
+                            f"the lock still held after {timeout:g} s",
+                            "that render to finish first",
+                        ) from None
+                    time.sleep(0.05)
+            handles.append(handle)
+        yield
+    finally:
+        for handle in reversed(handles):
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
+
+
+def _needs_write(result: RenderResult) -> bool:
+    assert result.target is not None
+    try:
+        return result.target.read_bytes() != result.data.encode("utf-8")
+    except FileNotFoundError:
+        return True
+
+
+def write_results(
+    results: Sequence[RenderResult], allow_sensitive: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> list[RenderResult]:
+    """Write every result that has a target and a change; return those written.
+
+    Under the directory locks each source is read again: a job file changed since it was rendered
+    is rendered again from its new text, and any error then still stops the run before a write.
+    """
+    targets = [r for r in results if r.target is not None]
+    if not targets:
+        return []
+    current_target = targets[0].target
+    try:
+        with directory_locks([r.target.parent for r in targets if r.target], lock_timeout):
+            report = ErrorReport()
+            for result in targets:
+                try:
+                    current, bom = _read_text(result.job.path)
+                except JobError as exc:
+                    report.add(exc)
+                    continue
+                if current != result.original or bom != result.bom:
+                    try:
+                        again = render_job(result.job, result.outputs, result.target, allow_sensitive)
+                    except ErrorReport as exc:
+                        report.extend(exc.errors)
+                        continue
+                    # the caller's result describes what is written
+                    result.original, result.text, result.bom, result.filled = (
+                        again.original,
+                        again.text,
+                        again.bom,
+                        again.filled,
+                    )
+            report.raise_if_any()
+            pending = [r for r in targets if _needs_write(r)]
+            # a new copy gets the job file's permissions, not the temp file's 0600
+            atomic_write_many(
+                [
+                    (r.target, r.data, r.job.path.stat().st_mode & 0o777)  # type: ignore[misc]
+                    for r in pending
+                ]
+            )
+            for result in pending:
+                result.written = True
+            return pending
+    except OSError as exc:
+        named = exc.filename2 or exc.filename  # a replace names its target second
+        where = display_path(Path(named)) if named else display_path(current_target)  # type: ignore[arg-type]
+        raise JobError(
+            where,
+            0,
+            "",
+            f"cannot write ({exc.strerror or exc})",
+            None,
+            "a writable file path whose parent is a directory",
+        ) from None
+
+
+def _job_target(job: LoadedJob, out: Path | str | None, in_place: bool) -> Path | None:
+    """Where ``--out`` puts a job: into ``out`` when it is a directory (or ends with '/'), else ``out``."""
+    if in_place:
+        return job.path
+    if out is None:
+        return None
+    if Path(out).is_dir() or str(out).endswith(("/", os.sep)):
+        return Path(out) / job.path.name
+    return Path(out)
+
+
+def render_one(
+    job_path: Path,
+    outputs_path: Path,
+    out: Path | str | None = None,
+    in_place: bool = False,
+    allow_sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> RenderResult:
+    """``dativo-infra render --job``: render one job file; write it unless ``out`` is None and not
+    ``in_place`` (then the caller prints :attr:`RenderResult.text`)."""
+    jobs = load_jobs_for_render([str(job_path)])
+    if len(jobs) != 1:
+        raise JobError.at(
+            str(job_path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file"
+        )
+    job = jobs[0]
+    source = OutputsSource(outputs_path)
+    if source.is_dir and not source.has(job.stack_name):
+        raise source.missing(job)
+    result = render_job(
+        job, source.for_stack(job.stack_name), _job_target(job, out, in_place), allow_sensitive
+    )
+    write_results([result], allow_sensitive, lock_timeout)
+    return result
+
+
+def render_batch(
+    jobs_dir: Path,
+    outputs_path: Path,
+    out_dir: Path | None = None,
+    in_place: bool = False,
+    allow_sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> list[RenderResult]:
+    """``dativo-infra render --jobs``: render every job under ``jobs_dir``.
+
+    Outputs come from a directory of ``<stack>.json`` files or from one cdktf outputs file. The
+    results go to ``out_dir`` (mirroring each job's path relative to ``jobs_dir``) or back into the
+    job files (``in_place``). Every job is rendered in memory first; any error (a job without
+    outputs, an unresolved placeholder) stops the run before anything is written.
+    """
+    if (out_dir is None) == (not in_place):
+        raise JobError("render", 0, "", "a batch render needs exactly one of --out DIR and --in-place")
+    jobs = load_jobs_for_render([str(jobs_dir)])
+    source = OutputsSource(outputs_path)
+    report = ErrorReport()
+    if not source.is_dir:
+        try:
+            whole = source.file(outputs_path)
+        except JobError as exc:
+            raise ErrorReport([exc]) from None
+        if whole.shape == "terraform":
+            raise ErrorReport(
+                [
+                    JobError(
+                        whole.file,
+                        0,
+                        "",
+                        "a `terraform output -json` file holds the outputs of one stack",
+                        f"{len(jobs)} jobs under {display_path(jobs_dir)}",
+                        "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
+                    )
+                ]
+            )
+    results: list[RenderResult] = []
+    for job in jobs:
+        if not source.has(job.stack_name):
+            report.add(source.missing(job))
+            continue
+        target = job.path if in_place else out_dir / os.path.relpath(job.path, jobs_dir)  # type: ignore[operator]
+        try:
+            results.append(render_job(job, source.for_stack(job.stack_name), target, allow_sensitive))
+        except ErrorReport as exc:
+            report.extend(exc.errors)
+        except JobError as exc:
+            report.add(exc)
+    report.raise_if_any()
+    write_results(results, allow_sensitive, lock_timeout)
+    return results

@@ -1,0 +1,77 @@
+"""Outputs files: both shapes, picking a stack, and what is rejected (:mod:`dativo_infra.render.outputs`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dativo_infra.errors import JobError
+from dativo_infra.render.outputs import parse_outputs, read_outputs
+from tests.render import GOLDEN_CDKTF, GOLDEN_OUTPUTS
+
+
+def test_terraform_shape_keeps_values_types_and_sensitivity() -> None:
+    outputs = read_outputs(GOLDEN_OUTPUTS)
+    assert outputs.shape == "terraform"
+    stack = outputs.for_stack("whatever-stack")  # one unnamed stack
+    assert stack.values["retention_days"].value == 30
+    assert stack.values["subnet_ids"].value == ["subnet-1", "subnet-2"]
+    assert stack.values["db_password"].sensitive is True
+    assert stack.values["cluster_name"].sensitive is False
+
+
+def test_cdktf_shape_picks_the_jobs_stack() -> None:
+    outputs = read_outputs(GOLDEN_CDKTF)
+    assert outputs.shape == "cdktf"
+    assert outputs.for_stack("acme-golden-render").values["cluster_name"].value == "dativo-acme-golden"
+    assert outputs.for_stack("acme-other-job").values["cluster_name"].value == "someone-else"
+    with pytest.raises(JobError) as err:
+        outputs.for_stack("acme-missing")
+    assert str(err.value) == (
+        "tests/fixtures/render/golden_cdktf_outputs.json: no outputs for stack 'acme-missing', "
+        "got 'acme-golden-render, acme-other-job'; expected a top-level key 'acme-missing' "
+        "(cdktf deploy acme-missing --outputs-file ...)"
+    )
+
+
+def test_cdktf_map_valued_output_is_a_value() -> None:
+    outputs = parse_outputs('{"s": {"labels": {"a": "b"}, "n": 1}}', "o.json")
+    assert outputs.shape == "cdktf"
+    assert outputs.for_stack("s").values["labels"].value == {"a": "b"}
+
+
+def test_empty_outputs_object_is_a_stack_without_outputs() -> None:
+    outputs = parse_outputs("{}", "o.json")
+    assert outputs.shape == "terraform"
+    assert dict(outputs.for_stack("s").values) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1, 2]", "o.json:1: (document): outputs file is not a JSON object, got a list; expected "),
+        (
+            '{\n  "a": {"value": 1, "type": "number", "sensitive": false},\n  "b": "x"\n}',
+            "o.json:3: b: not a `terraform output -json` entry like the other keys, got 'x'; expected ",
+        ),
+        (
+            '{"s": {"a": 1},\n "a": {"value": 1, "type": "number", "sensitive": false}}',
+            "o.json:1: s: not a `terraform output -json` entry like the other keys, got a mapping; expected ",
+        ),
+        ('{"s": {"a": 1},\n "t": 5}', "o.json:2: t: not a mapping of a stack's outputs, got 5; expected "),
+        ('{"a": ', "o.json:1: outputs file is not valid JSON (Expecting value); expected "),
+    ],
+)
+def test_unknown_shapes_are_rejected_with_what_is_allowed(text: str, message: str) -> None:
+    with pytest.raises(JobError) as err:
+        parse_outputs(text, "o.json")
+    assert str(err.value).startswith(message)
+    assert str(err.value).endswith(
+        "`terraform output -json` ({name: {value, type, sensitive}}) "
+        "or `cdktf deploy --outputs-file` ({stack: {name: value}})"
+    )
+
+
+def test_an_entry_with_only_a_value_is_not_taken_for_terraform_output() -> None:
+    outputs = parse_outputs('{"mystack": {"value": "x"}}', "o.json")
+    assert outputs.shape == "cdktf"
+    assert outputs.for_stack("mystack").values["value"].value == "x"
