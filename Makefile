@@ -25,6 +25,8 @@ test-fast: setup
 
 lint: setup
 	ruff check .
+	ruff format --check .
+	python -m mypy
 
 bench: setup
 	python benchmarks/run.py

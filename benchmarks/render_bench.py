@@ -27,7 +27,7 @@ from common import generate_jobs  # noqa: E402
 
 from dativo_infra.config.loader import load_jobs  # noqa: E402
 from dativo_infra.contract import OUTPUTS  # noqa: E402
-from dativo_infra.render.jobs import load_jobs_for_render, render_job  # noqa: E402
+from dativo_infra.render.jobs import render_job  # noqa: E402
 from dativo_infra.render.outputs import OutputsSource  # noqa: E402
 from dativo_infra.render.splice import find_placeholders  # noqa: E402
 from dativo_infra.render.write import render_batch, write_results  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> None:
 def _phases(jobs_dir: Path, outputs_dir: Path, out_dir: Path) -> str:
     """The same work as render_batch, timed per phase: load+validate, render in memory, durable writes."""
     start = time.perf_counter()
-    jobs = load_jobs_for_render([str(jobs_dir)])
+    jobs = load_jobs([str(jobs_dir)], rendered=True)
     loaded = time.perf_counter()
     source = OutputsSource(outputs_dir)
     results = [

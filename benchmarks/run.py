@@ -43,9 +43,10 @@ if mode == "naive":
     import cdktf_cdktf_provider_aws, cdktf_cdktf_provider_azurerm, cdktf_cdktf_provider_google  # noqa: F401
 if mode == "baseline":
     # what the app pays before its first job: cdktf and the three providers loaded the way the
-    # runtimes load them (dativo_infra.constructs defers the packages' import-everything __init__)
+    # runtimes load them (registered first, so the packages' import-everything __init__ never runs)
+    from dativo_infra.constructs.providers import register_provider_packages
+    register_provider_packages()
     import cdktf
-    import dativo_infra.constructs  # noqa: F401
     import cdktf_cdktf_provider_aws.provider, cdktf_cdktf_provider_azurerm.provider  # noqa: F401
     import cdktf_cdktf_provider_google.provider  # noqa: F401
     cdktf.App(outdir=outdir).synth()
@@ -165,7 +166,7 @@ def main() -> None:
         big = work / "big"
         generate_jobs(big, most)
         from dativo_infra.config.loader import load_jobs
-        from dativo_infra.settings import load_settings
+        from dativo_infra.config.settings import load_settings
         from dativo_infra.tags import merged_tags, render_tags
 
         results[f"validate_{most}_s"] = timed(lambda: load_jobs([str(big)]))

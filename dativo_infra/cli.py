@@ -8,11 +8,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dativo_infra.errors import ErrorReport, JobError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dativo_infra.config.loaded import LoadedJob
 
 app = typer.Typer(
     name="dativo-infra",
@@ -39,20 +44,17 @@ def report_errors(report: ErrorReport | JobError) -> int:
     return 2
 
 
-def _load(paths: list[str] | None, rendered: bool = False):  # type: ignore[no-untyped-def]
+def _load(paths: list[str] | None, rendered: bool = False) -> list[LoadedJob]:
     """Load and validate jobs; ``rendered``: also accept jobs whose placeholders were rendered."""
-    if rendered:
-        from dativo_infra.render import load_jobs_for_render as load_jobs
-    else:
-        from dativo_infra.config.loader import load_jobs
+    from dativo_infra.config.loader import load_jobs
 
     try:
-        return load_jobs(paths or ["jobs"])
+        return load_jobs(paths or ["jobs"], rendered=rendered)
     except ErrorReport as report:
         raise typer.Exit(report_errors(report)) from None
 
 
-def _load_one(path: Path):  # type: ignore[no-untyped-def]
+def _load_one(path: Path) -> LoadedJob:
     """One job file, a template or a rendered job."""
     jobs = _load([str(path)], rendered=True)
     if len(jobs) != 1:
@@ -63,7 +65,7 @@ def _load_one(path: Path):  # type: ignore[no-untyped-def]
     return jobs[0]
 
 
-def _console():  # type: ignore[no-untyped-def]
+def _console() -> Console:
     from rich.console import Console
 
     # Logs (CI, files) are not terminals: give tables room instead of rich's 80-column default.
@@ -207,13 +209,12 @@ def tags_command(
     ] = False,
 ) -> None:
     """Print a job's merged tags (platform defaults < job < asset governance/compliance/finops < infrastructure.tags)."""
-    from dativo_infra.settings import load_settings
     from dativo_infra.tags import TagFormat, hcl_map, merged_tags, render_tags, tfvars
 
     if fmt not in set(TagFormat):
         raise typer.BadParameter(f"{fmt!r} is not one of json, tfvars, hcl", param_hint="--format")
     loaded = _load_one(job)
-    values = merged_tags(loaded, load_settings())
+    values = merged_tags(loaded)
     if rendered:
         values = render_tags(values, loaded.config.infrastructure.provider)
     kind = TagFormat(fmt)
@@ -299,8 +300,8 @@ def render(
     try:
         if job is not None:
             results = [render_one(job, outputs, out, in_place, allow_sensitive)]
-        else:
-            results = render_batch(jobs, outputs, Path(out) if out else None, in_place, allow_sensitive)  # type: ignore[arg-type]
+        elif jobs is not None:
+            results = render_batch(jobs, outputs, Path(out) if out else None, in_place, allow_sensitive)
     except (ErrorReport, JobError) as report:
         raise typer.Exit(report_errors(report)) from None
     for result in results:

@@ -1,7 +1,9 @@
-"""The platform contract: which providers run which runtimes, and which outputs each runtime exports.
+"""The one registry of runtimes: which provider runs each runtime, which construct module builds it,
+and which outputs its stack exports.
 
 This is the single source of truth used by validation (a placeholder must name an exported output),
-by the stacks (one ``TerraformOutput`` per name here) and by the docs. Pure Python: no cdktf.
+by the stacks (one ``TerraformOutput`` per name here, checked against what the construct returns) and
+by the docs. The model of each runtime is in :mod:`dativo_infra.config.runtimes`. Pure Python: no cdktf.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ PROVIDER_OF_RUNTIME: dict[RuntimeType, Provider] = {
     RuntimeType.AWS_FARGATE: Provider.AWS,
     RuntimeType.AZURE_CONTAINER_APPS: Provider.AZURE,
     RuntimeType.GCP_CLOUD_RUN: Provider.GCP,
+}
+
+#: The construct module of each runtime (an import path: importing it loads that cloud's provider).
+CONSTRUCT_MODULES: dict[RuntimeType, str] = {
+    RuntimeType.AWS_FARGATE: "dativo_infra.constructs.aws_fargate",
+    RuntimeType.AZURE_CONTAINER_APPS: "dativo_infra.constructs.azure_container_apps",
+    RuntimeType.GCP_CLOUD_RUN: "dativo_infra.constructs.gcp_cloud_run",
 }
 
 #: Outputs each runtime's stack exports, name -> description. Every name is a stack-level
@@ -60,8 +69,3 @@ OUTPUTS: dict[RuntimeType, dict[str, str]] = {
         "scheduler_job_name": "Cloud Scheduler job name, or 'none' when the job is unscheduled",
     },
 }
-
-
-def output_names(runtime: RuntimeType | str) -> list[str]:
-    """Sorted output names of a runtime type."""
-    return sorted(OUTPUTS[RuntimeType(runtime)])

@@ -10,7 +10,7 @@ one the user wrote.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -36,14 +36,14 @@ def unliteral(text: str) -> str:
 def deep_literal(value: T) -> T:
     """:func:`literal` applied to every string and mapping key inside ``value``."""
     if isinstance(value, str):
-        return literal(value)  # type: ignore[return-value]
+        return cast(T, literal(value))
     if isinstance(value, BaseModel):
         updates = {name: deep_literal(getattr(value, name)) for name in type(value).model_fields}
-        return value.model_copy(update=updates)  # type: ignore[return-value]
+        return value.model_copy(update=updates)
     if isinstance(value, dict):
-        return {deep_literal(k): deep_literal(v) for k, v in value.items()}  # type: ignore[return-value]
+        return cast(T, {deep_literal(k): deep_literal(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return type(value)(deep_literal(v) for v in value)  # type: ignore[return-value]
+        return type(value)(deep_literal(v) for v in value)
     return value
 
 

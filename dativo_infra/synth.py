@@ -6,24 +6,30 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dativo_infra.config.loader import LoadedJob
-from dativo_infra.settings import PlatformSettings, load_settings
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.settings import PlatformSettings
+
+if TYPE_CHECKING:
+    from cdktf import App
 
 
 def build_app(
     jobs: Iterable[LoadedJob], outdir: str | Path = "cdktf.out", settings: PlatformSettings | None = None
-):
-    """An ``App`` holding one :class:`JobStack` per job (nothing synthesized yet)."""
+) -> App:
+    """An ``App`` holding one :class:`JobStack` per job (nothing synthesized yet). ``settings``
+    default to those each job was loaded with."""
+    from dativo_infra.constructs.providers import register_provider_packages
+
+    register_provider_packages()  # before cdktf and any construct module is imported
     from cdktf import App
 
     from dativo_infra.stacks.job_stack import JobStack
 
-    settings = settings or load_settings()
     app = App(outdir=str(outdir), skip_validation=False)
     for job in jobs:
-        JobStack(app, job, settings)
+        JobStack(app, job, settings or job.settings)
     return app
 
 

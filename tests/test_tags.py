@@ -3,21 +3,23 @@ errors, asset definitions, HCL output and the ``tags`` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dativo_infra import tags as tagmod
-from dativo_infra.assets import AssetDefinition, Sourced
+from dativo_infra.config.assets import AssetDefinition, Sourced
 from dativo_infra.config.loader import LoadedJob, load_job, load_jobs
+from dativo_infra.config.settings import PlatformSettings, load_settings
 from dativo_infra.contract import Provider
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.naming import short_hash
-from dativo_infra.settings import PlatformSettings, load_settings
 from dativo_infra.tags import (
     check_tags,
     gcp_label_value,
@@ -93,8 +95,9 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
-def fake_asset(monkeypatch: pytest.MonkeyPatch, **sections: dict[str, str]) -> None:
-    """Make every job's asset definition the given sections (a plain AssetDefinition, as load_asset returns)."""
+def with_asset(job: LoadedJob, **sections: dict[str, str]) -> LoadedJob:
+    """``job`` as if its asset definition held the given sections (tags are a pure function of the
+    loaded job: no file is read)."""
     asset = AssetDefinition(
         "asset.yaml",
         **{
@@ -102,7 +105,7 @@ def fake_asset(monkeypatch: pytest.MonkeyPatch, **sections: dict[str, str]) -> N
             for name, tags in sections.items()
         },
     )
-    monkeypatch.setattr(tagmod, "load_asset", lambda job: (asset, []))
+    return dataclasses.replace(job, asset=asset)
 
 
 # --- precedence: each level overrides the one below ---------------------------------------------
@@ -122,23 +125,25 @@ def test_job_facts_override_platform_defaults(tmp_path: Path) -> None:
     assert tags["job_name"] == "stripe_customers"
 
 
-def test_governance_overrides_job_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_asset(monkeypatch, governance={"tenant_id": "from-governance", "owner": "ops@acme.example"})
-    tags = merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
+def test_governance_overrides_job_facts(tmp_path: Path) -> None:
+    job = with_asset(
+        job_at(tmp_path), governance={"tenant_id": "from-governance", "owner": "ops@acme.example"}
+    )
+    tags = merged_tags(job, NO_DEFAULTS)
     assert tags["tenant_id"] == "from-governance"
     assert tags["owner"] == "ops@acme.example"
 
 
-def test_compliance_overrides_governance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_asset(monkeypatch, governance={"owner": "gov"}, compliance={"owner": "compliance"})
-    assert merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)["owner"] == "compliance"
+def test_compliance_overrides_governance(tmp_path: Path) -> None:
+    job = with_asset(job_at(tmp_path), governance={"owner": "gov"}, compliance={"owner": "compliance"})
+    assert merged_tags(job, NO_DEFAULTS)["owner"] == "compliance"
 
 
-def test_finops_overrides_compliance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_asset(monkeypatch, compliance={"classification": "PII"}, finops={"classification": "finops"})
-    assert (
-        merged_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)["classification"] == "finops"
+def test_finops_overrides_compliance(tmp_path: Path) -> None:
+    job = with_asset(
+        job_at(tmp_path), compliance={"classification": "PII"}, finops={"classification": "finops"}
     )
+    assert merged_tags(job, NO_DEFAULTS)["classification"] == "finops"
 
 
 def test_infrastructure_tags_override_finops(tmp_path: Path) -> None:
@@ -229,23 +234,30 @@ def test_team_member_list_and_scalars(tmp_path: Path) -> None:
     assert "business_unit" not in tags
 
 
+def load_errors(path: Path) -> list[JobError]:
+    """The errors of loading the job file at ``path`` (its asset definition is read with it)."""
+    with pytest.raises(ErrorReport) as caught:
+        load_job(path)
+    return list(caught.value)
+
+
 def test_missing_asset_path_is_positioned_at_asset_path(tmp_path: Path) -> None:
     path = write_job(tmp_path, top="asset_path: assets/nope.yaml")
-    job = load_job(path)
-    errors = check_tags(job, NO_DEFAULTS)
+    errors = load_errors(path)
     assert len(errors) == 1
     error = errors[0]
-    assert (error.file, error.line, error.path) == (job.file, line_of(path, "asset_path"), "asset_path")
+    assert (error.file, error.line, error.path) == (
+        os.path.relpath(path),
+        line_of(path, "asset_path"),
+        "asset_path",
+    )
     assert error.problem == "asset definition file not found"
     assert error.got == "'assets/nope.yaml'"
-    with pytest.raises(ErrorReport) as caught:
-        merged_tags(job, NO_DEFAULTS)
-    assert list(caught.value) == errors
 
 
 def test_asset_path_to_a_directory_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "assets").mkdir()
-    errors = check_tags(job_at(tmp_path, top="asset_path: assets"), NO_DEFAULTS)
+    errors = load_errors(write_job(tmp_path, top="asset_path: assets"))
     assert [e.path for e in errors] == ["asset_path"]
 
 
@@ -253,21 +265,23 @@ def test_unreadable_asset_is_positioned_at_asset_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "asset.yaml").write_text("team: x\n")
-    job = job_at(tmp_path, top="asset_path: asset.yaml")
+    path = write_job(tmp_path, top="asset_path: asset.yaml")
+    real_open = Path.open
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied")
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "asset.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", refuse)  # the tests run as root, where chmod 000 still reads
-    errors = check_tags(job, NO_DEFAULTS)
-    assert [(e.path, e.problem) for e in errors] == [
+    assert [(e.path, e.problem) for e in load_errors(path)] == [
         ("asset_path", "asset definition file cannot be read (Permission denied)")
     ]
 
 
 def test_invalid_asset_yaml_is_positioned_in_the_asset_file(tmp_path: Path) -> None:
     (tmp_path / "asset.yaml").write_text("team:\n  owner: [unclosed\n")
-    errors = check_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
+    errors = load_errors(write_job(tmp_path, top="asset_path: asset.yaml"))
     assert len(errors) == 1
     assert errors[0].file.endswith("asset.yaml")
     assert errors[0].problem.startswith("invalid YAML")
@@ -277,7 +291,7 @@ def test_asset_value_of_wrong_shape_is_positioned_in_the_asset_file(tmp_path: Pa
     (tmp_path / "asset.yaml").write_text(
         "name: x\ncompliance:\n  regulations:\n    - {name: GDPR}\nfinops: FIN-1\n"
     )
-    errors = check_tags(job_at(tmp_path, top="asset_path: asset.yaml"), NO_DEFAULTS)
+    errors = load_errors(write_job(tmp_path, top="asset_path: asset.yaml"))
     assert [(e.line, e.path, e.problem) for e in errors] == [
         (4, "compliance.regulations[0]", "list item cannot become tag text"),
         (5, "finops", "must be a mapping"),
@@ -470,7 +484,8 @@ def test_check_tags_positions_platform_defaults_in_the_settings_file(
     settings_file = tmp_path / "platform.yaml"
     settings_file.write_text("default_tags:\n  platform: dativo\n  aws:owner: x\n")
     monkeypatch.setenv("DATIVO_PLATFORM_SETTINGS", str(settings_file))
-    settings = PlatformSettings(default_tags={"platform": "dativo", "aws:owner": "x"})
+    settings = load_settings()  # read once; the settings remember the file and its lines
+    assert settings.default_tags == {"platform": "dativo", "aws:owner": "x"}
     errors = check_tags(job_at(tmp_path), settings)
     assert [(e.line, e.path) for e in errors] == [(3, "default_tags.aws:owner")]
     assert errors[0].file.endswith("platform.yaml")

@@ -12,7 +12,7 @@ import pytest
 
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.schema import PLACEHOLDER_RE
-from dativo_infra.settings import load_settings
+from dativo_infra.config.settings import load_settings
 from dativo_infra.tags import merged_tags
 from dativo_infra.tfcli import terraform_env
 from dativo_infra.tfvars import hcl_string, job_variables, render_tfvars, to_hcl
@@ -35,7 +35,7 @@ def test_variables_of_a_canonical_job() -> None:
         "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False},
         "service_account": None,
     }
-    assert runtime == {**job.config.runtime.model_dump(mode="json"), **older}
+    assert runtime == {**job.config.runtime.model_dump(mode="json"), **older, "timeout_seconds": None}
     assert (
         runtime["type"],
         runtime["mode"],
@@ -43,7 +43,7 @@ def test_variables_of_a_canonical_job() -> None:
         runtime["memory_mib"],
         runtime["timeout_seconds"],
         runtime["image"],
-    ) == ("aws_fargate", "job", 1000, 4096, 5400, "public.ecr.aws/dativo/ingest:1.8.2")
+    ) == ("aws_fargate", "job", 1000, 4096, None, "public.ecr.aws/dativo/ingest:1.8.2")  # Fargate: no timeout
     assert runtime["network"] == {
         "vpc_id": None,
         "subnet_ids": [],
@@ -76,7 +76,7 @@ def test_variables_of_an_older_dialect_job() -> None:
 
 
 def test_rendered_resource_identifiers_become_resource_refs(tmp_path: Path) -> None:
-    from dativo_infra.render import load_jobs_for_render, render_one
+    from dativo_infra.render import render_one
 
     job_file = tmp_path / "job.yaml"
     job_file.write_text(Path("jobs/acme/orders_cdc_stream.yaml").read_text())
@@ -88,7 +88,7 @@ def test_rendered_resource_identifiers_become_resource_refs(tmp_path: Path) -> N
         json.dumps({n: {"value": f"{n}-value", "type": "string", "sensitive": False} for n in names})
     )
     render_one(job_file, outputs, in_place=True)
-    rendered = load_jobs_for_render([str(job_file)])[0]
+    rendered = load_jobs([str(job_file)], rendered=True)[0]
     refs = job_variables(rendered)["resource_refs"]
     assert refs == {
         key: f"{PLACEHOLDER_RE.search(text).group(1)}-value"  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ Rules:
   validating the rest), because the old content may no longer validate with today's code; only when
   even those fields are unusable is it an error;
 * anything shared changed (:data:`SHARED_FILES`, :data:`SHARED_DIRS`, the platform settings file as
-  :func:`dativo_infra.settings.settings_path` names it: ``$DATIVO_PLATFORM_SETTINGS``, default
+  :func:`dativo_infra.config.settings.settings_path` names it: ``$DATIVO_PLATFORM_SETTINGS``, default
   ``jobs/platform.yaml``) -> **every** job at ``head`` is deployed;
 * a file that a job's top-level ``asset_path`` points to (relative to the job file) changed ->
   deploy every job that references it.
@@ -48,18 +48,18 @@ from typing import Any
 from dativo_infra.ci.git import Git
 from dativo_infra.ci.legs import MAX_LEGS, UNSAFE_JOB_PATH_CHARS, ChangeSet, Deploy, Destroy
 from dativo_infra.config.dialect import is_legacy, snake, to_canonical
+from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import (
     JOB_SUFFIXES,
     NON_JOB_DIRS,
     NON_JOB_FILES,
-    LoadedJob,
     check_unique_stacks,
-    validate_document,
+    job_from_source,
 )
+from dativo_infra.config.settings import PlatformSettings, settings_path
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, parse_bytes
-from dativo_infra.errors import ErrorReport, JobError
+from dativo_infra.errors import ErrorReport, JobError, show_value
 from dativo_infra.naming import stack_name
-from dativo_infra.settings import settings_path
 
 #: Files (relative to the project root) whose change affects every job's synthesized stack.
 SHARED_FILES = ("app.py", "cdktf.json", "pyproject.toml", "package.json", "package-lock.json")
@@ -82,7 +82,7 @@ def is_job_path(path: str, jobs_dir: str) -> bool:
 
 
 def settings_file(root: Path) -> str | None:
-    """The platform settings file (:func:`~dativo_infra.settings.settings_path`, the rule the synth
+    """The platform settings file (:func:`~dativo_infra.config.settings.settings_path`, the rule the synth
     uses) as a path relative to the project ``root``; None when it lies outside the project."""
     path = settings_path()
     relative = os.path.relpath(path, root) if path.is_absolute() else str(path)
@@ -137,13 +137,13 @@ def old_stack(document: PositionedDocument) -> tuple[str, str]:
         _PROVIDER: infra.get("provider"),
     }
     errors = [
-        JobError.at(
+        JobError(
             document.file,
             positions.line_of(path),
             dotted(path),
             "cannot tell which stack the old content deployed, so it cannot be destroyed",
-            *(() if value is None else (value,)),
-            expected="a non-empty string (fix the old commit's file or destroy its stack by hand)",
+            show_value(value) if value is not None else "nothing",
+            "a non-empty string (fix the old commit's file or destroy its stack by hand)",
         )
         for path, value in found.items()
         if not isinstance(value, str) or not value.strip()
@@ -210,14 +210,18 @@ def detect(
     old_entries = [e for e in job_entries if e.status in ("D", "M", "T")]
     contents = git.blobs([*head_files.values(), *(e.old_blob for e in old_entries)])
 
-    # Every job at head is read (asset references) and validated (its stack, one stack per job).
+    # Every job at head is read (asset references) and validated (its stack, one stack per job). Tags
+    # are not checked here (no platform settings are read), and assets are not read from the work tree.
     errors: dict[str, list[JobError]] = {}
     documents: dict[str, PositionedDocument] = {}
     loaded: dict[str, LoadedJob] = {}
     for path in sorted(head_files):
         try:
-            documents[path] = parse_bytes(contents[head_files[path]], path)
-            loaded[path] = validate_document(documents[path], Path(path))
+            raw = contents[head_files[path]]
+            documents[path] = parse_bytes(raw, path)
+            loaded[path] = job_from_source(
+                documents[path], raw, Path(path), PlatformSettings(), read_asset=False
+            )
         except JobError as exc:
             errors[path] = [exc]
         except ErrorReport as exc:
@@ -255,7 +259,8 @@ def detect(
         if stack not in head_stacks:  # else the stack still belongs to a job at head (e.g. a moved file)
             destroy.add(Destroy(entry.path, stack, provider))
 
-    for item in [*include, *destroy]:
+    items: list[Deploy | Destroy] = [*include, *destroy]
+    for item in items:
         if any(c in item.job for c in UNSAFE_JOB_PATH_CHARS):
             report.add(
                 JobError.at(

@@ -20,7 +20,7 @@ point at the lines the user wrote. Compute types without a runtime get a "not su
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument
 from dativo_infra.contract import RuntimeType
@@ -57,7 +57,8 @@ IGNORED = {"compute_size", "service_account"}
 DEFAULT_REGIONS = {"aws": "us-east-1", "azure": "westeurope", "gcp": "us-central1"}
 
 
-def is_legacy(infrastructure: Any) -> bool:
+def is_legacy(infrastructure: object) -> TypeGuard[dict[str, Any]]:
+    """Whether an ``infrastructure`` value is written in the older dialect."""
     return isinstance(infrastructure, dict) and (
         "cloud_provider" in infrastructure or "runtime_environment" in infrastructure
     )

@@ -1,55 +1,34 @@
-"""Find, read and validate job files. Every problem becomes a positioned :class:`JobError`.
+"""Find, read and validate job files, once. Every problem becomes a positioned :class:`JobError`.
 
-``load_jobs(paths)`` returns the valid jobs or raises one :class:`ErrorReport` holding every error of
-every file. No cdktf/jsii import happens here (the CLI's ``validate`` relies on that).
+``load_jobs(paths)`` returns the valid jobs (:class:`~dativo_infra.config.loaded.LoadedJob`: the typed
+model, positions, the file as written, its asset definition, the platform settings) or raises one
+:class:`ErrorReport` holding every error of every file: YAML, schema, asset definitions, tags a cloud
+cannot take, two jobs on one stack. ``rendered=True`` also accepts jobs whose placeholders ``render``
+has filled. No cdktf/jsii import happens here (the CLI's ``validate`` relies on that).
 """
 
 from __future__ import annotations
 
+import codecs
 import glob
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from dativo_infra.config import schema
-from dativo_infra.config.dialect import is_legacy, to_canonical
-from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, load_positioned
-from dativo_infra.errors import ErrorReport, JobError, show_value
-from dativo_infra.naming import stack_name
+from dativo_infra.config.assets import load_asset
+from dativo_infra.config.dialect import to_canonical
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.messages import convert_errors
+from dativo_infra.config.schema import RENDERED, JobConfig
+from dativo_infra.config.settings import PlatformSettings, load_settings
+from dativo_infra.config.yamlpos import PositionedDocument, display_path, parse_bytes, read_bounded
+from dativo_infra.errors import ErrorReport, JobError
+from dativo_infra.tags import check_tags
 
 #: Files in a jobs directory that are not jobs.
 NON_JOB_FILES = {"platform.yaml", "platform.yml"}
 NON_JOB_DIRS = {"assets", "outputs", "rendered"}
 JOB_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class LoadedJob:
-    """A validated job file."""
-
-    path: Path
-    file: str  # the path as shown in messages
-    config: schema.JobConfig
-    document: PositionedDocument  # canonical data with positions
-    legacy: bool
-
-    @property
-    def stack_name(self) -> str:
-        return stack_name(self.config.tenant_id, self.config.job_name)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.document.value
-
-
-def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = None) -> list[Path]:
@@ -80,65 +59,82 @@ def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = No
     return sorted(found)
 
 
-def load_job(path: Path) -> LoadedJob:
+def load_job(path: Path, settings: PlatformSettings | None = None, *, rendered: bool = False) -> LoadedJob:
     """Read and validate one job file; raises :class:`ErrorReport` with all of its errors."""
     file = display_path(path)
     try:
-        document = load_positioned(path, file)
+        raw = read_bounded(path, file)
     except JobError as exc:
         raise ErrorReport([exc]) from None
-    return validate_document(document, path)
+    return job_from_bytes(raw, path, file, settings or load_settings(), rendered=rendered)
 
 
-def validate_document(document: PositionedDocument, path: Path) -> LoadedJob:
-    """A parsed job document (older dialect mapped) validated into a :class:`LoadedJob` for ``path``;
-    raises :class:`ErrorReport` with all of its errors."""
-    legacy = is_legacy(document.value.get("infrastructure"))
+def job_from_bytes(
+    raw: bytes, path: Path, file: str, settings: PlatformSettings, *, rendered: bool = False
+) -> LoadedJob:
+    """A job file's bytes validated into a :class:`LoadedJob` for ``path`` (shown as ``file``); raises
+    :class:`ErrorReport` with all of its errors."""
     try:
-        document = to_canonical(document)
+        source = parse_bytes(raw, file)
+    except JobError as exc:
+        raise ErrorReport([exc]) from None
+    return job_from_source(source, raw, path, settings, rendered=rendered)
+
+
+def job_from_source(
+    source: PositionedDocument,
+    raw: bytes,
+    path: Path,
+    settings: PlatformSettings,
+    *,
+    rendered: bool = False,
+    read_asset: bool = True,
+) -> LoadedJob:
+    """A parsed job file (``raw``: its bytes) validated into a :class:`LoadedJob`; raises
+    :class:`ErrorReport` with all of its errors. ``read_asset=False`` leaves the asset definition
+    unread (content from another commit, whose asset is not on disk): the job then has none."""
+    try:
+        document = to_canonical(source)
     except JobError as exc:
         raise ErrorReport([exc]) from None
     try:
-        config = schema.JobConfig.model_validate(document.value)
+        config = JobConfig.model_validate(document.value, context={RENDERED: rendered})
     except ValidationError as exc:
-        raise ErrorReport(list(convert_errors(exc, document))) from None
-    return LoadedJob(path, document.file, config, document, legacy)
+        raise ErrorReport(convert_errors(exc, document, JobConfig)) from None
+    asset, errors = load_asset(path, document) if read_asset else (None, [])
+    ErrorReport(errors).raise_if_any()
+    bom = raw.startswith(codecs.BOM_UTF8)
+    return LoadedJob(
+        path, source.file, config, document, source, raw.decode("utf-8-sig"), bom, asset, settings
+    )
 
 
-def load_jobs(paths: list[str] | tuple[str, ...]) -> list[LoadedJob]:
-    """Load every job under ``paths``; raise one report with every error of every file."""
+def load_jobs(paths: list[str] | tuple[str, ...], *, rendered: bool = False) -> list[LoadedJob]:
+    """Load every job under ``paths``; raise one report with every error of every file (``rendered``:
+    see the module docstring)."""
     report = ErrorReport()
     files = discover(paths, report)
     if not files and not report:
         report.add(
             JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files")
         )
-    jobs: list[LoadedJob] = []
-    for path in files:
-        try:
-            jobs.append(load_job(path))
-        except ErrorReport as exc:
-            report.extend(exc.errors)
-    check_unique_stacks(jobs, report)
-    _check_tags(jobs, report)
-    report.raise_if_any()
-    return jobs
-
-
-def _check_tags(jobs: list[LoadedJob], report: ErrorReport) -> None:
-    """Tags each job's cloud cannot take, and unreadable asset definitions (dativo_infra.tags.check_tags)."""
-    if not jobs:
-        return
-    from dativo_infra.settings import load_settings
-    from dativo_infra.tags import check_tags
-
     try:
         settings = load_settings()
     except ErrorReport as exc:
         report.extend(exc.errors)
-        return
+        report.raise_if_any()
+        raise
+    jobs: list[LoadedJob] = []
+    for path in files:
+        try:
+            jobs.append(load_job(path, settings, rendered=rendered))
+        except ErrorReport as exc:
+            report.extend(exc.errors)
+    check_unique_stacks(jobs, report)
     for job in jobs:
-        report.extend(check_tags(job, settings))
+        report.extend(check_tags(job))
+    report.raise_if_any()
+    return jobs
 
 
 def check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
@@ -157,130 +153,3 @@ def check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
                     f"a tenant_id/job_name pair not already used by {other.file}",
                 )
             )
-
-
-# --- pydantic errors -> JobError -------------------------------------------------------------
-
-_PATTERN_TEXT = {
-    schema.NAME_PATTERN: "letters, digits, '_', '.' or '-', starting with a letter or digit",
-    schema.SLUG_PATTERN: "lowercase letters, digits, '_' or '-', starting with a letter or digit",
-    schema.ENV_VAR_PATTERN: "a variable name: letters, digits and '_', not starting with a digit",
-    schema.REGION_PATTERN: "a lowercase region name such as us-east-1, westeurope or europe-west1",
-}
-
-_TYPE_TEXT = {
-    "string_type": ("must be a string", "a string (quote numbers, dates and booleans)"),
-    "int_type": ("must be a whole number", "an integer"),
-    "int_parsing": ("must be a whole number", "an integer"),
-    "int_from_float": ("must be a whole number", "an integer"),
-    "bool_type": ("must be true or false", "true or false"),
-    "bool_parsing": ("must be true or false", "true or false"),
-    "dict_type": ("must be a mapping", "a mapping of key: value"),
-    "model_type": ("must be a mapping", "a mapping of key: value"),
-    "model_attributes_type": ("must be a mapping", "a mapping of key: value"),
-    "list_type": ("must be a list", "a list"),
-}
-
-
-def _fields_at(loc: tuple[Any, ...], model: type[BaseModel]) -> list[str] | None:
-    """Field names of the model found at ``loc`` (for 'unknown field' messages)."""
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return None
-        model = nested[0]
-    return sorted(model.model_fields)
-
-
-def convert_errors(
-    exc: ValidationError, document: PositionedDocument, model: type[BaseModel] = schema.JobConfig
-) -> list[JobError]:
-    """Pydantic errors -> positioned JobErrors (file, line, dotted path, bad value, what is allowed)."""
-    out: list[JobError] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        ctx = err.get("ctx") or {}
-        got: Any = err.get("input")
-        expected: str | None = ctx.get("expected")
-        problem = err["msg"]
-        show_got = True
-        if loc and loc[-1] == "[key]":
-            loc = loc[:-1]
-            got = loc[-1]
-            problem = "invalid key"
-            if ctx.get("pattern") in _PATTERN_TEXT:
-                expected = _PATTERN_TEXT[ctx["pattern"]]
-        elif kind.startswith("dativo"):
-            if kind == "dativo_key" or kind == "dativo_missing_key":
-                loc = (*loc, ctx["key"])
-            elif kind == "dativo_field":
-                loc = (*loc, *ctx["field"].split("."))
-            if kind == "dativo_missing_key":
-                show_got = False
-                got = None
-            elif "got" in ctx:
-                got = ctx["got"]
-                show_got = got is not None
-            elif isinstance(got, dict) and loc and isinstance(loc[-1], str) and loc[-1] in got:
-                got = got[loc[-1]]
-        elif kind == "missing":
-            problem, show_got = "required field missing", False
-            expected = _describe(loc)
-        elif kind == "extra_forbidden":
-            problem = "unknown field"
-            fields = _fields_at(loc[:-1], model)
-            expected = "one of " + ", ".join(fields) if fields else None
-        elif kind in ("literal_error", "enum"):
-            problem = "not an allowed value"
-        elif kind == "string_pattern_mismatch":
-            problem = "does not match the allowed form"
-            expected = _PATTERN_TEXT.get(ctx.get("pattern", ""), f"text matching {ctx.get('pattern')}")
-        elif kind in _TYPE_TEXT:
-            problem, expected = _TYPE_TEXT[kind]
-        elif kind == "string_too_short":
-            problem, expected = "must not be empty", f"at least {ctx.get('min_length')} character(s)"
-        elif kind == "string_too_long":
-            problem, expected = "is too long", f"at most {ctx.get('max_length')} characters"
-        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            problem = "out of range"
-            bound = {
-                "greater_than_equal": "at least",
-                "less_than_equal": "at most",
-                "greater_than": "more than",
-                "less_than": "less than",
-            }[kind]
-            expected = f"{bound} {next(iter(ctx.values()))}"
-        else:
-            problem = problem[0].lower() + problem[1:]
-        path: PathKey = tuple(p for p in loc)
-        shown = show_value(got) if show_got else ("nothing" if kind.startswith("dativo_field") else None)
-        out.append(
-            JobError(
-                document.file, document.line_of(path), dotted(path) or "(document)", problem, shown, expected
-            )
-        )
-    return out
-
-
-_DESCRIPTIONS = {
-    ("tenant_id",): "a lowercase tenant slug",
-    ("environment",): "the deployment environment, e.g. prod",
-    ("infrastructure",): "the infrastructure block",
-    ("infrastructure", "provider"): "aws | azure | gcp",
-    ("infrastructure", "region"): "a cloud region, e.g. us-east-1",
-    ("infrastructure", "runtime"): "a runtime block with a type",
-    ("infrastructure", "runtime", "type"): "aws_fargate | azure_container_apps | gcp_cloud_run",
-    ("infrastructure", "tags"): "a tags mapping with " + ", ".join(schema.REQUIRED_TAGS),
-}
-
-
-def _describe(loc: tuple[Any, ...]) -> str:
-    return _DESCRIPTIONS.get(tuple(p for p in loc if not isinstance(p, int)), "a value")

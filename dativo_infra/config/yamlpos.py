@@ -12,6 +12,7 @@ Everything here raises :class:`~dativo_infra.errors.JobError`; nothing returns a
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ class PositionedDocument:
     """A YAML document as plain Python data with the 1-based line of every path in it."""
 
     file: str
-    value: Any
+    #: The document's mapping (a job file, an asset definition, a settings file is one mapping).
+    value: dict[str, Any]
     lines: dict[PathKey, int]
 
     def line_of(self, path: PathKey) -> int:
@@ -61,6 +63,14 @@ class PositionedDocument:
         while path and path not in self.lines:
             path = path[:-1]
         return self.lines.get(path, 1)
+
+
+def display_path(path: Path) -> str:
+    """``path`` as messages show it: relative to the working directory where that is possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
 
 
 def dotted(path: PathKey) -> str:
@@ -190,19 +200,23 @@ class _Builder:
         return out
 
 
-def load_positioned(path: Path, display: str | None = None) -> PositionedDocument:
-    """Read one YAML file holding exactly one mapping document."""
-    file = display or str(path)
+def read_bounded(path: Path, file: str) -> bytes:
+    """The bytes of ``path`` (shown as ``file`` in messages), at most :data:`MAX_FILE_BYTES`."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise JobError(
                 file, 0, "", "file is too large", f"{size} bytes", f"at most {MAX_FILE_BYTES} bytes"
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
-    return parse_bytes(raw, file)
+
+
+def load_positioned(path: Path, display: str | None = None) -> PositionedDocument:
+    """Read one YAML file holding exactly one mapping document."""
+    file = display or str(path)
+    return parse_bytes(read_bounded(path, file), file)
 
 
 def parse_bytes(raw: bytes, file: str) -> PositionedDocument:

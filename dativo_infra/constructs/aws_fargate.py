@@ -15,15 +15,17 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler) and ``scheduler_role``
   (+ ``scheduler_role_policy``); without a schedule nothing starts the task (run it on demand).
 
-Tags are not set here: the stack's TaggingAspect tags every resource that takes tags.
-The pure half (names, cron, policies, container JSON) lives in :mod:`.aws_fargate_spec`.
+The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AwsFargateRuntime`,
+whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Names, sizes and
+the schedule conversion come from :mod:`dativo_infra.clouds.aws` (the rules validation uses); policy
+documents and the container definition from :mod:`.aws_fargate_documents`. Tags are not set here:
+the stack's TaggingAspect tags every resource that takes tags.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
@@ -65,19 +67,19 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from dativo_infra.config.schema import JobConfig, StorageGrant
-from dativo_infra.constructs.aws_fargate_spec import (
-    ResourceNames,
-    aws_cron,
+from dativo_infra.clouds import aws
+from dativo_infra.config.runtimes import AwsFargateRuntime
+from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
+from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.aws_fargate_documents import (
     container_definitions,
     execution_secret_statements,
-    fargate_cpu_units,
     policy_json,
     scheduler_statements,
     task_statements,
     trust_policy,
 )
-from dativo_infra.settings import PlatformSettings
+from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
 LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
@@ -97,131 +99,26 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
 )
 #: AWS managed policy of every ECS task execution role (the partition is filled in).
 EXECUTION_POLICY = "arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-#: Default ephemeral storage of a Fargate task; larger values are set explicitly.
-DEFAULT_EPHEMERAL_GIB = 21
-#: Value of outputs whose resource is switched off (outputs are never null).
-NONE = "none"
 
 
-@dataclass(frozen=True)
-class Props:
-    """Props of :class:`Runtime`. Built from a job by :func:`props_from_job`; every string is
-    already Terraform-literal (escaped once by the stack)."""
-
-    #: Base of every resource name (the stack name). Required.
-    name: str
-    #: AWS region of the job, used in the awslogs configuration. Required.
-    region: str
-    #: ``job``: a task definition run by the schedule or on demand; ``service``: an ECS service.
-    #: Unset: job.
-    mode: Literal["job", "service"] = "job"
-    #: Container image. Unset: the platform ingestion image.
-    image: str = "ghcr.io/dativo-io/dativo-ingest:latest"
-    #: Container command. Unset (empty): the image's default command.
-    command: tuple[str, ...] = ()
-    #: Task CPU in millicores (1000 = 1 vCPU = 1024 ECS units). Unset: 1000.
-    cpu_millicores: int = 1000
-    #: Task memory in MiB. Unset: 2048.
-    memory_mib: int = 2048
-    #: Task ephemeral storage in GiB; set on the task only above Fargate's 21 GiB. Unset: 21.
-    ephemeral_storage_gib: int = DEFAULT_EPHEMERAL_GIB
-    #: Job mode: 5-field Unix cron. Unset (None): no schedule, the task runs on demand only.
-    schedule: str | None = None
-    #: IANA time zone of the schedule. Unset: UTC.
-    schedule_timezone: str = "UTC"
-    #: Job mode: EventBridge Scheduler retries of a failed RunTask invocation (Scheduler cannot see
-    #: the task's exit code, so a task that starts and then fails is not retried). Unset: 0.
-    retries: int = 0
-    #: Service mode: container port (port mapping, ingress rule). Unset: 8080.
-    port: int = 8080
-    #: Service mode: ``none`` opens no port; ``internal``/``external`` open ``port`` to the VPC's
-    #: CIDR (no load balancer is created). Unset: internal.
-    ingress: Literal["none", "internal", "external"] = "internal"
-    #: Plain environment variables (sorted in the task definition). Unset: none.
-    env: Mapping[str, str] = field(default_factory=dict)
-    #: Environment variables from Secrets Manager ARNs / SSM parameters (``valueFrom``); the
-    #: execution role may read exactly these. Unset: none, and no secrets policy.
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    #: VPC of the tasks. Unset: the VPC of ``subnet_ids[0]``, or the region's default VPC.
-    vpc_id: str | None = None
-    #: Subnets of the tasks. Unset (empty): every subnet of the VPC.
-    subnet_ids: tuple[str, ...] = ()
-    #: Extra security groups next to the job's own (egress-only) group. Unset: none.
-    security_group_ids: tuple[str, ...] = ()
-    #: Give tasks a public IP (public subnets without NAT). Unset: False.
-    assign_public_ip: bool = False
-    #: S3 grants of the task role. Unset: none.
-    storage: tuple[StorageGrant, ...] = ()
-    #: Secrets Manager ARNs the job itself may read at run time. Unset: none.
-    secret_arns: tuple[str, ...] = ()
-    #: KMS key ARNs the job may decrypt with. Unset: none.
-    kms_key_arns: tuple[str, ...] = ()
-    #: Service mode: the service's desired count. Unset: 1.
-    min_replicas: int = 1
-    #: Service mode: upper replica bound. Above ``min_replicas`` the service gets an Application
-    #: Auto Scaling target and a CPU target-tracking policy (70 %). Unset: 1 (no autoscaling).
-    max_replicas: int = 1
-    #: Job mode: tasks started per scheduled run. Unset: 1.
-    parallelism: int = 1
-    #: Log retention in days (a CloudWatch retention period). Unset: 30.
-    log_retention_days: int = 30
-    #: KMS key ARN encrypting the log group. Unset: CloudWatch's own encryption.
-    log_kms_key_arn: str | None = None
-
-    @property
-    def names(self) -> ResourceNames:
-        """Every AWS resource name of this runtime."""
-        return ResourceNames.for_stack(self.name)
-
-
-def props_from_job(config: JobConfig, name: str) -> Props:
-    """The props of a job (``config`` is already literal-escaped; ``name`` is the stack name)."""
-    runtime = config.runtime
-    return Props(
-        name=name,
-        region=config.infrastructure.region,
-        mode=runtime.mode,
-        image=runtime.image,
-        command=tuple(runtime.command),
-        cpu_millicores=runtime.cpu_millicores,
-        memory_mib=runtime.memory_mib,
-        ephemeral_storage_gib=runtime.ephemeral_storage_gib,
-        schedule=runtime.schedule,
-        schedule_timezone=runtime.schedule_timezone,
-        retries=runtime.retries,
-        port=runtime.port,
-        ingress=runtime.ingress,
-        env=dict(runtime.env),
-        secrets=dict(runtime.secrets),
-        vpc_id=runtime.network.vpc_id,
-        subnet_ids=tuple(runtime.network.subnet_ids),
-        security_group_ids=tuple(runtime.network.security_group_ids),
-        assign_public_ip=runtime.network.assign_public_ip,
-        storage=tuple(runtime.permissions.storage),
-        secret_arns=tuple(runtime.permissions.secrets),
-        kms_key_arns=tuple(runtime.permissions.kms_keys),
-        min_replicas=runtime.scaling.min_replicas,
-        max_replicas=runtime.scaling.max_replicas,
-        parallelism=runtime.scaling.parallelism,
-        log_retention_days=runtime.log_retention_days,
-        log_kms_key_arn=runtime.log_kms_key_arn,
-    )
-
-
-def configure_provider(stack: TerraformStack, config: JobConfig, settings: PlatformSettings) -> AwsProvider:
+def configure_provider(
+    stack: TerraformStack, placement: Placement, runtime: AwsFargateRuntime, settings: PlatformSettings
+) -> None:
     """The AWS provider of a job's stack, in the job's region.
 
     No ``default_tags``: the TaggingAspect tags every resource explicitly (provider default tags
     plus resource tags of the same key cause perpetual diffs). With the ``local`` deploy target
     every service the runtime uses goes to the emulator with its fake keys.
     """
+    del runtime  # one provider per region, whatever the runtime's fields
     if settings.effective_target != "local":
-        return AwsProvider(stack, "aws", region=config.infrastructure.region)
+        AwsProvider(stack, "aws", region=placement.region)
+        return
     endpoint = settings.local_endpoint
-    return AwsProvider(
+    AwsProvider(
         stack,
         "aws",
-        region=config.infrastructure.region,
+        region=placement.region,
         access_key=settings.local_cloud.access_key,
         secret_key=settings.local_cloud.secret_key,
         skip_credentials_validation=True,
@@ -244,10 +141,11 @@ class _Network:
 class Runtime(Construct):
     """ECS on Fargate for one job. ``outputs`` holds every contract output of ``aws_fargate``."""
 
-    def __init__(self, scope: Construct, id_: str, props: Props) -> None:
-        super().__init__(scope, id_)
-        self.props = props
-        names = props.names
+    def __init__(self, scope: Construct, id: str, runtime: AwsFargateRuntime, placement: Placement) -> None:
+        super().__init__(scope, id)
+        self.runtime = runtime
+        self.placement = placement
+        self.names = names = aws.resource_names(placement.name)
         partition = DataAwsPartition(self, "partition").partition
 
         self.cluster = EcsCluster(
@@ -260,8 +158,8 @@ class Runtime(Construct):
             self,
             "log_group",
             name=names.log_group,
-            retention_in_days=props.log_retention_days,
-            kms_key_id=props.log_kms_key_arn,
+            retention_in_days=runtime.log_retention_days,
+            kms_key_id=runtime.log_kms_key_arn,
         )
 
         # Execution role: ECS agent pulls the image, writes logs, resolves container secrets.
@@ -279,7 +177,7 @@ class Runtime(Construct):
             policy_arn=EXECUTION_POLICY.format(partition=partition),
         )
         secret_statements = execution_secret_statements(
-            partition, props.region, [props.secrets[k] for k in sorted(props.secrets)]
+            partition, placement.region, [runtime.secrets[k] for k in sorted(runtime.secrets)]
         )
         if secret_statements:
             IamRolePolicy(
@@ -298,7 +196,10 @@ class Runtime(Construct):
             description="Role the job's container runs as",
             assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
         )
-        statements = task_statements(partition, props.storage, props.secret_arns, props.kms_key_arns)
+        permissions = runtime.permissions
+        statements = task_statements(
+            partition, permissions.storage, permissions.secrets, permissions.kms_keys
+        )
         self.task_policy = (
             IamRolePolicy(
                 self,
@@ -311,35 +212,35 @@ class Runtime(Construct):
             else None
         )
 
-        service_mode = props.mode == "service"
+        service_mode = runtime.mode == "service"
         self.task_definition = EcsTaskDefinition(
             self,
             "task_definition",
             family=names.family,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=fargate_cpu_units(props.cpu_millicores),
-            memory=str(props.memory_mib),
+            cpu=str(aws.fargate_cpu_units(runtime.cpu_millicores)),
+            memory=str(runtime.memory_mib),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
             ephemeral_storage=(
-                EcsTaskDefinitionEphemeralStorage(size_in_gib=props.ephemeral_storage_gib)
-                if props.ephemeral_storage_gib > DEFAULT_EPHEMERAL_GIB
+                EcsTaskDefinitionEphemeralStorage(size_in_gib=runtime.ephemeral_storage_gib)
+                if runtime.ephemeral_storage_gib > aws.DEFAULT_EPHEMERAL_GIB
                 else None
             ),
             volume=[EcsTaskDefinitionVolume(name="tmp")],
             container_definitions=container_definitions(
-                image=props.image,
-                command=props.command,
-                env=props.env,
-                secrets=props.secrets,
+                image=runtime.image,
+                command=runtime.command,
+                env=runtime.env,
+                secrets=runtime.secrets,
                 log_group=self.log_group.name,
-                region=props.region,
-                port=props.port if service_mode else None,
+                region=placement.region,
+                port=runtime.port if service_mode else None,
             ),
         )
 
-        network = self._network(props, need_cidr=service_mode and props.ingress != "none")
+        network = self._network(runtime.network, need_cidr=service_mode and runtime.ingress != "none")
         self.security_group = SecurityGroup(
             self,
             "security_group",
@@ -363,21 +264,21 @@ class Runtime(Construct):
                 security_group_id=self.security_group.id,
                 description="Container port from inside the VPC",
                 ip_protocol="tcp",
-                from_port=props.port,
-                to_port=props.port,
+                from_port=runtime.port,
+                to_port=runtime.port,
                 cidr_ipv4=network.cidr,
             )
-        security_groups = [self.security_group.id, *props.security_group_ids]
+        security_groups = [self.security_group.id, *runtime.network.security_group_ids]
 
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
         if service_mode:
-            self.service = self._service(props, network, security_groups)
+            self.service = self._service(network, security_groups)
             service_name = self.service.name
         else:
             service_name = self.task_definition.family
-            if props.schedule is not None:
-                self.schedule = self._schedule(props, props.schedule, network, security_groups)
+            if runtime.schedule is not None:
+                self.schedule = self._schedule(runtime.schedule, network, security_groups)
 
         self.outputs: dict[str, Any] = {
             "cluster_name": self.cluster.name,
@@ -389,23 +290,23 @@ class Runtime(Construct):
             "execution_role_arn": self.execution_role.arn,
             "log_group_name": self.log_group.name,
             "security_group_id": self.security_group.id,
-            "schedule_name": self.schedule.name if self.schedule is not None else NONE,
+            "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
         }
 
-    def _network(self, props: Props, *, need_cidr: bool) -> _Network:
+    def _network(self, given: AwsNetwork, *, need_cidr: bool) -> _Network:
         """Given ids where the job names them, else data-source lookups (default VPC, its subnets)."""
         vpc: DataAwsVpc | None = None
-        if props.vpc_id is not None:
-            vpc_id = props.vpc_id
-        elif props.subnet_ids:
-            vpc_id = DataAwsSubnet(self, "first_subnet", id=props.subnet_ids[0]).vpc_id
+        if given.vpc_id is not None:
+            vpc_id = given.vpc_id
+        elif given.subnet_ids:
+            vpc_id = DataAwsSubnet(self, "first_subnet", id=given.subnet_ids[0]).vpc_id
         else:
             vpc = DataAwsVpc(self, "default_vpc", default=True)
             vpc_id = vpc.id
         if need_cidr and vpc is None:
             vpc = DataAwsVpc(self, "vpc", id=vpc_id)
-        if props.subnet_ids:
-            subnets = list(props.subnet_ids)
+        if given.subnet_ids:
+            subnets = list(given.subnet_ids)
         else:
             subnets = DataAwsSubnets(
                 self, "subnets", filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])]
@@ -414,8 +315,8 @@ class Runtime(Construct):
             vpc_id=vpc_id, subnets=subnets, cidr=vpc.cidr_block if need_cidr and vpc is not None else None
         )
 
-    def _service(self, props: Props, network: _Network, security_groups: list[str]) -> EcsService:
-        names = props.names
+    def _service(self, network: _Network, security_groups: list[str]) -> EcsService:
+        names, scaling = self.names, self.runtime.scaling
         service = EcsService(
             self,
             "service",
@@ -423,11 +324,11 @@ class Runtime(Construct):
             cluster=self.cluster.arn,
             task_definition=self.task_definition.arn,
             launch_type="FARGATE",
-            desired_count=props.min_replicas,
+            desired_count=scaling.min_replicas,
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=network.subnets,
                 security_groups=security_groups,
-                assign_public_ip=props.assign_public_ip,
+                assign_public_ip=self.runtime.network.assign_public_ip,
             ),
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
@@ -435,18 +336,18 @@ class Runtime(Construct):
             # it would always show a diff); with autoscaling the scaler owns the desired count.
             lifecycle=TerraformResourceLifecycle(
                 ignore_changes=["availability_zone_rebalancing"]
-                + (["desired_count"] if props.max_replicas > props.min_replicas else [])
+                + (["desired_count"] if scaling.max_replicas > scaling.min_replicas else [])
             ),
         )
-        if props.max_replicas > props.min_replicas:
+        if scaling.max_replicas > scaling.min_replicas:
             target = AppautoscalingTarget(
                 self,
                 "autoscaling_target",
                 service_namespace="ecs",
                 resource_id=f"service/{names.cluster}/{names.service}",
                 scalable_dimension="ecs:service:DesiredCount",
-                min_capacity=props.min_replicas,
-                max_capacity=props.max_replicas,
+                min_capacity=scaling.min_replicas,
+                max_capacity=scaling.max_replicas,
                 depends_on=[service],
             )
             AppautoscalingPolicy(
@@ -472,10 +373,8 @@ class Runtime(Construct):
             )
         return service
 
-    def _schedule(
-        self, props: Props, schedule: str, network: _Network, security_groups: list[str]
-    ) -> SchedulerSchedule:
-        names = props.names
+    def _schedule(self, schedule: str, network: _Network, security_groups: list[str]) -> SchedulerSchedule:
+        runtime, names = self.runtime, self.names
         role = IamRole(
             self,
             "scheduler_role",
@@ -500,25 +399,25 @@ class Runtime(Construct):
             self,
             "schedule",
             name=names.schedule,
-            description=f"Runs {props.name} ({schedule} {props.schedule_timezone})",
-            schedule_expression=aws_cron(schedule),
-            schedule_expression_timezone=props.schedule_timezone,
+            description=f"Runs {self.placement.name} ({schedule} {runtime.schedule_timezone})",
+            schedule_expression=aws.aws_schedule_expression(schedule),
+            schedule_expression_timezone=runtime.schedule_timezone,
             state="ENABLED",
             flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
             target=SchedulerScheduleTarget(
                 arn=self.cluster.arn,
                 role_arn=role.arn,
-                retry_policy=SchedulerScheduleTargetRetryPolicy(maximum_retry_attempts=props.retries),
+                retry_policy=SchedulerScheduleTargetRetryPolicy(maximum_retry_attempts=runtime.retries),
                 ecs_parameters=SchedulerScheduleTargetEcsParameters(
                     task_definition_arn=self.task_definition.arn,
                     launch_type="FARGATE",
-                    task_count=props.parallelism,
+                    task_count=runtime.scaling.parallelism,
                     enable_ecs_managed_tags=True,
                     propagate_tags="TASK_DEFINITION",
                     network_configuration=SchedulerScheduleTargetEcsParametersNetworkConfiguration(
                         subnets=network.subnets,
                         security_groups=security_groups,
-                        assign_public_ip=props.assign_public_ip,
+                        assign_public_ip=runtime.network.assign_public_ip,
                     ),
                 ),
             ),

@@ -8,16 +8,19 @@ and building their classes is most of the cost of "importing a provider": measur
 (``._jsii``) that every submodule really needs and the rest is classes of resource types the job
 never uses.
 
-:func:`defer_package_init` puts each provider package into ``sys.modules`` as a bare package: its
-``__path__`` is set, its ``__init__`` is not run. Importing ``<package>.ecs_cluster`` then runs only
+:func:`register_provider_packages` puts each provider package into ``sys.modules`` as a bare package:
+its ``__path__`` is set, its ``__init__`` is not run. Importing ``<package>.ecs_cluster`` then runs only
 that submodule, which imports ``<package>._jsii`` itself (the assembly load, once per process).
 This is safe for these packages because their ``__init__`` defines nothing a submodule uses: the
 submodules import ``.._jsii``, ``cdktf`` and ``constructs``, never a sibling. What is lost is only
 ``import cdktf_cdktf_provider_aws; cdktf_cdktf_provider_aws.ecs_cluster`` style attribute access
 without importing the submodule; nothing in this project does that.
 
-Called when :mod:`dativo_infra.constructs` is imported, before any construct module imports its
-provider. The generated Terraform JSON is byte for byte the same (the snapshot tests run this way).
+It is an explicit call, made before a construct module is imported
+(:func:`dativo_infra.constructs.registry.runtime_module`). A provider package that was already imported
+the normal way makes it fail loudly: that process has paid for every resource module already, and
+the speed the app promises is gone. The generated Terraform JSON is byte for byte the same either way
+(the snapshot tests run this way).
 """
 
 from __future__ import annotations
@@ -33,19 +36,28 @@ PROVIDER_PACKAGES: tuple[str, ...] = (
 )
 
 
-def defer_package_init(package: str) -> bool:
-    """Register ``package`` as a bare package whose ``__init__`` is never run; False when it is
-    already imported (or not installed), in which case nothing changes."""
-    if package in sys.modules:
-        return False
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.submodule_search_locations is None:
-        return False
-    sys.modules[package] = importlib.util.module_from_spec(spec)  # __path__ set, __init__ not executed
-    return True
+#: Set on a package module registered here (its ``__init__`` never ran).
+_REGISTERED = "__dativo_bare_package__"
 
 
-def defer_provider_inits() -> None:
-    """:func:`defer_package_init` for every provider package of :data:`PROVIDER_PACKAGES`."""
+def register_provider_packages() -> None:
+    """Register every installed package of :data:`PROVIDER_PACKAGES` as a bare package (idempotent).
+
+    Raises RuntimeError when one was already imported the normal way (its ``__init__`` ran).
+    """
     for package in PROVIDER_PACKAGES:
-        defer_package_init(package)
+        module = sys.modules.get(package)
+        if module is not None:
+            if not getattr(module, _REGISTERED, False):
+                raise RuntimeError(
+                    f"{package} was imported before dativo_infra registered it, so every one of its resource "
+                    "modules is loaded (seconds per provider): import construct modules through "
+                    "dativo_infra.constructs.registry.runtime_module, or call register_provider_packages() first"
+                )
+            continue
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            continue  # not installed: importing a construct module of that cloud says so
+        module = importlib.util.module_from_spec(spec)  # __path__ set, __init__ not executed
+        setattr(module, _REGISTERED, True)
+        sys.modules[package] = module

@@ -1,31 +1,67 @@
-"""The one registry of runtimes: runtime type -> the module that builds it.
+"""How the job stack finds a runtime's construct, and what a construct module provides.
 
-Entries are import paths, not imports: looking a runtime up imports only that runtime's module,
-and so only that cloud's provider bindings (one AWS job never loads google/azurerm).
+The registry of runtimes is :mod:`dativo_infra.contract` (provider, outputs, construct module of each
+runtime type). Looking a runtime up imports only that runtime's module, and so only that cloud's
+provider bindings (one AWS job never loads google/azurerm).
 
-Each runtime module exports:
+Every construct module provides (:class:`RuntimeModule`):
 
-* ``Props``: the typed, documented props dataclass of its construct;
-* ``props_from_job(job: JobConfig, name: str) -> Props``: the job -> props mapping;
-* ``Runtime``: the construct, ``Runtime(scope, id, props)``, with ``outputs: dict[str, Any]``
-  holding a value for every name of :data:`dativo_infra.contract.OUTPUTS` for its type;
-* ``configure_provider(stack, job, settings) -> None``: the provider block(s) of its cloud.
+* ``Runtime(scope, id, runtime, placement)``: the construct, taking the typed model of its runtime
+  (whose field descriptions say what an unset field does) and the job's :class:`Placement`; its
+  ``outputs`` hold a value for every output the contract lists for the runtime (the job stack checks);
+* ``configure_provider(stack, placement, runtime, settings)``: the provider block(s) of its cloud.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
-from dativo_infra.contract import RuntimeType
+from cdktf import TerraformStack
+from constructs import Construct
 
-RUNTIME_MODULES: dict[RuntimeType, str] = {
-    RuntimeType.AWS_FARGATE: "dativo_infra.constructs.aws_fargate",
-    RuntimeType.AZURE_CONTAINER_APPS: "dativo_infra.constructs.azure_container_apps",
-    RuntimeType.GCP_CLOUD_RUN: "dativo_infra.constructs.gcp_cloud_run",
-}
+from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.providers import register_provider_packages
+from dativo_infra.contract import CONSTRUCT_MODULES, RuntimeType
+
+#: Value of an output whose resource the job's settings switch off (outputs are never null).
+NO_VALUE = "none"
 
 
-def runtime_module(runtime_type: RuntimeType | str) -> ModuleType:
-    """Import (once) and return the module implementing ``runtime_type``."""
-    return importlib.import_module(RUNTIME_MODULES[RuntimeType(runtime_type)])
+@dataclass(frozen=True)
+class Placement:
+    """The parts of a job outside its runtime block that its construct needs."""
+
+    #: The stack name: every cloud resource name derives from it.
+    name: str
+    #: ``infrastructure.region``.
+    region: str
+    #: ``infrastructure.tags.job_name`` (display names and descriptions).
+    job_name: str
+    #: The job's ``environment`` (defaults that differ in prod).
+    environment: str
+
+
+class RuntimeConstruct(Protocol):
+    """What the job stack reads from a runtime construct."""
+
+    @property
+    def outputs(self) -> dict[str, Any]: ...
+
+
+class RuntimeModule(Protocol):
+    """What every construct module provides (see the module docstring)."""
+
+    def Runtime(self, scope: Construct, id: str, runtime: Any, placement: Placement) -> RuntimeConstruct: ...
+
+    def configure_provider(
+        self, stack: TerraformStack, placement: Placement, runtime: Any, settings: PlatformSettings
+    ) -> None: ...
+
+
+def runtime_module(runtime_type: RuntimeType) -> RuntimeModule:
+    """Import (once) and return the construct module of ``runtime_type``; provider packages are
+    registered first, so that module imports only the provider resource modules it uses."""
+    register_provider_packages()
+    return cast(RuntimeModule, importlib.import_module(CONSTRUCT_MODULES[runtime_type]))

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dativo_infra.config.loader import LoadedJob, load_jobs
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.loader import load_jobs
+from dativo_infra.config.settings import SETTINGS_ENV, load_settings
 from dativo_infra.contract import Provider
 from dativo_infra.localcloud.server import MotoServer
 from dativo_infra.localcloud.tagcheck import ResourceTags, check_resources, managed_resources
-from dativo_infra.settings import SETTINGS_ENV, load_settings
 from dativo_infra.tags import merged_tags, render_tags
 from dativo_infra.tfcli import PROJECT_ROOT, terraform_env
 

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -103,7 +104,7 @@ class MotoServer:
         """
         import boto3
 
-        reads = {
+        reads: dict[str, Callable[[Any], object]] = {
             "ec2": lambda c: c.describe_vpcs(),
             "ecs": lambda c: c.list_clusters(),
             "iam": lambda c: c.list_policies(Scope="AWS", MaxItems=1),

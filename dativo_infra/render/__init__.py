@@ -50,7 +50,7 @@ Pure Python: nothing here imports cdktf or jsii.
 
 from __future__ import annotations
 
-from dativo_infra.render.jobs import check_rendered, load_jobs_for_render
+from dativo_infra.render.jobs import check_rendered
 from dativo_infra.render.write import render_batch, render_one
 
-__all__ = ["check_rendered", "load_jobs_for_render", "render_batch", "render_one"]
+__all__ = ["check_rendered", "render_batch", "render_one"]

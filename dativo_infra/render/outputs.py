@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dativo_infra.config.loader import LoadedJob, display_path
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.yamlpos import display_path
 from dativo_infra.errors import JobError
 
 Shape = Literal["terraform", "cdktf"]

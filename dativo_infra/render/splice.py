@@ -28,7 +28,7 @@ from ruamel.yaml.events import (
     ScalarEvent,
 )
 
-from dativo_infra.config.schema import PLACEHOLDER_RE, JobConfig
+from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, PLACEHOLDER_RE, JobConfig
 from dativo_infra.config.yamlpos import PathKey, dotted
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.render.outputs import StackOutputs
@@ -37,9 +37,6 @@ _CDKTF_SENSITIVE_HINT = (
     " (cdktf leaves sensitive outputs out of the file unless --outputs-file-include-sensitive-outputs)"
 )
 
-#: Anything that looks like a placeholder, well-formed or not (``{{terraform_output.x}}``,
-#: ``{{ terraform_outputs.log-group }}``): a value holding one is never a rendered value.
-LOOSE_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]*terraform_outputs?\b[^{}]*\}\}")
 
 #: Event parser with exact character marks: the C parser (ruamel.yaml.clib, ~5x faster) when installed.
 _parser = YAML(typ="safe", pure=False)

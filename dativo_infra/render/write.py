@@ -14,16 +14,32 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from dativo_infra.config.loader import LoadedJob, display_path
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.loader import load_jobs
+from dativo_infra.config.yamlpos import display_path
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.fsutil import atomic_write_many
-from dativo_infra.render.jobs import RenderResult, _read_text, load_jobs_for_render, render_job
+from dativo_infra.render.jobs import RenderResult, render_job
 from dativo_infra.render.outputs import OutputsSource
 
 #: Name of the lock file a writer holds in every directory it writes to.
 LOCK_NAME = ".dativo-render.lock"
 #: Seconds a render waits for another render's lock before it gives up.
 DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+def _read_text(path: Path) -> tuple[str, bool]:
+    """A job file's text now (BOM removed) and whether it has a BOM: to see whether it changed since
+    it was loaded."""
+    file = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig"), raw.startswith(b"\xef\xbb\xbf")
+    except UnicodeDecodeError as exc:
+        raise JobError(file, raw[: exc.start].count(b"\n") + 1, "", "file is not UTF-8 text") from None
 
 
 @contextlib.contextmanager
@@ -73,19 +89,25 @@ def _needs_write(result: RenderResult) -> bool:
 
 
 def write_results(
-    results: Sequence[RenderResult], allow_sensitive: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    results: Sequence[RenderResult],
+    allow_sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    copies: Sequence[tuple[Path, Path]] = (),
 ) -> list[RenderResult]:
-    """Write every result that has a target and a change; return those written.
+    """Write every result that has a target and a change; return those written. ``copies`` are
+    ``(source, target)`` files written unchanged in the same batch (the asset definitions of jobs
+    rendered into another directory), when the target differs.
 
     Under the directory locks each source is read again: a job file changed since it was rendered
     is rendered again from its new text, and any error then still stops the run before a write.
     """
     targets = [r for r in results if r.target is not None]
-    if not targets:
+    paths = [r.target for r in targets if r.target is not None]
+    if not paths:
         return []
-    current_target = targets[0].target
     try:
-        with directory_locks([r.target.parent for r in targets if r.target], lock_timeout):
+        directories = [path.parent for path in paths] + [target.parent for _source, target in copies]
+        with directory_locks(directories, lock_timeout):
             report = ErrorReport()
             for result in targets:
                 try:
@@ -95,7 +117,9 @@ def write_results(
                     continue
                 if current != result.original or bom != result.bom:
                     try:
-                        again = render_job(result.job, result.outputs, result.target, allow_sensitive)
+                        again = render_job(
+                            result.job, result.outputs, result.target, allow_sensitive, (current, bom)
+                        )
                     except ErrorReport as exc:
                         report.extend(exc.errors)
                         continue
@@ -106,21 +130,23 @@ def write_results(
                         again.bom,
                         again.filled,
                     )
+            copied = [(target, *_read_text(source), source) for source, target in copies]
             report.raise_if_any()
             pending = [r for r in targets if _needs_write(r)]
             # a new copy gets the job file's permissions, not the temp file's 0600
-            atomic_write_many(
-                [
-                    (r.target, r.data, r.job.path.stat().st_mode & 0o777)  # type: ignore[misc]
-                    for r in pending
-                ]
-            )
+            files = [(r.target, r.data, r.job.path.stat().st_mode & 0o777) for r in pending if r.target]
+            files += [
+                (target, ("\ufeff" if bom else "") + text, source.stat().st_mode & 0o777)
+                for target, text, bom, source in copied
+                if not target.exists() or target.read_bytes() != (("\ufeff" if bom else "") + text).encode()
+            ]
+            atomic_write_many(files)
             for result in pending:
                 result.written = True
             return pending
     except OSError as exc:
         named = exc.filename2 or exc.filename  # a replace names its target second
-        where = display_path(Path(named)) if named else display_path(current_target)  # type: ignore[arg-type]
+        where = display_path(Path(named) if named else paths[0])
         raise JobError(
             where,
             0,
@@ -152,7 +178,7 @@ def render_one(
 ) -> RenderResult:
     """``dativo-infra render --job``: render one job file; write it unless ``out`` is None and not
     ``in_place`` (then the caller prints :attr:`RenderResult.text`)."""
-    jobs = load_jobs_for_render([str(job_path)])
+    jobs = load_jobs([str(job_path)], rendered=True)
     if len(jobs) != 1:
         raise JobError.at(
             str(job_path), 0, "", "expected exactly one job", f"{len(jobs)} jobs", "one job file"
@@ -179,13 +205,14 @@ def render_batch(
     """``dativo-infra render --jobs``: render every job under ``jobs_dir``.
 
     Outputs come from a directory of ``<stack>.json`` files or from one cdktf outputs file. The
-    results go to ``out_dir`` (mirroring each job's path relative to ``jobs_dir``) or back into the
+    results go to ``out_dir`` (mirroring each job's path relative to ``jobs_dir``, with the asset
+    definitions the jobs reference, so that their ``asset_path`` still resolves) or back into the
     job files (``in_place``). Every job is rendered in memory first; any error (a job without
     outputs, an unresolved placeholder) stops the run before anything is written.
     """
     if (out_dir is None) == (not in_place):
         raise JobError("render", 0, "", "a batch render needs exactly one of --out DIR and --in-place")
-    jobs = load_jobs_for_render([str(jobs_dir)])
+    jobs = load_jobs([str(jobs_dir)], rendered=True)
     source = OutputsSource(outputs_path)
     report = ErrorReport()
     if not source.is_dir:
@@ -211,7 +238,7 @@ def render_batch(
         if not source.has(job.stack_name):
             report.add(source.missing(job))
             continue
-        target = job.path if in_place else out_dir / os.path.relpath(job.path, jobs_dir)  # type: ignore[operator]
+        target = job.path if out_dir is None else out_dir / os.path.relpath(job.path, jobs_dir)
         try:
             results.append(render_job(job, source.for_stack(job.stack_name), target, allow_sensitive))
         except ErrorReport as exc:
@@ -219,5 +246,21 @@ def render_batch(
         except JobError as exc:
             report.add(exc)
     report.raise_if_any()
-    write_results(results, allow_sensitive, lock_timeout)
+    write_results(results, allow_sensitive, lock_timeout, _asset_copies(jobs, jobs_dir, out_dir))
     return results
+
+
+def _asset_copies(jobs: Sequence[LoadedJob], jobs_dir: Path, out_dir: Path | None) -> list[tuple[Path, Path]]:
+    """``(source, target)`` of each asset definition under ``jobs_dir`` that jobs rendered into
+    ``out_dir`` reference, so that their ``asset_path`` still resolves there (none in place)."""
+    if out_dir is None:
+        return []
+    root = jobs_dir.resolve()
+    copies: dict[Path, Path] = {}
+    for job in jobs:
+        if job.asset is None or job.config.asset_path is None:
+            continue
+        source = (job.path.parent / job.config.asset_path).resolve()
+        if source.is_relative_to(root):
+            copies[source] = out_dir / source.relative_to(root)
+    return sorted(copies.items())

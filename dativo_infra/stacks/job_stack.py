@@ -18,28 +18,28 @@ from cdktf import (
 )
 from constructs import Construct
 
-from dativo_infra.config.loader import LoadedJob
-from dativo_infra.constructs.registry import runtime_module
-from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
-from dativo_infra.literal import deep_literal
-from dativo_infra.settings import (
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.settings import (
     AzurermBackend as AzurermSettings,
 )
-from dativo_infra.settings import (
+from dativo_infra.config.settings import (
     GcsBackend as GcsSettings,
 )
-from dativo_infra.settings import (
+from dativo_infra.config.settings import (
     LocalBackend as LocalSettings,
 )
-from dativo_infra.settings import (
+from dativo_infra.config.settings import (
     PlatformSettings,
 )
-from dativo_infra.settings import (
+from dativo_infra.config.settings import (
     RemoteBackend as RemoteSettings,
 )
-from dativo_infra.settings import (
+from dativo_infra.config.settings import (
     S3Backend as S3Settings,
 )
+from dativo_infra.constructs.registry import Placement, runtime_module
+from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
+from dativo_infra.literal import deep_literal
 from dativo_infra.stacks.tagging import TaggingAspect
 from dativo_infra.tags import merged_tags, render_tags
 
@@ -53,31 +53,42 @@ class JobStack(TerraformStack):
 
     * provider: the job's cloud and region (AWS: optionally the local emulator target);
     * backend: from the platform settings, with a per-job state file / key / workspace;
-    * the runtime construct looked up in the registry by ``infrastructure.runtime.type``;
+    * the runtime construct looked up in the registry by ``infrastructure.runtime.type``, given the
+      typed runtime model and the job's placement (stack name, region, job name, environment);
     * :class:`TaggingAspect` with the merged, cloud-rendered tags;
-    * one ``TerraformOutput`` per contract output, named exactly as the contract says.
+    * one ``TerraformOutput`` per contract output, named exactly as the contract says (a construct that
+      returns other outputs than the contract lists is a bug, raised here).
     """
 
     def __init__(self, scope: Construct, job: LoadedJob, settings: PlatformSettings) -> None:
         super().__init__(scope, job.stack_name)
         self.job = job
-        runtime_type = job.config.runtime.type
+        runtime_type = job.config.runtime.TYPE
         module = runtime_module(runtime_type)
         # Every string from the job file reaches Terraform literally (see dativo_infra.literal).
-        config = deep_literal(job.config)
-        module.configure_provider(self, config, settings)
+        runtime = deep_literal(job.config.runtime)
+        config = job.config
+        placement = Placement(
+            job.stack_name, config.infrastructure.region, config.job_name, config.environment
+        )
+        module.configure_provider(self, placement, runtime, settings)
         configure_backend(self, job.stack_name, settings)
-        self.runtime = module.Runtime(self, RUNTIME_ID, module.props_from_job(config, job.stack_name))
+        self.runtime = module.Runtime(self, RUNTIME_ID, runtime, placement)
 
         provider = PROVIDER_OF_RUNTIME[runtime_type]
         self.tags = render_tags(merged_tags(job, settings), provider)
         Aspects.of(self).add(TaggingAspect(deep_literal(self.tags)))
 
+        # The output contract, checked once here for every runtime.
+        outputs = self.runtime.outputs
+        if set(outputs) != set(OUTPUTS[runtime_type]):
+            mismatch = sorted(set(outputs) ^ set(OUTPUTS[runtime_type]))
+            raise AssertionError(f"{runtime_type.value} outputs out of sync with the contract: {mismatch}")
         # Stack-level outputs: cdktf names an element directly under the stack by its construct id
         # alone (no path hash), so the Terraform output is exactly the contract name (the tests check
         # every name; an override_logical_id here would cost a jsii round trip per output for nothing).
         for name, description in sorted(OUTPUTS[runtime_type].items()):
-            TerraformOutput(self, name, value=self.runtime.outputs[name], description=description)
+            TerraformOutput(self, name, value=outputs[name], description=description)
 
 
 def configure_backend(stack: TerraformStack, stack_name: str, settings: PlatformSettings) -> Any:

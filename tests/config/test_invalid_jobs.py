@@ -73,10 +73,10 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/fargate_bad_memory.yaml:9: infrastructure.runtime.memory_mib: not valid with cpu_millicores 250 on Fargate, got 4096; expected 512 to 2048 in steps of 512",
     ],
     "field_wrong_runtime.yaml": [
-        "tests/fixtures/jobs/invalid/field_wrong_runtime.yaml:8: infrastructure.runtime.project_id: does not apply to aws_fargate, got 'my-project-123'; expected no project_id for aws_fargate",
+        "tests/fixtures/jobs/invalid/field_wrong_runtime.yaml:8: infrastructure.runtime.project_id: unknown field for aws_fargate, got 'my-project-123'; expected no project_id (a field of gcp_cloud_run only)",
     ],
     "gcp_missing_project.yaml": [
-        "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required for gcp_cloud_run, got nothing; expected a GCP project id such as 'acme-data-prod'",
+        "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required field missing; expected a GCP project id such as 'acme-data-prod'",
     ],
     "invalid_yaml.yaml": [
         "tests/fixtures/jobs/invalid/invalid_yaml.yaml:6: invalid YAML: did not find expected ',' or ']'",
@@ -114,13 +114,13 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/scaling_bounds.yaml:10: infrastructure.runtime.scaling.min_replicas: min_replicas is larger than max_replicas, got 3; expected at most max_replicas (2)",
     ],
     "schedule_on_service.yaml": [
-        "tests/fixtures/jobs/invalid/schedule_on_service.yaml:9: infrastructure.runtime.schedule: a schedule needs mode 'job', got '0 3 * * *'; expected mode: job, or no schedule for a service",
+        "tests/fixtures/jobs/invalid/schedule_on_service.yaml:9: infrastructure.runtime.schedule: applies to mode job only, got '0 3 * * *'; expected no schedule in mode service",
     ],
     "tag_not_string.yaml": [
         "tests/fixtures/jobs/invalid/tag_not_string.yaml:15: infrastructure.tags.cost_center: must be a string, got 1001; expected a string (quote numbers, dates and booleans)",
     ],
     "timeout_out_of_range.yaml": [
-        "tests/fixtures/jobs/invalid/timeout_out_of_range.yaml:8: infrastructure.runtime.timeout_seconds: out of range, got 10; expected at least 60",
+        "tests/fixtures/jobs/invalid/timeout_out_of_range.yaml:9: infrastructure.runtime.timeout_seconds: out of range, got 10; expected at least 60",
     ],
     "too_large.yaml": [
         "tests/fixtures/jobs/invalid/too_large.yaml: file is too large, got 1144351 bytes; expected at most 1048576 bytes",
@@ -191,10 +191,75 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)",
     ],
     "gcp_environment_id.yaml": [
-        "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: does not apply to gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id for gcp_cloud_run",
+        "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: unknown field for gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id (a field of azure_container_apps only)",
     ],
     "unsupported_pair.yaml": [
         "tests/fixtures/jobs/invalid/unsupported_pair.yaml:7: infrastructure.runtime.type: runtime does not run on this provider, got 'gcp_cloud_run'; expected aws_fargate for provider aws",
+    ],
+    "aws_cron_both_day_fields.yaml": [
+        "tests/fixtures/jobs/invalid/aws_cron_both_day_fields.yaml:8: infrastructure.runtime.schedule: restricts both day-of-month and day-of-week (unix cron runs on a day matching either; EventBridge cannot say that), got '0 3 1 * MON'; expected '*' in one of the two day fields, e.g. '0 3 1 * *' or '0 3 * * MON'",
+    ],
+    "aws_cron_minute_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/aws_cron_minute_out_of_range.yaml:8: infrastructure.runtime.schedule: minute field '99': 99 is out of range, got '99 3 * * *'; expected 0-59, with '*', ',', '-' and '/' (steps up to 59)",
+    ],
+    "aws_cron_bad_nth_weekday.yaml": [
+        "tests/fixtures/jobs/invalid/aws_cron_bad_nth_weekday.yaml:8: infrastructure.runtime.schedule: day-of-week field 'MON#6': '#' takes a day and a week 1-5, e.g. 'MON#2' (the second Monday), got '0 3 * * MON#6'; expected 0-7 or SUN-SAT (0 and 7 are Sunday), with '*', ',', '-' and '/'; or alone: '?', '<day>L' (the last <day> of the month, e.g. 'FRIL') or '<day>#<1-5>' (the nth <day> of the month, e.g. 'MON#2')",
+    ],
+    "aws_cron_day_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/aws_cron_day_out_of_range.yaml:8: infrastructure.runtime.schedule: day-of-month field '32': 32 is out of range, got '0 3 32 * ?'; expected 1-31, with '*', ',', '-' and '/' (steps up to 31); or alone: '?', 'L' (last day), 'LW' (last weekday) or '<1-31>W' (the weekday nearest that day)",
+    ],
+    "aws_timeout.yaml": [
+        "tests/fixtures/jobs/invalid/aws_timeout.yaml:8: infrastructure.runtime.timeout_seconds: unknown field for aws_fargate, got 1800; expected no timeout_seconds (a field of azure_container_apps and gcp_cloud_run only)",
+    ],
+    "aws_retries_without_schedule.yaml": [
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:8: infrastructure.runtime.retries: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 2; expected a schedule, or no retries (whoever starts a task on demand sets its count and retries)",
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:10: infrastructure.runtime.scaling.parallelism: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 3; expected a schedule, or no parallelism (whoever starts a task on demand sets its count and retries)",
+    ],
+    "aws_external_ingress.yaml": [
+        "tests/fixtures/jobs/invalid/aws_external_ingress.yaml:9: infrastructure.runtime.ingress: AWS Fargate services have no public endpoint yet (no load balancer is created), got 'external'; expected 'internal' or 'none'",
+    ],
+    "job_mode_service_fields.yaml": [
+        "tests/fixtures/jobs/invalid/job_mode_service_fields.yaml:9: infrastructure.runtime.port: applies to mode service only, got 9000; expected no port in mode job",
+        "tests/fixtures/jobs/invalid/job_mode_service_fields.yaml:10: infrastructure.runtime.ingress: applies to mode service only, got 'none'; expected no ingress in mode job",
+        "tests/fixtures/jobs/invalid/job_mode_service_fields.yaml:12: infrastructure.runtime.scaling.min_replicas: applies to mode service only, got 2; expected no min_replicas in mode job",
+        "tests/fixtures/jobs/invalid/job_mode_service_fields.yaml:13: infrastructure.runtime.scaling.max_replicas: applies to mode service only, got 3; expected no max_replicas in mode job",
+    ],
+    "service_mode_job_fields.yaml": [
+        "tests/fixtures/jobs/invalid/service_mode_job_fields.yaml:9: infrastructure.runtime.retries: applies to mode job only, got 1; expected no retries in mode service",
+        "tests/fixtures/jobs/invalid/service_mode_job_fields.yaml:11: infrastructure.runtime.scaling.parallelism: applies to mode job only, got 2; expected no parallelism in mode service",
+    ],
+    "gcp_aws_only_fields.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:9: infrastructure.runtime.ephemeral_storage_gib: unknown field for gcp_cloud_run, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:10: infrastructure.runtime.log_kms_key_arn: unknown field for gcp_cloud_run, got 'arn:aws:kms:us-east-1:123456789012:key/1'; expected no log_kms_key_arn (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:12: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got True; expected no assign_public_ip (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:16: infrastructure.runtime.permissions.storage[0].prefix: unknown field for gcp_cloud_run, got 'landing/'; expected no prefix (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:17: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
+    ],
+    "azure_aws_only_fields.yaml": [
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:10: infrastructure.runtime.ephemeral_storage_gib: unknown field for azure_container_apps, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:12: infrastructure.runtime.network.vpc_id: unknown field for azure_container_apps, got 'vnet-1'; expected no vpc_id (a field of aws_fargate and gcp_cloud_run only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for azure_container_apps, got a list; expected no security_group_ids (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got True; expected no assign_public_ip (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:19: infrastructure.runtime.permissions.kms_keys: unknown field for azure_container_apps, got a list; expected no kms_keys (a field of aws_fargate only)",
+    ],
+    "azure_fields_of_other_runtimes.yaml": [
+        "tests/fixtures/jobs/invalid/azure_fields_of_other_runtimes.yaml:11: infrastructure.runtime.project_id: unknown field for azure_container_apps, got 'acme-data-prod'; expected no project_id (a field of gcp_cloud_run only)",
+        "tests/fixtures/jobs/invalid/azure_fields_of_other_runtimes.yaml:12: infrastructure.runtime.deletion_protection: unknown field for azure_container_apps, got True; expected no deletion_protection (a field of gcp_cloud_run only)",
+    ],
+    "azure_service_timeout.yaml": [
+        "tests/fixtures/jobs/invalid/azure_service_timeout.yaml:11: infrastructure.runtime.timeout_seconds: applies to mode job only, got 600; expected no timeout_seconds in mode service",
+    ],
+    "two_missing_tags.yaml": [
+        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
+        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.team: required tag missing or empty; expected a non-empty string",
+    ],
+    "many_runtime_errors.yaml": [
+        "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:8: infrastructure.runtime.cpu_millicores: not a Fargate task size, got 300; expected one of 250, 500, 1000, 2000, 4000, 8000, 16000",
+        "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:9: infrastructure.runtime.log_retention_days: not a CloudWatch retention period, got 45; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+        "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:10: infrastructure.runtime.schedule: restricts both day-of-month and day-of-week (unix cron runs on a day matching either; EventBridge cannot say that), got '0 3 L * MON'; expected '*' in one of the two day fields, e.g. '0 3 1 * *' or '0 3 * * MON'",
+        "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:12: infrastructure.runtime.secrets.TOKEN: variable set both in env and in secrets, got 'TOKEN'; expected each variable in env or in secrets, not both",
     ],
 }
 

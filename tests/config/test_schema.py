@@ -1,4 +1,5 @@
-"""Schema rules beyond the invalid fixtures: defaults, dialects, placeholders, preserved keys."""
+"""Job model rules beyond the invalid fixtures: defaults, dialects, placeholders, preserved keys, and
+the per-runtime rules (each runtime's model, its cloud's grammar)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from dativo_infra.clouds.aws import FARGATE_SIZES
 from dativo_infra.config.loader import load_job, load_jobs
-from dativo_infra.config.schema import FARGATE_SIZES, PLACEHOLDER_RE, job_json_schema
+from dativo_infra.config.schema import PLACEHOLDER_RE, job_json_schema
 from dativo_infra.contract import RuntimeType
 from dativo_infra.errors import ErrorReport
 
@@ -29,7 +31,7 @@ def test_defaults_are_filled() -> None:
     job = load_job(VALID / "minimal_aws.yaml").config
     runtime = job.runtime
     assert (runtime.mode, runtime.cpu_millicores, runtime.memory_mib) == ("job", 1000, 2048)
-    assert runtime.timeout_seconds == 3600 and runtime.schedule is None and runtime.ingress == "internal"
+    assert runtime.schedule is None and runtime.ingress == "internal" and runtime.ephemeral_storage_gib == 21
     assert runtime.network.vpc_id is None and runtime.network.subnet_ids == []
     assert runtime.permissions.storage == [] and runtime.log_retention_days == 30
 

@@ -1,5 +1,6 @@
-"""AWS Fargate runtime: structure of the synthesized stacks, cron conversion, policies, names, and
-(slow) ``terraform validate`` of the example jobs.
+"""AWS Fargate runtime: structure of the synthesized stacks, and (slow) ``terraform validate`` of the
+example jobs. The pure halves are tested on their own: names and schedules in tests/clouds/test_aws.py,
+policy documents in test_aws_fargate_documents.py.
 
 Test jobs are YAML written to a temporary directory and loaded with ``load_jobs`` (so validation
 applies), then synthesized once per session through :func:`dativo_infra.synth.synth` (one App,
@@ -15,20 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
-from dativo_infra.config.schema import NAME_PATTERN, SLUG_PATTERN
-from dativo_infra.constructs.aws_fargate_spec import (
-    ResourceNames,
-    aws_cron,
-    execution_secret_statements,
-    policy_json,
-    task_statements,
-)
+from dativo_infra.config.settings import LocalCloud, PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
-from dativo_infra.naming import stack_name
-from dativo_infra.settings import LocalCloud, PlatformSettings
 
 ACCOUNT = "123456789012"
 API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
@@ -119,7 +109,7 @@ JOBS: dict[str, str] = {
       subnet_ids: [subnet-0c]
 """,
     ),
-    "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: external\n"),
+    "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: internal\n"),
     "long": job_yaml(LONG_JOB, '    schedule: "*/30 * * * *"\n'),
 }
 
@@ -565,130 +555,6 @@ def test_cloud_target_has_no_emulator_settings(synthesized: dict[str, Any]) -> N
 
 
 # ---------------------------------------------------------------------------------------------
-# Pure functions: cron, policies, names
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("unix", "aws"),
-    [
-        ("15 2 * * *", "cron(15 2 * * ? *)"),
-        ("0 3 * * 1-5", "cron(0 3 ? * 2-6 *)"),
-        ("0 0 1 * *", "cron(0 0 1 * ? *)"),
-        ("0 0 1,15 * ?", "cron(0 0 1,15 * ? *)"),
-        ("*/15 */2 * * *", "cron(0/15 0/2 * * ? *)"),
-        ("0 6 * * 0", "cron(0 6 ? * 1 *)"),
-        ("0 6 * * 7", "cron(0 6 ? * 1 *)"),
-        ("0 6 * * 6", "cron(0 6 ? * 7 *)"),
-        ("0 6 * * 5-7", "cron(0 6 ? * 1,6,7 *)"),
-        ("0 6 * * FRI-SUN", "cron(0 6 ? * 1,6,7 *)"),
-        ("0 6 * * MON,wed,FRI", "cron(0 6 ? * 2,4,6 *)"),
-        ("0 6 * * */2", "cron(0 6 ? * 1,3,5,7 *)"),
-        ("0 6 * * 1-5/2", "cron(0 6 ? * 2,4,6 *)"),
-        ("0 6 * * 0-6", "cron(0 6 ? * * *)"),
-        ("0 6 * * 1#2", "cron(0 6 ? * 2#2 *)"),
-        ("0 6 * * 5L", "cron(0 6 ? * 6L *)"),
-        ("30 4 * 1-6 *", "cron(30 4 * 1-6 ? *)"),
-    ],
-)
-def test_aws_cron(unix: str, aws: str) -> None:
-    assert aws_cron(unix) == aws
-
-
-@pytest.mark.parametrize(
-    ("unix", "problem"),
-    [
-        ("0 0 1 * 1", "both day-of-month and day-of-week"),
-        ("0 0 * * 8", "not 0-7 or SUN-SAT"),
-        ("0 0 * * 5-1", "must go forward"),
-        ("0 0 * * 1#2,3", "only as the whole"),
-        ("0 0 * *", "not a 5-field"),
-    ],
-)
-def test_aws_cron_rejects_what_aws_cannot_express(unix: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem):
-        aws_cron(unix)
-
-
-def test_policy_builders() -> None:
-    assert task_statements("aws", [], [], []) == []
-    with pytest.raises(ValueError, match="at least one statement"):
-        policy_json([])
-    assert execution_secret_statements("aws", "us-east-1", []) == []
-    ssm_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/x"
-    (statement,) = execution_secret_statements("aws-cn", "cn-north-1", [ssm_arn, "plain"])
-    assert statement["Resource"] == ["arn:aws-cn:ssm:cn-north-1:*:parameter/plain", ssm_arn]
-    text = policy_json([{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
-    assert text == json.dumps(json.loads(text), sort_keys=True)  # canonical: sorted keys
-
-
-#: Every AWS name rule the runtime encodes: field -> (max length, alphabet).
-AWS_RULES: dict[str, tuple[int, str]] = {
-    "cluster": (255, r"[A-Za-z0-9_-]+"),
-    "family": (255, r"[A-Za-z0-9_-]+"),
-    "service": (255, r"[A-Za-z0-9_-]+"),
-    "log_group": (512, r"[A-Za-z0-9_./#-]+"),
-    "execution_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
-    "task_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
-    "scheduler_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
-    "security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
-    "schedule": (64, r"[0-9A-Za-z_.-]+"),
-}
-
-ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-#: Valid job names (schema NAME_PATTERN, 1-128 characters), long ones included on purpose.
-job_names = st.builds(
-    lambda first, rest: first + rest,
-    st.sampled_from(ALNUM),
-    st.text(alphabet=ALNUM + "_.-", max_size=127),
-).filter(lambda name: re.match(NAME_PATTERN, name) is not None)
-#: Valid tenant ids (schema SLUG_PATTERN, 1-63 characters).
-tenants = st.builds(
-    lambda first, rest: first + rest,
-    st.sampled_from(ALNUM[26:]),
-    st.text(alphabet=ALNUM[26:] + "_-", max_size=62),
-).filter(lambda tenant: re.match(SLUG_PATTERN, tenant) is not None)
-
-
-def check_names(names: ResourceNames) -> None:
-    for field, (max_len, alphabet) in AWS_RULES.items():
-        value = getattr(names, field)
-        assert 1 <= len(value) <= max_len, (field, value)
-        assert re.fullmatch(alphabet, value), (field, value)
-    assert not names.security_group.lower().startswith("sg-")
-    assert names.log_group.startswith("/dativo/")
-    assert names.execution_role.endswith("-exec")
-    assert names.task_role.endswith("-task")
-    assert names.scheduler_role.endswith("-scheduler")
-    assert len({names.execution_role, names.task_role, names.scheduler_role}) == 3
-
-
-@settings(max_examples=300, deadline=None)
-@given(tenant=tenants, job=job_names)
-def test_names_respect_every_aws_rule(tenant: str, job: str) -> None:
-    names = ResourceNames.for_stack(stack_name(tenant, job))
-    check_names(names)
-    assert names == ResourceNames.for_stack(stack_name(tenant, job))  # deterministic
-    check_names(ResourceNames.for_stack(job))  # also for any raw name, not only stack names
-
-
-@settings(max_examples=200, deadline=None)
-@given(first=job_names, second=job_names)
-def test_distinct_stacks_get_distinct_names(first: str, second: str) -> None:
-    a, b = stack_name("acme", first), stack_name("acme", second)
-    assume(a != b)
-    names_a, names_b = ResourceNames.for_stack(a), ResourceNames.for_stack(b)
-    for field in AWS_RULES:
-        assert getattr(names_a, field) != getattr(names_b, field), field
-
-
-def test_security_group_name_never_starts_with_reserved_prefix() -> None:
-    names = ResourceNames.for_stack(stack_name("sg", "orders"))
-    assert names.security_group == "job-sg-orders-tasks"
-    assert names.cluster == "sg-orders"
-
-
-# ---------------------------------------------------------------------------------------------
 # Slow: real terraform init + validate
 # ---------------------------------------------------------------------------------------------
 
@@ -706,7 +572,7 @@ AWS_EXAMPLE_STACKS = sorted(job.stack_name for job in _aws_example_jobs())
 @pytest.fixture(scope="session")
 def aws_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every AWS example job synthesized once for the real cloud (not the emulator): the outdir."""
-    from dativo_infra.settings import load_settings
+    from dativo_infra.config.settings import load_settings
     from dativo_infra.synth import synth
 
     jobs = _aws_example_jobs()

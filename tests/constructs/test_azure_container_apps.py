@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from dativo_infra.config.schema import ENV_VAR_PATTERN, NAME_PATTERN, SLUG_PATTERN
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import stack_name
+from tests.clouds.rules import assert_valid_names
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data"
 ACCOUNT_READ = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakeread"
@@ -141,7 +139,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     from cdktf import Testing
 
     from dativo_infra.config.loader import load_jobs
-    from dativo_infra.settings import PlatformSettings
+    from dativo_infra.config.settings import PlatformSettings
     from dativo_infra.stacks.job_stack import JobStack
 
     folder: Path = tmp_path_factory.mktemp("azure_jobs")
@@ -319,38 +317,18 @@ def test_role_assignments_per_grant(synthesized: dict[str, dict[str, Any]]) -> N
 
 
 def test_stronger_role_wins_on_one_account() -> None:
-    from dativo_infra.config.schema import JobConfig
-    from dativo_infra.constructs.azure_container_apps import props_from_job
+    from dativo_infra.constructs.azure_container_apps import role_assignments
 
-    config = JobConfig.model_validate(
-        {
-            "tenant_id": "acme",
-            "environment": "dev",
-            "infrastructure": {
-                "provider": "azure",
-                "region": "westeurope",
-                "runtime": {
-                    "type": "azure_container_apps",
-                    "permissions": {
-                        "storage": [
-                            {"bucket": ACCOUNT_RW, "access": "read"},
-                            {"bucket": ACCOUNT_RW, "access": "write"},
-                            {"bucket": ACCOUNT_READ, "access": "read"},
-                        ]
-                    },
-                },
-                "tags": {
-                    "job_name": "j",
-                    "team": "t",
-                    "pipeline_type": "p",
-                    "environment": "dev",
-                    "cost_center": "c",
-                },
-            },
+    runtime = azure_runtime(
+        permissions={
+            "storage": [
+                {"bucket": ACCOUNT_RW, "access": "read"},
+                {"bucket": ACCOUNT_RW, "access": "write"},
+                {"bucket": ACCOUNT_READ, "access": "read"},
+            ]
         }
     )
-    props = props_from_job(config, "acme-j")
-    assert props.storage_roles == {
+    assert {g.scope: g.role for g in role_assignments(runtime)} == {
         ACCOUNT_READ: "Storage Blob Data Reader",
         ACCOUNT_RW: "Storage Blob Data Contributor",
     }
@@ -474,34 +452,34 @@ def test_shared_environment_is_looked_up_not_created(synthesized: dict[str, dict
     )
 
 
-def azure_config(**runtime: Any) -> Any:
+def azure_runtime(**runtime: Any) -> Any:
+    """The validated runtime model of an Azure job with these runtime fields."""
     from dativo_infra.config.schema import JobConfig
 
-    return JobConfig.model_validate(
-        {
-            "tenant_id": "acme",
-            "environment": "dev",
-            "infrastructure": {
-                "provider": "azure",
-                "region": "westeurope",
-                "runtime": {"type": "azure_container_apps", **runtime},
-                "tags": {
-                    "job_name": "j",
-                    "team": "t",
-                    "pipeline_type": "p",
-                    "environment": "dev",
-                    "cost_center": "c",
-                },
+    job = {
+        "tenant_id": "acme",
+        "environment": "dev",
+        "infrastructure": {
+            "provider": "azure",
+            "region": "westeurope",
+            "runtime": {"type": "azure_container_apps", **runtime},
+            "tags": {
+                "job_name": "j",
+                "team": "t",
+                "pipeline_type": "p",
+                "environment": "dev",
+                "cost_center": "c",
             },
-        }
-    )
+        },
+    }
+    return JobConfig.model_validate(job).runtime
 
 
 def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
-    from dativo_infra.constructs.azure_container_apps import props_from_job
+    from dativo_infra.constructs.azure_container_apps import KEY_VAULT_ROLE, role_assignments
 
     upper_vault = VAULT.replace("jobs-kv", "Jobs-KV")  # vault names compare case-insensitively
-    config = azure_config(
+    runtime = azure_runtime(
         secrets={
             "A": VAULT_SECRET,
             "B": "https://jobs-kv.vault.azure.net/secrets/b/0123456789abcdef0123456789abcdef",
@@ -509,32 +487,13 @@ def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
         },
         permissions={"secrets": [upper_vault, SDK_VAULT]},
     )
-    props = props_from_job(config, "acme-j")
-    assert props.key_vault_secret_scopes == (f"{upper_vault}/secrets/api-token", f"{upper_vault}/secrets/b")
-    assert props.key_vault_ids == (SDK_VAULT,)
-    # the container still references the secrets by URL (version kept)
-    assert props.secret_env["B"].endswith("/secrets/b/0123456789abcdef0123456789abcdef")
-
-
-def test_registry_server_only_for_azure_container_registry() -> None:
-    from dativo_infra.constructs.azure_container_apps import props_from_job
-
-    assert (
-        props_from_job(azure_config(image="acme.azurecr.io/team/ingest:1"), "x").registry_server
-        == "acme.azurecr.io"
-    )
-    for image in ("ghcr.io/dativo-io/dativo-ingest:1", "python:3.12", "azurecr.io.evil.com/x:1"):
-        assert props_from_job(azure_config(image=image), "x").registry_server is None
-
-
-def test_construct_refuses_a_malformed_environment_id() -> None:
-    from cdktf import TerraformStack, Testing
-
-    from dativo_infra.constructs.azure_container_apps import Props, Runtime
-
-    stack = TerraformStack(Testing.app(), "s")
-    with pytest.raises(ValueError, match="not a Container Apps environment resource id"):
-        Runtime(stack, "runtime", Props(name="s", location="westeurope", environment_id="shared-cae"))
+    grants = role_assignments(runtime)
+    assert [(g.scope, g.role) for g in grants] == [
+        (SDK_VAULT, KEY_VAULT_ROLE),  # listed, none of its secrets referenced: the whole vault
+        (f"{upper_vault}/secrets/api-token", KEY_VAULT_ROLE),  # referenced: that secret only
+        (f"{upper_vault}/secrets/b", KEY_VAULT_ROLE),
+    ]
+    assert [g.id.rsplit("_", 1)[0] for g in grants] == ["key_vault", "key_vault_secret", "key_vault_secret"]
 
 
 # --- outputs ------------------------------------------------------------------------------------
@@ -585,85 +544,3 @@ def test_outputs_of_a_shared_environment(synthesized: dict[str, dict[str, Any]])
 def test_ingress_url_of_external_service(synthesized: dict[str, dict[str, Any]]) -> None:
     value = synthesized["service_external"]["output"]["ingress_url"]["value"]
     assert re.fullmatch(r"https://\$\{azurerm_container_app\.[\w-]+\.ingress\[0\]\.fqdn\}", value)
-
-
-# ---------------------------------------------------------------------------------------------
-# names (pure functions, property-based): the Azure naming rules, written independently of naming.py
-# ---------------------------------------------------------------------------------------------
-RG_RE = re.compile(r"^[-\w.()]{0,89}[-\w()]$")  # resource group: not ending in '.'
-LOG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")  # Log Analytics workspace
-CAE_RE = re.compile(r"^[a-z][a-z0-9-]{0,58}[a-z0-9]$")  # Container Apps environment
-CAE_PROVIDER_RE = re.compile(r"^([a-zA-Z])[a-zA-Z0-9-]{0,57}[a-zA-Z0-9]?$")  # azurerm 4.x validator (<= 59)
-APP_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")  # Container App / Container App Job
-IDENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # user-assigned identity
-SECRET_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # Container App secret
-
-
-def assert_valid_names(
-    *, rg: str, log: str, cae: str, app: str, job: str, identity: str, infra_rg: str = "me"
-) -> None:
-    assert len(rg) <= 90 and RG_RE.match(rg), rg
-    assert len(infra_rg) <= 90 and RG_RE.match(infra_rg), infra_rg
-    assert 4 <= len(log) <= 63 and LOG_RE.match(log), log
-    assert 2 <= len(cae) <= 60 and CAE_RE.match(cae) and CAE_PROVIDER_RE.match(cae), cae
-    for name in (app, job):
-        assert 2 <= len(name) <= 32 and APP_RE.match(name) and "--" not in name, name
-    assert 3 <= len(identity) <= 128 and IDENTITY_RE.match(identity), identity
-
-
-job_names = st.from_regex(NAME_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 128)
-long_job_names = st.builds(
-    lambda head, tail: (head + tail)[:128],
-    st.from_regex(r"[A-Za-z0-9]", fullmatch=True),
-    st.text(alphabet="abcXYZ019_.-", min_size=60, max_size=140),
-)
-tenants = st.from_regex(SLUG_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 63)
-
-
-@settings(max_examples=300, deadline=None)
-@given(tenant=tenants, job=st.one_of(job_names, long_job_names))
-def test_names_valid_for_any_job(tenant: str, job: str) -> None:
-    from dativo_infra.constructs.azure_container_apps import azure_names
-
-    for name in (stack_name(tenant, job), job):
-        names = azure_names(name)
-        assert_valid_names(
-            rg=names.resource_group,
-            log=names.log_analytics_workspace,
-            cae=names.environment,
-            app=names.container_app,
-            job=names.container_app_job,
-            identity=names.identity,
-            infra_rg=names.infrastructure_resource_group,
-        )
-        assert azure_names(name) == names  # deterministic
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    tenant=tenants, first=st.one_of(job_names, long_job_names), second=st.one_of(job_names, long_job_names)
-)
-def test_distinct_stacks_get_distinct_app_names(tenant: str, first: str, second: str) -> None:
-    from dativo_infra.constructs.azure_container_apps import azure_names
-
-    a, b = stack_name(tenant, first), stack_name(tenant, second)
-    if a != b:
-        assert azure_names(a).container_app != azure_names(b).container_app
-        assert azure_names(a).container_app_job != azure_names(b).container_app_job
-        assert azure_names(a).environment != azure_names(b).environment
-
-
-env_names = st.from_regex(ENV_VAR_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 255)
-
-
-@settings(max_examples=200, deadline=None)
-@given(variables=st.lists(env_names, min_size=1, max_size=8, unique=True))
-def test_secret_names_valid_and_unique(variables: list[str]) -> None:
-    from dativo_infra.constructs.azure_container_apps import secret_names
-
-    names = secret_names(variables)
-    assert set(names) == set(variables)
-    assert len(set(names.values())) == len(variables)
-    for name in names.values():
-        assert SECRET_RE.match(name), name
-    assert secret_names(list(reversed(variables))) == names

@@ -14,13 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.errors import ErrorReport
-from dativo_infra.naming import stack_name
 
 LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
 
@@ -195,7 +192,7 @@ def synthesized(loaded: dict[str, LoadedJob]) -> dict[str, dict[str, Any]]:
     """``{job key: parsed stack JSON}``: each job synthesized once, with default platform settings."""
     from cdktf import Testing
 
-    from dativo_infra.settings import PlatformSettings
+    from dativo_infra.config.settings import PlatformSettings
     from dativo_infra.stacks.job_stack import JobStack
 
     app = Testing.app()
@@ -538,24 +535,6 @@ def test_network_without_subnetwork_leaves_the_subnetwork_to_cloud_run(synthesiz
     ]
 
 
-def test_construct_refuses_a_service_timeout_cloud_run_would_reject() -> None:
-    from cdktf import TerraformStack, Testing
-
-    from dativo_infra.constructs.gcp_cloud_run import Props, Runtime
-
-    stack = TerraformStack(Testing.app(), "s")
-    props = Props(
-        name="s",
-        job_name="j",
-        project_id="p-12345",
-        region="europe-west1",
-        mode="service",
-        timeout_seconds=3601,
-    )
-    with pytest.raises(ValueError, match="at most 3600"):
-        Runtime(stack, "runtime", props)
-
-
 def test_service_timeout_over_an_hour_is_refused_by_validation(tmp_path: Path) -> None:
     path = tmp_path / "long_service.yaml"
     path.write_text(
@@ -590,50 +569,3 @@ def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> No
     )
     with pytest.raises(ErrorReport, match="Cloud Run takes one subnetwork"):
         load_jobs([str(path)])
-
-
-# ---------------------------------------------------------------------------------------------
-# names (pure functions, property-based)
-# ---------------------------------------------------------------------------------------------
-job_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", fullmatch=True)
-tenants = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,62}", fullmatch=True)
-
-
-def check_names(tenant: str, job_name: str) -> Any:
-    from dativo_infra.constructs.gcp_cloud_run import resource_names
-
-    names = resource_names(stack_name(tenant, job_name))
-    for account in (names.service_account_id, names.scheduler_account_id):
-        assert 6 <= len(account) <= 30, account
-        assert SA_ID_RE.match(account), account
-    assert names.service_account_id != names.scheduler_account_id
-    assert names.service_account_id.endswith("-run") and names.scheduler_account_id.endswith("-sched")
-    assert 1 <= len(names.cloud_run) <= 49 and CLOUD_RUN_RE.match(names.cloud_run), names.cloud_run
-    assert 1 <= len(names.scheduler_job) <= 500 and SCHEDULER_RE.match(names.scheduler_job)
-    assert resource_names(stack_name(tenant, job_name)) == names  # deterministic
-    return names
-
-
-@settings(max_examples=300, deadline=None)
-@given(tenant=tenants, job_name=job_names)
-def test_names_follow_gcp_rules_for_any_valid_job(tenant: str, job_name: str) -> None:
-    check_names(tenant, job_name)
-
-
-@settings(max_examples=200, deadline=None)
-@given(tenant=tenants, first=job_names, second=job_names)
-def test_different_stacks_get_different_names(tenant: str, first: str, second: str) -> None:
-    if stack_name(tenant, first) == stack_name(tenant, second):
-        assert check_names(tenant, first) == check_names(tenant, second)
-        return
-    a, b = check_names(tenant, first), check_names(tenant, second)
-    assert a.cloud_run != b.cloud_run
-    assert a.scheduler_job != b.scheduler_job
-    assert {a.service_account_id, a.scheduler_account_id}.isdisjoint(
-        {b.service_account_id, b.scheduler_account_id}
-    )
-
-
-@pytest.mark.parametrize("job_name", ["a", "A", "1", "x" * 128, "9" * 128, "a" + "-" * 126 + "b", "a_b.c-d"])
-def test_names_at_the_edges(job_name: str) -> None:
-    check_names("t", job_name)

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.config.loader import load_jobs
 from dativo_infra.errors import ErrorReport
-from dativo_infra.render.jobs import load_jobs_for_render, unrendered_errors
+from dativo_infra.render.jobs import unrendered_errors
 from dativo_infra.render.write import render_one
 from tests.render import GOLDEN_JOB, GOLDEN_OUTPUTS
 
@@ -23,12 +24,15 @@ from tests.render import GOLDEN_JOB, GOLDEN_OUTPUTS
 def test_rendered_values_load_but_other_resource_identifier_errors_still_count(golden: Path) -> None:
     golden.write_text(
         GOLDEN_JOB.read_text().replace(
-            'cluster_name: "{{terraform_outputs.cluster_name}}"', "cluster_name: 12"
+            'cluster_name: "{{terraform_outputs.cluster_name}}"', "cluster_name: acme-orders-prod"
         )
     )
-    assert [j.stack_name for j in load_jobs_for_render([str(golden)])] == ["acme-golden-render"]
+    assert [j.stack_name for j in load_jobs([str(golden)], rendered=True)] == ["acme-golden-render"]
+    with pytest.raises(ErrorReport, match="must be a string"):  # render writes identifiers as text only
+        golden.write_text(golden.read_text().replace("cluster_name: acme-orders-prod", "cluster_name: 12"))
+        load_jobs([str(golden)], rendered=True)
     with pytest.raises(ErrorReport, match="output 'ingress_url' is not exported by aws_fargate"):
-        load_jobs_for_render(["tests/fixtures/jobs/invalid/unknown_output.yaml"])
+        load_jobs(["tests/fixtures/jobs/invalid/unknown_output.yaml"], rendered=True)
 
 
 # --- the rendered job stays a valid job --------------------------------------------------------
@@ -62,7 +66,7 @@ def test_a_str_tagged_placeholder_inserts_a_number_output_as_text(golden: Path) 
     )
     render_one(golden, GOLDEN_OUTPUTS, in_place=True)
     assert '      PORT: !!str "30"\n' in golden.read_text()
-    [job] = load_jobs_for_render([str(golden)])
+    [job] = load_jobs([str(golden)], rendered=True)
     assert job.config.runtime.env["PORT"] == "30"
     assert unrendered_errors([job]) == []
 
@@ -118,7 +122,7 @@ def test_validate_rendered_reports_malformed_placeholders_left_anywhere(
     golden.write_text(
         golden.read_text().replace("  level: INFO\n", "  level: '{{ terraform_outputs.log-level }}'\n")
     )
-    jobs = load_jobs_for_render([str(golden)])
+    jobs = load_jobs([str(golden)], rendered=True)
     assert [str(e) for e in unrendered_errors(jobs)] == [
         f"{os.path.relpath(golden)}:15: logging.level: malformed placeholder left, got "
         "'{{ terraform_outputs.log-level }}'; expected {{terraform_outputs.<name>}} (then render it) or a value"

@@ -18,7 +18,7 @@ import pytest
 
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.errors import ErrorReport, JobError
-from dativo_infra.render.jobs import load_jobs_for_render, render_job
+from dativo_infra.render.jobs import render_job
 from dativo_infra.render.outputs import read_outputs
 from dativo_infra.render.splice import find_placeholders
 from dativo_infra.render.write import LOCK_NAME, directory_locks, render_batch, render_one, write_results
@@ -238,7 +238,7 @@ def test_lock_excludes_another_process(golden: Path) -> None:
 def test_a_file_changed_under_the_lock_is_rendered_again_and_reported_as_written(
     golden: Path, tmp_path: Path
 ) -> None:
-    [job] = load_jobs_for_render([str(golden)])
+    [job] = load_jobs([str(golden)], rendered=True)
     result = render_job(job, read_outputs(GOLDEN_OUTPUTS).for_stack("s"), golden)
     assert result.filled == 18
     # another writer renders the file between our render and our write
@@ -265,7 +265,7 @@ def test_batch_from_a_directory_of_per_job_files(
             name = placeholder.strip("{} ").split(".")[1]
             assert data["infrastructure"]["resource_identifiers"][key] == values[job.stack_name][name]
     assert not any(find_placeholders(p.read_text(), str(p)) for p in (tmp_path / "rendered").rglob("*.yaml"))
-    jobs = load_jobs_for_render([str(tmp_path / "rendered")])  # rendered jobs still load
+    jobs = load_jobs([str(tmp_path / "rendered")], rendered=True)  # rendered jobs still load
     assert sorted(j.stack_name for j in jobs) == sorted(values)
 
 

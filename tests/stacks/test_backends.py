@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dativo_infra.settings import PlatformSettings
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.stacks.job_stack import configure_backend
 
 STACK = "acme-orders-cdc-stream"

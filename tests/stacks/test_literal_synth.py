@@ -1,57 +1,33 @@
-"""Nothing from a job file is evaluated by Terraform: property tests on the synthesized JSON.
+"""Nothing from a job file is evaluated by Terraform.
 
-Random tag keys/values and env values (with ``${``, ``%{``, ``$${`` and friends mixed in) go through the
-real JobStack and cdktf synth; in the JSON every such string must hold no unescaped sequence, and
-Terraform's reading of it (``$${`` -> ``${``) must give back exactly what the job said. A slow test
-then has Terraform itself read injected values from a synthesized AWS stack (plan against moto).
+The escape is a pure function of the loaded job: the stack hands its constructs the runtime model and
+the tags through :func:`~dativo_infra.literal.deep_literal`. A property test checks that function on
+every valid job the generator draws (tests/jobgen.py: ``${``, ``%{`` and unicode in every free-text
+field): no string of the escaped model holds a sequence Terraform would evaluate, and Terraform's
+reading of each (``$${`` -> ``${``) is exactly what the job said. Synthesized stacks are checked the
+same way by tests/stacks/test_validate_builds.py; a slow test here has Terraform itself read injected
+values from a synthesized AWS stack (plan against moto).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings
 
-from dativo_infra.config.loader import LoadedJob, load_job
-from dativo_infra.contract import Provider
-from dativo_infra.literal import contains_unescaped, unliteral
-from dativo_infra.settings import LocalCloud, load_settings
-from dativo_infra.tags import merged_tags, render_tags
-
-TRICKY = st.sampled_from(["${", "%{", "$${", "%%{", "${x}", "%{ if a }b%{ endif }", "$$${y}", "}", "$", "%"])
-TEXT = st.lists(
-    st.one_of(
-        TRICKY, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
-    ),
-    max_size=6,
-).map("".join)
-# Azure tag names may not contain <>%&\?/ ; everything else is allowed (values: anything, <= 256).
-TAG_KEY = (
-    st.lists(
-        st.one_of(
-            st.sampled_from(["${", "$${", "x${y}"]),
-            st.text(alphabet="abcXYZ_-.:= {}$", min_size=1, max_size=6),
-        ),
-        min_size=1,
-        max_size=4,
-    )
-    .map("".join)
-    .filter(lambda k: k.strip() and len(k) <= 64)
-)
-ENV_NAME = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
-
-
-def with_changes(job: LoadedJob, tags: dict[str, str], env: dict[str, str]) -> LoadedJob:
-    infra = job.config.infrastructure
-    runtime = infra.runtime.model_copy(update={"env": env})
-    infra = infra.model_copy(update={"tags": {**infra.tags, **tags}, "runtime": runtime})
-    config = job.config.model_copy(update={"infrastructure": infra})
-    return LoadedJob(job.path, job.file, config, job.document, job.legacy)
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.loader import load_job
+from dativo_infra.config.schema import JobConfig
+from dativo_infra.config.settings import LocalCloud, load_settings
+from dativo_infra.contract import PROVIDER_OF_RUNTIME
+from dativo_infra.literal import contains_unescaped, deep_literal, unliteral
+from dativo_infra.tags import render_with_problems
+from tests.jobgen import jobs
 
 
 def strings(value: Any) -> list[str]:
@@ -64,47 +40,27 @@ def strings(value: Any) -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def azure_job() -> LoadedJob:
-    return load_job(Path("jobs/globex/hubspot_contacts_to_adls.yaml"))
+@settings(max_examples=200, deadline=None)
+@given(job=jobs(0))
+def test_what_the_stack_hands_its_constructs_is_literal(job: dict[str, Any]) -> None:
+    config = JobConfig.model_validate(job)
+    runtime = config.runtime
+    escaped = deep_literal(runtime)
+    assert type(escaped) is type(runtime)
+    for written, text in zip(strings(escaped.model_dump()), strings(runtime.model_dump()), strict=True):
+        assert not contains_unescaped(written), written
+        assert unliteral(written) == text
+    tags, problems = render_with_problems(config.infrastructure.tags, PROVIDER_OF_RUNTIME[runtime.TYPE])
+    assert not problems
+    for written, text in zip(strings(deep_literal(tags)), strings(tags), strict=True):
+        assert not contains_unescaped(written) and unliteral(written) == text
 
 
-@settings(
-    max_examples=1000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    tags=st.dictionaries(TAG_KEY, TEXT.filter(lambda v: len(v) <= 200), max_size=3),
-    env=st.dictionaries(ENV_NAME, TEXT, max_size=3),
-)
-def test_job_text_reaches_terraform_literally(
-    azure_job: LoadedJob, tags: dict[str, str], env: dict[str, str]
-) -> None:
-    from cdktf import Testing
-
-    from dativo_infra.stacks.job_stack import JobStack
-
-    job = with_changes(azure_job, tags, env)
-    expected_tags = render_tags(merged_tags(job, load_settings()), Provider.AZURE)
-    stack = json.loads(Testing.synth(JobStack(Testing.app(), job, load_settings())))
-    # Our own references (${azurerm_...}) are the only unescaped sequences; none carries job text.
-    for text in strings(stack.get("resource", {})):
-        if contains_unescaped(text):
-            assert (
-                text.startswith("${azurerm_")
-                or text.startswith("https://${azurerm_")
-                or text.startswith("${data.azurerm_")
-            ), text
-    for resources in stack["resource"].values():
-        for body in resources.values():
-            if "tags" in body:
-                read = {unliteral(k): unliteral(v) for k, v in body["tags"].items()}
-                assert read == expected_tags
-    job_resource = next(iter(stack["resource"]["azurerm_container_app_job"].values()))
-    container = job_resource["template"]["container"][0]
-    read_env = {e["name"]: unliteral(e["value"]) for e in container.get("env", []) if "value" in e}
-    assert {k: read_env[k] for k in env} == env
+def with_changes(job: LoadedJob, tags: dict[str, str], env: dict[str, str]) -> LoadedJob:
+    infra = job.config.infrastructure
+    runtime = infra.runtime.model_copy(update={"env": env})
+    infra = infra.model_copy(update={"tags": {**infra.tags, **tags}, "runtime": runtime})
+    return dataclasses.replace(job, config=job.config.model_copy(update={"infrastructure": infra}))
 
 
 @pytest.mark.slow

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.config.settings import load_settings
 from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider
 from dativo_infra.literal import deep_literal
-from dativo_infra.settings import load_settings
 from dativo_infra.tags import merged_tags, render_tags
 
 PACKAGES = {

@@ -1,4 +1,4 @@
-"""Platform settings: the file ``jobs/platform.yaml`` (or ``$DATIVO_PLATFORM_SETTINGS``).
+"""Platform settings: the file ``jobs/platform.yaml`` (or ``$DATIVO_PLATFORM_SETTINGS``), read once.
 
 It holds what the platform team decides for every job: default tags, where Terraform state lives,
 and which deploy target the AWS provider talks to (the real cloud, or the local emulator).
@@ -12,9 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from dativo_infra.config.yamlpos import load_positioned
+from dativo_infra.config.messages import convert_errors
+from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
 from dativo_infra.errors import ErrorReport, JobError
 
 DEFAULT_SETTINGS_PATH = Path("jobs/platform.yaml")
@@ -97,6 +98,17 @@ class PlatformSettings(_Strict):
         description="local: point the AWS provider at the emulator. DATIVO_DEPLOY_TARGET overrides it",
     )
     local_cloud: LocalCloud = Field(default_factory=LocalCloud)
+    #: The file these settings were read from, with positions (None: built in code, or no file).
+    _source: PositionedDocument | None = PrivateAttr(None)
+
+    @property
+    def source_file(self) -> str:
+        """The settings file as shown in messages."""
+        return self._source.file if self._source is not None else display_path(settings_path())
+
+    def line_of(self, path: tuple[str, ...]) -> int:
+        """Line of ``path`` in the settings file (0 when the settings did not come from a file)."""
+        return self._source.line_of(path) if self._source is not None else 0
 
     @property
     def effective_target(self) -> str:
@@ -117,15 +129,15 @@ def _load(path: str) -> PlatformSettings:
     if not file.exists():
         return PlatformSettings()
     try:
-        document = load_positioned(file)
+        document = load_positioned(file, display_path(file))
     except JobError as exc:
         raise ErrorReport([exc]) from None
     try:
-        return PlatformSettings.model_validate(document.value)
+        settings = PlatformSettings.model_validate(document.value)
     except ValidationError as exc:
-        from dativo_infra.config.loader import convert_errors  # local: loader imports this module's users
-
-        raise ErrorReport(convert_errors(exc, document, model=PlatformSettings)) from None
+        raise ErrorReport(convert_errors(exc, document, PlatformSettings)) from None
+    settings._source = document
+    return settings
 
 
 def load_settings(path: Path | None = None) -> PlatformSettings:

@@ -37,16 +37,12 @@ that is not valid YAML is an error positioned inside the asset file. Pure Python
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, load_positioned
+from dativo_infra.config.yamlpos import PathKey, PositionedDocument, display_path, dotted, load_positioned
 from dativo_infra.errors import JobError
-
-if TYPE_CHECKING:
-    from dativo_infra.config.loader import LoadedJob
 
 #: Section -> (field in the file -> tag key) for governance facts, in increasing precedence.
 GOVERNANCE_FIELDS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -86,13 +82,6 @@ class AssetDefinition:
     governance: dict[str, Sourced] = field(default_factory=dict)
     compliance: dict[str, Sourced] = field(default_factory=dict)
     finops: dict[str, Sourced] = field(default_factory=dict)
-
-
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def as_tag_value(value: Any, document: PositionedDocument, path: PathKey) -> str | None:
@@ -184,41 +173,24 @@ def _read_team(document: PositionedDocument, base: PathKey) -> tuple[dict[str, S
     return read_section(document, base, "team", GOVERNANCE_FIELDS[0][1])
 
 
-def asset_file(job: LoadedJob) -> Path | None:
-    """The asset definition file named by the job (``asset_path`` relative to the job file), if any."""
-    asset_path = job.config.asset_path
-    if asset_path is None:
-        return None
-    return job.path.parent / asset_path
-
-
-def load_asset(job: LoadedJob) -> tuple[AssetDefinition | None, list[JobError]]:
-    """Read the job's asset definition; ``(None, [])`` when the job names none.
-
-    Never raises for a user error: every problem is returned, positioned.
-    """
-    path = asset_file(job)
-    if path is None:
+def load_asset(job_path: Path, job: PositionedDocument) -> tuple[AssetDefinition | None, list[JobError]]:
+    """Read the asset definition a job names (``asset_path``, relative to the job file at ``job_path``);
+    ``(None, [])`` when it names none. Never raises for a user error: every problem is returned,
+    positioned (a file that cannot be read at the job's ``asset_path`` line, bad YAML in the asset)."""
+    asset_path = job.value.get("asset_path")
+    if not isinstance(asset_path, str):
         return None, []
-    where = (job.file, job.document.line_of(("asset_path",)), "asset_path")
-    expected = f"an asset definition YAML file, relative to the job file (resolved to {_display(path)})"
+    path = job_path.parent / asset_path
+    where = (job.file, job.line_of(("asset_path",)), "asset_path")
+    expected = f"an asset definition YAML file, relative to the job file (resolved to {display_path(path)})"
     if not path.is_file():
-        return None, [JobError.at(*where, "asset definition file not found", job.config.asset_path, expected)]
+        return None, [JobError.at(*where, "asset definition file not found", asset_path, expected)]
     try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        return None, [
-            JobError.at(
-                *where,
-                f"asset definition file cannot be read ({exc.strerror or exc})",
-                job.config.asset_path,
-                expected,
-            )
-        ]
-    try:
-        document = load_positioned(path, _display(path))
+        document = load_positioned(path, display_path(path))
     except JobError as exc:
+        if exc.line == 0 and exc.problem.startswith("cannot read file"):
+            problem = exc.problem.replace("cannot read file", "asset definition file cannot be read")
+            return None, [JobError.at(*where, problem, asset_path, expected)]
         return None, [exc]
     return parse_asset(document)
 

@@ -1,0 +1,1 @@
+"""Each cloud's rules, stated once; pure Python (no cdktf)."""

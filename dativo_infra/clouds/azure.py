@@ -1,0 +1,151 @@
+"""Azure rules, stated once: Container Apps sizes, Log Analytics retention, resource ids, Key Vault
+secret URLs, resource names, schedules.
+
+The Azure runtime model validates with these and the construct builds with the same functions.
+ARM segment names are case-insensitive, so the id patterns are too. Pure Python: no cdktf.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dativo_infra.clouds.cron import check_unix_cron
+from dativo_infra.naming import NameRule, short_hash
+
+#: Container Apps consumption profile: cpu (cores) in 0.25 steps up to 4.
+CPU_MILLICORES: tuple[int, ...] = tuple(range(250, 4000 + 1, 250))
+#: Memory is fixed by the cpu: 2 GiB per core.
+MEMORY_MIB_PER_CPU = 2048
+#: Log Analytics workspace retention bounds (days).
+LOG_RETENTION_DAYS = (30, 730)
+#: Container App Job cron: day-of-week 0-6 (no 7), evaluated in UTC.
+MAX_WEEKDAY = 6
+#: Set on every container to the client id of the job's user-assigned identity (Azure SDKs pick the
+#: identity by it); a job may not set it itself.
+CLIENT_ID_VAR = "AZURE_CLIENT_ID"
+
+
+def memory_mib(cpu_millicores: int) -> int:
+    """The memory (MiB) Container Apps pairs with a cpu size."""
+    return cpu_millicores * MEMORY_MIB_PER_CPU // 1000
+
+
+def memory_quantity(memory: int) -> str:
+    """Container Apps memory quantity of a size in MiB: 1024 -> ``"1Gi"``, 512 -> ``"0.5Gi"``."""
+    return f"{memory / 1024:g}Gi"
+
+
+def check_schedule(expression: str) -> None:
+    """Raise :class:`~dativo_infra.clouds.cron.CronError` unless Container Apps takes ``expression``."""
+    check_unix_cron(expression, MAX_WEEKDAY)
+
+
+# --- resource ids and references -----------------------------------------------------------------
+_ARM = (
+    r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/"
+)
+#: How every ARM id starts, for messages.
+ARM_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/"
+#: Container Apps managed environment resource id (``runtime.environment_id``).
+MANAGED_ENVIRONMENT_ID_RE = re.compile(
+    _ARM + r"Microsoft\.App/managedEnvironments/(?P<name>[a-z][a-z0-9-]{0,58}[a-z0-9])$", re.I
+)
+#: Key Vault resource id (``permissions.secrets``).
+KEY_VAULT_ID_RE = re.compile(_ARM + r"Microsoft\.KeyVault/vaults/(?P<name>[a-z0-9-]{3,24})$", re.I)
+#: Storage account resource id, optionally narrowed to one blob container (``permissions.storage[].bucket``).
+STORAGE_SCOPE_RE = re.compile(
+    _ARM + r"Microsoft\.Storage/storageAccounts/(?P<account>[a-z0-9]{3,24})"
+    r"(?:/blobServices/default/containers/(?P<container>[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}))?$",
+    re.I,
+)
+#: Azure Container Registry resource id (``runtime.registry_id``).
+CONTAINER_REGISTRY_ID_RE = re.compile(
+    _ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})$", re.I
+)
+#: Key Vault secret URL, optionally pinned to a version (``runtime.secrets`` values).
+KEY_VAULT_SECRET_URL_RE = re.compile(
+    r"^https://(?P<vault>[a-z0-9-]{3,24})\.vault\.azure\.net/secrets/(?P<secret>[A-Za-z0-9-]{1,127})"
+    r"(?:/(?P<version>[0-9a-f]{32}))?$"
+)
+#: Resource groups (``runtime.resource_group``): 1-90 of word characters, ``-.()``, not ending in ``.``.
+RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
+
+
+def image_registry(image: str) -> str | None:
+    """The registry host of an image reference, lowercased (``x.azurecr.io/a/b:1`` -> ``x.azurecr.io``);
+    None for a Docker Hub short name (``python:3.12``, ``library/python``)."""
+    host, slash, _ = image.partition("/")
+    if slash and ("." in host or ":" in host or host == "localhost"):
+        return host.lower()
+    return None
+
+
+def acr_server(image: str) -> str | None:
+    """The Azure Container Registry an image is pulled from (``<name>.azurecr.io``), or None."""
+    registry = image_registry(image)
+    return registry if registry is not None and registry.endswith(".azurecr.io") else None
+
+
+# --- names (sources: Azure resource-name rules and the azurerm 4.x validators) ---------------------
+#: Resource group: 1-90 characters; kept to lowercase alphanumerics and hyphens (a subset of what
+#: Azure allows: alphanumerics, '_', '-', '.', '(', ')', not ending in '.').
+RESOURCE_GROUP = NameRule(max_len=90, min_len=1)
+#: Log Analytics workspace: 4-63 alphanumerics and hyphens, starting and ending alphanumeric.
+LOG_ANALYTICS_WORKSPACE = NameRule(max_len=63, min_len=4)
+#: Container Apps (managed) environment: lowercase alphanumerics and hyphens, starting with a letter,
+#: ending alphanumeric. Azure allows 60, but azurerm's validator only accepts a digit as the last
+#: character up to 59 characters, so names stop at 59.
+CONTAINER_APP_ENVIRONMENT = NameRule(max_len=59, min_len=2, start_letter=True)
+#: Container App and Container App Job: 2-32 lowercase alphanumerics and hyphens, starting with a
+#: letter, ending alphanumeric, no '--'.
+CONTAINER_APP = NameRule(max_len=32, min_len=2, start_letter=True)
+#: User-assigned managed identity: 3-128 alphanumerics, hyphens and underscores, starting alphanumeric.
+USER_ASSIGNED_IDENTITY = NameRule(max_len=128, min_len=3)
+#: Container App secret: lowercase alphanumerics and hyphens, starting and ending alphanumeric.
+CONTAINER_APP_SECRET = NameRule(max_len=63, min_len=1)
+
+
+@dataclass(frozen=True)
+class AzureNames:
+    """The Azure resource names of one stack, each valid for its resource type (CAF prefixes)."""
+
+    resource_group: str
+    log_analytics_workspace: str
+    environment: str
+    container_app: str
+    container_app_job: str
+    identity: str
+    #: Platform-managed group Azure creates for an environment in a custom subnet (named here, so
+    #: Terraform does not see a generated name as drift and replace the environment).
+    infrastructure_resource_group: str
+
+
+def resource_names(stack: str) -> AzureNames:
+    """Deterministic, valid Azure names derived from ``stack`` (the stack name)."""
+    return AzureNames(
+        resource_group=RESOURCE_GROUP.make("rg", stack),
+        log_analytics_workspace=LOG_ANALYTICS_WORKSPACE.make("log", stack),
+        environment=CONTAINER_APP_ENVIRONMENT.make("cae", stack),
+        container_app=CONTAINER_APP.make("ca", stack),
+        container_app_job=CONTAINER_APP.make("caj", stack),
+        identity=USER_ASSIGNED_IDENTITY.make("id", stack),
+        infrastructure_resource_group=RESOURCE_GROUP.make("me", stack),
+    )
+
+
+def secret_names(variables: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Container App secret name per environment variable name (lowercase, hyphens, unique).
+
+    Two variables that map to the same name (``A_B`` and ``a_b``) both get a hash of their own name
+    appended, so the mapping stays injective and does not depend on the order of the variables.
+    """
+    plain = {var: CONTAINER_APP_SECRET.make(var) for var in variables}
+    counts: dict[str, int] = {}
+    for secret in plain.values():
+        counts[secret] = counts.get(secret, 0) + 1
+    return {
+        var: secret if counts[secret] == 1 else CONTAINER_APP_SECRET.make(var, short_hash(var))
+        for var, secret in sorted(plain.items())
+    }

@@ -1,0 +1,107 @@
+"""GCP rules, stated once: Cloud Run sizes and timeouts, bucket names, secret references, resource
+names, schedules.
+
+The GCP runtime model validates with these and the construct builds with the same functions.
+Pure Python: no cdktf.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from dativo_infra.clouds.cron import check_unix_cron
+from dativo_infra.naming import NameRule
+
+#: Cloud Run cpus (fractions below 1 only with concurrency 1, not offered here), in millicores.
+CPU_MILLICORES: tuple[int, ...] = (1000, 2000, 4000, 6000, 8000)
+#: Cloud Run memory bounds (MiB) per cpu: more memory needs more cpus, big cpus need a floor.
+MEMORY_MIB: dict[int, tuple[int, int]] = {
+    1000: (512, 4096),
+    2000: (512, 8192),
+    4000: (2048, 16384),
+    6000: (4096, 24576),
+    8000: (4096, 32768),
+}
+#: Cloud Run's longest request timeout for a service (jobs allow up to 86400 s per task).
+SERVICE_MAX_TIMEOUT_SECONDS = 3600
+#: Cloud Scheduler cron: day-of-week 0-7 (0 and 7 are Sunday).
+MAX_WEEKDAY = 7
+#: Project ids: 6-30 of lowercase letters, digits and hyphens, starting with a letter.
+PROJECT_ID_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+#: A bare Cloud Storage bucket name (no ``gs://``, no object path); dotted names may be longer.
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+#: The display name of a service account is at most 100 characters.
+DISPLAY_NAME_MAX = 100
+
+_SECRET_VERSION = re.compile(r"^(?P<secret>.+)/versions/(?P<version>[^/]+)$")
+
+
+def check_schedule(expression: str) -> None:
+    """Raise :class:`~dativo_infra.clouds.cron.CronError` unless Cloud Scheduler takes ``expression``."""
+    check_unix_cron(expression, MAX_WEEKDAY)
+
+
+def is_bucket_name(bucket: str) -> bool:
+    """Whether ``bucket`` is a bare bucket name (3-63 characters, up to 222 when dotted)."""
+    return _BUCKET_RE.match(bucket) is not None and ("." in bucket or len(bucket) <= 63)
+
+
+def split_secret(reference: str) -> tuple[str, str]:
+    """``projects/p/secrets/s[/versions/v]`` or ``s[/versions/v]`` -> (secret, version); the version
+    is ``latest`` when the reference names none."""
+    match = _SECRET_VERSION.match(reference)
+    if match:
+        return match.group("secret"), match.group("version")
+    return reference, "latest"
+
+
+def run_job_uri(project_id: str, region: str, job_name: str) -> str:
+    """Cloud Run Admin API v2 URL that starts one execution of a job."""
+    return f"https://run.googleapis.com/v2/projects/{project_id}/locations/{region}/jobs/{job_name}:run"
+
+
+# --- names ---------------------------------------------------------------------------------------
+#: Service account ids: 6-30 characters, ``[a-z][-a-z0-9]*[a-z0-9]`` (IAM CreateServiceAccount).
+SERVICE_ACCOUNT = NameRule(max_len=30, min_len=6, start_letter=True)
+#: Cloud Run service and job names: lowercase letters, digits and '-', starting with a letter, not
+#: ending with '-'. The API accepts 63 characters; 49 leaves room for the revision / execution
+#: suffix Cloud Run appends (gcloud rejects longer service names).
+CLOUD_RUN = NameRule(max_len=49, start_letter=True)
+#: Cloud Scheduler job ids: letters, digits, '-' and '_', at most 500 characters.
+SCHEDULER_JOB = NameRule(max_len=500, lowercase=False, allowed="a-zA-Z0-9_-")
+
+
+@dataclass(frozen=True)
+class GcpNames:
+    """The cloud names of one job's resources, all derived from the stack name."""
+
+    #: Runtime service account id (``<stack>-run``, 6-30 chars).
+    service_account_id: str
+    #: Scheduler invoker service account id (``<stack>-sched``, 6-30 chars).
+    scheduler_account_id: str
+    #: Cloud Run service or job name (<= 49 chars).
+    cloud_run: str
+    #: Cloud Scheduler job id (<= 500 chars).
+    scheduler_job: str
+
+
+def resource_names(stack: str) -> GcpNames:
+    """Deterministic, valid GCP names derived from ``stack`` (the stack name).
+
+    The two service accounts end in different suffixes so the runtime account of one job can never
+    take the id of another job's scheduler account (``acme-x-sched`` vs ``acme-x`` + ``-sched``).
+    """
+    return GcpNames(
+        service_account_id=_account_id(stack, "run"),
+        scheduler_account_id=_account_id(stack, "sched"),
+        cloud_run=CLOUD_RUN.make(stack),
+        scheduler_job=SCHEDULER_JOB.make(stack),
+    )
+
+
+def _account_id(name: str, suffix: str) -> str:
+    """``<name>-<suffix>`` as a service account id; a long name is cut (and hashed) before the suffix,
+    so the suffix stays readable. The result passes through :data:`SERVICE_ACCOUNT` once more."""
+    base_rule = replace(SERVICE_ACCOUNT, min_len=1, max_len=SERVICE_ACCOUNT.max_len - len(suffix) - 1)
+    return SERVICE_ACCOUNT.make(base_rule.make(name), suffix)

@@ -1,0 +1,1 @@
+"""Job configuration: models, dialects, loading, platform settings, asset definitions. Pure Python."""

@@ -1,0 +1,173 @@
+"""The ``aws_fargate`` runtime model: ECS tasks on Fargate, its fields, defaults and AWS rules.
+
+The rules come from :mod:`dativo_infra.clouds.aws`, which the construct
+(:mod:`dativo_infra.constructs.aws_fargate`) builds with too.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dativo_infra.clouds import aws
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
+from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.contract import RuntimeType
+
+Access = Literal["read", "write", "read_write"]
+
+
+class AwsNetwork(Strict):
+    """Where the tasks' network interfaces live. Unset: the region's default VPC and its subnets."""
+
+    vpc_id: NonEmpty | None = Field(
+        None, description="VPC of the tasks. Unset: the VPC of the first subnet, else the default VPC"
+    )
+    subnet_ids: list[NonEmpty] = Field(
+        default_factory=list, description="Subnets of the tasks. Unset: every subnet of the VPC"
+    )
+    security_group_ids: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Extra security groups. A job security group (egress only) is always created. Unset: none",
+    )
+    assign_public_ip: bool = Field(
+        False, description="Give tasks a public IP (needed in public subnets without NAT). Unset: false"
+    )
+
+
+class AwsStorageGrant(Strict):
+    """One S3 bucket (or a key prefix of it) the job may use."""
+
+    bucket: NonEmpty = Field(description="S3 bucket name")
+    access: Access = Field("read", description="read, write or read_write. Unset: read")
+    prefix: str = Field("", description="Key prefix the grant is limited to. Unset: the whole bucket")
+
+
+class AwsPermissions(Strict):
+    """What the task role may touch. Unset: nothing beyond writing its own logs."""
+
+    storage: list[AwsStorageGrant] = Field(default_factory=list, description="S3 buckets. Unset: none")
+    secrets: list[NonEmpty] = Field(
+        default_factory=list, description="Secrets Manager ARNs the job reads at run time. Unset: none"
+    )
+    kms_keys: list[NonEmpty] = Field(
+        default_factory=list, description="KMS key ARNs to decrypt with. Unset: none"
+    )
+
+
+class AwsFargateRuntime(RuntimeBase):
+    """An ECS task definition on Fargate: run on a schedule, on demand, or as a service."""
+
+    TYPE: ClassVar[RuntimeType] = RuntimeType.AWS_FARGATE
+
+    type: Literal[RuntimeType.AWS_FARGATE] = Field(description="aws_fargate")
+    cpu_millicores: int = Field(
+        1000,
+        description="Task CPU in millicores, a Fargate size: "
+        + ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
+        + ". Unset: 1000",
+    )
+    memory_mib: int = Field(
+        2048, description="Task memory in MiB, one Fargate allows with the cpu. Unset: 2048"
+    )
+    ephemeral_storage_gib: int = Field(
+        aws.DEFAULT_EPHEMERAL_GIB,
+        ge=aws.DEFAULT_EPHEMERAL_GIB,
+        le=aws.MAX_EPHEMERAL_GIB,
+        description=f"Task storage in GiB. Unset: {aws.DEFAULT_EPHEMERAL_GIB}",
+    )
+    schedule: str | None = Field(
+        None,
+        description="Job mode: 5-field cron run by EventBridge Scheduler: unix cron, plus Quartz '?', 'L', 'W' "
+        "and '#' in the day fields. Unset: no schedule, the task runs when started (ecs run-task)",
+        json_schema_extra=only_in("job"),
+    )
+    retries: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Scheduled jobs: EventBridge Scheduler retries of a failed task start. Unset: 0",
+        json_schema_extra=only_in("job"),
+    )
+    ingress: Literal["none", "internal", "external"] = Field(
+        "internal",
+        description="Service mode: none opens no port; internal opens the port to the VPC. Unset: internal",
+        json_schema_extra=only_in("service"),
+    )
+    secrets: dict[EnvVarName, NonEmpty] = Field(
+        default_factory=dict,
+        description="Environment variables from Secrets Manager ARNs (optionally :json-key:stage:version) or "
+        "SSM parameter ARNs / names; the execution role may read exactly these. Unset: none",
+    )
+    network: AwsNetwork = Field(default_factory=AwsNetwork)
+    permissions: AwsPermissions = Field(default_factory=AwsPermissions)
+    log_retention_days: int = Field(30, description="A CloudWatch Logs retention period in days. Unset: 30")
+    log_kms_key_arn: NonEmpty | None = Field(
+        None, description="KMS key encrypting the log group. Unset: CloudWatch's own encryption"
+    )
+
+    @staticmethod
+    def check_schedule(expression: str) -> None:
+        aws.check_schedule(expression)
+
+    def cloud_problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        memories = aws.fargate_memory_choices(self.cpu_millicores)
+        if not memories:
+            allowed = ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
+            found.append(
+                Problem(
+                    ("cpu_millicores",), "not a Fargate task size", self.cpu_millicores, f"one of {allowed}"
+                )
+            )
+        elif self.memory_mib not in memories:
+            allowed = f"{memories[0]} to {memories[-1]} in steps of {memories[1] - memories[0]}"
+            found.append(
+                Problem(
+                    ("memory_mib",),
+                    f"not valid with cpu_millicores {self.cpu_millicores} on Fargate",
+                    self.memory_mib,
+                    allowed,
+                )
+            )
+        if self.log_retention_days not in aws.LOG_RETENTION_DAYS:
+            allowed = "one of " + ", ".join(map(str, aws.LOG_RETENTION_DAYS))
+            found.append(
+                Problem(
+                    ("log_retention_days",),
+                    "not a CloudWatch retention period",
+                    self.log_retention_days,
+                    allowed,
+                )
+            )
+        if self.mode == "service" and self.ingress == "external":
+            found.append(
+                Problem(
+                    ("ingress",),
+                    "AWS Fargate services have no public endpoint yet (no load balancer is created)",
+                    self.ingress,
+                    "'internal' or 'none'",
+                )
+            )
+        if self.mode == "job" and self.schedule is None:
+            # Without a schedule whoever starts the task chooses its count and its retries.
+            scheduler_fields = (
+                (("retries",), self.retries, "retries" in self.model_fields_set),
+                (
+                    ("scaling", "parallelism"),
+                    self.scaling.parallelism,
+                    "parallelism" in self.scaling.model_fields_set,
+                ),
+            )
+            found += [
+                Problem(
+                    where,
+                    "applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks)",
+                    value,
+                    f"a schedule, or no {where[-1]} (whoever starts a task on demand sets its count and retries)",
+                )
+                for where, value, given in scheduler_fields
+                if given
+            ]
+        return found

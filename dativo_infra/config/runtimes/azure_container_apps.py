@@ -1,0 +1,278 @@
+"""The ``azure_container_apps`` runtime model: a Container App Job (job mode) or a Container App
+(service mode), its fields, defaults and Azure rules.
+
+The rules come from :mod:`dativo_infra.clouds.azure`, which the construct builds with too.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dativo_infra.clouds import azure
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
+from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.contract import RuntimeType
+
+_STORAGE_FORM = (
+    azure.ARM_FORM
+    + "Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]"
+)
+
+
+class AzureNetwork(Strict):
+    """Where the environment's infrastructure lives. Unset: a Container Apps managed network."""
+
+    subnet_ids: list[NonEmpty] = Field(
+        default_factory=list,
+        description="At most one: the environment's infrastructure subnet id (workload profiles: /27 or larger, "
+        "delegated to Microsoft.App/environments). Unset: a managed network",
+    )
+
+
+class AzureStorageGrant(Strict):
+    """One storage account (or blob container of it) the job identity may use."""
+
+    bucket: NonEmpty = Field(description=f"Storage account resource id: {_STORAGE_FORM}")
+    access: Literal["read", "write", "read_write"] = Field(
+        "read", description="read (Storage Blob Data Reader), write or read_write (Contributor). Unset: read"
+    )
+
+
+class AzurePermissions(Strict):
+    """What the job identity may touch. Unset: nothing."""
+
+    storage: list[AzureStorageGrant] = Field(
+        default_factory=list, description="Storage accounts. Unset: none"
+    )
+    secrets: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Key Vault resource ids the job reads (every vault of a secret in runtime.secrets must be "
+        "listed). Unset: none",
+    )
+
+
+class AzureContainerAppsRuntime(RuntimeBase):
+    """A Container App Job (job mode) or a Container App (service mode) on the Consumption profile."""
+
+    TYPE: ClassVar[RuntimeType] = RuntimeType.AZURE_CONTAINER_APPS
+
+    type: Literal[RuntimeType.AZURE_CONTAINER_APPS] = Field(description="azure_container_apps")
+    cpu_millicores: int = Field(
+        1000, description="vCPU in millicores: 250 to 4000 in steps of 250. Unset: 1000"
+    )
+    memory_mib: int = Field(2048, description="Memory in MiB: 2048 per vCPU. Unset: 2048")
+    timeout_seconds: int = Field(
+        3600,
+        ge=60,
+        le=86400,
+        description="Job mode: longest a replica may run before it is stopped. Unset: 3600",
+        json_schema_extra=only_in("job"),
+    )
+    schedule: str | None = Field(
+        None,
+        description="Job mode: 5-field unix cron (digits, * , - /, JAN-DEC, SUN-SAT; day-of-week 0-6), run in "
+        "UTC. Unset: no schedule, the job runs when started",
+        json_schema_extra=only_in("job"),
+    )
+    schedule_timezone: NonEmpty = Field(
+        "UTC",
+        description="Job mode: UTC only (Container App Job schedules run in UTC)",
+        json_schema_extra=only_in("job"),
+    )
+    secrets: dict[EnvVarName, NonEmpty] = Field(
+        default_factory=dict,
+        description="Environment variables from Key Vault secret URLs https://<vault>.vault.azure.net/secrets/"
+        "<name>[/<version>] (the vault's resource id must be in permissions.secrets). Unset: none",
+    )
+    network: AzureNetwork = Field(default_factory=AzureNetwork)
+    permissions: AzurePermissions = Field(default_factory=AzurePermissions)
+    log_retention_days: int = Field(30, description="Log Analytics retention, 30 to 730 days. Unset: 30")
+    resource_group: str | None = Field(
+        None,
+        pattern=azure.RESOURCE_GROUP_PATTERN,
+        description="An existing resource group to use. Unset: one is created for the job",
+    )
+    environment_id: str | None = Field(
+        None,
+        description="Run in this existing workload-profiles Container Apps environment, "
+        f"{azure.ARM_FORM}Microsoft.App/managedEnvironments/<name> (in the job's region); avoids the quota of 15 "
+        "environments per subscription and region. Unset: the job gets its own environment and Log Analytics "
+        "workspace",
+    )
+    registry_id: str | None = Field(
+        None,
+        description="The Azure Container Registry holding the image (resource id); the job identity gets AcrPull "
+        "on it. Unset: no grant (an *.azurecr.io image is still pulled with the identity)",
+    )
+
+    @staticmethod
+    def check_schedule(expression: str) -> None:
+        azure.check_schedule(expression)
+
+    def cloud_problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        if self.cpu_millicores not in azure.CPU_MILLICORES:
+            found.append(
+                Problem(
+                    ("cpu_millicores",),
+                    "not a Container Apps size",
+                    self.cpu_millicores,
+                    "250 to 4000 in steps of 250",
+                )
+            )
+        elif self.memory_mib != azure.memory_mib(self.cpu_millicores):
+            found.append(
+                Problem(
+                    ("memory_mib",),
+                    f"does not match cpu_millicores {self.cpu_millicores} on Container Apps",
+                    self.memory_mib,
+                    f"{azure.memory_mib(self.cpu_millicores)} (2 GiB per vCPU)",
+                )
+            )
+        low, high = azure.LOG_RETENTION_DAYS
+        if not low <= self.log_retention_days <= high:
+            found.append(
+                Problem(
+                    ("log_retention_days",),
+                    "outside Log Analytics limits",
+                    self.log_retention_days,
+                    f"{low} to {high}",
+                )
+            )
+        if len(self.network.subnet_ids) > 1:
+            found.append(
+                Problem(
+                    ("network", "subnet_ids"),
+                    "Container Apps take one infrastructure subnet",
+                    self.network.subnet_ids,
+                    "at most one subnet id",
+                )
+            )
+        if self.schedule is not None and self.schedule_timezone != "UTC":
+            found.append(
+                Problem(
+                    ("schedule_timezone",),
+                    "Container App Job schedules run in UTC",
+                    self.schedule_timezone,
+                    "UTC (convert the cron expression)",
+                )
+            )
+        for var in sorted({azure.CLIENT_ID_VAR} & (set(self.env) | set(self.secrets))):
+            where = "env" if var in self.env else "secrets"
+            found.append(
+                Problem(
+                    (where, var),
+                    "reserved: the platform sets it to the client id of the job identity",
+                    var,
+                    f"no {var} in env or secrets",
+                )
+            )
+        found += self._existing_resource_problems()
+        found += self._key_vault_problems()
+        for index, grant in enumerate(self.permissions.storage):
+            if not azure.STORAGE_SCOPE_RE.match(grant.bucket):
+                found.append(
+                    Problem(
+                        ("permissions", "storage", index, "bucket"),
+                        "not a storage account resource id" + tail(grant.bucket),
+                        grant.bucket,
+                        _STORAGE_FORM,
+                    )
+                )
+        return found
+
+    def _existing_resource_problems(self) -> list[Problem]:
+        """environment_id and registry_id: their form, and the settings a shared environment fixes."""
+        found: list[Problem] = []
+        if self.environment_id is not None:
+            if not azure.MANAGED_ENVIRONMENT_ID_RE.match(self.environment_id):
+                found.append(
+                    Problem(
+                        ("environment_id",),
+                        "not a Container Apps environment resource id" + tail(self.environment_id),
+                        self.environment_id,
+                        azure.ARM_FORM + "Microsoft.App/managedEnvironments/<name>",
+                    )
+                )
+            if self.network.subnet_ids:
+                found.append(
+                    Problem(
+                        ("network", "subnet_ids"),
+                        "the network of an existing environment is fixed",
+                        self.network.subnet_ids,
+                        "no subnet_ids with environment_id",
+                    )
+                )
+            if "log_retention_days" in self.model_fields_set:
+                found.append(
+                    Problem(
+                        ("log_retention_days",),
+                        "an existing environment logs to its own workspace",
+                        self.log_retention_days,
+                        "no log_retention_days with environment_id",
+                    )
+                )
+        if self.registry_id is not None:
+            registry = azure.CONTAINER_REGISTRY_ID_RE.match(self.registry_id)
+            if registry is None:
+                found.append(
+                    Problem(
+                        ("registry_id",),
+                        "not a container registry resource id" + tail(self.registry_id),
+                        self.registry_id,
+                        azure.ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>",
+                    )
+                )
+            elif azure.image_registry(self.image) != f"{registry['name'].lower()}.azurecr.io":
+                server = f"{registry['name'].lower()}.azurecr.io"
+                found.append(
+                    Problem(
+                        ("registry_id",),
+                        "the image is not pulled from this registry" + tail(self.registry_id),
+                        self.registry_id,
+                        f"image on {server}, or no registry_id",
+                    )
+                )
+        return found
+
+    def _key_vault_problems(self) -> list[Problem]:
+        """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
+        found: list[Problem] = []
+        vaults: set[str] = set()
+        for index, vault_id in enumerate(self.permissions.secrets):
+            vault = azure.KEY_VAULT_ID_RE.match(vault_id)
+            if vault is None:
+                found.append(
+                    Problem(
+                        ("permissions", "secrets", index),
+                        "not a Key Vault resource id" + tail(vault_id),
+                        vault_id,
+                        azure.ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
+                    )
+                )
+            else:
+                vaults.add(vault["name"].lower())
+        for var, reference in self.secrets.items():
+            secret = azure.KEY_VAULT_SECRET_URL_RE.match(reference)
+            if secret is None:
+                found.append(
+                    Problem(
+                        ("secrets", var),
+                        "not a Key Vault secret URL",
+                        reference,
+                        "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
+                    )
+                )
+            elif secret["vault"] not in vaults:
+                found.append(
+                    Problem(
+                        ("secrets", var),
+                        f"Key Vault {secret['vault']!r} is not in permissions.secrets",
+                        reference,
+                        f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/"
+                        f"{secret['vault']}) in permissions.secrets",
+                    )
+                )
+        return found

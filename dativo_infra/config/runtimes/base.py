@@ -1,0 +1,192 @@
+"""What every runtime model shares: the container, its environment, the schedule, scaling, and how a
+runtime's rules are checked.
+
+Each runtime (``aws_fargate``, ``azure_container_apps``, ``gcp_cloud_run``) subclasses
+:class:`RuntimeBase`, adds the fields only it has and states its cloud's rules in
+:meth:`RuntimeBase.cloud_problems` with the functions of its :mod:`dativo_infra.clouds` module, the
+same ones its construct builds with. A field that applies to one mode only says so
+(:func:`~dativo_infra.config.fields.only_in`); setting it in the other mode is an error, never ignored.
+Every problem of a runtime block is reported at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from dativo_infra.clouds.cron import CronError
+from dativo_infra.clouds.timezones import iana_time_zones
+from dativo_infra.config.fields import (
+    MODES_KEY,
+    EnvVarName,
+    Mode,
+    NonEmpty,
+    Problem,
+    Strict,
+    fail,
+    only_in,
+    raise_all,
+)
+from dativo_infra.contract import RuntimeType
+
+#: The platform's ingestion image, used when a job names none.
+DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:latest"
+
+Ingress = Literal["none", "internal", "external"]
+
+
+class Scaling(Strict):
+    """Replica bounds (service mode) or task parallelism (job mode). Unset: 1 replica / 1 task."""
+
+    min_replicas: int = Field(
+        1,
+        ge=0,
+        le=1000,
+        description="Service mode: fewest replicas. Unset: 1",
+        json_schema_extra=only_in("service"),
+    )
+    max_replicas: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="Service mode: most replicas. Unset: 1",
+        json_schema_extra=only_in("service"),
+    )
+    parallelism: int = Field(
+        1,
+        ge=1,
+        le=100,
+        description="Job mode: tasks started per run. Unset: 1",
+        json_schema_extra=only_in("job"),
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Scaling:
+        if self.min_replicas > self.max_replicas:
+            expected = f"at most max_replicas ({self.max_replicas})"
+            fail(("min_replicas",), "min_replicas is larger than max_replicas", self.min_replicas, expected)
+        return self
+
+
+class RuntimeBase(Strict):
+    """The compute a job runs on. Only ``type`` is required; every other field has a default."""
+
+    #: The runtime type this model validates (its ``type`` literal).
+    TYPE: ClassVar[RuntimeType]
+
+    mode: Mode = Field(
+        "job", description="job: batch runs (manual or on a schedule); service: long-running. Unset: job"
+    )
+    image: NonEmpty = Field(DEFAULT_IMAGE, description="Container image. Unset: the platform image")
+    command: list[NonEmpty] = Field(
+        default_factory=list, description="Container command. Unset: image default"
+    )
+    cpu_millicores: int = Field(1000, description="CPU in millicores (1000 = 1 vCPU). Unset: 1000")
+    memory_mib: int = Field(2048, description="Memory in MiB. Unset: 2048")
+    retries: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Job mode: retries of a failed run. Unset: 0",
+        json_schema_extra=only_in("job"),
+    )
+    schedule: str | None = Field(
+        None,
+        description="Job mode: 5-field cron expression (minute hour day-of-month month day-of-week). Unset: "
+        "no schedule, the job runs when started",
+        json_schema_extra=only_in("job"),
+    )
+    schedule_timezone: NonEmpty = Field(
+        "UTC",
+        description="Job mode: IANA time zone of the schedule, e.g. Europe/Berlin. Unset: UTC",
+        json_schema_extra=only_in("job"),
+    )
+    port: int = Field(
+        8080,
+        ge=1,
+        le=65535,
+        description="Service mode: container port. Unset: 8080",
+        json_schema_extra=only_in("service"),
+    )
+    ingress: Ingress = Field(
+        "internal",
+        description="Service mode: who reaches the service (none, internal, external). Unset: internal",
+        json_schema_extra=only_in("service"),
+    )
+    env: dict[EnvVarName, str] = Field(
+        default_factory=dict, description="Plain environment variables. Unset: none"
+    )
+    secrets: dict[EnvVarName, NonEmpty] = Field(
+        default_factory=dict, description="Environment variables filled from secret references. Unset: none"
+    )
+    scaling: Scaling = Field(default_factory=Scaling)
+    log_retention_days: int = Field(30, ge=1, le=3653, description="Log retention in days. Unset: 30")
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if value == "UTC" or value in iana_time_zones():
+            return value
+        if not iana_time_zones():
+            fail(
+                (),
+                "cannot be checked: no IANA time zone database on this machine",
+                value,
+                "UTC, or install tzdata",
+            )
+        fail(
+            (),
+            "not an IANA time zone",
+            value,
+            "a tz database name such as 'UTC', 'Europe/Berlin' or 'America/New_York'",
+        )
+
+    @model_validator(mode="after")
+    def _rules(self) -> RuntimeBase:
+        found = mode_problems(self, self.mode, ())
+        clash = sorted(set(self.env) & set(self.secrets))
+        found += [
+            Problem(
+                ("secrets", name),
+                "variable set both in env and in secrets",
+                name,
+                "each variable in env or in secrets, not both",
+            )
+            for name in clash
+        ]
+        if self.schedule is not None and self.mode == "job":
+            try:
+                self.check_schedule(self.schedule)
+            except CronError as error:
+                found.append(Problem(("schedule",), error.problem, self.schedule, error.expected))
+        found += self.cloud_problems()
+        raise_all(found)
+        return self
+
+    @staticmethod
+    def check_schedule(expression: str) -> None:
+        """Raise :class:`~dativo_infra.clouds.cron.CronError` unless the cloud runs ``expression``."""
+        raise NotImplementedError
+
+    def cloud_problems(self) -> list[Problem]:
+        """Every rule of the runtime's cloud that this block breaks (none: an empty list)."""
+        return []
+
+
+def mode_problems(model: BaseModel, mode: Mode, where: tuple[str | int, ...]) -> list[Problem]:
+    """Fields set in ``model`` (and in the models nested in it) that do not apply in ``mode``."""
+    found: list[Problem] = []
+    for name in sorted(model.model_fields_set):
+        info = type(model).model_fields[name]
+        value: Any = getattr(model, name)
+        extra = info.json_schema_extra
+        modes = extra.get(MODES_KEY) if isinstance(extra, dict) else None
+        if isinstance(modes, list) and mode not in modes:
+            only = " or ".join(str(m) for m in modes)
+            found.append(
+                Problem((*where, name), f"applies to mode {only} only", value, f"no {name} in mode {mode}")
+            )
+        elif isinstance(value, BaseModel):
+            found += mode_problems(value, mode, (*where, name))
+    return found

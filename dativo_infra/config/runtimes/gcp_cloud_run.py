@@ -1,0 +1,131 @@
+"""The ``gcp_cloud_run`` runtime model: a Cloud Run v2 job (job mode, optionally on a Cloud Scheduler
+schedule) or service (service mode), its fields, defaults and GCP rules.
+
+The rules come from :mod:`dativo_infra.clouds.gcp`, which the construct builds with too.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dativo_infra.clouds import gcp
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
+from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.contract import RuntimeType
+
+
+class GcpNetwork(Strict):
+    """Direct VPC egress. Unset: Cloud Run's default egress (no VPC)."""
+
+    vpc_id: NonEmpty | None = Field(
+        None, description="VPC network (name or self link). Unset: the subnetwork's network, or no VPC"
+    )
+    subnet_ids: list[NonEmpty] = Field(
+        default_factory=list,
+        description="At most one subnetwork. Unset: with vpc_id, the same-named subnetwork in the job's region",
+    )
+
+
+class GcpStorageGrant(Strict):
+    """One Cloud Storage bucket the job's service account may use."""
+
+    bucket: NonEmpty = Field(description="Bare bucket name (no gs://, no object path)")
+    access: Literal["read", "write", "read_write"] = Field(
+        "read",
+        description="read (objectViewer), write (objectCreator) or read_write (objectUser). Unset: read",
+    )
+
+
+class GcpPermissions(Strict):
+    """What the job's service account may touch. Unset: nothing beyond the secrets its env references."""
+
+    storage: list[GcpStorageGrant] = Field(default_factory=list, description="Buckets. Unset: none")
+    secrets: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Secret Manager secrets the job reads (projects/<p>/secrets/<name>); secrets referenced by "
+        "runtime.secrets are granted anyway. Unset: none",
+    )
+
+
+class GcpCloudRunRuntime(RuntimeBase):
+    """A Cloud Run v2 job (job mode) or service (service mode) with its own service account."""
+
+    TYPE: ClassVar[RuntimeType] = RuntimeType.GCP_CLOUD_RUN
+
+    type: Literal[RuntimeType.GCP_CLOUD_RUN] = Field(description="gcp_cloud_run")
+    project_id: str = Field(
+        pattern=gcp.PROJECT_ID_PATTERN, description="Required: the project the runtime is created in"
+    )
+    cpu_millicores: int = Field(
+        1000, description="CPU in millicores: " + ", ".join(map(str, gcp.CPU_MILLICORES)) + ". Unset: 1000"
+    )
+    memory_mib: int = Field(
+        2048, description="Memory in MiB, within Cloud Run's bounds for the cpu. Unset: 2048"
+    )
+    timeout_seconds: int = Field(
+        3600,
+        ge=60,
+        le=86400,
+        description=f"Job mode: longest a task may run; service mode: request timeout (at most "
+        f"{gcp.SERVICE_MAX_TIMEOUT_SECONDS}). Unset: 3600",
+    )
+    schedule: str | None = Field(
+        None,
+        description="Job mode: 5-field unix cron run by Cloud Scheduler (digits, * , - /, JAN-DEC, SUN-SAT; "
+        "day-of-week 0-7). Unset: no schedule, the job runs when started",
+        json_schema_extra=only_in("job"),
+    )
+    secrets: dict[EnvVarName, NonEmpty] = Field(
+        default_factory=dict,
+        description="Environment variables from Secret Manager: [projects/<p>/secrets/]<name>[/versions/<v>] "
+        "(version latest when absent). Unset: none",
+    )
+    network: GcpNetwork = Field(default_factory=GcpNetwork)
+    permissions: GcpPermissions = Field(default_factory=GcpPermissions)
+    deletion_protection: bool | None = Field(
+        None, description="Cloud Run deletion protection. Unset: on in prod, off elsewhere"
+    )
+
+    @staticmethod
+    def check_schedule(expression: str) -> None:
+        gcp.check_schedule(expression)
+
+    def cloud_problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        if self.cpu_millicores not in gcp.CPU_MILLICORES:
+            allowed = "one of " + ", ".join(map(str, gcp.CPU_MILLICORES))
+            found.append(Problem(("cpu_millicores",), "not a Cloud Run cpu", self.cpu_millicores, allowed))
+        else:
+            low, high = gcp.MEMORY_MIB[self.cpu_millicores]
+            if not low <= self.memory_mib <= high:
+                problem = f"not valid with cpu_millicores {self.cpu_millicores} on Cloud Run"
+                found.append(Problem(("memory_mib",), problem, self.memory_mib, f"{low} to {high}"))
+        if len(self.network.subnet_ids) > 1:
+            problem = "Cloud Run takes one subnetwork"
+            found.append(
+                Problem(("network", "subnet_ids"), problem, self.network.subnet_ids, "at most one subnetwork")
+            )
+        if self.mode == "service" and self.timeout_seconds > gcp.SERVICE_MAX_TIMEOUT_SECONDS:
+            expected = (
+                f"at most {gcp.SERVICE_MAX_TIMEOUT_SECONDS} for mode service (mode job runs up to 86400)"
+            )
+            problem = "longer than a Cloud Run service request may take"
+            found.append(Problem(("timeout_seconds",), problem, self.timeout_seconds, expected))
+        for index, grant in enumerate(self.permissions.storage):
+            if not gcp.is_bucket_name(grant.bucket):
+                expected = "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)"
+                found.append(
+                    Problem(
+                        ("permissions", "storage", index, "bucket"),
+                        "not a bare bucket name",
+                        grant.bucket,
+                        expected,
+                    )
+                )
+        return found
+
+    def deletion_protected(self, environment: str) -> bool:
+        """Whether the service/job is protected: the field, else on in ``prod``."""
+        return self.deletion_protection if self.deletion_protection is not None else environment == "prod"

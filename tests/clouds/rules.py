@@ -1,0 +1,133 @@
+"""What the cloud and construct tests share: hypothesis strategies of what the job model accepts, and
+the clouds' naming rules written independently of the code under test."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from hypothesis import strategies as st
+
+from dativo_infra.config.fields import ENV_VAR_PATTERN, NAME_PATTERN, SLUG_PATTERN
+
+#: Valid job names (``infrastructure.tags.job_name``: 1-128 characters), long ones drawn on purpose.
+job_names = st.one_of(
+    st.from_regex(NAME_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 128),
+    st.builds(
+        lambda head, tail: (head + tail)[:128],
+        st.from_regex(r"[A-Za-z0-9]", fullmatch=True),
+        st.text(alphabet="abcXYZ019_.-", min_size=60, max_size=140),
+    ),
+)
+#: Valid tenant ids (1-63 characters).
+tenants = st.from_regex(SLUG_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 63)
+#: Valid environment variable names.
+env_names = st.from_regex(ENV_VAR_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 255)
+
+
+# ---------------------------------------------------------------------------------------------
+# Azure naming rules, written independently of dativo_infra.clouds.azure
+# ---------------------------------------------------------------------------------------------
+RG_RE = re.compile(r"^[-\w.()]{0,89}[-\w()]$")  # resource group: not ending in '.'
+LOG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")  # Log Analytics workspace
+CAE_RE = re.compile(r"^[a-z][a-z0-9-]{0,58}[a-z0-9]$")  # Container Apps environment
+CAE_PROVIDER_RE = re.compile(r"^([a-zA-Z])[a-zA-Z0-9-]{0,57}[a-zA-Z0-9]?$")  # azurerm 4.x validator (<= 59)
+APP_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")  # Container App / Container App Job
+IDENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # user-assigned identity
+SECRET_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # Container App secret
+
+
+def assert_valid_names(
+    *, rg: str, log: str, cae: str, app: str, job: str, identity: str, infra_rg: str = "me"
+) -> None:
+    assert len(rg) <= 90 and RG_RE.match(rg), rg
+    assert len(infra_rg) <= 90 and RG_RE.match(infra_rg), infra_rg
+    assert 4 <= len(log) <= 63 and LOG_RE.match(log), log
+    assert 2 <= len(cae) <= 60 and CAE_RE.match(cae) and CAE_PROVIDER_RE.match(cae), cae
+    for name in (app, job):
+        assert 2 <= len(name) <= 32 and APP_RE.match(name) and "--" not in name, name
+    assert 3 <= len(identity) <= 128 and IDENTITY_RE.match(identity), identity
+
+
+# ---------------------------------------------------------------------------------------------
+# Cron: 5-field expressions built from the input grammar (unix cron, plus AWS's Quartz forms)
+# ---------------------------------------------------------------------------------------------
+MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+UNIX_DAYS = [*DAY_NAMES, "SUN"]  # 0-7, 0 and 7 Sunday
+
+
+@functools.cache
+def _ints(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)  # built once: hypothesis validates each new strategy
+
+
+def _render(draw: st.DrawFn, value: int, names: list[str], low: int) -> str:
+    """A value as a number (sometimes zero-padded) or, where it has one, a name in upper or lower case."""
+    style = draw(_ints(0, 3))
+    if style >= 2 and 0 <= value - low < len(names):
+        return names[value - low] if style == 2 else names[value - low].lower()
+    return f"0{value}" if style == 1 and value < 10 else str(value)
+
+
+def _item(
+    draw: st.DrawFn, low: int, high: int, names: list[str], step_max: int, valid: bool, unix: bool
+) -> str:
+    lo, hi = (low, high) if valid else (max(low - 1, 0), high + 2)
+    step = f"/{draw(_ints(1, step_max if valid else step_max + 3))}" if draw(_ints(0, 1)) else ""
+    kind = draw(_ints(0, 3))
+    kind = 3 if unix and kind == 2 else kind  # a step on a single start is AWS's, not unix cron
+    if kind == 0:
+        return "*" + step
+    first, last = draw(_ints(lo, hi)), draw(_ints(lo, hi))
+    if valid:
+        first, last = min(first, last), max(first, last)
+    head = _render(draw, first, names, low)
+    if kind == 1:
+        return head
+    if kind == 2:
+        return head + (step or "/1")
+    return f"{head}-{_render(draw, last, names, low)}{step}"
+
+
+def _field(
+    draw: st.DrawFn, low: int, high: int, names: list[str], step_max: int, valid: bool, unix: bool
+) -> str:
+    """A unix field (plus AWS's start/step): '*', values, forward ranges, lists, steps. Not ``valid``:
+    values and steps may leave the field's range and ranges may go backwards."""
+    count = draw(_ints(1, 3))
+    return ",".join(_item(draw, low, high, names, step_max, valid, unix) for _ in range(count))
+
+
+def _day_of_month(draw: st.DrawFn, valid: bool, unix: bool) -> str:
+    form = draw(_ints(0, 9))
+    if form < 6 or unix:
+        return _field(draw, 1, 31, [], 31, valid, unix)
+    if form < 8:
+        return ["?", "L", "LW", "l", "lw"][draw(_ints(0, 4))]
+    return f"{draw(_ints(1, 31) if valid else _ints(0, 33))}{'Ww'[draw(_ints(0, 1))]}"
+
+
+def _day_of_week(draw: st.DrawFn, valid: bool, unix: bool) -> str:
+    form = draw(_ints(0, 9))
+    if form < 6 or unix:
+        return _field(draw, 0, 7, UNIX_DAYS, 7, valid, unix)
+    if form == 6:
+        return "?"
+    day = _render(draw, draw(_ints(0, 7) if valid else _ints(0, 9)), UNIX_DAYS, 0)
+    return f"{day}L" if form == 7 else f"{day}#{draw(_ints(1, 5) if valid else _ints(0, 7))}"
+
+
+@st.composite
+def expressions(draw: st.DrawFn, valid: bool, unix: bool = False) -> str:
+    """A 5-field expression from the AWS input grammar. ``valid``: AWS must take it (one day field
+    '*' or '?', values in range, ranges forward, steps within the field). ``unix``: no Quartz forms,
+    no step on a single start (day-of-week may still be 7, and unix ranges ending on 'SUN' go back)."""
+    minute = _field(draw, 0, 59, [], 59, valid, unix)
+    hour = _field(draw, 0, 23, [], 23, valid, unix)
+    day, weekday = _day_of_month(draw, valid, unix), _day_of_week(draw, valid, unix)
+    month = _field(draw, 1, 12, MONTH_NAMES, 12, valid, unix)
+    if valid or draw(_ints(0, 1)):
+        any_day = "*" if unix else "*?"[draw(_ints(0, 1))]
+        day, weekday = (day, any_day) if draw(_ints(0, 1)) else (any_day, weekday)
+    return " ".join([minute, hour, day, month, weekday])

@@ -1,0 +1,60 @@
+"""Azure rules: resource names valid for any job (the Azure naming rules, written independently of the
+code under test), Container App secret names, sizes and references."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dativo_infra.clouds import azure
+from dativo_infra.naming import stack_name
+from tests.clouds.rules import SECRET_RE, assert_valid_names, env_names, job_names, tenants
+
+
+def test_memory_follows_cpu() -> None:
+    assert azure.memory_mib(500) == 1024 and azure.memory_quantity(azure.memory_mib(250)) == "0.5Gi"
+    assert azure.CPU_MILLICORES[0] == 250 and azure.CPU_MILLICORES[-1] == 4000
+
+
+def test_registry_server_only_for_azure_container_registry() -> None:
+    assert azure.acr_server("acme.azurecr.io/team/ingest:1") == "acme.azurecr.io"
+    for image in ("ghcr.io/dativo-io/dativo-ingest:1", "python:3.12", "azurecr.io.evil.com/x:1"):
+        assert azure.acr_server(image) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(tenant=tenants, job=job_names)
+def test_names_valid_for_any_job(tenant: str, job: str) -> None:
+    for name in (stack_name(tenant, job), job):
+        names = azure.resource_names(name)
+        assert_valid_names(
+            rg=names.resource_group,
+            log=names.log_analytics_workspace,
+            cae=names.environment,
+            app=names.container_app,
+            job=names.container_app_job,
+            identity=names.identity,
+            infra_rg=names.infrastructure_resource_group,
+        )
+        assert azure.resource_names(name) == names  # deterministic
+
+
+@settings(max_examples=200, deadline=None)
+@given(tenant=tenants, first=job_names, second=job_names)
+def test_distinct_stacks_get_distinct_app_names(tenant: str, first: str, second: str) -> None:
+    a, b = stack_name(tenant, first), stack_name(tenant, second)
+    if a != b:
+        assert azure.resource_names(a).container_app != azure.resource_names(b).container_app
+        assert azure.resource_names(a).container_app_job != azure.resource_names(b).container_app_job
+        assert azure.resource_names(a).environment != azure.resource_names(b).environment
+
+
+@settings(max_examples=200, deadline=None)
+@given(variables=st.lists(env_names, min_size=1, max_size=8, unique=True))
+def test_secret_names_valid_and_unique(variables: list[str]) -> None:
+    names = azure.secret_names(variables)
+    assert set(names) == set(variables)
+    assert len(set(names.values())) == len(variables)
+    for name in names.values():
+        assert SECRET_RE.match(name), name
+    assert azure.secret_names(list(reversed(variables))) == names

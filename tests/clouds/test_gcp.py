@@ -1,0 +1,88 @@
+"""GCP rules: resource names valid for any job, secret references, bucket names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from dativo_infra.clouds import gcp
+from dativo_infra.naming import stack_name
+from tests.clouds.rules import job_names, tenants
+
+SA_ID_RE = re.compile(r"^[a-z][-a-z0-9]*[a-z0-9]$")
+CLOUD_RUN_RE = re.compile(r"^[a-z][-a-z0-9]*[a-z0-9]$|^[a-z]$")
+SCHEDULER_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@pytest.mark.parametrize(
+    ("reference", "parts"),
+    [
+        ("projects/p/secrets/s", ("projects/p/secrets/s", "latest")),
+        ("projects/p/secrets/s/versions/3", ("projects/p/secrets/s", "3")),
+        ("token", ("token", "latest")),
+        ("token/versions/latest", ("token", "latest")),
+    ],
+)
+def test_secret_references(reference: str, parts: tuple[str, str]) -> None:
+    assert gcp.split_secret(reference) == parts
+
+
+@pytest.mark.parametrize(
+    ("bucket", "ok"),
+    [
+        ("acme-raw", True),
+        ("a.b.c", True),
+        ("gs://x", False),
+        ("x" * 64, False),
+        ("a." + "b" * 100, True),
+        ("ab", False),
+    ],
+)
+def test_bucket_names(bucket: str, ok: bool) -> None:
+    assert gcp.is_bucket_name(bucket) is ok
+
+
+# ---------------------------------------------------------------------------------------------
+# names (pure functions, property-based)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_names(tenant: str, job_name: str) -> Any:
+    names = gcp.resource_names(stack_name(tenant, job_name))
+    for account in (names.service_account_id, names.scheduler_account_id):
+        assert 6 <= len(account) <= 30, account
+        assert SA_ID_RE.match(account), account
+    assert names.service_account_id != names.scheduler_account_id
+    assert names.service_account_id.endswith("-run") and names.scheduler_account_id.endswith("-sched")
+    assert 1 <= len(names.cloud_run) <= 49 and CLOUD_RUN_RE.match(names.cloud_run), names.cloud_run
+    assert 1 <= len(names.scheduler_job) <= 500 and SCHEDULER_RE.match(names.scheduler_job)
+    assert gcp.resource_names(stack_name(tenant, job_name)) == names  # deterministic
+    return names
+
+
+@settings(max_examples=300, deadline=None)
+@given(tenant=tenants, job_name=job_names)
+def test_names_follow_gcp_rules_for_any_valid_job(tenant: str, job_name: str) -> None:
+    check_names(tenant, job_name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tenant=tenants, first=job_names, second=job_names)
+def test_different_stacks_get_different_names(tenant: str, first: str, second: str) -> None:
+    if stack_name(tenant, first) == stack_name(tenant, second):
+        assert check_names(tenant, first) == check_names(tenant, second)
+        return
+    a, b = check_names(tenant, first), check_names(tenant, second)
+    assert a.cloud_run != b.cloud_run
+    assert a.scheduler_job != b.scheduler_job
+    assert {a.service_account_id, a.scheduler_account_id}.isdisjoint(
+        {b.service_account_id, b.scheduler_account_id}
+    )
+
+
+@pytest.mark.parametrize("job_name", ["a", "A", "1", "x" * 128, "9" * 128, "a" + "-" * 126 + "b", "a_b.c-d"])
+def test_names_at_the_edges(job_name: str) -> None:
+    check_names("t", job_name)

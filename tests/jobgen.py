@@ -1,0 +1,246 @@
+"""Hypothesis strategies of valid job files, for every runtime and mode, drawn from the models' rules.
+
+A drawn job is a plain mapping (what a YAML job file holds). Tests write it as JSON (a YAML 1.2
+document, characters written as they are: a YAML ``\\u`` escape cannot pair surrogates) and load it with the loader, so the property "whatever ``validate`` accepts, synth builds"
+is checked on what the real ``validate`` accepted. Free text carries Terraform's ``${`` / ``%{`` and
+unicode wherever a job may hold any text; names go up to their allowed lengths; schedules come from
+each cloud's cron grammar (tests/clouds/rules.py).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+from dativo_infra.clouds import aws, azure, gcp
+from dativo_infra.clouds.cron import CronError
+from dativo_infra.clouds.timezones import iana_time_zones
+from dativo_infra.config.runtimes.base import DEFAULT_IMAGE
+from dativo_infra.contract import OUTPUTS, RuntimeType
+from tests.clouds.rules import env_names, expressions
+
+#: Text Terraform would evaluate if it reached the JSON unescaped, and its escaped look-alikes.
+TRICKY = ["${", "%{", "$${", "%%{", "${x}", "%{ if a }b%{ endif }", "$$${y}", "}", "$", "%"]
+#: Characters a YAML file may hold as they are (no surrogates, controls or the non-characters U+FFFE/F).
+_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn"))
+#: Any text a free-text field may hold.
+text = st.lists(st.one_of(st.sampled_from(TRICKY), st.text(_CHARS, max_size=5)), max_size=4).map("".join)
+nonempty = st.builds(str.__add__, st.sampled_from(TRICKY), text)
+_ZONES = sorted(iana_time_zones() - {"UTC"})[::7] or ["Europe/Berlin"]
+_SUB = "/subscriptions/0a1b2c3d-0000-4000-8000-00000000000{}/resourceGroups/{}/providers/"
+_ALNUM = string.ascii_lowercase + string.digits
+_ACCESS = st.sampled_from(["read", "write", "read_write"])
+
+
+def _cron(valid_for: Any) -> st.SearchStrategy[str]:
+    """Expressions of the cron grammar (unix, or unix + Quartz for AWS) that ``valid_for`` accepts."""
+
+    def accepted(expression: str) -> bool:
+        try:
+            valid_for(expression)
+        except CronError:
+            return False
+        return True
+
+    return expressions(valid=True, unix=valid_for is not aws.check_schedule).filter(accepted)
+
+
+_SCHEDULES = {
+    RuntimeType.AWS_FARGATE: _cron(aws.check_schedule),
+    RuntimeType.AZURE_CONTAINER_APPS: _cron(azure.check_schedule),
+    RuntimeType.GCP_CLOUD_RUN: _cron(gcp.check_schedule),
+}
+
+
+@st.composite
+def _common(draw: st.DrawFn, runtime: RuntimeType, mode: str) -> dict[str, Any]:
+    """The fields every runtime has: container, environment, mode fields, scaling."""
+    block: dict[str, Any] = {"type": runtime.value, "mode": mode}
+    if draw(st.booleans()):
+        block["image"] = draw(st.one_of(nonempty, st.just(DEFAULT_IMAGE)))
+    if draw(st.booleans()):
+        block["command"] = draw(st.lists(nonempty, max_size=3))
+    block["env"] = draw(
+        st.dictionaries(env_names.filter(lambda n: n != azure.CLIENT_ID_VAR), text, max_size=3)
+    )
+    if mode == "service":
+        block["port"] = draw(st.integers(1, 65535))
+        low = draw(st.integers(0, 3))
+        block["scaling"] = {"min_replicas": low, "max_replicas": draw(st.integers(max(low, 1), 6))}
+    return block
+
+
+def _schedule(draw: st.DrawFn, runtime: RuntimeType, block: dict[str, Any], zones: bool) -> None:
+    """A schedule (maybe), and with it the fields a schedule brings."""
+    if not draw(st.booleans()):
+        return
+    block["schedule"] = draw(_SCHEDULES[runtime])
+    if zones and draw(st.booleans()):
+        block["schedule_timezone"] = draw(st.sampled_from(_ZONES))
+
+
+@st.composite
+def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
+    block = draw(_common(RuntimeType.AWS_FARGATE, mode))
+    units = draw(st.sampled_from(sorted(aws.FARGATE_SIZES)))
+    block["cpu_millicores"] = units * 1000 // 1024
+    block["memory_mib"] = draw(st.sampled_from(aws.FARGATE_SIZES[units]))
+    block["ephemeral_storage_gib"] = draw(st.integers(aws.DEFAULT_EPHEMERAL_GIB, aws.MAX_EPHEMERAL_GIB))
+    block["log_retention_days"] = draw(st.sampled_from(aws.LOG_RETENTION_DAYS))
+    if mode == "job":
+        _schedule(draw, RuntimeType.AWS_FARGATE, block, zones=True)
+        if "schedule" in block:
+            block["retries"] = draw(st.integers(0, 10))
+            block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
+    else:
+        block["ingress"] = draw(st.sampled_from(["none", "internal"]))
+    block["secrets"] = draw(st.dictionaries(env_names, nonempty, max_size=2))
+    block["secrets"] = {k: v for k, v in block["secrets"].items() if k not in block["env"]}
+    block["network"] = {
+        "vpc_id": draw(st.none() | nonempty),
+        "subnet_ids": draw(st.lists(nonempty, max_size=2)),
+        "security_group_ids": draw(st.lists(nonempty, max_size=2)),
+        "assign_public_ip": draw(st.booleans()),
+    }
+    grant = st.fixed_dictionaries({"bucket": nonempty, "access": _ACCESS, "prefix": text})
+    block["permissions"] = {
+        "storage": draw(st.lists(grant, max_size=2)),
+        "secrets": draw(st.lists(nonempty, max_size=2)),
+        "kms_keys": draw(st.lists(nonempty, max_size=2)),
+    }
+    if draw(st.booleans()):
+        block["log_kms_key_arn"] = draw(nonempty)
+    return block
+
+
+def _arm(draw: st.DrawFn, kind: str, name: st.SearchStrategy[str]) -> str:
+    group = draw(st.from_regex(r"[A-Za-z0-9_.()-]{0,12}[A-Za-z0-9_()-]", fullmatch=True))
+    return _SUB.format(draw(st.integers(0, 9)), group) + f"{kind}/{draw(name)}"
+
+
+@st.composite
+def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
+    block = draw(_common(RuntimeType.AZURE_CONTAINER_APPS, mode))
+    block["cpu_millicores"] = draw(st.sampled_from(azure.CPU_MILLICORES))
+    block["memory_mib"] = azure.memory_mib(block["cpu_millicores"])
+    if mode == "job":
+        block["timeout_seconds"] = draw(st.integers(60, 86400))
+        block["retries"] = draw(st.integers(0, 10))
+        block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
+        _schedule(draw, RuntimeType.AZURE_CONTAINER_APPS, block, zones=False)
+    else:
+        block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+    if draw(st.booleans()):
+        name = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+        block["environment_id"] = _arm(draw, "Microsoft.App/managedEnvironments", name)
+    else:
+        low, high = azure.LOG_RETENTION_DAYS
+        block["log_retention_days"] = draw(st.integers(low, high))
+        block["network"] = {"subnet_ids": draw(st.lists(nonempty, max_size=1))}
+    if draw(st.booleans()):  # letters and digits of any script, '_', '-', '.', '(' and ')', not ending in '.'
+        word = st.characters(categories=("L", "Nd")) | st.sampled_from("_-()")
+        group = st.builds(
+            str.__add__, st.text(word | st.just("."), max_size=30), st.text(word, min_size=1, max_size=1)
+        )
+        block["resource_group"] = draw(group)
+    if draw(st.booleans()):
+        registry = draw(st.text(_ALNUM, min_size=5, max_size=12))
+        block["registry_id"] = _SUB.format(1, "acr") + f"Microsoft.ContainerRegistry/registries/{registry}"
+        block["image"] = f"{registry}.azurecr.io/{draw(st.from_regex(r'[a-z0-9/_.-]{1,20}', fullmatch=True))}"
+    vaults = draw(st.lists(st.text(_ALNUM, min_size=3, max_size=10), max_size=2, unique=True))
+    accounts = st.text(_ALNUM, min_size=3, max_size=24)
+    block["permissions"] = {
+        "storage": [
+            {"bucket": _arm(draw, "Microsoft.Storage/storageAccounts", accounts), "access": access}
+            for access in draw(st.lists(_ACCESS, max_size=2))
+        ],
+        "secrets": [_SUB.format(2, "kv") + f"Microsoft.KeyVault/vaults/{vault}" for vault in vaults],
+    }
+    if vaults:
+        secret = st.from_regex(r"[A-Za-z0-9-]{1,20}", fullmatch=True)
+        url = st.builds("https://{}.vault.azure.net/secrets/{}".format, st.sampled_from(vaults), secret)
+        secrets = draw(st.dictionaries(env_names.filter(lambda n: n != azure.CLIENT_ID_VAR), url, max_size=2))
+        block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
+    return block
+
+
+@st.composite
+def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
+    block = draw(_common(RuntimeType.GCP_CLOUD_RUN, mode))
+    block["project_id"] = draw(st.from_regex(gcp.PROJECT_ID_PATTERN, fullmatch=True))
+    block["cpu_millicores"] = draw(st.sampled_from(gcp.CPU_MILLICORES))
+    low, high = gcp.MEMORY_MIB[block["cpu_millicores"]]
+    block["memory_mib"] = draw(st.integers(low, high))
+    limit = gcp.SERVICE_MAX_TIMEOUT_SECONDS if mode == "service" else 86400
+    block["timeout_seconds"] = draw(st.integers(60, limit))
+    if mode == "job":
+        block["retries"] = draw(st.integers(0, 10))
+        block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
+        _schedule(draw, RuntimeType.GCP_CLOUD_RUN, block, zones=True)
+    else:
+        block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+    block["network"] = {
+        "vpc_id": draw(st.none() | nonempty),
+        "subnet_ids": draw(st.lists(nonempty, max_size=1)),
+    }
+    bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True)
+    grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS})
+    block["permissions"] = {
+        "storage": draw(st.lists(grant, max_size=2)),
+        "secrets": draw(st.lists(nonempty, max_size=2)),
+    }
+    secrets = draw(st.dictionaries(env_names, nonempty, max_size=2))
+    block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
+    if draw(st.booleans()):
+        block["deletion_protection"] = draw(st.booleans())
+    return block
+
+
+RUNTIMES = {
+    RuntimeType.AWS_FARGATE: ("aws", "eu-west-1", aws_runtime),
+    RuntimeType.AZURE_CONTAINER_APPS: ("azure", "westeurope", azure_runtime),
+    RuntimeType.GCP_CLOUD_RUN: ("gcp", "europe-west1", gcp_runtime),
+}
+#: Tag text every cloud takes (AWS allows only letters, digits, spaces and ``_.:/=+-@``).
+_TAG_TEXT = st.text(
+    st.characters(categories=("L", "N")) | st.sampled_from(" _.:/=+-@"), min_size=1, max_size=20
+)
+
+
+@st.composite
+def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A valid job of any runtime and mode; ``index`` makes its stack name unique in a batch."""
+    runtime = draw(st.sampled_from(list(RuntimeType)))
+    mode = draw(st.sampled_from(["job", "service"]))
+    provider, region, block = RUNTIMES[runtime]
+    environment = draw(st.from_regex(r"[a-z][a-z0-9_-]{0,10}", fullmatch=True))
+    # job names up to the 128 characters allowed (the index keeps stacks apart)
+    head = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,120}", fullmatch=True))
+    tags: dict[str, str] = {
+        "job_name": f"{head}.{index}"[-128:].lstrip("_.-") or f"j{index}",
+        "team": draw(_TAG_TEXT),
+        "pipeline_type": draw(_TAG_TEXT),
+        "environment": environment,
+        "cost_center": draw(_TAG_TEXT),
+    }
+    extra_value = (
+        _TAG_TEXT if provider == "aws" else st.one_of(_TAG_TEXT, nonempty.filter(lambda v: len(v) < 200))
+    )
+    for key in draw(st.lists(st.from_regex(r"x[a-z0-9_]{0,15}", fullmatch=True), max_size=3, unique=True)):
+        tags[key] = draw(extra_value)
+    outputs = sorted(OUTPUTS[runtime])
+    wanted = draw(st.lists(st.sampled_from(outputs), max_size=3, unique=True))
+    return {
+        "tenant_id": draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,62}", fullmatch=True)),
+        "environment": environment,
+        "source": {"connector": draw(text)},
+        "infrastructure": {
+            "provider": provider,
+            "region": region,
+            "runtime": draw(block(mode)),
+            "resource_identifiers": {name: f"{{{{ terraform_outputs.{name} }}}}" for name in wanted},
+            "tags": tags,
+        },
+    }

@@ -1,0 +1,140 @@
+"""Whatever ``validate`` accepts, synth builds.
+
+Hypothesis draws valid jobs of every runtime and mode from the models' rules (tests/jobgen.py: names up
+to their allowed lengths, unicode and ``${``/``%{`` in every free-text field, every cron shape each
+cloud's grammar accepts). Each batch is written as job files, loaded by the real loader (which must
+accept every one) and synthesized in one app. Every stack must build, export exactly its contract's
+outputs, and carry job text literally: the only unescaped interpolations in the JSON are the stack's
+own references, and the container environment and the tags read back (as Terraform reads ``$${``) as
+exactly what the job said.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.loader import load_jobs
+from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
+from dativo_infra.literal import unliteral
+from dativo_infra.tags import merged_tags, render_tags
+from tests.jobgen import jobs
+
+#: Jobs per app, and apps in the whole suite's run: 300 jobs in all.
+BATCH, BATCHES = 10, 30
+#: An interpolation the stack writes itself: a reference to one of its own resources or data sources
+#: (``${aws_iam_role.runtime_task_role_1A2B3C4D.arn}``, ``${data.aws_vpc.runtime_default_vpc_....id}``),
+#: or the Azure environment lookup's postcondition.
+OWN_REFERENCE = re.compile(
+    r'\$\{(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}|\$\{self\.location == "[a-z0-9]+"\}'
+)
+
+
+def strings(value: Any) -> list[str]:
+    """Every string of a JSON value, mapping keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def unescaped(text: str) -> list[str]:
+    """The ``${...}`` / ``%{...}`` sequences Terraform would evaluate in ``text`` (escaped ones skipped)."""
+    found, i = [], 0
+    while i < len(text) - 1:
+        if text[i] in "$%" and text[i + 1] == text[i] and text[i + 2 : i + 3] == "{":
+            i += 3
+        elif text[i] in "$%" and text[i + 1] == "{":
+            end = text.find("}", i)
+            found.append(text[i : end + 1 if end >= 0 else len(text)])
+            i = end + 1 if end >= 0 else len(text)
+        else:
+            i += 1
+    return found
+
+
+#: Where the one container sits in each kind of runtime resource (blocks are objects, lists at the end).
+CONTAINERS = {
+    "azurerm_container_app": ("template", "container"),
+    "azurerm_container_app_job": ("template", "container"),
+    "google_cloud_run_v2_service": ("template", "containers"),
+    "google_cloud_run_v2_job": ("template", "template", "containers"),
+}
+
+
+def container_env(doc: dict[str, Any]) -> dict[str, str]:
+    """The plain environment variables of the stack's one container, as written in the JSON."""
+    resources = doc["resource"]
+    if "aws_ecs_task_definition" in resources:
+        (task,) = resources["aws_ecs_task_definition"].values()
+        (container,) = json.loads(task["container_definitions"])
+        return {e["name"]: e["value"] for e in container["environment"]}
+    (kind,) = set(CONTAINERS) & set(resources)
+    (body,) = resources[kind].values()
+    for key in CONTAINERS[kind]:
+        body = body[key]
+    (container,) = body
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+def check(job: LoadedJob, doc: dict[str, Any]) -> None:
+    runtime = job.config.runtime
+    assert set(doc["output"]) == set(OUTPUTS[runtime.TYPE]), job.file
+    for text in strings({k: v for k, v in doc.items() if k != "//"}):
+        for sequence in unescaped(text):
+            assert OWN_REFERENCE.fullmatch(sequence), (job.file, sequence, text)
+    env = {name: unliteral(value) for name, value in container_env(doc).items()}
+    assert {name: env[name] for name in runtime.env} == runtime.env, job.file
+    expected = render_tags(merged_tags(job), PROVIDER_OF_RUNTIME[runtime.TYPE])
+    for resources in doc["resource"].values():
+        for body in resources.values():
+            for attribute in ("tags", "labels"):
+                if attribute in body:
+                    assert {unliteral(k): unliteral(v) for k, v in body[attribute].items()} == expected
+
+
+@pytest.mark.parametrize(
+    "batches", [pytest.param(6, id="60-jobs"), pytest.param(BATCHES, marks=pytest.mark.slow, id="300-jobs")]
+)
+def test_whatever_validate_accepts_synth_builds(
+    tmp_path_factory: pytest.TempPathFactory, batches: int
+) -> None:
+    """``batches`` apps of :data:`BATCH` drawn jobs each (the fast subset runs 60 jobs, the whole suite 300)."""
+    from dativo_infra.synth import synth
+
+    @settings(
+        max_examples=batches,
+        deadline=None,
+        database=None,
+        phases=[
+            Phase.explicit,
+            Phase.generate,
+        ],  # no shrinking: each try synthesizes a batch; a failure names its job
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+    @given(data=st.data())
+    def batch(data: st.DataObject) -> None:
+        directory = tmp_path_factory.mktemp("drawn")
+        for index in range(BATCH):
+            job = data.draw(jobs(index), label=f"job {index}")
+            (directory / f"job{index}.yaml").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+        loaded = load_jobs([str(directory)])  # validate accepts every drawn job ...
+        stacks = synth(loaded, Path(directory) / "cdktf.out")  # ... and synth builds every one
+        for job in loaded:
+            check(job, stacks[job.stack_name])
+
+    batch()
