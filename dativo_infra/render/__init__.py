@@ -31,8 +31,8 @@ writes the job back, under these rules:
 * **All or nothing.** Every placeholder of every job is resolved in memory first; one unresolved
   placeholder (missing, null, sensitive without ``allow_sensitive``, a list inside text) stops the
   whole run before anything is written, and every problem is reported with file, line and path.
-  Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_many`: temp files, one
-  flush to disk for the batch, then one atomic replace per file). Writers take an
+  Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_many`: temp files fsynced
+  together, then one atomic replace per file, then each directory fsynced). Writers take an
   exclusive ``fcntl.flock`` on ``.dativo-render.lock`` in each target directory, so two renders of
   the same files never interleave (the second waits, then fails clearly after ``lock_timeout``).
   A file whose content would not change is not rewritten, so rendering twice is a no-op. A file
