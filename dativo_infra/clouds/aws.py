@@ -7,21 +7,12 @@ construct (:mod:`dativo_infra.constructs.aws_fargate`) builds with the same func
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Literal
 
 from dativo_infra.clouds.cron import aws_schedule_expression
 from dativo_infra.naming import NameRule, affixed
-
-__all__ = [
-    "DEFAULT_EPHEMERAL_GIB",
-    "FARGATE_SIZES",
-    "LOG_RETENTION_DAYS",
-    "AwsNames",
-    "aws_schedule_expression",
-    "fargate_cpu_units",
-    "fargate_memory_choices",
-    "resource_names",
-]
 
 #: Valid Fargate (cpu units -> allowed memory MiB) combinations, from the ECS task-size table.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -55,6 +46,21 @@ def fargate_memory_choices(millicores: int) -> tuple[int, ...]:
     """The memory sizes (MiB) Fargate allows with this cpu; empty when the cpu is not a task size."""
     units = fargate_cpu_units(millicores)
     return FARGATE_SIZES[units] if units is not None else ()
+
+
+# --- container secrets ---------------------------------------------------------------------------
+_SECRETS_MANAGER_ARN = re.compile(r"^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)(:.*)?$")
+_SSM_ARN = re.compile(r"^arn:[^:]+:ssm:")
+
+
+def container_secret(reference: str) -> tuple[Literal["secretsmanager", "ssm-arn", "ssm-name"], str]:
+    """What a container secret reference (``valueFrom``) names, and the resource to grant read on:
+    a Secrets Manager ARN (optionally ``:json-key:stage:version``; the grant is on the secret itself),
+    an SSM parameter ARN, or else an SSM parameter name in the task's region."""
+    match = _SECRETS_MANAGER_ARN.match(reference)
+    if match:
+        return "secretsmanager", match.group(1)
+    return ("ssm-arn" if _SSM_ARN.match(reference) else "ssm-name"), reference
 
 
 # --- names ---------------------------------------------------------------------------------------
@@ -109,7 +115,13 @@ def resource_names(stack: str) -> AwsNames:
     )
 
 
+def schedule_expression(expression: str) -> str:
+    """The EventBridge Scheduler ``cron(...)`` of a job's 5-field schedule; raises
+    :class:`~dativo_infra.clouds.cron.CronError` for one AWS cannot run."""
+    return aws_schedule_expression(expression)
+
+
 def check_schedule(expression: str) -> None:
     """Raise :class:`~dativo_infra.clouds.cron.CronError` unless EventBridge Scheduler can run
-    ``expression`` (the same conversion the construct uses)."""
-    aws_schedule_expression(expression)
+    ``expression``: validation runs the very conversion the construct uses."""
+    schedule_expression(expression)

@@ -73,6 +73,24 @@ KEY_VAULT_SECRET_URL_RE = re.compile(
 RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
 
 
+def key_vault_name(vault_id: str) -> str | None:
+    """The vault name (lowercased: Key Vault names ignore case) of a Key Vault resource id, or None."""
+    match = KEY_VAULT_ID_RE.match(vault_id)
+    return match["name"].lower() if match else None
+
+
+def secret_url_parts(url: str) -> tuple[str, str] | None:
+    """``(vault, secret)`` of a Key Vault secret URL (any version), or None when it is not one."""
+    match = KEY_VAULT_SECRET_URL_RE.match(url)
+    return (match["vault"], match["secret"]) if match else None
+
+
+def environment_parts(environment_id: str) -> tuple[str, str] | None:
+    """``(resource group, name)`` of a Container Apps environment resource id, or None."""
+    match = MANAGED_ENVIRONMENT_ID_RE.match(environment_id)
+    return (match["resource_group"], match["name"]) if match else None
+
+
 def image_registry(image: str) -> str | None:
     """The registry host of an image reference, lowercased (``x.azurecr.io/a/b:1`` -> ``x.azurecr.io``);
     None for a Docker Hub short name (``python:3.12``, ``library/python``)."""

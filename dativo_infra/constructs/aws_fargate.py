@@ -400,7 +400,7 @@ class Runtime(Construct):
             "schedule",
             name=names.schedule,
             description=f"Runs {self.placement.name} ({schedule} {runtime.schedule_timezone})",
-            schedule_expression=aws.aws_schedule_expression(schedule),
+            schedule_expression=aws.schedule_expression(schedule),
             schedule_expression_timezone=runtime.schedule_timezone,
             state="ENABLED",
             flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),

@@ -10,9 +10,10 @@ in strings, never inspected.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+
+from dativo_infra.clouds import aws
 
 #: Name of the one container of the task definition (ECS overrides address it by this name).
 CONTAINER_NAME = "job"
@@ -109,10 +110,6 @@ def task_statements(
     return statements
 
 
-_SECRETS_MANAGER_ARN = re.compile(r"^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)(:.*)?$")
-_SSM_ARN = re.compile(r"^arn:[^:]+:ssm:")
-
-
 def execution_secret_statements(
     partition: str, region: str, references: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -125,13 +122,13 @@ def execution_secret_statements(
     secrets: set[str] = set()
     parameters: set[str] = set()
     for reference in references:
-        match = _SECRETS_MANAGER_ARN.match(reference)
-        if match:
-            secrets.add(match.group(1))
-        elif _SSM_ARN.match(reference):
-            parameters.add(reference)
+        kind, resource = aws.container_secret(reference)
+        if kind == "secretsmanager":
+            secrets.add(resource)
+        elif kind == "ssm-arn":
+            parameters.add(resource)
         else:
-            parameters.add(f"arn:{partition}:ssm:{region}:*:parameter/{reference.lstrip('/')}")
+            parameters.add(f"arn:{partition}:ssm:{region}:*:parameter/{resource.lstrip('/')}")
     statements: list[dict[str, Any]] = []
     if secrets:
         statements.append(

@@ -122,18 +122,16 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
         role = STORAGE_ROLES[grant.access]
         if grant.bucket not in storage or _ROLE_RANK[role] > _ROLE_RANK[storage[grant.bucket]]:
             storage[grant.bucket] = role
-    vault_ids: dict[str, str] = {}
-    for vault_id in runtime.permissions.secrets:
-        vault = azure.KEY_VAULT_ID_RE.match(vault_id)
-        if vault is not None:  # the model guarantees it
-            vault_ids[vault["name"].lower()] = vault_id
+    # the model guarantees every id and URL is well formed and every referenced vault is listed
+    vault_ids = {azure.key_vault_name(vault_id): vault_id for vault_id in runtime.permissions.secrets}
     secret_scopes: set[str] = set()
     referenced: set[str] = set()
     for url in runtime.secrets.values():
-        secret = azure.KEY_VAULT_SECRET_URL_RE.match(url)
-        if secret is not None and secret["vault"] in vault_ids:  # the model guarantees both
-            referenced.add(secret["vault"])
-            secret_scopes.add(f"{vault_ids[secret['vault']]}/secrets/{secret['secret']}")
+        parts = azure.secret_url_parts(url)
+        if parts is not None and parts[0] in vault_ids:
+            vault, secret = parts
+            referenced.add(vault)
+            secret_scopes.add(f"{vault_ids[vault]}/secrets/{secret}")
     grants = [
         Grant(f"storage_{_ROLE_SLUGS[role]}_{short_hash(scope)}", scope, role)
         for scope, role in sorted(storage.items())
@@ -283,15 +281,16 @@ class Runtime(Construct):
     def _existing_environment(self, environment_id: str) -> DataAzurermContainerAppEnvironment:
         """Look up ``environment_id`` (the model guarantees its form); the plan fails if it is not in the
         job's region (apps and jobs must be created in their environment's region)."""
-        parts = azure.MANAGED_ENVIRONMENT_ID_RE.match(environment_id)
+        parts = azure.environment_parts(environment_id)
         if parts is None:
             raise ValueError(f"not a Container Apps environment resource id: {environment_id!r}")
+        resource_group, name = parts
         location = self.placement.region
         return DataAzurermContainerAppEnvironment(
             self,
             "environment",
-            name=parts["name"],
-            resource_group_name=parts["resource_group"],
+            name=name,
+            resource_group_name=resource_group,
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[
                     Postcondition(

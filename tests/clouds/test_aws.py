@@ -38,7 +38,7 @@ from tests.clouds.rules import job_names, tenants
 )
 def test_schedule_expression(unix: str, expression: str) -> None:
     aws.check_schedule(unix)  # what validation runs ...
-    assert aws.aws_schedule_expression(unix) == expression  # ... is what the construct builds with
+    assert aws.schedule_expression(unix) == expression  # ... is what the construct builds with
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,24 @@ def test_security_group_name_never_starts_with_reserved_prefix() -> None:
     names = aws.resource_names(stack_name("sg", "orders"))
     assert names.security_group == "job-sg-orders-tasks"
     assert names.cluster == "sg-orders"
+
+
+@pytest.mark.parametrize(
+    ("reference", "kind", "resource"),
+    [
+        (
+            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+            "secretsmanager",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+        ),
+        (
+            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf:key::",
+            "secretsmanager",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+        ),
+        ("arn:aws-cn:ssm:cn-north-1:1:parameter/x", "ssm-arn", "arn:aws-cn:ssm:cn-north-1:1:parameter/x"),
+        ("/acme/db/password", "ssm-name", "/acme/db/password"),
+    ],
+)
+def test_container_secret_references(reference: str, kind: str, resource: str) -> None:
+    assert aws.container_secret(reference) == (kind, resource)

@@ -187,7 +187,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         """environment_id and registry_id: their form, and the settings a shared environment fixes."""
         found: list[Problem] = []
         if self.environment_id is not None:
-            if not azure.MANAGED_ENVIRONMENT_ID_RE.match(self.environment_id):
+            if azure.environment_parts(self.environment_id) is None:
                 found.append(
                     Problem(
                         ("environment_id",),
@@ -242,7 +242,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         found: list[Problem] = []
         vaults: set[str] = set()
         for index, vault_id in enumerate(self.permissions.secrets):
-            vault = azure.KEY_VAULT_ID_RE.match(vault_id)
+            vault = azure.key_vault_name(vault_id)
             if vault is None:
                 found.append(
                     Problem(
@@ -253,9 +253,9 @@ class AzureContainerAppsRuntime(RuntimeBase):
                     )
                 )
             else:
-                vaults.add(vault["name"].lower())
+                vaults.add(vault)
         for var, reference in self.secrets.items():
-            secret = azure.KEY_VAULT_SECRET_URL_RE.match(reference)
+            secret = azure.secret_url_parts(reference)
             if secret is None:
                 found.append(
                     Problem(
@@ -265,14 +265,13 @@ class AzureContainerAppsRuntime(RuntimeBase):
                         "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
                     )
                 )
-            elif secret["vault"] not in vaults:
+            elif secret[0] not in vaults:
                 found.append(
                     Problem(
                         ("secrets", var),
-                        f"Key Vault {secret['vault']!r} is not in permissions.secrets",
+                        f"Key Vault {secret[0]!r} is not in permissions.secrets",
                         reference,
-                        f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/"
-                        f"{secret['vault']}) in permissions.secrets",
+                        f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/{secret[0]}) in permissions.secrets",
                     )
                 )
         return found
