@@ -209,6 +209,10 @@ _TAG_TEXT = st.text(
 )
 
 
+#: Required tags are not blank.
+_REQUIRED_TAG = _TAG_TEXT.filter(str.strip)
+
+
 @st.composite
 def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
     """A valid job of any runtime and mode; ``index`` makes its stack name unique in a batch."""
@@ -220,10 +224,10 @@ def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
     head = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,120}", fullmatch=True))
     tags: dict[str, str] = {
         "job_name": f"{head}.{index}"[-128:].lstrip("_.-") or f"j{index}",
-        "team": draw(_TAG_TEXT),
-        "pipeline_type": draw(_TAG_TEXT),
+        "team": draw(_REQUIRED_TAG),
+        "pipeline_type": draw(_REQUIRED_TAG),
         "environment": environment,
-        "cost_center": draw(_TAG_TEXT),
+        "cost_center": draw(_REQUIRED_TAG),
     }
     extra_value = (
         _TAG_TEXT if provider == "aws" else st.one_of(_TAG_TEXT, nonempty.filter(lambda v: len(v) < 200))
@@ -244,3 +248,14 @@ def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
             "tags": tags,
         },
     }
+
+
+def strings(value: Any) -> list[str]:
+    """Every string of a JSON-like value, mapping keys included (in order)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []

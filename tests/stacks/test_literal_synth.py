@@ -27,17 +27,7 @@ from dativo_infra.config.settings import LocalCloud, load_settings
 from dativo_infra.contract import PROVIDER_OF_RUNTIME
 from dativo_infra.literal import contains_unescaped, deep_literal, unliteral
 from dativo_infra.tags import render_with_problems
-from tests.jobgen import jobs
-
-
-def strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (k, *strings(v))]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
+from tests.jobgen import jobs, strings
 
 
 @settings(max_examples=200, deadline=None)

@@ -25,7 +25,7 @@ from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
 from dativo_infra.literal import unliteral
 from dativo_infra.tags import merged_tags, render_tags
-from tests.jobgen import jobs
+from tests.jobgen import jobs, strings
 
 #: Jobs per app, and apps in the whole suite's run: 300 jobs in all.
 BATCH, BATCHES = 10, 30
@@ -35,17 +35,6 @@ BATCH, BATCHES = 10, 30
 OWN_REFERENCE = re.compile(
     r'\$\{(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}|\$\{self\.location == "[a-z0-9]+"\}'
 )
-
-
-def strings(value: Any) -> list[str]:
-    """Every string of a JSON value, mapping keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (k, *strings(v))]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 def unescaped(text: str) -> list[str]:

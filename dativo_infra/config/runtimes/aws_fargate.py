@@ -11,11 +11,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import aws
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
-from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
+from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
-
-Access = Literal["read", "write", "read_write"]
 
 
 class AwsNetwork(Strict):
@@ -36,11 +34,10 @@ class AwsNetwork(Strict):
     )
 
 
-class AwsStorageGrant(Strict):
+class AwsStorageGrant(StorageGrant):
     """One S3 bucket (or a key prefix of it) the job may use."""
 
-    bucket: NonEmpty = Field(description="S3 bucket name")
-    access: Access = Field("read", description="read, write or read_write. Unset: read")
+    bucket: NonEmpty = described(StorageGrant, "bucket", "S3 bucket name")
     prefix: str = Field("", description="Key prefix the grant is limited to. Unset: the whole bucket")
 
 
@@ -62,14 +59,15 @@ class AwsFargateRuntime(RuntimeBase):
     TYPE: ClassVar[RuntimeType] = RuntimeType.AWS_FARGATE
 
     type: Literal[RuntimeType.AWS_FARGATE] = Field(description="aws_fargate")
-    cpu_millicores: int = Field(
-        1000,
-        description="Task CPU in millicores, a Fargate size: "
+    cpu_millicores: int = described(
+        RuntimeBase,
+        "cpu_millicores",
+        "Task CPU in millicores, a Fargate size: "
         + ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
         + ". Unset: 1000",
     )
-    memory_mib: int = Field(
-        2048, description="Task memory in MiB, one Fargate allows with the cpu. Unset: 2048"
+    memory_mib: int = described(
+        RuntimeBase, "memory_mib", "Task memory in MiB, one Fargate allows with the cpu. Unset: 2048"
     )
     ephemeral_storage_gib: int = Field(
         aws.DEFAULT_EPHEMERAL_GIB,
@@ -77,32 +75,34 @@ class AwsFargateRuntime(RuntimeBase):
         le=aws.MAX_EPHEMERAL_GIB,
         description=f"Task storage in GiB. Unset: {aws.DEFAULT_EPHEMERAL_GIB}",
     )
-    schedule: str | None = Field(
-        None,
-        description="Job mode: 5-field cron run by EventBridge Scheduler: unix cron, plus Quartz '?', 'L', 'W' "
-        "and '#' in the day fields. Unset: no schedule, the task runs when started (ecs run-task)",
-        json_schema_extra=only_in("job"),
+    schedule: str | None = described(
+        RuntimeBase,
+        "schedule",
+        "Job mode: 5-field cron run by EventBridge Scheduler: unix cron, plus Quartz '?', 'L', 'W' and '#' in "
+        "the day fields. Unset: no schedule, the task runs when started (ecs run-task)",
     )
-    retries: int = Field(
-        0,
-        ge=0,
-        le=10,
-        description="Scheduled jobs: EventBridge Scheduler retries of a failed task start. Unset: 0",
-        json_schema_extra=only_in("job"),
+    retries: int = described(
+        RuntimeBase,
+        "retries",
+        "Scheduled jobs: EventBridge Scheduler retries of a failed task start. Unset: 0",
     )
-    ingress: Literal["none", "internal", "external"] = Field(
-        "internal",
-        description="Service mode: none opens no port; internal opens the port to the VPC. Unset: internal",
-        json_schema_extra=only_in("service"),
+    ingress: Literal["none", "internal", "external"] = described(
+        RuntimeBase,
+        "ingress",
+        "Service mode: none opens no port; internal opens the port to the VPC (external: no load balancer "
+        "yet). Unset: internal",
     )
-    secrets: dict[EnvVarName, NonEmpty] = Field(
-        default_factory=dict,
-        description="Environment variables from Secrets Manager ARNs (optionally :json-key:stage:version) or "
-        "SSM parameter ARNs / names; the execution role may read exactly these. Unset: none",
+    secrets: dict[EnvVarName, NonEmpty] = described(
+        RuntimeBase,
+        "secrets",
+        "Environment variables from Secrets Manager ARNs (optionally :json-key:stage:version) or SSM parameter "
+        "ARNs / names; the execution role may read exactly these. Unset: none",
     )
     network: AwsNetwork = Field(default_factory=AwsNetwork)
     permissions: AwsPermissions = Field(default_factory=AwsPermissions)
-    log_retention_days: int = Field(30, description="A CloudWatch Logs retention period in days. Unset: 30")
+    log_retention_days: int = described(
+        RuntimeBase, "log_retention_days", "A CloudWatch Logs retention period in days. Unset: 30"
+    )
     log_kms_key_arn: NonEmpty | None = Field(
         None, description="KMS key encrypting the log group. Unset: CloudWatch's own encryption"
     )

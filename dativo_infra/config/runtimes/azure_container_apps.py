@@ -11,8 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import azure
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
-from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, tail
+from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
 _STORAGE_FORM = (
@@ -31,12 +31,14 @@ class AzureNetwork(Strict):
     )
 
 
-class AzureStorageGrant(Strict):
+class AzureStorageGrant(StorageGrant):
     """One storage account (or blob container of it) the job identity may use."""
 
-    bucket: NonEmpty = Field(description=f"Storage account resource id: {_STORAGE_FORM}")
-    access: Literal["read", "write", "read_write"] = Field(
-        "read", description="read (Storage Blob Data Reader), write or read_write (Contributor). Unset: read"
+    bucket: NonEmpty = described(StorageGrant, "bucket", f"Storage account resource id: {_STORAGE_FORM}")
+    access: Literal["read", "write", "read_write"] = described(
+        StorageGrant,
+        "access",
+        "read (Storage Blob Data Reader), write or read_write (Contributor). Unset: read",
     )
 
 
@@ -59,36 +61,33 @@ class AzureContainerAppsRuntime(RuntimeBase):
     TYPE: ClassVar[RuntimeType] = RuntimeType.AZURE_CONTAINER_APPS
 
     type: Literal[RuntimeType.AZURE_CONTAINER_APPS] = Field(description="azure_container_apps")
-    cpu_millicores: int = Field(
-        1000, description="vCPU in millicores: 250 to 4000 in steps of 250. Unset: 1000"
+    cpu_millicores: int = described(
+        RuntimeBase, "cpu_millicores", "vCPU in millicores: 250 to 4000 in steps of 250. Unset: 1000"
     )
-    memory_mib: int = Field(2048, description="Memory in MiB: 2048 per vCPU. Unset: 2048")
-    timeout_seconds: int = Field(
-        3600,
-        ge=60,
-        le=86400,
-        description="Job mode: longest a replica may run before it is stopped. Unset: 3600",
-        json_schema_extra=only_in("job"),
+    memory_mib: int = described(RuntimeBase, "memory_mib", "Memory in MiB: 2048 per vCPU. Unset: 2048")
+    timeout_seconds: int = timeout_field(
+        "Job mode: longest a replica may run before it is stopped. Unset: 3600", "job"
     )
-    schedule: str | None = Field(
-        None,
-        description="Job mode: 5-field unix cron (digits, * , - /, JAN-DEC, SUN-SAT; day-of-week 0-6), run in "
-        "UTC. Unset: no schedule, the job runs when started",
-        json_schema_extra=only_in("job"),
+    schedule: str | None = described(
+        RuntimeBase,
+        "schedule",
+        "Job mode: 5-field unix cron (digits, * , - /, JAN-DEC, SUN-SAT; day-of-week 0-6), run in UTC. Unset: "
+        "no schedule, the job runs when started",
     )
-    schedule_timezone: NonEmpty = Field(
-        "UTC",
-        description="Job mode: UTC only (Container App Job schedules run in UTC)",
-        json_schema_extra=only_in("job"),
+    schedule_timezone: NonEmpty = described(
+        RuntimeBase, "schedule_timezone", "Job mode: UTC only (Container App Job schedules run in UTC)"
     )
-    secrets: dict[EnvVarName, NonEmpty] = Field(
-        default_factory=dict,
-        description="Environment variables from Key Vault secret URLs https://<vault>.vault.azure.net/secrets/"
-        "<name>[/<version>] (the vault's resource id must be in permissions.secrets). Unset: none",
+    secrets: dict[EnvVarName, NonEmpty] = described(
+        RuntimeBase,
+        "secrets",
+        "Environment variables from Key Vault secret URLs https://<vault>.vault.azure.net/secrets/<name>"
+        "[/<version>] (the vault's resource id must be in permissions.secrets). Unset: none",
     )
     network: AzureNetwork = Field(default_factory=AzureNetwork)
     permissions: AzurePermissions = Field(default_factory=AzurePermissions)
-    log_retention_days: int = Field(30, description="Log Analytics retention, 30 to 730 days. Unset: 30")
+    log_retention_days: int = described(
+        RuntimeBase, "log_retention_days", "Log Analytics retention, 30 to 730 days. Unset: 30"
+    )
     resource_group: str | None = Field(
         None,
         pattern=azure.RESOURCE_GROUP_PATTERN,

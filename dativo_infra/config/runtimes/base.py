@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.clouds.timezones import iana_time_zones
@@ -34,6 +35,14 @@ from dativo_infra.contract import RuntimeType
 DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:latest"
 
 Ingress = Literal["none", "internal", "external"]
+Access = Literal["read", "write", "read_write"]
+
+
+class StorageGrant(Strict):
+    """One storage location the job may use (each runtime says what ``bucket`` is)."""
+
+    bucket: NonEmpty
+    access: Access = Field("read", description="read, write or read_write. Unset: read")
 
 
 class Scaling(Strict):
@@ -172,6 +181,18 @@ class RuntimeBase(Strict):
     def cloud_problems(self) -> list[Problem]:
         """Every rule of the runtime's cloud that this block breaks (none: an empty list)."""
         return []
+
+
+def timeout_field(description: str, *modes: Mode) -> Any:
+    """``timeout_seconds`` of a runtime that enforces one: 60 to 86400 s, default 3600."""
+    return Field(
+        3600, ge=60, le=86400, description=description, json_schema_extra=only_in(*modes) if modes else None
+    )
+
+
+def described(model: type[BaseModel], name: str, description: str) -> Any:
+    """Field ``name`` of ``model`` (its default, bounds and modes) with a runtime's own description."""
+    return FieldInfo.merge_field_infos(model.model_fields[name], description=description)
 
 
 def mode_problems(model: BaseModel, mode: Mode, where: tuple[str | int, ...]) -> list[Problem]:

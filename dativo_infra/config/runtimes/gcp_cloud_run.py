@@ -11,8 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import gcp
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
-from dativo_infra.config.runtimes.base import RuntimeBase
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
+from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
 
@@ -28,13 +28,14 @@ class GcpNetwork(Strict):
     )
 
 
-class GcpStorageGrant(Strict):
+class GcpStorageGrant(StorageGrant):
     """One Cloud Storage bucket the job's service account may use."""
 
-    bucket: NonEmpty = Field(description="Bare bucket name (no gs://, no object path)")
-    access: Literal["read", "write", "read_write"] = Field(
-        "read",
-        description="read (objectViewer), write (objectCreator) or read_write (objectUser). Unset: read",
+    bucket: NonEmpty = described(StorageGrant, "bucket", "Bare bucket name (no gs://, no object path)")
+    access: Literal["read", "write", "read_write"] = described(
+        StorageGrant,
+        "access",
+        "read (objectViewer), write (objectCreator) or read_write (objectUser). Unset: read",
     )
 
 
@@ -58,29 +59,29 @@ class GcpCloudRunRuntime(RuntimeBase):
     project_id: str = Field(
         pattern=gcp.PROJECT_ID_PATTERN, description="Required: the project the runtime is created in"
     )
-    cpu_millicores: int = Field(
-        1000, description="CPU in millicores: " + ", ".join(map(str, gcp.CPU_MILLICORES)) + ". Unset: 1000"
+    cpu_millicores: int = described(
+        RuntimeBase,
+        "cpu_millicores",
+        "CPU in millicores: " + ", ".join(map(str, gcp.CPU_MILLICORES)) + ". Unset: 1000",
     )
-    memory_mib: int = Field(
-        2048, description="Memory in MiB, within Cloud Run's bounds for the cpu. Unset: 2048"
+    memory_mib: int = described(
+        RuntimeBase, "memory_mib", "Memory in MiB, within Cloud Run's bounds for the cpu. Unset: 2048"
     )
-    timeout_seconds: int = Field(
-        3600,
-        ge=60,
-        le=86400,
-        description=f"Job mode: longest a task may run; service mode: request timeout (at most "
-        f"{gcp.SERVICE_MAX_TIMEOUT_SECONDS}). Unset: 3600",
+    timeout_seconds: int = timeout_field(
+        "Job mode: longest a task may run; service mode: request timeout (at most "
+        f"{gcp.SERVICE_MAX_TIMEOUT_SECONDS}). Unset: 3600"
     )
-    schedule: str | None = Field(
-        None,
-        description="Job mode: 5-field unix cron run by Cloud Scheduler (digits, * , - /, JAN-DEC, SUN-SAT; "
-        "day-of-week 0-7). Unset: no schedule, the job runs when started",
-        json_schema_extra=only_in("job"),
+    schedule: str | None = described(
+        RuntimeBase,
+        "schedule",
+        "Job mode: 5-field unix cron run by Cloud Scheduler (digits, * , - /, JAN-DEC, SUN-SAT; day-of-week "
+        "0-7). Unset: no schedule, the job runs when started",
     )
-    secrets: dict[EnvVarName, NonEmpty] = Field(
-        default_factory=dict,
-        description="Environment variables from Secret Manager: [projects/<p>/secrets/]<name>[/versions/<v>] "
-        "(version latest when absent). Unset: none",
+    secrets: dict[EnvVarName, NonEmpty] = described(
+        RuntimeBase,
+        "secrets",
+        "Environment variables from Secret Manager: [projects/<p>/secrets/]<name>[/versions/<v>] (version "
+        "latest when absent). Unset: none",
     )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
