@@ -28,11 +28,6 @@ def literal(text: str) -> str:
     return _SEQUENCE.sub(lambda m: m.group(1) * 2 + "{", text)
 
 
-def unliteral(text: str) -> str:
-    """What Terraform makes of an escaped string (the inverse of :func:`literal`)."""
-    return re.sub(r"([$%])\1\{", r"\1{", text)
-
-
 def deep_literal(value: T) -> T:
     """:func:`literal` applied to every string and mapping key inside ``value``."""
     if isinstance(value, str):
@@ -45,19 +40,6 @@ def deep_literal(value: T) -> T:
     if isinstance(value, list | tuple):
         return type(value)(deep_literal(v) for v in value)
     return value
-
-
-def contains_unescaped(text: str) -> bool:
-    """True when ``text`` (as written in .tf.json) holds a ``${``/``%{`` Terraform would evaluate."""
-    i = 0
-    while i < len(text) - 1:
-        if text[i] in "$%" and text[i + 1] == text[i] and i + 2 < len(text) and text[i + 2] == "{":
-            i += 3
-            continue
-        if text[i] in "$%" and text[i + 1] == "{":
-            return True
-        i += 1
-    return False
 
 
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

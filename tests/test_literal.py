@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dativo_infra.literal import contains_unescaped, deep_literal, literal, unliteral
+from dativo_infra.literal import deep_literal, literal
+from tests.terraform_text import contains_unescaped, unliteral
 
 
 @pytest.mark.parametrize(

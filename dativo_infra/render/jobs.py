@@ -22,9 +22,9 @@ from dativo_infra.config.yamlpos import dotted, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.render.outputs import StackOutputs
 from dativo_infra.render.splice import (
-    _document_strings,
-    _render_text,
+    document_strings,
     find_placeholders,
+    render_text,
 )
 
 # --- one job in memory -------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def render_job(
     when the file changed since. Raises :class:`ErrorReport`, also when the rendered text would not be
     a valid job (:func:`rendered_job_errors`, run when a fill could change validity: :func:`_needs_recheck`)."""
     original, bom = current if current is not None else (job.text, job.bom)
-    text, filled, recheck = _render_text(original, job.file, outputs, allow_sensitive)
+    text, filled, recheck = render_text(original, job.file, outputs, allow_sensitive)
     if recheck:
         ErrorReport(rendered_job_errors(job, text)).raise_if_any()
     return RenderResult(job, outputs, target, original, text, bom, filled)
@@ -131,7 +131,7 @@ def unrendered_errors(jobs: Sequence[LoadedJob]) -> list[JobError]:
                         "a value",
                     )
                 )
-        for path, text in _document_strings(job.data, ()):
+        for path, text in document_strings(job.data, ()):
             malformed = [
                 m.group(0)
                 for m in LOOSE_PLACEHOLDER_RE.finditer(text)

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -174,7 +174,7 @@ def find_placeholders(text: str, file: str) -> list[ScalarSite]:
     return sites
 
 
-def _document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+def document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
     """(path, text) of every string value and mapping key of a loaded document or JSON value."""
     if isinstance(value, str):
         yield path, value
@@ -182,10 +182,10 @@ def _document_strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]
         for key, item in value.items():
             if isinstance(key, str):
                 yield (*path, key), key
-            yield from _document_strings(item, (*path, key))
+            yield from document_strings(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _document_strings(item, (*path, index))
+            yield from document_strings(item, (*path, index))
 
 
 # --- emitting YAML scalars ---------------------------------------------------------------------
@@ -353,7 +353,7 @@ def _resolve(
             "--allow-sensitive to write it into the job file",
         )
     nested = next(
-        (t for _path, t in _document_strings(found.value, ()) if LOOSE_PLACEHOLDER_RE.search(t)), None
+        (t for _path, t in document_strings(found.value, ()) if LOOSE_PLACEHOLDER_RE.search(t)), None
     )
     if nested is not None:
         # Written once it would be filled by the next render: rendering would not be idempotent.
@@ -439,18 +439,6 @@ def _render_site(
     return double_quoted(new_value), []
 
 
-def render_text(
-    text: str, file: str, outputs: StackOutputs, allow_sensitive: bool = False
-) -> tuple[str, int]:
-    """Fill every placeholder of a job's YAML ``text``; return the new text and the number filled.
-
-    Raises :class:`ErrorReport` with one error per placeholder that cannot be filled (nothing is
-    returned half-done).
-    """
-    rendered, count, _recheck = _render_text(text, file, outputs, allow_sensitive)
-    return rendered, count
-
-
 def _needs_recheck(site: ScalarSite, outputs: StackOutputs) -> bool:
     """Whether filling ``site`` can make a valid template an invalid job: a value inserted as data
     (not text), or text in a field the schema models other than ``resource_identifiers`` (whose
@@ -460,8 +448,22 @@ def _needs_recheck(site: ScalarSite, outputs: StackOutputs) -> bool:
     return as_data or (modelled and tuple(site.path[:2]) != ("infrastructure", "resource_identifiers"))
 
 
-def _render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bool) -> tuple[str, int, bool]:
-    """:func:`render_text`, and whether the rendered job must be validated again (:func:`_needs_recheck`)."""
+class RenderedText(NamedTuple):
+    """A job's text with its placeholders filled."""
+
+    text: str
+    #: How many placeholders were filled.
+    filled: int
+    #: Whether the rendered job must be validated again (:func:`_needs_recheck`).
+    recheck: bool
+
+
+def render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bool = False) -> RenderedText:
+    """Fill every placeholder of a job's YAML ``text``.
+
+    Raises :class:`ErrorReport` with one error per placeholder that cannot be filled (nothing is
+    returned half-done).
+    """
     sites = find_placeholders(text, file)
     report = ErrorReport()
     spans: list[tuple[int, int, str]] = []
@@ -482,4 +484,4 @@ def _render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: b
         out.append(replacement)
         last = end
     out.append(text[last:])
-    return "".join(out), count, recheck
+    return RenderedText("".join(out), count, recheck)

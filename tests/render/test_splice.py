@@ -17,7 +17,9 @@ from tests.render import GOLDEN_JOB, GOLDEN_OUTPUTS
 
 
 def test_golden_render_values_are_data(load: Callable[[str], Any]) -> None:
-    text, filled = render_text(GOLDEN_JOB.read_text(), "golden", read_outputs(GOLDEN_OUTPUTS).for_stack("s"))
+    text, filled, _ = render_text(
+        GOLDEN_JOB.read_text(), "golden", read_outputs(GOLDEN_OUTPUTS).for_stack("s")
+    )
     assert filled == 18
     data = load(text)
     logging = data["logging"]
@@ -41,7 +43,7 @@ def test_golden_render_values_are_data(load: Callable[[str], Any]) -> None:
 
 def test_inner_spaces_and_several_placeholders_in_one_value(outputs_of: Callable[..., StackOutputs]) -> None:
     text = 'a: "{{  terraform_outputs.x }}-{{terraform_outputs.y}}"\n'
-    assert render_text(text, "f", outputs_of({"x": "1", "y": "2"})) == ('a: "1-2"\n', 2)
+    assert render_text(text, "f", outputs_of({"x": "1", "y": "2"}))[:2] == ('a: "1-2"\n', 2)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,7 @@ def test_scalar_outputs_keep_their_type_when_whole_and_become_text_when_embedded
     value: Any, whole: str, embedded: str, outputs_of: Callable[..., StackOutputs], load: Callable[[str], Any]
 ) -> None:
     text = 'a: "{{terraform_outputs.v}}"\nb: "x {{terraform_outputs.v}}"\n'
-    rendered, _ = render_text(text, "f", outputs_of({"v": value}))
+    rendered, _, _ = render_text(text, "f", outputs_of({"v": value}))
     assert rendered == f'a: {whole}\nb: "x {embedded}"\n'
     assert load(rendered) == {"a": value, "b": f"x {embedded}"}
 
@@ -131,7 +133,7 @@ def test_style_falls_back_to_double_quotes_when_the_value_needs_it(
     text = (
         "a: pre-{{terraform_outputs.v}}\nb: 'x {{terraform_outputs.v}}'\nc: [ 'x{{terraform_outputs.w}}' ]\n"
     )
-    rendered, _ = render_text(text, "f", outputs_of({"v": "it's: #1\nnext", "w": "a, 'b'"}))
+    rendered, _, _ = render_text(text, "f", outputs_of({"v": "it's: #1\nnext", "w": "a, 'b'"}))
     assert rendered == "a: \"pre-it's: #1\\nnext\"\nb: \"x it's: #1\\nnext\"\nc: [ 'xa, ''b''' ]\n"
     assert load(rendered) == {"a": "pre-it's: #1\nnext", "b": "x it's: #1\nnext", "c": ["xa, 'b'"]}
 
@@ -155,13 +157,15 @@ def test_style_falls_back_to_double_quotes_when_the_value_needs_it(
 def test_plain_text_that_would_read_as_something_else_is_quoted(
     prefix: str, value: str, outputs_of: Callable[..., StackOutputs], load: Callable[[str], Any]
 ) -> None:
-    rendered, _ = render_text(f"k: {prefix}{{{{terraform_outputs.v}}}}  # c\n", "f", outputs_of({"v": value}))
+    rendered, _, _ = render_text(
+        f"k: {prefix}{{{{terraform_outputs.v}}}}  # c\n", "f", outputs_of({"v": value})
+    )
     assert rendered.startswith('k: "') and rendered.endswith('"  # c\n')
     assert load(rendered) == {"k": prefix + value}
 
 
 def test_plain_text_stays_plain_when_safe(outputs_of: Callable[..., StackOutputs]) -> None:
-    rendered, _ = render_text("k: s3://{{terraform_outputs.v}}/x y\n", "f", outputs_of({"v": "b-1.a_b"}))
+    rendered, _, _ = render_text("k: s3://{{terraform_outputs.v}}/x y\n", "f", outputs_of({"v": "b-1.a_b"}))
     assert rendered == "k: s3://b-1.a_b/x y\n"
 
 
@@ -184,7 +188,7 @@ h: unrelated  # kept
 def test_any_text_value_reads_back_exactly(
     outputs_of: Callable[..., StackOutputs], load: Callable[[str], Any], value: str
 ) -> None:
-    rendered, filled = render_text(TEMPLATE, "f", outputs_of({"v": value}))
+    rendered, filled, _ = render_text(TEMPLATE, "f", outputs_of({"v": value}))
     assert filled == 7
     assert load(rendered) == {
         "a": value,
@@ -216,7 +220,7 @@ def test_any_json_value_as_a_whole_placeholder_reads_back_as_data(
     outputs_of: Callable[..., StackOutputs], load: Callable[[str], Any], value: Any
 ) -> None:
     text = 'top: "{{terraform_outputs.v}}"\nflow: [ "{{terraform_outputs.v}}" ]\n'
-    rendered, _ = render_text(text, "f", outputs_of({"v": value}))
+    rendered, _, _ = render_text(text, "f", outputs_of({"v": value}))
     assert load(rendered) == {"top": value, "flow": [value]}
 
 
@@ -234,5 +238,5 @@ def test_find_placeholders_reports_paths_lines_and_styles() -> None:
 
 
 def test_escaped_placeholder_in_double_quotes_is_found(outputs_of: Callable[..., StackOutputs]) -> None:
-    rendered, _ = render_text('a: "{{terraform_\\x6futputs.v}}"\n', "f", outputs_of({"v": "ok"}))
+    rendered, _, _ = render_text('a: "{{terraform_\\x6futputs.v}}"\n', "f", outputs_of({"v": "ok"}))
     assert rendered == 'a: "ok"\n'

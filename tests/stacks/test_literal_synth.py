@@ -25,9 +25,10 @@ from dativo_infra.config.loader import load_job
 from dativo_infra.config.schema import JobConfig
 from dativo_infra.config.settings import LocalCloud, load_settings
 from dativo_infra.contract import PROVIDER_OF_RUNTIME
-from dativo_infra.literal import contains_unescaped, deep_literal, unliteral
+from dativo_infra.literal import deep_literal
 from dativo_infra.tags import render_with_problems
 from tests.jobgen import jobs, strings
+from tests.terraform_text import contains_unescaped, unliteral
 
 
 @settings(max_examples=200, deadline=None)

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
-from dativo_infra.literal import unliteral
 from dativo_infra.tags import merged_tags, render_tags
 from tests.jobgen import jobs, strings
+from tests.terraform_text import unescaped, unliteral
 
 #: Jobs per app, and apps in the whole suite's run: 300 jobs in all.
 BATCH, BATCHES = 10, 30
@@ -35,21 +35,6 @@ BATCH, BATCHES = 10, 30
 OWN_REFERENCE = re.compile(
     r'\$\{(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}|\$\{self\.location == "[a-z0-9]+"\}'
 )
-
-
-def unescaped(text: str) -> list[str]:
-    """The ``${...}`` / ``%{...}`` sequences Terraform would evaluate in ``text`` (escaped ones skipped)."""
-    found, i = [], 0
-    while i < len(text) - 1:
-        if text[i] in "$%" and text[i + 1] == text[i] and text[i + 2 : i + 3] == "{":
-            i += 3
-        elif text[i] in "$%" and text[i + 1] == "{":
-            end = text.find("}", i)
-            found.append(text[i : end + 1 if end >= 0 else len(text)])
-            i = end + 1 if end >= 0 else len(text)
-        else:
-            i += 1
-    return found
 
 
 #: Where the one container sits in each kind of runtime resource (blocks are objects, lists at the end).
