@@ -2,9 +2,9 @@
 example jobs. The pure halves are tested on their own: names and schedules in tests/clouds/test_aws.py,
 policy documents in test_aws_fargate_documents.py.
 
-Test jobs are YAML written to a temporary directory and loaded with ``load_jobs`` (so validation
-applies), then synthesized once per session through :func:`dativo_infra.synth.synth` (one App,
-one ``JobStack`` per job). Tests read resources by type and properties, never by hashed ids.
+Test jobs are YAML loaded and synthesized once per session by the ``synthesize`` fixture
+(tests/constructs/conftest.py: ``load_jobs``, then one App with one ``JobStack`` per job). Tests read
+resources by type and properties, never by hashed ids.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from dativo_infra.config.settings import LocalCloud, PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
+from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resources
 
 ACCOUNT = "123456789012"
 API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
@@ -31,15 +32,6 @@ ENDPOINT_SERVICES = (
     "cloudwatch", "ec2", "ecs", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
     "scheduler", "secretsmanager", "sts",
 )  # fmt: skip
-
-TAGS = """\
-  tags:
-    job_name: {job}
-    team: data
-    pipeline_type: ingestion
-    environment: dev
-    cost_center: CC-1
-"""
 
 
 def job_yaml(job: str, runtime: str, region: str = "eu-central-1") -> str:
@@ -114,37 +106,14 @@ JOBS: dict[str, str] = {
 }
 
 
-def _load(directory: Path, cases: dict[str, str]) -> dict[str, Any]:
-    from dativo_infra.config.loader import load_jobs
-
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for case, text in cases.items():
-        path = directory / f"{case}.yaml"
-        path.write_text(text)
-        paths.append(str(path))
-    jobs = {job.path.stem: job for job in load_jobs(paths)}
-    assert sorted(jobs) == sorted(cases)
-    return jobs
-
-
-def _synth(jobs: dict[str, Any], outdir: Path, platform: PlatformSettings) -> dict[str, dict[str, Any]]:
-    from dativo_infra.synth import synth
-
-    with pytest.MonkeyPatch.context() as patch:  # the settings file decides, not the caller's env
-        patch.delenv("DATIVO_DEPLOY_TARGET", raising=False)
-        patch.delenv("DATIVO_AWS_ENDPOINT", raising=False)
-        stacks = synth(list(jobs.values()), outdir, platform)
-    return {case: stacks[job.stack_name] for case, job in jobs.items()}
-
-
 @pytest.fixture(scope="session")
-def fargate_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+def fargate_out(
+    synthesize: Synthesize, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
     """``(outdir, {case: LoadedJob}, {case: cdk.tf.json})`` of every test job, synthesized once."""
-    root = tmp_path_factory.mktemp("fargate")
-    jobs = _load(root / "jobs", JOBS)
+    outdir = tmp_path_factory.mktemp("fargate") / "cdktf.out"
     platform = PlatformSettings(default_tags={"platform": "dativo"})
-    return root / "cdktf.out", jobs, _synth(jobs, root / "cdktf.out", platform)
+    return outdir, *synthesize(JOBS, platform, outdir=outdir)
 
 
 @pytest.fixture(scope="session")
@@ -153,30 +122,13 @@ def synthesized(fargate_out: tuple[Path, dict[str, Any], dict[str, Any]]) -> dic
 
 
 @pytest.fixture(scope="session")
-def local_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def local_doc(synthesize: Synthesize) -> dict[str, Any]:
     """The ``manual`` job synthesized for the ``local`` deploy target (the emulator)."""
-    root = tmp_path_factory.mktemp("fargate-local")
-    jobs = _load(root / "jobs", {"manual": JOBS["manual"]})
     platform = PlatformSettings(
         deploy_target="local",
         local_cloud=LocalCloud(endpoint=LOCAL_ENDPOINT, access_key="ak", secret_key="sk"),
     )
-    return _synth(jobs, root / "cdktf.out", platform)["manual"]
-
-
-def resources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """Bodies of every resource of type ``kind`` in a synthesized stack."""
-    return list(doc.get("resource", {}).get(kind, {}).values())
-
-
-def data_sources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return list(doc.get("data", {}).get(kind, {}).values())
-
-
-def one(doc: dict[str, Any], kind: str) -> dict[str, Any]:
-    found = resources(doc, kind)
-    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
-    return found[0]
+    return synthesize({"manual": JOBS["manual"]}, platform)[1]["manual"]
 
 
 def by_name(doc: dict[str, Any], kind: str, name: str) -> dict[str, Any]:

@@ -1,22 +1,22 @@
 """Azure Container Apps runtime: structure of the synthesized stacks, names, outputs.
 
-Each distinct test job is written as YAML, loaded with ``load_jobs`` and synthesized once per session
-(``Testing.synth`` of its JobStack); the tests read resources and properties from that JSON.
+Each distinct test job is YAML, loaded and synthesized once per session by the ``synthesize`` fixture
+(tests/constructs/conftest.py: ``load_jobs``, then one App); the tests read resources and properties
+from that JSON.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import stack_name
 from tests.clouds.rules import assert_valid_names
+from tests.constructs.conftest import TAGS, Synthesize, one, resources
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data"
 ACCOUNT_READ = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakeread"
@@ -30,15 +30,6 @@ SHARED_ENV = f"{SUB}/providers/Microsoft.App/managedEnvironments/shared-cae"
 CONTAINER_SCOPE = f"{ACCOUNT_READ}/blobServices/default/containers/raw"
 SUBNET = f"{SUB}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aca"
 LONG_JOB = "very_long_ingestion_job_name_" + "x" * 90 + "_ending9"  # 127 characters
-
-TAGS = """\
-  tags:
-    job_name: {job}
-    team: data
-    pipeline_type: ingestion
-    environment: dev
-    cost_center: CC-1
-"""
 
 JOBS: dict[str, str] = {
     "service_external": f"""\
@@ -134,33 +125,9 @@ MODES = sorted(JOBS)
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def synthesized(synthesize: Synthesize) -> dict[str, dict[str, Any]]:
     """``{case: parsed cdk.tf.json}``: every test job synthesized once per session."""
-    from cdktf import Testing
-
-    from dativo_infra.config.loader import load_jobs
-    from dativo_infra.config.settings import PlatformSettings
-    from dativo_infra.stacks.job_stack import JobStack
-
-    folder: Path = tmp_path_factory.mktemp("azure_jobs")
-    for case, text in JOBS.items():
-        (folder / f"{case}.yaml").write_text(textwrap.dedent(text))
-    jobs = {job.path.stem: job for job in load_jobs([str(folder)])}
-    assert sorted(jobs) == MODES
-    app = Testing.app()
-    stacks = {case: JobStack(app, job, PlatformSettings()) for case, job in jobs.items()}
-    return {case: json.loads(Testing.synth(stack)) for case, stack in stacks.items()}
-
-
-def resources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """Bodies of every resource of type ``kind`` in a synthesized stack."""
-    return list(doc.get("resource", {}).get(kind, {}).values())
-
-
-def one(doc: dict[str, Any], kind: str) -> dict[str, Any]:
-    found = resources(doc, kind)
-    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
-    return found[0]
+    return synthesize(JOBS, PlatformSettings())[1]
 
 
 # --- structure per mode -------------------------------------------------------------------------

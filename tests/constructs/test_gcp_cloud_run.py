@@ -1,13 +1,12 @@
 """GCP Cloud Run runtime: structure of the synthesized stacks per mode, IAM, names and outputs.
 
-Every test job is written as YAML, loaded with ``load_jobs`` and synthesized once per module (one
-``JobStack`` per job, ``Testing.synth``). Assertions are on resource types and properties, never on
-the hashed logical ids.
+Every test job is YAML, loaded and synthesized once per session by the ``synthesize`` fixture
+(tests/constructs/conftest.py: ``load_jobs``, then one App with one ``JobStack`` per job). Assertions
+are on resource types and properties, never on the hashed logical ids.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from pathlib import Path
@@ -16,8 +15,10 @@ from typing import Any
 import pytest
 
 from dativo_infra.config.loader import LoadedJob, load_jobs
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.errors import ErrorReport
+from tests.constructs.conftest import Synthesize, one, resources
 
 LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
 
@@ -176,40 +177,20 @@ JOBS: dict[str, str] = {
 # fixtures and helpers
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LoadedJob]:
-    """Every test job, loaded (and validated) from YAML files."""
-    root = tmp_path_factory.mktemp("gcp_jobs")
-    paths: dict[str, Path] = {}
-    for key, text in JOBS.items():
-        paths[key] = root / f"{key}.yaml"
-        paths[key].write_text(text)
-    by_path = {job.path.resolve(): job for job in load_jobs([str(root)])}
-    return {key: by_path[path.resolve()] for key, path in paths.items()}
+def gcp_out(synthesize: Synthesize) -> tuple[dict[str, LoadedJob], dict[str, dict[str, Any]]]:
+    """Every test job loaded (and validated) from YAML, and synthesized once with default settings."""
+    return synthesize(JOBS, PlatformSettings())
 
 
 @pytest.fixture(scope="module")
-def synthesized(loaded: dict[str, LoadedJob]) -> dict[str, dict[str, Any]]:
-    """``{job key: parsed stack JSON}``: each job synthesized once, with default platform settings."""
-    from cdktf import Testing
-
-    from dativo_infra.config.settings import PlatformSettings
-    from dativo_infra.stacks.job_stack import JobStack
-
-    app = Testing.app()
-    stacks = {key: JobStack(app, job, PlatformSettings()) for key, job in loaded.items()}
-    return {key: json.loads(Testing.synth(stack)) for key, stack in stacks.items()}
+def loaded(gcp_out: tuple[dict[str, LoadedJob], Any]) -> dict[str, LoadedJob]:
+    return gcp_out[0]
 
 
-def resources(stack: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
-    """All resources of ``rtype`` (without cdktf metadata), in logical-id order."""
-    found = stack.get("resource", {}).get(rtype, {})
-    return [{k: v for k, v in body.items() if k != "//"} for _, body in sorted(found.items())]
-
-
-def only(stack: dict[str, Any], rtype: str) -> dict[str, Any]:
-    found = resources(stack, rtype)
-    assert len(found) == 1, f"expected exactly one {rtype}, got {len(found)}"
-    return found[0]
+@pytest.fixture(scope="module")
+def synthesized(gcp_out: tuple[Any, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """``{job key: parsed stack JSON}``."""
+    return gcp_out[1]
 
 
 def logical_id(stack: dict[str, Any], rtype: str, predicate: Any) -> str:
@@ -260,7 +241,7 @@ def test_service_mode_has_a_service_and_no_job_or_scheduler(synthesized: dict) -
 
 def test_service_properties(synthesized: dict) -> None:
     stack = synthesized["service_internal"]
-    service = only(stack, "google_cloud_run_v2_service")
+    service = one(stack, "google_cloud_run_v2_service")
     assert service["name"] == "acme-orders-api"
     assert service["location"] == "europe-west1"
     assert service["project"] == "acme-data-dev"
@@ -283,7 +264,7 @@ def test_service_properties(synthesized: dict) -> None:
 
 
 def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> None:
-    (container,) = only(synthesized["service_internal"], "google_cloud_run_v2_service")["template"][
+    (container,) = one(synthesized["service_internal"], "google_cloud_run_v2_service")["template"][
         "containers"
     ]
     env = container["env"]
@@ -309,7 +290,7 @@ def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> N
 )
 def test_ingress_and_invoker_binding(synthesized: dict, key: str, ingress: str, invoker: bool) -> None:
     stack = synthesized[key]
-    service = only(stack, "google_cloud_run_v2_service")
+    service = one(stack, "google_cloud_run_v2_service")
     assert service["ingress"] == ingress
     members = resources(stack, "google_cloud_run_v2_service_iam_member")
     if not invoker:
@@ -353,7 +334,7 @@ def test_scheduled_job_has_job_scheduler_and_invoker_and_no_service(synthesized:
 
 def test_job_properties(synthesized: dict) -> None:
     stack = synthesized["job_scheduled"]
-    job = only(stack, "google_cloud_run_v2_job")
+    job = one(stack, "google_cloud_run_v2_job")
     assert job["name"] == "initech-salesforce-accounts"
     assert job["location"] == "europe-west1"
     assert job["project"] == "initech-data-prod"
@@ -382,7 +363,7 @@ def test_job_properties(synthesized: dict) -> None:
 
 def test_scheduler_runs_the_job_through_the_admin_api(synthesized: dict) -> None:
     stack = synthesized["job_scheduled"]
-    scheduler = only(stack, "google_cloud_scheduler_job")
+    scheduler = one(stack, "google_cloud_scheduler_job")
     invoker_lid = logical_id(
         stack, "google_service_account", lambda b: b["display_name"].startswith("Dativo scheduler")
     )
@@ -402,7 +383,7 @@ def test_scheduler_runs_the_job_through_the_admin_api(synthesized: dict) -> None
     assert invoker_email != runtime_sa_email(stack)
 
     job_lid = logical_id(stack, "google_cloud_run_v2_job", lambda _: True)
-    assert only(stack, "google_cloud_run_v2_job_iam_member") == {
+    assert one(stack, "google_cloud_run_v2_job_iam_member") == {
         "name": ref("google_cloud_run_v2_job", job_lid, "name"),
         "location": "europe-west1",
         "project": "initech-data-prod",
@@ -427,9 +408,9 @@ def test_manual_job_has_no_scheduler(synthesized: dict, key: str) -> None:
 
 def test_long_job_name_gives_valid_cloud_names(synthesized: dict) -> None:
     stack = synthesized["job_manual"]
-    job = only(stack, "google_cloud_run_v2_job")
+    job = one(stack, "google_cloud_run_v2_job")
     assert len(job["name"]) <= 49 and CLOUD_RUN_RE.match(job["name"])
-    account = only(stack, "google_service_account")
+    account = one(stack, "google_service_account")
     assert 6 <= len(account["account_id"]) <= 30 and SA_ID_RE.match(account["account_id"])
     assert len(account["display_name"]) <= 100
     assert LONG_JOB_NAME[:40] in account["display_name"]
@@ -450,7 +431,7 @@ def test_long_job_name_gives_valid_cloud_names(synthesized: dict) -> None:
     ],
 )
 def test_deletion_protection(synthesized: dict, key: str, rtype: str, expected: bool) -> None:
-    assert only(synthesized[key], rtype)["deletion_protection"] is expected
+    assert one(synthesized[key], rtype)["deletion_protection"] is expected
 
 
 def test_storage_grants_use_the_predefined_roles(synthesized: dict) -> None:
@@ -472,7 +453,7 @@ def test_secret_grants_one_per_secret_without_version(synthesized: dict) -> None
         ("projects/initech-data-prod/secrets/sf-client-id", "roles/secretmanager.secretAccessor", member),
         ("projects/initech-data-prod/secrets/sf-token", "roles/secretmanager.secretAccessor", member),
     ]
-    job = only(stack, "google_cloud_run_v2_job")
+    job = one(stack, "google_cloud_run_v2_job")
     secret_ids = set(stack["resource"]["google_secret_manager_secret_iam_member"])
     assert {d.split(".", 1)[1] for d in job["depends_on"]} == secret_ids
 
@@ -523,13 +504,13 @@ def test_output_values_per_mode(synthesized: dict, loaded: dict) -> None:
 # props (no synth)
 # ---------------------------------------------------------------------------------------------
 def test_service_request_timeout_is_as_asked(synthesized: dict) -> None:
-    service = only(synthesized["service_network_only"], "google_cloud_run_v2_service")
+    service = one(synthesized["service_network_only"], "google_cloud_run_v2_service")
     assert service["template"]["timeout"] == "900s"
 
 
 def test_network_without_subnetwork_leaves_the_subnetwork_to_cloud_run(synthesized: dict) -> None:
     """Only a network: no subnetwork key, so Cloud Run uses the network's same-named subnetwork."""
-    service = only(synthesized["service_network_only"], "google_cloud_run_v2_service")
+    service = one(synthesized["service_network_only"], "google_cloud_run_v2_service")
     assert service["template"]["vpc_access"]["network_interfaces"] == [
         {"network": "projects/globex-net/global/networks/shared"}
     ]
