@@ -17,7 +17,8 @@ def test_registration_is_idempotent_and_leaves_packages_bare() -> None:
         module = sys.modules[package]
         assert getattr(module, "__dativo_bare_package__", False), package
         assert module.__path__  # submodules import from it
-        assert not hasattr(module, "ecs_cluster")  # its __init__ never ran
+        # its __init__ (which imports every resource module: 2 137 for AWS) never ran
+        assert len([name for name in sys.modules if name.startswith(package + ".")]) < 100, package
 
 
 def test_a_provider_imported_the_normal_way_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
