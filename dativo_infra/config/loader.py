@@ -64,21 +64,10 @@ def load_job(path: Path, settings: PlatformSettings | None = None, *, rendered: 
     file = display_path(path)
     try:
         raw = read_bounded(path, file)
-    except JobError as exc:
-        raise ErrorReport([exc]) from None
-    return job_from_bytes(raw, path, file, settings or load_settings(), rendered=rendered)
-
-
-def job_from_bytes(
-    raw: bytes, path: Path, file: str, settings: PlatformSettings, *, rendered: bool = False
-) -> LoadedJob:
-    """A job file's bytes validated into a :class:`LoadedJob` for ``path`` (shown as ``file``); raises
-    :class:`ErrorReport` with all of its errors."""
-    try:
         source = parse_bytes(raw, file)
     except JobError as exc:
         raise ErrorReport([exc]) from None
-    return job_from_source(source, raw, path, settings, rendered=rendered)
+    return job_from_source(source, raw, path, settings or load_settings(), rendered=rendered)
 
 
 def job_from_source(
@@ -120,18 +109,17 @@ def load_jobs(paths: list[str] | tuple[str, ...], *, rendered: bool = False) -> 
         )
     try:
         settings = load_settings()
-    except ErrorReport as exc:
+    except ErrorReport as exc:  # reported with the jobs' own errors; tags are then not checked
         report.extend(exc.errors)
-        report.raise_if_any()
-        raise
+        settings = None
     jobs: list[LoadedJob] = []
     for path in files:
         try:
-            jobs.append(load_job(path, settings, rendered=rendered))
+            jobs.append(load_job(path, settings or PlatformSettings(), rendered=rendered))
         except ErrorReport as exc:
             report.extend(exc.errors)
     check_unique_stacks(jobs, report)
-    for job in jobs:
+    for job in jobs if settings is not None else ():
         report.extend(check_tags(job))
     report.raise_if_any()
     return jobs

@@ -305,3 +305,15 @@ def test_gcp_service_request_timeout_is_capped_by_the_schema(
         assert errors_of(tmp_path, text) == [
             "infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take"
         ]
+
+
+def test_bad_platform_settings_are_reported_with_the_jobs_own_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / "platform.yaml"
+    settings.write_text("backend:\n  type: floppy\n")
+    monkeypatch.setenv("DATIVO_PLATFORM_SETTINGS", str(settings))
+    write(tmp_path, BASE.replace("aws_fargate", "aws_batch"))
+    with pytest.raises(ErrorReport) as caught:
+        load_jobs([str(tmp_path)])
+    assert sorted(e.path for e in caught.value) == ["backend.type", "infrastructure.runtime.type"]

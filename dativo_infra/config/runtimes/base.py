@@ -11,6 +11,7 @@ Every problem of a runtime block is reported at once.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -174,9 +175,9 @@ class RuntimeBase(Strict):
         return self
 
     @staticmethod
+    @abstractmethod
     def check_schedule(expression: str) -> None:
         """Raise :class:`~dativo_infra.clouds.cron.CronError` unless the cloud runs ``expression``."""
-        raise NotImplementedError
 
     def cloud_problems(self) -> list[Problem]:
         """Every rule of the runtime's cloud that this block breaks (none: an empty list)."""
