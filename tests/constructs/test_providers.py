@@ -15,7 +15,7 @@ def test_registration_is_idempotent_and_leaves_packages_bare() -> None:
     providers.register_provider_packages()
     for package in providers.PROVIDER_PACKAGES:
         module = sys.modules[package]
-        assert getattr(module, "__dativo_bare_package__", False), package
+        assert getattr(module, providers.REGISTERED_MARK, False), package
         assert module.__path__  # submodules import from it
         # its __init__ (which imports every resource module: 2 137 for AWS) never ran
         assert len([name for name in sys.modules if name.startswith(package + ".")]) < 100, package
