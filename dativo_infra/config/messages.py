@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from dativo_infra.clouds import azure, gcp
 from dativo_infra.config.fields import ENV_VAR_PATTERN, NAME_PATTERN, REGION_PATTERN, SLUG_PATTERN
 from dativo_infra.config.runtimes import MODELS, fields_at, runtimes_with_field
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted
@@ -27,6 +28,8 @@ _PATTERN_TEXT = {
     SLUG_PATTERN: "lowercase letters, digits, '_' or '-', starting with a letter or digit",
     ENV_VAR_PATTERN: "a variable name: letters, digits and '_', not starting with a digit",
     REGION_PATTERN: "a lowercase region name such as us-east-1, westeurope or europe-west1",
+    azure.RESOURCE_GROUP_PATTERN: "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
+    gcp.PROJECT_ID_PATTERN: "6-30 lowercase letters, digits or '-', starting with a letter, not ending in '-'",
 }
 
 _TYPE_TEXT = {
