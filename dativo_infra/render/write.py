@@ -80,10 +80,10 @@ def directory_locks(directories: Sequence[Path], timeout: float = DEFAULT_LOCK_T
             handle.close()
 
 
-def _needs_write(result: RenderResult) -> bool:
-    assert result.target is not None
+def _differs(target: Path, data: str) -> bool:
+    """Whether writing ``data`` would change ``target`` (a missing file always changes)."""
     try:
-        return result.target.read_bytes() != result.data.encode("utf-8")
+        return target.read_bytes() != data.encode("utf-8")
     except FileNotFoundError:
         return True
 
@@ -130,15 +130,21 @@ def write_results(
                         again.bom,
                         again.filled,
                     )
-            copied = [(target, *_read_text(source), source) for source, target in copies]
+            # asset definitions are copied as they are (the loader read them as UTF-8; a BOM stays)
+            copied: list[tuple[Path, str, Path]] = []
+            for source, target in copies:
+                try:
+                    copied.append((target, source.read_text(encoding="utf-8"), source))
+                except (OSError, UnicodeDecodeError) as exc:
+                    report.add(JobError(display_path(source), 0, "", f"cannot read asset definition ({exc})"))
             report.raise_if_any()
-            pending = [r for r in targets if _needs_write(r)]
+            pending = [r for r in targets if r.target is not None and _differs(r.target, r.data)]
             # a new copy gets the job file's permissions, not the temp file's 0600
             files = [(r.target, r.data, r.job.path.stat().st_mode & 0o777) for r in pending if r.target]
             files += [
-                (target, ("\ufeff" if bom else "") + text, source.stat().st_mode & 0o777)
-                for target, text, bom, source in copied
-                if not target.exists() or target.read_bytes() != (("\ufeff" if bom else "") + text).encode()
+                (target, data, source.stat().st_mode & 0o777)
+                for target, data, source in copied
+                if _differs(target, data)
             ]
             atomic_write_many(files)
             for result in pending:
