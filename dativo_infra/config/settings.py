@@ -12,8 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
+from dativo_infra.config.fields import Strict
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
 from dativo_infra.errors import ErrorReport, JobError
@@ -22,18 +23,14 @@ DEFAULT_SETTINGS_PATH = Path("jobs/platform.yaml")
 SETTINGS_ENV = "DATIVO_PLATFORM_SETTINGS"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalBackend(_Strict):
+class LocalBackend(Strict):
     """State in a local file per job: ``<state_dir>/<stack>.tfstate`` (relative to the project)."""
 
     type: Literal["local"] = "local"
     state_dir: str = Field("state", description="Directory of the per-job state files. Unset: state/")
 
 
-class S3Backend(_Strict):
+class S3Backend(Strict):
     """State in S3, one key per job, with S3-native locking (``use_lockfile``)."""
 
     type: Literal["s3"]
@@ -44,7 +41,7 @@ class S3Backend(_Strict):
     encrypt: bool = True
 
 
-class GcsBackend(_Strict):
+class GcsBackend(Strict):
     """State in a GCS bucket, one prefix per job (GCS locks natively)."""
 
     type: Literal["gcs"]
@@ -52,7 +49,7 @@ class GcsBackend(_Strict):
     prefix: str = Field("dativo/jobs", description="State prefix is <prefix>/<stack>")
 
 
-class AzurermBackend(_Strict):
+class AzurermBackend(Strict):
     """State in an Azure storage container, one blob per job (blob leases lock)."""
 
     type: Literal["azurerm"]
@@ -62,7 +59,7 @@ class AzurermBackend(_Strict):
     key_prefix: str = Field("dativo/jobs", description="Blob is <key_prefix>/<stack>.tfstate")
 
 
-class RemoteBackend(_Strict):
+class RemoteBackend(Strict):
     """HCP Terraform / Terraform Enterprise: one workspace per job, ``<workspace_prefix><stack>``."""
 
     type: Literal["remote"]
@@ -76,7 +73,7 @@ Backend = Annotated[
 ]
 
 
-class LocalCloud(_Strict):
+class LocalCloud(Strict):
     """The local AWS emulator target: the AWS provider talks to ``endpoint`` with fake keys."""
 
     endpoint: str = Field(
@@ -86,7 +83,7 @@ class LocalCloud(_Strict):
     secret_key: str = "testing"
 
 
-class PlatformSettings(_Strict):
+class PlatformSettings(Strict):
     """The platform settings file."""
 
     default_tags: dict[str, str] = Field(
