@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dativo_infra.errors import ErrorReport, JobError
+from dativo_infra.errors import ErrorReport, JobError, safe_line, safe_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -116,14 +116,16 @@ def show(job: JobArg, as_json: JsonOpt = False) -> None:
         print(json.dumps(data, indent=2, sort_keys=True))
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{loaded.file} -> stack {loaded.stack_name}", show_lines=False)
+    # Text(...): job values are shown as written, never read as rich markup, escaped like messages
+    table = Table(title=Text(safe_line(f"{loaded.file} -> stack {loaded.stack_name}")), show_lines=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     for key in ("tenant_id", "environment", "dialect"):
         table.add_row(key, str(data[key]))
     for key, value in _flatten(infra, "infrastructure"):
-        table.add_row(key, value)
+        table.add_row(Text(safe_text(key)), Text(safe_text(value)))
     _console().print(table)
 
 
@@ -309,10 +311,8 @@ def render(
             sys.stdout.write(result.text)
         else:
             state = "written" if result.written else "unchanged"
-            print(
-                f"{result.job.file} -> {result.target}: {result.filled} placeholder(s), {state}",
-                file=sys.stderr,
-            )
+            line = f"{result.job.file} -> {result.target}: {result.filled} placeholder(s), {state}"
+            print(safe_line(line), file=sys.stderr)
 
 
 @app.command()

@@ -7,6 +7,11 @@ Every user-facing problem (a bad job file, a bad outputs file, a bad settings fi
 
 so that editors and CI logs can jump to the spot. ``got`` and ``expected`` are omitted only when
 they carry no information (e.g. a file that cannot be read has no "got").
+
+Every message is printed through :func:`safe_text`: values, keys and file names come from files a
+hostile user may write, so control characters, line breaks and other unprintable characters are shown
+escaped (``\\n``, ``\\x1b``, ``\\u2028``), long parts are cut, and no line can start with ``::``, which a
+GitHub Actions runner reads as a workflow command (``::add-mask::``, ``::error file=...::``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,33 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 _MISSING = object()
+
+#: Longest dotted path and longest problem / expected text a message shows (values: ``show_value``).
+MAX_PATH_CHARS = 160
+MAX_TEXT_CHARS = 600
+#: What a GitHub Actions runner reads as a workflow command at the start of a line.
+_RUNNER_COMMAND = "::"
+
+
+def safe_text(text: str, limit: int | None = None) -> str:
+    """``text`` fit for one line of a terminal or CI log: every unprintable character escaped the
+    way Python writes it (a line break is ``\\n``, ESC is ``\\x1b``), cut to ``limit`` characters."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def safe_line(text: str) -> str:
+    """:func:`safe_text` of a whole output line that also cannot start (after blanks) with ``::``."""
+    line = safe_text(text)
+    return "./" + line if line.lstrip().startswith(_RUNNER_COMMAND) else line
+
+
+def safe_file(file: str) -> str:
+    """A file name for a message: escaped, and written ``./::x`` when it would start with ``::``."""
+    return safe_line(file)
 
 
 def show_value(value: object, limit: int = 80) -> str:
@@ -44,12 +76,15 @@ class JobError(Exception):
     expected: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        text = f"{where}: {self.path}: {self.problem}" if self.path else f"{where}: {self.problem}"
+        file = safe_file(self.file)
+        where = f"{file}:{self.line}" if self.line else file
+        problem = safe_text(self.problem, MAX_TEXT_CHARS)
+        path = safe_text(self.path, MAX_PATH_CHARS)
+        text = f"{where}: {path}: {problem}" if path else f"{where}: {problem}"
         if self.got is not None:
-            text += f", got {self.got}"
+            text += f", got {safe_text(self.got, MAX_TEXT_CHARS)}"
         if self.expected is not None:
-            text += f"; expected {self.expected}"
+            text += f"; expected {safe_text(self.expected, MAX_TEXT_CHARS)}"
         return text
 
     @classmethod
