@@ -119,9 +119,10 @@ class _held_locks(directory_locks):
             raise JobError(where, 0, "", f"cannot lock ({exc.strerror or exc})") from None
 
 
-def _differs(target: Path, data: str) -> bool:
+def _differs(target: Path, data: str, report: ErrorReport) -> bool:
     """Whether writing ``data`` would change ``target`` (a missing file always changes). A target that
-    is not a regular file (a FIFO, a device, a directory) is an error: it is never read or replaced."""
+    is not a regular file (a FIFO, a device, a directory) is an error added to ``report``: it is never
+    read or replaced."""
     encoded = data.encode("utf-8")
     file = display_path(target)
     try:
@@ -131,7 +132,8 @@ def _differs(target: Path, data: str) -> bool:
             return True
         if exc.problem.startswith("cannot read file") and not os.path.lexists(target):
             return True
-        raise
+        report.add(exc)
+        return False
 
 
 def _read_only(result: RenderResult) -> JobError | None:
@@ -217,15 +219,15 @@ def write_results(
                     report.add(JobError(display_path(source), 0, "", "file is not UTF-8 text"))
                     continue
                 copied.append((target, text, source))
-            report.raise_if_any()
-            pending = [r for r in targets if r.target is not None and _differs(r.target, r.data)]
+            pending = [r for r in targets if r.target is not None and _differs(r.target, r.data, report)]
             # a new copy gets the job file's permissions, not the temp file's 0600
             files = [(r.target, r.data, r.job.path.stat().st_mode & 0o777) for r in pending if r.target]
             files += [
                 (target, data, source.stat().st_mode & 0o777)
                 for target, data, source in copied
-                if _differs(target, data)
+                if _differs(target, data, report)
             ]
+            report.raise_if_any()
             atomic_write_many(files)
             for result in pending:
                 result.written = True
