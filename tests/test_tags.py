@@ -196,7 +196,9 @@ def test_merged_map_is_sorted_and_stable(tmp_path: Path) -> None:
 
 
 def test_example_asset_contributes_governance_compliance_finops(tmp_path: Path) -> None:
-    job = job_at(tmp_path, top=f"asset_path: {EXAMPLE_ASSET}")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / EXAMPLE_ASSET.name).write_bytes(EXAMPLE_ASSET.read_bytes())
+    job = job_at(tmp_path, top=f"asset_path: assets/{EXAMPLE_ASSET.name}")
     tags = merged_tags(job, NO_DEFAULTS)
     assert {k: tags[k] for k in ("owner", "classification", "regulations", "project", "business_unit")} == {
         "owner": "data-platform@acme.example",
@@ -266,14 +268,14 @@ def test_unreadable_asset_is_positioned_at_asset_path(
 ) -> None:
     (tmp_path / "asset.yaml").write_text("team: x\n")
     path = write_job(tmp_path, top="asset_path: asset.yaml")
-    real_open = Path.open
+    real_open = os.open
 
-    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "asset.yaml":
+    def refuse(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(file).name == "asset.yaml":
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)  # the tests run as root, where chmod 000 still reads
+    monkeypatch.setattr(os, "open", refuse)  # the tests run as root, where chmod 000 still reads
     assert [(e.path, e.problem) for e in load_errors(path)] == [
         ("asset_path", "asset definition file cannot be read (Permission denied)")
     ]

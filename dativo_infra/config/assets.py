@@ -31,16 +31,23 @@ Scalars become text (``true``/``false`` for booleans); lists of scalars are join
 empty lists and nulls contribute nothing; a mapping (or a list holding one) where text is expected is
 a positioned :class:`~dativo_infra.errors.JobError` in the asset file.
 
-A missing or unreadable asset file is an error positioned at the job's ``asset_path`` line; a file
-that is not valid YAML is an error positioned inside the asset file. Pure Python: no cdktf.
+``asset_path`` is confined: symbolic links resolved, it must stay inside the jobs tree (the directory
+of the platform settings file, when the job lies under it; otherwise the job file's directory) or a
+directory listed in the platform settings' ``asset_roots`` (:func:`asset_roots`). An absolute path, a
+``../`` climbing out or a link leading out is an error positioned at the job's ``asset_path`` line,
+naming the path; the file is never read. A missing or unreadable asset file is an error positioned
+at that line too; a file that is not valid YAML is an error positioned inside the asset file. Pure
+Python: no cdktf.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, display_path, dotted, load_positioned
 from dativo_infra.errors import JobError
 
@@ -173,23 +180,60 @@ def _read_team(document: PositionedDocument, base: PathKey) -> tuple[dict[str, S
     return read_section(document, base, "team", GOVERNANCE_FIELDS[0][1])
 
 
-def load_asset(job_path: Path, job: PositionedDocument) -> tuple[AssetDefinition | None, list[JobError]]:
+def asset_roots(job_path: Path, settings: PlatformSettings | None = None) -> list[Path]:
+    """The directories (resolved) an ``asset_path`` of the job file at ``job_path`` may point into: the
+    jobs tree (the platform settings file's directory) when the job file lies under it, otherwise the
+    job file's own directory; plus every ``asset_roots`` directory of the platform settings."""
+    settings = settings or PlatformSettings()
+    job_dir = Path(os.path.abspath(job_path)).parent
+    tree = Path(os.path.abspath(settings.directory))
+    roots = [tree if job_dir.is_relative_to(tree) else job_dir, *settings.asset_root_paths()]
+    return [root.resolve() for root in roots]
+
+
+def _confine(
+    job_path: Path, asset_path: str, settings: PlatformSettings | None
+) -> tuple[Path | None, str | None, str]:
+    """Where ``asset_path`` (of the job file at ``job_path``) leads: ``(resolved path, None, expected)``
+    when it stays inside :func:`asset_roots`, else ``(None, problem, expected)``. Nothing is read."""
+    roots = asset_roots(job_path, settings)
+    inside = " or ".join(display_path(root) for root in roots)
+    expected = f"a path relative to the job file that stays inside {inside}"
+    if os.path.isabs(asset_path) or asset_path.startswith("~"):
+        return None, "asset_path must be relative to the job file", expected
+    try:
+        resolved = (job_path.parent / asset_path).resolve()
+    except (OSError, RuntimeError, ValueError):  # a NUL byte, a link loop
+        return None, "asset_path is not a usable file path", expected
+    if not any(resolved.is_relative_to(root) for root in roots):
+        return None, "asset_path points outside the allowed directories", expected
+    return resolved, None, expected
+
+
+def load_asset(
+    job_path: Path, job: PositionedDocument, settings: PlatformSettings | None = None
+) -> tuple[AssetDefinition | None, list[JobError]]:
     """Read the asset definition a job names (``asset_path``, relative to the job file at ``job_path``);
     ``(None, [])`` when it names none. Never raises for a user error: every problem is returned,
-    positioned (a file that cannot be read at the job's ``asset_path`` line, bad YAML in the asset)."""
+    positioned (a path outside :func:`asset_roots` and a file that cannot be read at the job's
+    ``asset_path`` line, bad YAML in the asset). A path outside the allowed directories (symbolic
+    links resolved first) is never read: the message names the path, not what it holds."""
     asset_path = job.value.get("asset_path")
     if not isinstance(asset_path, str):
         return None, []
-    path = job_path.parent / asset_path
     where = (job.file, job.line_of(("asset_path",)), "asset_path")
+    path, problem, confined = _confine(job_path, asset_path, settings)
+    if path is None:
+        return None, [JobError.at(*where, problem or "asset_path is refused", asset_path, confined)]
     expected = f"an asset definition YAML file, relative to the job file (resolved to {display_path(path)})"
-    if not path.is_file():
+    if not path.exists():
         return None, [JobError.at(*where, "asset definition file not found", asset_path, expected)]
     try:
         document = load_positioned(path, display_path(path))
     except JobError as exc:
-        if exc.line == 0 and exc.problem.startswith("cannot read file"):
+        if exc.line == 0 and exc.problem.startswith(("cannot read file", "not a regular file")):
             problem = exc.problem.replace("cannot read file", "asset definition file cannot be read")
+            problem = problem.replace("not a regular file", "asset definition is not a regular file")
             return None, [JobError.at(*where, problem, asset_path, expected)]
         return None, [exc]
     return parse_asset(document)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -32,8 +33,14 @@ JOB_SUFFIXES = (".yaml", ".yml")
 
 
 def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = None) -> list[Path]:
-    """Job files under ``paths`` (files, directories or glob patterns), sorted, deduplicated."""
-    found: set[Path] = set()
+    """Job files under ``paths`` (files, directories or glob patterns), sorted, each file once (two
+    spellings of one file, ``a/../a.yaml`` and ``a.yaml``, or a link and its target, are one job).
+
+    In a directory, ``platform.yaml``, the ``assets``/``outputs``/``rendered`` directories and dot
+    paths are skipped; a broken symbolic link, a symbolic link to a file outside that directory
+    (never read) and a job extension in the wrong case (``.YAML``) are errors added to ``report``.
+    """
+    found: dict[Path, Path] = {}  # real path -> the path as first given
     for raw in paths:
         candidates = (
             [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if glob.has_magic(raw) else [Path(raw)]
@@ -42,21 +49,74 @@ def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = No
             report.add(JobError(raw, 0, "", "no file matches this pattern"))
         for path in candidates:
             if path.is_dir():
-                for sub in path.rglob("*"):
-                    rel = sub.relative_to(path).parts
-                    if (
-                        sub.suffix in JOB_SUFFIXES
-                        and sub.is_file()
-                        and sub.name not in NON_JOB_FILES
-                        and not NON_JOB_DIRS.intersection(rel[:-1])
-                        and not any(part.startswith(".") for part in rel)
-                    ):
-                        found.add(sub)
+                for sub in _directory_jobs(path, report):
+                    found.setdefault(_real(sub), sub)
             elif path.exists():
-                found.add(path)
+                found.setdefault(_real(path), path)
             elif report is not None:
                 report.add(JobError(str(path), 0, "", "no such file or directory"))
-    return sorted(found)
+    return sorted(found.values())
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: the path as given
+        return path.absolute()
+
+
+def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[Path]:
+    """The job files in ``directory`` and below (see :func:`discover`)."""
+    root = _real(directory)
+    errors: list[JobError] = []
+    jobs: list[Path] = []
+    for sub in sorted(directory.rglob("*")):
+        rel = sub.relative_to(directory).parts
+        if (
+            sub.suffix.lower() not in JOB_SUFFIXES
+            or sub.name.lower() in NON_JOB_FILES
+            or NON_JOB_DIRS.intersection(rel[:-1])
+            or any(part.startswith(".") for part in rel)
+        ):
+            continue
+        file = display_path(sub)
+        if sub.is_symlink():
+            target = _real(sub)
+            if not sub.exists():
+                errors.append(
+                    JobError.at(file, 0, "", "broken symbolic link", os.readlink(sub), "a link to a job file")
+                )
+                continue
+            if not target.is_relative_to(root):
+                errors.append(
+                    JobError.at(
+                        file,
+                        0,
+                        "",
+                        f"symbolic link points outside {display_path(directory)}",
+                        display_path(target),
+                        f"a link to a job file inside {display_path(directory)}",
+                    )
+                )
+                continue
+        if sub.is_dir():
+            continue
+        if sub.suffix not in JOB_SUFFIXES:
+            errors.append(
+                JobError.at(
+                    file,
+                    0,
+                    "",
+                    "job file extension is not lower case",
+                    sub.suffix,
+                    "a job file named *.yaml or *.yml (rename it)",
+                )
+            )
+            continue
+        jobs.append(sub)  # not a regular file (a FIFO): refused when it is read
+    if report is not None:
+        report.extend(errors)
+    return jobs
 
 
 def load_job(path: Path, settings: PlatformSettings | None = None, *, rendered: bool = False) -> LoadedJob:
@@ -90,7 +150,7 @@ def job_from_source(
         config = JobConfig.model_validate(document.value, context={RENDERED: rendered})
     except ValidationError as exc:
         raise ErrorReport(convert_errors(exc, document, JobConfig)) from None
-    asset, errors = load_asset(path, document) if read_asset else (None, [])
+    asset, errors = load_asset(path, document, settings) if read_asset else (None, [])
     ErrorReport(errors).raise_if_any()
     bom = raw.startswith(codecs.BOM_UTF8)
     return LoadedJob(

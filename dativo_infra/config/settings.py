@@ -95,8 +95,24 @@ class PlatformSettings(Strict):
         description="local: point the AWS provider at the emulator. DATIVO_DEPLOY_TARGET overrides it",
     )
     local_cloud: LocalCloud = Field(default_factory=LocalCloud)
+    asset_roots: list[str] = Field(
+        default_factory=list,
+        description="More directories (relative to this file's directory) that a job's asset_path may "
+        "point into. The jobs tree (this file's directory) is always allowed",
+    )
     #: The file these settings were read from, with positions (None: built in code, or no file).
     _source: PositionedDocument | None = PrivateAttr(None)
+    #: The path of that file (None: built in code, or no file).
+    _path: Path | None = PrivateAttr(None)
+
+    @property
+    def directory(self) -> Path:
+        """The directory of the settings file: the jobs tree (``jobs/`` by default)."""
+        return (self._path or settings_path()).parent
+
+    def asset_root_paths(self) -> list[Path]:
+        """The directories named by ``asset_roots``, relative to :attr:`directory`."""
+        return [self.directory / root for root in self.asset_roots]
 
     @property
     def source_file(self) -> str:
@@ -124,7 +140,9 @@ def settings_path() -> Path:
 def _load(path: str) -> PlatformSettings:
     file = Path(path)
     if not file.exists():
-        return PlatformSettings()
+        defaults = PlatformSettings()
+        defaults._path = file
+        return defaults
     try:
         document = load_positioned(file, display_path(file))
     except JobError as exc:
@@ -134,6 +152,7 @@ def _load(path: str) -> PlatformSettings:
     except ValidationError as exc:
         raise ErrorReport(convert_errors(exc, document, PlatformSettings)) from None
     settings._source = document
+    settings._path = file
     return settings
 
 

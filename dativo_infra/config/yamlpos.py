@@ -11,8 +11,11 @@ Everything here raises :class:`~dativo_infra.errors.JobError`; nothing returns a
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
 from dativo_infra.errors import JobError
@@ -200,17 +204,73 @@ class _Builder:
         return out
 
 
-def read_bounded(path: Path, file: str) -> bytes:
-    """The bytes of ``path`` (shown as ``file`` in messages), at most :data:`MAX_FILE_BYTES`."""
+#: What :func:`read_bounded` calls a file that is not a regular file, by ``stat`` type test.
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISDIR, "a directory"),
+)
+_CHUNK = 64 * 1024
+
+
+def _not_regular(mode: int, file: str) -> JobError | None:
+    """The error for a file of ``mode`` that is not a regular file (None: it is one)."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a file")
+    return JobError(file, 0, "", f"not a regular file ({kind})", None, "a regular file")
+
+
+def too_large(file: str, limit: int, size: int | None = None) -> JobError:
+    """The error for a file of more than ``limit`` bytes (``size``: its size, when known)."""
+    got = f"{size} bytes" if size is not None else f"more than {limit} bytes"
+    return JobError(file, 0, "", "file is too large", got, f"at most {limit} bytes")
+
+
+def read_bounded(path: Path, file: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``path`` (shown as ``file`` in messages), at most ``limit``.
+
+    The one reader of every file a user names (job files, asset definitions, platform settings,
+    outputs files). It never blocks and never reads more than ``limit + 1`` bytes, whatever the file
+    is: opened non-blocking (a FIFO with no writer must not hang), the open descriptor is checked to be
+    a regular file (FIFOs, sockets, devices such as ``/dev/zero`` and directories are refused), then
+    read in chunks until end of file or ``limit + 1`` bytes, so a file that grows while it is read or
+    a ``/proc`` file whose ``stat`` size is 0 is still bounded. Raises :class:`JobError` (line 0).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise JobError(
-                file, 0, "", "file is too large", f"{size} bytes", f"at most {MAX_FILE_BYTES} bytes"
-            )
-        return path.read_bytes()
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket (or a FIFO on some systems) cannot be opened
+            with contextlib.suppress(OSError):
+                refused = _not_regular(os.stat(path).st_mode, file)
+                if refused is not None:
+                    raise refused from None
+        raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
+    try:
+        status = os.fstat(fd)
+        refused = _not_regular(status.st_mode, file)
+        if refused is not None:
+            raise refused
+        if status.st_size > limit:
+            raise too_large(file, limit, status.st_size)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise too_large(file, limit)
+        return b"".join(chunks)
     except OSError as exc:
         raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
 
 
 def load_positioned(path: Path, display: str | None = None) -> PositionedDocument:
@@ -223,9 +283,7 @@ def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
     """A file's bytes (e.g. a git blob) as a positioned document: the size and encoding rules of
     :func:`load_positioned`, then :func:`parse_positioned`."""
     if len(raw) > MAX_FILE_BYTES:
-        raise JobError(
-            file, 0, "", "file is too large", f"{len(raw)} bytes", f"at most {MAX_FILE_BYTES} bytes"
-        )
+        raise too_large(file, MAX_FILE_BYTES, len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -240,6 +298,11 @@ def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
     return parse_positioned(text, file)
 
 
+def _one_line(text: str) -> str:
+    """The first line of a parser's message (the rest repeats the file and position)."""
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
 def parse_positioned(text: str, file: str) -> PositionedDocument:
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
@@ -251,8 +314,15 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise JobError(file, line, "", f"invalid YAML: {exc.problem or exc.context}") from None
+    except ReaderError as exc:  # a character YAML refuses: its line, computed from its position
+        line = text.count("\n", 0, max(exc.position, 0)) + 1 if isinstance(exc.position, int) else 1
+        if isinstance(exc.character, int):
+            problem = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        else:
+            problem = _one_line(str(exc))
+        raise JobError(file, line, "", f"invalid YAML: {problem}") from None
     except YAMLError as exc:
-        raise JobError(file, 1, "", f"invalid YAML: {exc}") from None
+        raise JobError(file, 1, "", f"invalid YAML: {_one_line(str(exc))}") from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise JobError(file, 1, "", "file is empty", "no YAML document", "one job mapping")
@@ -278,7 +348,8 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
             f"at most {MAX_NODES} nodes after alias expansion",
         )
     if not isinstance(root, MappingNode):
-        kind = "a list" if isinstance(root, SequenceNode) else f"the scalar {_scalar(root)!r}"
+        # never the text itself: the file may be anything (a key, a password file)
+        kind = "a list" if isinstance(root, SequenceNode) else f"a scalar of {len(root.value)} characters"
         raise JobError(
             file,
             root.start_mark.line + 1,

@@ -8,6 +8,7 @@ directory of ``<stack>.json`` files. The rules are in :mod:`dativo_infra.render`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.yamlpos import display_path
+from dativo_infra.config.yamlpos import display_path, read_bounded
 from dativo_infra.errors import JobError
 
 Shape = Literal["terraform", "cdktf"]
@@ -25,6 +26,12 @@ ALLOWED_SHAPES = (
     "or `cdktf deploy --outputs-file` ({stack: {name: value}})"
 )
 _TERRAFORM_KEYS = frozenset({"value", "type", "sensitive"})
+#: Largest outputs file read (``terraform output -json`` of a stack is a few KiB).
+MAX_OUTPUTS_BYTES = 16 * 1024 * 1024
+#: Deepest nesting of arrays/objects accepted in an outputs file: Terraform outputs are shallow
+#: (an object of entries holding a value that is rarely more than a map of lists).
+MAX_JSON_DEPTH = 64
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 
 @dataclass(frozen=True)
@@ -88,14 +95,67 @@ def _terraform_entry(value: Any) -> bool:
     )
 
 
+def _too_deep_line(text: str) -> int:
+    """Line where the JSON ``text`` first nests deeper than :data:`MAX_JSON_DEPTH` (1 if not found)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in "]}":
+            depth -= 1
+    return 1
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), computed without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _too_deep(file: str, text: str) -> JobError:
+    return JobError(
+        file,
+        _too_deep_line(text),
+        "",
+        "outputs file nests too deeply",
+        f"more than {MAX_JSON_DEPTH} levels of arrays/objects",
+        f"at most {MAX_JSON_DEPTH} levels",
+    )
+
+
 def parse_outputs(text: str, file: str) -> OutputsFile:
-    """Parse the text of an outputs file and detect its shape; raise :class:`JobError` otherwise."""
+    """Parse the text of an outputs file and detect its shape; raise :class:`JobError` otherwise
+    (also for JSON nested deeper than :data:`MAX_JSON_DEPTH`: never a recursion error)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JobError(
             file, exc.lineno, "", f"outputs file is not valid JSON ({exc.msg})", None, ALLOWED_SHAPES
         ) from None
+    except RecursionError:
+        raise _too_deep(file, text) from None
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise JobError(
+            file,
+            0,
+            "",
+            "outputs file is not valid JSON (a number with too many digits)",
+            None,
+            ALLOWED_SHAPES,
+        ) from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise _too_deep(file, text)
     if not isinstance(data, dict):
         raise JobError.at(file, 1, "(document)", "outputs file is not a JSON object", data, ALLOWED_SHAPES)
     if all(_terraform_entry(v) for v in data.values()):  # also {}: `terraform output -json` of no outputs
@@ -124,12 +184,16 @@ def parse_outputs(text: str, file: str) -> OutputsFile:
 
 
 def read_outputs(path: Path) -> OutputsFile:
-    """Read and parse one outputs file."""
+    """Read (a regular file of at most :data:`MAX_OUTPUTS_BYTES`, see
+    :func:`~dativo_infra.config.yamlpos.read_bounded`) and parse one outputs file."""
     file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise JobError(file, 0, "", f"cannot read outputs file ({exc.strerror or exc})") from None
+        raw = read_bounded(path, file, MAX_OUTPUTS_BYTES)
+    except JobError as exc:
+        problem = exc.problem.replace("cannot read file", "cannot read outputs file")
+        raise dataclasses.replace(exc, problem=problem) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise JobError(file, 0, "", "outputs file is not UTF-8 text", None, ALLOWED_SHAPES) from None
     return parse_outputs(text, file)

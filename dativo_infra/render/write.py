@@ -2,21 +2,33 @@
 :func:`render_batch`): every job is rendered in memory first (:mod:`dativo_infra.render.jobs`), then
 the results are written all or nothing, atomically, under a lock in each target directory. The rules
 are in :mod:`dativo_infra.render`.
+
+``--in-place`` specifics:
+
+* **Symbolic links are written through.** A job file that is a symbolic link is rendered into the
+  file the link points to (resolved to its real path): the new text is written atomically beside
+  that real file and replaces it, and the link stays a link. The report names the real file.
+* **Read-only jobs are refused.** A job file its owner may not write (no owner write bit, or no
+  write access for this process) is an error before anything is written, for every job of the run.
+* **One render at a time per file.** The directory locks of the job files are taken *before* the
+  jobs are loaded and held until they are written, so concurrent in-place renders of one file run
+  one after the other: the first fills the placeholders, the next ones load the rendered file and
+  report truthfully that nothing was left to fill ("0 placeholder(s), unchanged").
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
+import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.loader import load_jobs
-from dativo_infra.config.yamlpos import display_path
+from dativo_infra.config.loader import discover, load_jobs
+from dativo_infra.config.yamlpos import display_path, read_bounded
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.fsutil import atomic_write_many
 from dativo_infra.render.jobs import RenderResult, render_job
@@ -30,62 +42,123 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 
 def _read_text(path: Path) -> tuple[str, bool]:
     """A job file's text now (BOM removed) and whether it has a BOM: to see whether it changed since
-    it was loaded."""
+    it was loaded (read as the loader reads it: :func:`~dativo_infra.config.yamlpos.read_bounded`)."""
     file = display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise JobError(file, 0, "", f"cannot read file ({exc.strerror or exc})") from None
+    raw = read_bounded(path, file)
     try:
         return raw.decode("utf-8-sig"), raw.startswith(b"\xef\xbb\xbf")
     except UnicodeDecodeError as exc:
         raise JobError(file, raw[: exc.start].count(b"\n") + 1, "", "file is not UTF-8 text") from None
 
 
-@contextlib.contextmanager
-def directory_locks(directories: Sequence[Path], timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+class directory_locks:
     """Hold an exclusive lock on ``.dativo-render.lock`` in each directory (created if needed).
 
     Directories are locked in sorted order, so two writers never deadlock. A lock held by another
     process (or another open of the file in this one) is waited for up to ``timeout`` seconds.
+    (A class, not a generator context manager: those assign ``__traceback__`` to an exception
+    passing through them, which a frozen :class:`JobError` refuses.)
     """
-    handles: list[Any] = []
-    try:
-        for directory in sorted({d.resolve() for d in directories}):
-            directory.mkdir(parents=True, exist_ok=True)
-            lock_path = directory / LOCK_NAME
-            handle = open(lock_path, "a")  # noqa: SIM115 - held until the with-block ends
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        handle.close()
-                        raise JobError(
-                            display_path(lock_path),
-                            0,
-                            "",
-                            "another render is writing files in this directory",
-                            f"the lock still held after {timeout:g} s",
-                            "that render to finish first",
-                        ) from None
-                    time.sleep(0.05)
-            handles.append(handle)
-        yield
-    finally:
-        for handle in reversed(handles):
+
+    def __init__(self, directories: Sequence[Path], timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.directories = sorted({d.resolve() for d in directories})
+        self.timeout = timeout
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> list[Path]:
+        """Take the locks; return the (resolved) directories locked."""
+        try:
+            for directory in self.directories:
+                self._handles.append(self._lock(directory))
+        except BaseException:
+            self._release()
+            raise
+        return self.directories
+
+    def _lock(self, directory: Path) -> Any:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock_path = directory / LOCK_NAME
+        handle = open(lock_path, "a")  # noqa: SIM115 - held until the with-block ends
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise JobError(
+                        display_path(lock_path),
+                        0,
+                        "",
+                        "another render is writing files in this directory",
+                        f"the lock still held after {self.timeout:g} s",
+                        "that render to finish first",
+                    ) from None
+                time.sleep(0.05)
+
+    def _release(self) -> None:
+        for handle in reversed(self._handles):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
             handle.close()
+        self._handles = []
+
+    def __exit__(self, *_exc: object) -> None:
+        self._release()
 
 
-def _differs(target: Path, data: str) -> bool:
-    """Whether writing ``data`` would change ``target`` (a missing file always changes)."""
+class _held_locks(directory_locks):
+    """:func:`directory_locks` taken before jobs are loaded (in place): a file system error while
+    locking is a :class:`JobError`."""
+
+    def __enter__(self) -> list[Path]:
+        try:
+            return super().__enter__()
+        except OSError as exc:
+            where = display_path(Path(exc.filename)) if exc.filename else "render"
+            raise JobError(where, 0, "", f"cannot lock ({exc.strerror or exc})") from None
+
+
+def _differs(target: Path, data: str, report: ErrorReport) -> bool:
+    """Whether writing ``data`` would change ``target`` (a missing file always changes). A target that
+    is not a regular file (a FIFO, a device, a directory) is an error added to ``report``: it is never
+    read or replaced."""
+    encoded = data.encode("utf-8")
+    file = display_path(target)
     try:
-        return target.read_bytes() != data.encode("utf-8")
-    except FileNotFoundError:
-        return True
+        return read_bounded(target, file, len(encoded)) != encoded
+    except JobError as exc:
+        if exc.problem == "file is too large":
+            return True
+        if exc.problem.startswith("cannot read file") and not os.path.lexists(target):
+            return True
+        report.add(exc)
+        return False
+
+
+def _read_only(result: RenderResult) -> JobError | None:
+    """The error for an in-place render of a job file that may not be written (None: it may)."""
+    if result.target is None or result.target != _real(result.job.path):
+        return None
+    try:
+        mode = os.stat(result.target).st_mode
+    except OSError:
+        return None  # reported when it is read again
+    if mode & stat.S_IWUSR and os.access(result.target, os.W_OK):
+        return None
+    return JobError(
+        result.job.file,
+        0,
+        "",
+        "job file is read-only",
+        f"mode {stat.S_IMODE(mode):04o}",
+        "a job file its owner may write (chmod u+w) to render it in place, or --out",
+    )
+
+
+def _real(path: Path) -> Path:
+    """``path`` with every symbolic link resolved (an in-place render writes the real file)."""
+    return path.resolve()
 
 
 def write_results(
@@ -93,13 +166,16 @@ def write_results(
     allow_sensitive: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     copies: Sequence[tuple[Path, Path]] = (),
+    held: Collection[Path] = (),
 ) -> list[RenderResult]:
     """Write every result that has a target and a change; return those written. ``copies`` are
     ``(source, target)`` files written unchanged in the same batch (the asset definitions of jobs
-    rendered into another directory), when the target differs.
+    rendered into another directory), when the target differs. ``held``: resolved directories whose
+    locks the caller holds already (they are not locked again).
 
     Under the directory locks each source is read again: a job file changed since it was rendered
     is rendered again from its new text, and any error then still stops the run before a write.
+    An in-place target that is read-only stops the run too (:func:`_read_only`).
     """
     targets = [r for r in results if r.target is not None]
     paths = [r.target for r in targets if r.target is not None]
@@ -107,8 +183,9 @@ def write_results(
         return []
     try:
         directories = [path.parent for path in paths] + [target.parent for _source, target in copies]
-        with directory_locks(directories, lock_timeout):
-            report = ErrorReport()
+        to_lock = [d for d in directories if d.resolve() not in held]
+        with directory_locks(to_lock, lock_timeout):
+            report = ErrorReport([error for error in map(_read_only, targets) if error is not None])
             for result in targets:
                 try:
                     current, bom = _read_text(result.job.path)
@@ -134,18 +211,23 @@ def write_results(
             copied: list[tuple[Path, str, Path]] = []
             for source, target in copies:
                 try:
-                    copied.append((target, source.read_text(encoding="utf-8"), source))
-                except (OSError, UnicodeDecodeError) as exc:
-                    report.add(JobError(display_path(source), 0, "", f"cannot read asset definition ({exc})"))
-            report.raise_if_any()
-            pending = [r for r in targets if r.target is not None and _differs(r.target, r.data)]
+                    text = read_bounded(source, display_path(source)).decode("utf-8")
+                except JobError as exc:
+                    report.add(exc)
+                    continue
+                except UnicodeDecodeError:
+                    report.add(JobError(display_path(source), 0, "", "file is not UTF-8 text"))
+                    continue
+                copied.append((target, text, source))
+            pending = [r for r in targets if r.target is not None and _differs(r.target, r.data, report)]
             # a new copy gets the job file's permissions, not the temp file's 0600
             files = [(r.target, r.data, r.job.path.stat().st_mode & 0o777) for r in pending if r.target]
             files += [
                 (target, data, source.stat().st_mode & 0o777)
                 for target, data, source in copied
-                if _differs(target, data)
+                if _differs(target, data, report)
             ]
+            report.raise_if_any()
             atomic_write_many(files)
             for result in pending:
                 result.written = True
@@ -166,7 +248,7 @@ def write_results(
 def _job_target(job: LoadedJob, out: Path | str | None, in_place: bool) -> Path | None:
     """Where ``--out`` puts a job: into ``out`` when it is a directory (or ends with '/'), else ``out``."""
     if in_place:
-        return job.path
+        return _real(job.path)
     if out is None:
         return None
     if Path(out).is_dir() or str(out).endswith(("/", os.sep)):
@@ -183,7 +265,22 @@ def render_one(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> RenderResult:
     """``dativo-infra render --job``: render one job file; write it unless ``out`` is None and not
-    ``in_place`` (then the caller prints :attr:`RenderResult.text`)."""
+    ``in_place`` (then the caller prints :attr:`RenderResult.text`). In place, the job file's
+    directory is locked before the job is loaded (see the module docstring)."""
+    directories = [_real(job_path).parent] if in_place and job_path.is_file() else []
+    with _held_locks(directories, lock_timeout) as held:
+        return _render_one(job_path, outputs_path, out, in_place, allow_sensitive, lock_timeout, held)
+
+
+def _render_one(
+    job_path: Path,
+    outputs_path: Path,
+    out: Path | str | None,
+    in_place: bool,
+    allow_sensitive: bool,
+    lock_timeout: float,
+    held: Collection[Path],
+) -> RenderResult:
     jobs = load_jobs([str(job_path)], rendered=True)
     if len(jobs) != 1:
         raise JobError.at(
@@ -196,7 +293,7 @@ def render_one(
     result = render_job(
         job, source.for_stack(job.stack_name), _job_target(job, out, in_place), allow_sensitive
     )
-    write_results([result], allow_sensitive, lock_timeout)
+    write_results([result], allow_sensitive, lock_timeout, held=held)
     return result
 
 
@@ -218,6 +315,19 @@ def render_batch(
     """
     if (out_dir is None) == (not in_place):
         raise JobError("render", 0, "", "a batch render needs exactly one of --out DIR and --in-place")
+    directories = [_real(path).parent for path in discover([str(jobs_dir)])] if in_place else []
+    with _held_locks(directories, lock_timeout) as held:
+        return _render_batch(jobs_dir, outputs_path, out_dir, allow_sensitive, lock_timeout, held)
+
+
+def _render_batch(
+    jobs_dir: Path,
+    outputs_path: Path,
+    out_dir: Path | None,
+    allow_sensitive: bool,
+    lock_timeout: float,
+    held: Collection[Path],
+) -> list[RenderResult]:
     jobs = load_jobs([str(jobs_dir)], rendered=True)
     source = OutputsSource(outputs_path)
     report = ErrorReport()
@@ -244,7 +354,7 @@ def render_batch(
         if not source.has(job.stack_name):
             report.add(source.missing(job))
             continue
-        target = job.path if out_dir is None else out_dir / os.path.relpath(job.path, jobs_dir)
+        target = _real(job.path) if out_dir is None else out_dir / os.path.relpath(job.path, jobs_dir)
         try:
             results.append(render_job(job, source.for_stack(job.stack_name), target, allow_sensitive))
         except ErrorReport as exc:
@@ -252,7 +362,7 @@ def render_batch(
         except JobError as exc:
             report.add(exc)
     report.raise_if_any()
-    write_results(results, allow_sensitive, lock_timeout, _asset_copies(jobs, jobs_dir, out_dir))
+    write_results(results, allow_sensitive, lock_timeout, _asset_copies(jobs, jobs_dir, out_dir), held)
     return results
 
 

@@ -4,8 +4,11 @@ and the ``render`` command (:mod:`dativo_infra.render.write`)."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -320,7 +323,8 @@ def test_batch_is_all_or_nothing_across_jobs(
         render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
     assert [e.path for e in err.value] == ["infrastructure.resource_identifiers.project_id"]
     assert {p: p.read_bytes() for p in jobs_dir.rglob("*.yaml")} == before
-    assert not list(jobs_dir.rglob(LOCK_NAME))  # nothing at all was created
+    # nothing but the lock files (taken before the jobs are loaded) was created
+    assert {p.name for p in jobs_dir.rglob(".*")} == {LOCK_NAME}
 
 
 def test_batch_refuses_a_single_stack_terraform_file(tmp_path: Path) -> None:
@@ -403,3 +407,177 @@ def test_no_cdktf_or_jsii_import(golden: Path, tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean"
+
+
+# --- in place: links, read-only jobs, concurrent renders ----------------------------------------------
+
+
+def test_in_place_writes_through_a_link_to_its_target(golden: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.yaml"
+    link.symlink_to(golden)
+    result = render_one(link, GOLDEN_OUTPUTS, in_place=True)
+    assert result.written and result.target == golden.resolve()
+    assert link.is_symlink() and os.readlink(link) == str(golden)
+    assert golden.read_bytes() == (FIXTURES / "golden_job.yaml.golden").read_bytes()
+    assert not list(tmp_path.glob(".*.tmp")) and not list(golden.parent.glob(".*.tmp"))
+
+
+def test_in_place_batch_writes_through_links(
+    tmp_path: Path, write_example_outputs: Callable[..., dict[str, dict[str, str]]]
+) -> None:
+    jobs_dir = tmp_path / "jobs"
+    shutil.copytree("jobs", jobs_dir)
+    real = jobs_dir / "acme" / "stripe_customers_to_iceberg.yaml"
+    moved = jobs_dir / "acme" / "real_stripe.yaml"
+    real.rename(moved)
+    real.symlink_to(moved.name)
+    write_example_outputs(tmp_path / "outputs")
+    results = render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
+    assert len(results) == 8
+    assert real.is_symlink() and "{{terraform_outputs." not in moved.read_text()
+
+
+def test_a_read_only_job_is_refused_before_anything_is_written(
+    tmp_path: Path, write_example_outputs: Callable[..., dict[str, dict[str, str]]]
+) -> None:
+    jobs_dir = tmp_path / "jobs"
+    shutil.copytree("jobs", jobs_dir)
+    read_only = jobs_dir / "umbrella" / "shipments_api_to_s3.yaml"
+    read_only.chmod(0o444)
+    write_example_outputs(tmp_path / "outputs")
+    before = {p: p.read_bytes() for p in jobs_dir.rglob("*.yaml")}
+    with pytest.raises(ErrorReport) as err:
+        render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
+    assert [str(e) for e in err.value] == [
+        f"{os.path.relpath(read_only)}: job file is read-only, got mode 0444; expected a job file its owner "
+        "may write (chmod u+w) to render it in place, or --out"
+    ]
+    assert {p: p.read_bytes() for p in jobs_dir.rglob("*.yaml")} == before
+    with pytest.raises(ErrorReport, match="job file is read-only"):
+        render_one(read_only, tmp_path / "outputs", in_place=True)
+    assert render_batch(jobs_dir, tmp_path / "outputs", out_dir=tmp_path / "r")  # --out still works
+
+
+def test_an_out_target_that_is_not_a_regular_file_is_never_replaced(golden: Path, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with pytest.raises(ErrorReport, match=r"not a regular file \(a FIFO\)"):
+        render_one(golden, GOLDEN_OUTPUTS, out=tmp_path / "pipe.yaml")
+    assert (tmp_path / "pipe.yaml").is_fifo()
+
+
+def _render_in_child(job: str, outputs: str, queue: Any) -> None:
+    try:
+        result = render_one(Path(job), Path(outputs), in_place=True, lock_timeout=60)
+        queue.put((result.filled, result.written))
+    except BaseException as exc:  # reported to the parent, which fails the test
+        queue.put(repr(exc))
+
+
+def variant_outputs(directory: Path, count: int) -> list[Path]:
+    """``count`` outputs files like the golden one, every string value suffixed with its number."""
+    data = json.loads(GOLDEN_OUTPUTS.read_text())
+    paths = []
+    for index in range(count):
+        variant = {
+            name: {**entry, "value": f"{entry['value']}-{index}"}
+            if isinstance(entry["value"], str)
+            else entry
+            for name, entry in data.items()
+        }
+        path = directory / f"outputs-{index}.json"
+        path.write_text(json.dumps(variant))
+        paths.append(path)
+    return paths
+
+
+def test_concurrent_in_place_renders_each_report_what_they_did(golden: Path, tmp_path: Path) -> None:
+    """Ten processes render one file with different outputs: the lock covers load, render and write,
+    so one fills the placeholders and the nine others find none left (and say so)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    outputs = variant_outputs(tmp_path, 10)
+    children = [
+        context.Process(target=_render_in_child, args=(str(golden), str(path), queue)) for path in outputs
+    ]
+    for child in children:
+        child.start()
+    reports = sorted((queue.get(timeout=120) for _ in children), key=str)
+    for child in children:
+        child.join(60)
+    assert reports == [(0, False)] * 9 + [(18, True)]
+    assert not find_placeholders(golden.read_text(), "golden")
+    assert sorted(p.name for p in golden.parent.iterdir()) == [LOCK_NAME, golden.name]
+
+
+def test_cli_in_place_renders_report_truthfully(golden: Path, tmp_path: Path) -> None:
+    outputs = variant_outputs(tmp_path, 2)
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dativo_infra.cli",
+                "render",
+                "--job",
+                str(golden),
+                "--outputs",
+                str(path),
+                "--in-place",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in outputs
+    ]
+    lines = sorted(run.communicate(timeout=120)[1].strip().rsplit(": ", 1)[-1] for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
+    assert lines == [
+        "0 placeholder(s), unchanged",
+        "18 placeholder(s), written",
+    ]
+
+
+@pytest.mark.slow
+def test_render_stress_with_kill_9_leaves_old_or_new_files(golden: Path, tmp_path: Path) -> None:
+    """Rounds of concurrent in-place renders (CLI processes, different outputs), some killed with
+    SIGKILL at random points: each file is then the original or one complete rendering, and nothing
+    but the lock and the temp files of killed writers (dot files, never read as jobs) is left."""
+    rng = random.Random(12)
+    outputs = variant_outputs(tmp_path, 4)
+    [job] = load_jobs([str(golden)], rendered=True)
+    complete = {GOLDEN_JOB.read_text()} | {
+        render_job(job, read_outputs(path).for_stack("s"), None).text for path in outputs
+    }
+    deadline = time.monotonic() + 40
+    rounds = 0
+    while time.monotonic() < deadline and rounds < 12:
+        rounds += 1
+        shutil.copyfile(GOLDEN_JOB, golden)
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dativo_infra.cli",
+                    "render",
+                    "--job",
+                    str(golden),
+                    "--outputs",
+                    str(path),
+                    "--in-place",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for path in outputs
+        ]
+        time.sleep(rng.uniform(0.3, 1.5))
+        for run in runs:
+            if rng.random() < 0.5:
+                run.send_signal(signal.SIGKILL)
+        for run in runs:
+            assert run.wait(timeout=120) in (0, -signal.SIGKILL)
+        assert golden.read_text() in complete
+        left = {p.name for p in golden.parent.iterdir()} - {golden.name, LOCK_NAME}
+        assert all(name.startswith(f".{golden.name}.") and name.endswith(".tmp") for name in left), left
+    assert rounds >= 3
