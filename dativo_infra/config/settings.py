@@ -157,5 +157,6 @@ def _load(path: str) -> PlatformSettings:
 
 
 def load_settings(path: Path | None = None) -> PlatformSettings:
-    """The platform settings (defaults when the file does not exist)."""
-    return _load(str(path or settings_path()))
+    """The platform settings (defaults when the file does not exist). Read once per absolute path: a
+    process that changes its working directory reads the settings of the new one."""
+    return _load(os.path.abspath(path or settings_path()))
