@@ -2,7 +2,8 @@
 
 A drawn job is a plain mapping (what a YAML job file holds). Tests write it as JSON (a YAML 1.2
 document, characters written as they are: a YAML ``\\u`` escape cannot pair surrogates) and load it with the loader, so the property "whatever ``validate`` accepts, synth builds"
-is checked on what the real ``validate`` accepted. Free text carries Terraform's ``${`` / ``%{`` and
+is checked on what the real ``validate`` accepted. Grant references (buckets, ARNs, ids, secrets) follow
+each cloud's grammar, which refuses wildcards and policy variables. Free text carries Terraform's ``${`` / ``%{`` and
 unicode wherever a job may hold any text; names go up to their allowed lengths; schedules come from
 each cloud's cron grammar (tests/clouds/rules.py).
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from dativo_infra.clouds import aws, azure, gcp
+from dativo_infra.clouds import aws, azure, gcp, has_wildcard
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.clouds.timezones import iana_time_zones
 from dativo_infra.config.runtimes.base import DEFAULT_IMAGE
@@ -32,6 +33,62 @@ _ZONES = sorted(iana_time_zones() - {"UTC"})[::7] or ["Europe/Berlin"]
 _SUB = "/subscriptions/0a1b2c3d-0000-4000-8000-00000000000{}/resourceGroups/{}/providers/"
 _ALNUM = string.ascii_lowercase + string.digits
 _ACCESS = st.sampled_from(["read", "write", "read_write"])
+
+
+# --- grant references: each cloud's grammar (no wildcards, no policy variables: see clouds/) ------
+_ACCOUNT = st.from_regex(r"[0-9]{12}", fullmatch=True)
+_S3_BUCKET = st.from_regex(r"[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]", fullmatch=True).filter(
+    lambda b: aws.bucket_refusal(b) is None
+)
+#: Key prefixes: any text but wildcards, policy variables and a leading '/'.
+_S3_PREFIX = (
+    st.lists(
+        st.one_of(
+            st.sampled_from([t for t in TRICKY if not has_wildcard(t)]),
+            st.text(
+                st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn"), exclude_characters="*?$"),
+                max_size=5,
+            ),
+        ),
+        max_size=4,
+    )
+    .map("".join)
+    .filter(lambda p: aws.prefix_refusal(p) is None)
+)
+_SECRET_ARN = st.builds(
+    "arn:aws:secretsmanager:eu-west-1:{}:secret:{}".format,
+    _ACCOUNT,
+    st.from_regex(r"[A-Za-z0-9/_+=.@-]{1,30}", fullmatch=True),
+)
+_SSM_NAME = st.from_regex(r"[A-Za-z0-9_.-]{1,20}|(/[A-Za-z0-9_.-]{1,8}){1,4}", fullmatch=True)
+_CONTAINER_SECRET = st.one_of(
+    _SECRET_ARN,
+    st.builds(
+        "{}:{}:{}:".format,
+        _SECRET_ARN,
+        st.from_regex(r"[a-z_]{0,8}", fullmatch=True),
+        st.sampled_from(["", "AWSCURRENT"]),
+    ),
+    _SSM_NAME,
+    st.builds(
+        "arn:aws:ssm:eu-west-1:{}:parameter/{}".format, _ACCOUNT, _SSM_NAME.map(lambda n: n.lstrip("/"))
+    ),
+)
+_KMS_KEY = st.builds("arn:aws:kms:eu-west-1:{}:key/{}".format, _ACCOUNT, st.uuids().map(str))
+
+
+def _network_id(kind: str) -> st.SearchStrategy[str]:
+    return st.from_regex(kind + r"-([0-9a-f]{8}|[0-9a-f]{17})", fullmatch=True)
+
+
+_GCP_SECRET = st.builds(
+    "{}{}{}".format,
+    st.one_of(
+        st.just(""), st.from_regex(gcp.PROJECT_ID_PATTERN, fullmatch=True).map("projects/{}/secrets/".format)
+    ),
+    st.from_regex(r"[A-Za-z0-9_-]{1,30}", fullmatch=True),
+    st.sampled_from(["", "/versions/latest", "/versions/3"]),
+)
 
 
 def _cron(valid_for: Any) -> st.SearchStrategy[str]:
@@ -96,22 +153,22 @@ def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
             block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal"]))
-    block["secrets"] = draw(st.dictionaries(env_names, nonempty, max_size=2))
+    block["secrets"] = draw(st.dictionaries(env_names, _CONTAINER_SECRET, max_size=2))
     block["secrets"] = {k: v for k, v in block["secrets"].items() if k not in block["env"]}
     block["network"] = {
-        "vpc_id": draw(st.none() | nonempty),
-        "subnet_ids": draw(st.lists(nonempty, max_size=2)),
-        "security_group_ids": draw(st.lists(nonempty, max_size=2)),
+        "vpc_id": draw(st.none() | _network_id("vpc")),
+        "subnet_ids": draw(st.lists(_network_id("subnet"), max_size=2)),
+        "security_group_ids": draw(st.lists(_network_id("sg"), max_size=2)),
         "assign_public_ip": draw(st.booleans()),
     }
-    grant = st.fixed_dictionaries({"bucket": nonempty, "access": _ACCESS, "prefix": text})
+    grant = st.fixed_dictionaries({"bucket": _S3_BUCKET, "access": _ACCESS, "prefix": _S3_PREFIX})
     block["permissions"] = {
         "storage": draw(st.lists(grant, max_size=2)),
-        "secrets": draw(st.lists(nonempty, max_size=2)),
-        "kms_keys": draw(st.lists(nonempty, max_size=2)),
+        "secrets": draw(st.lists(_SECRET_ARN, max_size=2)),
+        "kms_keys": draw(st.lists(_KMS_KEY, max_size=2)),
     }
     if draw(st.booleans()):
-        block["log_kms_key_arn"] = draw(nonempty)
+        block["log_kms_key_arn"] = draw(_KMS_KEY)
     return block
 
 
@@ -185,13 +242,13 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         "vpc_id": draw(st.none() | nonempty),
         "subnet_ids": draw(st.lists(nonempty, max_size=1)),
     }
-    bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True)
+    bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True).filter(gcp.is_bucket_name)
     grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS})
     block["permissions"] = {
         "storage": draw(st.lists(grant, max_size=2)),
-        "secrets": draw(st.lists(nonempty, max_size=2)),
+        "secrets": draw(st.lists(_GCP_SECRET, max_size=2)),
     }
-    secrets = draw(st.dictionaries(env_names, nonempty, max_size=2))
+    secrets = draw(st.dictionaries(env_names, _GCP_SECRET, max_size=2))
     block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
     if draw(st.booleans()):
         block["deletion_protection"] = draw(st.booleans())

@@ -1,1 +1,31 @@
-"""Each cloud's rules, stated once; pure Python (no cdktf)."""
+"""Each cloud's rules, stated once; pure Python (no cdktf).
+
+What every cloud's grant references share lives here: a reference a rule refuses is a
+:class:`Refusal` (what is wrong, what is allowed), and no reference may hold a wildcard or an IAM
+policy variable, whatever its cloud: job text names exact resources, it never widens a grant.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Refusal(NamedTuple):
+    """Why a cloud refuses a value: ``problem`` (what is wrong) and ``expected`` (what is allowed)."""
+
+    problem: str
+    expected: str
+
+
+#: The problem of a reference holding a wildcard or a policy variable.
+WILDCARD_PROBLEM = "wildcards are not allowed: '*', '?' and '${...}' would widen the grant"
+
+
+def has_wildcard(text: str) -> bool:
+    """Whether ``text`` holds ``*`` or ``?`` (IAM and storage wildcards) or ``${`` (policy variables)."""
+    return "*" in text or "?" in text or "${" in text
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (C0, DEL or C1)."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_control, has_wildcard, regions
 from dativo_infra.clouds.cron import aws_schedule_expression
 from dativo_infra.naming import NameRule, affixed
 
@@ -48,19 +49,181 @@ def fargate_memory_choices(millicores: int) -> tuple[int, ...]:
     return FARGATE_SIZES[units] if units is not None else ()
 
 
-# --- container secrets ---------------------------------------------------------------------------
-_SECRETS_MANAGER_ARN = re.compile(r"^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)(:.*)?$")
-_SSM_ARN = re.compile(r"^arn:[^:]+:ssm:")
+# --- grant references ----------------------------------------------------------------------------
+# Every reference a job names becomes part of an IAM policy: each is checked against AWS's grammar,
+# and none may hold a wildcard or a policy variable (see :func:`dativo_infra.clouds.has_wildcard`).
+_ARN_HEAD = r"arn:(?P<partition>aws(?:-[a-z]+)*):{service}:(?P<region>[a-z]+(?:-[a-z]+)+-[0-9]{{1,2}}):(?P<account>[0-9]{{12}}):"
+#: Secrets Manager secret names: 1-512 of ASCII letters, digits and ``/_+=.@-``.
+_SECRET_NAME = r"[A-Za-z0-9/_+=.@-]{1,512}"
+SECRET_ARN_RE = re.compile(_ARN_HEAD.format(service="secretsmanager") + r"secret:" + _SECRET_NAME)
+#: ECS ``valueFrom`` of a Secrets Manager secret: the ARN, optionally ``:json-key:version-stage:version-id``
+#: (each part may be empty, the three come together).
+_CONTAINER_SECRET_ARN_RE = re.compile(
+    r"(?P<arn>" + SECRET_ARN_RE.pattern + r")(?::[^:]{0,256}:[A-Za-z0-9_+=.@-]{0,256}:[A-Za-z0-9-]{0,64})?"
+)
+#: SSM parameter names: ``name`` or ``/path/to/name`` of letters, digits and ``_.-`` (at most 15 levels).
+_PARAMETER_NAME = r"(?:[A-Za-z0-9_.-]{1,1011}|(?:/[A-Za-z0-9_.-]+){1,15})"
+_PARAMETER_NAME_RE = re.compile(_PARAMETER_NAME)
+_PARAMETER_ARN_RE = re.compile(
+    _ARN_HEAD.format(service="ssm") + r"parameter/[A-Za-z0-9_.-]{1,1011}(?:/[A-Za-z0-9_.-]+){0,14}"
+)
+#: KMS key ARNs: a key id (UUID) or a multi-Region key id (``mrk-`` + 32 hex).
+KMS_KEY_ARN_RE = re.compile(
+    _ARN_HEAD.format(service="kms")
+    + r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+)
+_KMS_ALIAS_ARN_RE = re.compile(_ARN_HEAD.format(service="kms") + r"alias/")
+#: VPC, subnet and security group ids: the prefix and 8 or 17 lowercase hex digits.
+_NETWORK_ID_RE = {
+    kind: re.compile(kind + r"-(?:[0-9a-f]{8}|[0-9a-f]{17})") for kind in ("vpc", "subnet", "sg")
+}
+_IP_ADDRESS_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+#: S3 object keys are at most 1024 bytes (UTF-8).
+MAX_KEY_BYTES = 1024
+
+BUCKET_EXPECTED = (
+    "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 . -, starting and ending with a letter or digit; "
+    "no s3://, no /)"
+)
+SECRET_ARN_EXPECTED = (
+    "a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>"
+)
+CONTAINER_SECRET_EXPECTED = (
+    "arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>[:<json-key>:<version-stage>:<version-id>], "
+    "arn:aws:ssm:<region>:<12-digit account>:parameter/<name> or an SSM parameter name such as /team/db/password"
+)
+KMS_KEY_EXPECTED = "a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id>"
+PREFIX_EXPECTED = (
+    "a plain key prefix such as 'warehouse/raw/' (no leading '/', no '*', '?', '${' or control characters)"
+)
+
+
+def network_id_expected(kind: str) -> str:
+    """What a ``vpc``, ``subnet`` or ``sg`` id looks like, for messages."""
+    return f"an id such as '{kind}-0123456789abcdef0' ('{kind}-' and 8 or 17 lowercase hex digits)"
+
+
+def _arn_problem(reference: str, service: str) -> str | None:
+    """What is wrong with the partition or region of an ARN of ``service``, or None."""
+    match = re.match(_ARN_HEAD.format(service=service), reference)
+    partitions = regions.aws_partitions()
+    if match is None or not partitions:
+        return None
+    partition, region = match["partition"], match["region"]
+    if partition not in partitions:
+        return f"unknown AWS partition {partition!r} (known: {', '.join(sorted(partitions))})"
+    if region not in partitions[partition]:
+        return f"{region!r} is not a region of the AWS partition {partition!r}"
+    return None
+
+
+def bucket_refusal(bucket: str) -> Refusal | None:
+    """Why ``bucket`` is not an S3 general purpose bucket name, or None."""
+    if has_wildcard(bucket):
+        return Refusal(WILDCARD_PROBLEM, BUCKET_EXPECTED)
+    reason = None
+    if not _BUCKET_RE.fullmatch(bucket):
+        reason = "not an S3 bucket name"
+    elif ".." in bucket:
+        reason = "not an S3 bucket name (two adjacent dots)"
+    elif _IP_ADDRESS_RE.fullmatch(bucket):
+        reason = "not an S3 bucket name (formatted as an IP address)"
+    else:
+        prefix = next((p for p in _BUCKET_RESERVED_PREFIXES if bucket.startswith(p)), None)
+        suffix = next((s for s in _BUCKET_RESERVED_SUFFIXES if bucket.endswith(s)), None)
+        if prefix or suffix:
+            reason = f"not an S3 bucket name (the {'prefix' if prefix else 'suffix'} {prefix or suffix!r} is reserved)"
+    return Refusal(reason, BUCKET_EXPECTED) if reason else None
+
+
+def prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` is not a plain S3 key prefix, or None. A leading ``/`` is refused: keys written
+    through ``s3://bucket/path`` never start with one, so such a grant would reach no object the job
+    writes (S3 keys may start with ``/``, but a grant on ``bucket//...`` is a mistake, not an intent)."""
+    if has_wildcard(prefix):
+        return Refusal(WILDCARD_PROBLEM, PREFIX_EXPECTED)
+    if has_control(prefix):
+        return Refusal("a key prefix holds no control characters", PREFIX_EXPECTED)
+    if prefix.startswith("/"):
+        return Refusal(
+            "a key prefix does not start with '/' (s3://bucket/a/ is the prefix 'a/')", PREFIX_EXPECTED
+        )
+    if len(prefix.encode()) > MAX_KEY_BYTES:
+        return Refusal(f"longer than an S3 key ({MAX_KEY_BYTES} bytes)", PREFIX_EXPECTED)
+    return None
+
+
+def secret_arn_refusal(arn: str) -> Refusal | None:
+    """Why ``arn`` is not a Secrets Manager secret ARN (``permissions.secrets``), or None."""
+    if has_wildcard(arn):
+        return Refusal(WILDCARD_PROBLEM, SECRET_ARN_EXPECTED)
+    if not SECRET_ARN_RE.fullmatch(arn):
+        return Refusal("not a Secrets Manager secret ARN", SECRET_ARN_EXPECTED)
+    problem = _arn_problem(arn, "secretsmanager")
+    return Refusal(problem, SECRET_ARN_EXPECTED) if problem else None
+
+
+def kms_key_refusal(arn: str) -> Refusal | None:
+    """Why ``arn`` is not a KMS key ARN (``permissions.kms_keys``, ``log_kms_key_arn``), or None.
+
+    Alias ARNs are refused: an IAM grant on an alias ARN does not reach the key behind it (KMS
+    authorizes ``kms:Decrypt`` on the key ARN), and CloudWatch Logs takes key ARNs only."""
+    if has_wildcard(arn):
+        return Refusal(WILDCARD_PROBLEM, KMS_KEY_EXPECTED)
+    if _KMS_ALIAS_ARN_RE.match(arn):
+        return Refusal(
+            "an alias ARN: IAM grants and CloudWatch Logs need the key's own ARN", KMS_KEY_EXPECTED
+        )
+    if not KMS_KEY_ARN_RE.fullmatch(arn):
+        return Refusal("not a KMS key ARN", KMS_KEY_EXPECTED)
+    problem = _arn_problem(arn, "kms")
+    return Refusal(problem, KMS_KEY_EXPECTED) if problem else None
+
+
+def network_id_refusal(kind: str, value: str) -> Refusal | None:
+    """Why ``value`` is not an id of ``kind`` (``vpc``, ``subnet`` or ``sg``), or None."""
+    if _NETWORK_ID_RE[kind].fullmatch(value):
+        return None
+    names = {"vpc": "VPC", "subnet": "subnet", "sg": "security group"}
+    return Refusal(f"not a {names[kind]} id", network_id_expected(kind))
+
+
+def container_secret_refusal(reference: str) -> Refusal | None:
+    """Why ``reference`` is no ECS ``valueFrom`` of a container secret, or None."""
+    if has_wildcard(reference):
+        return Refusal(WILDCARD_PROBLEM, CONTAINER_SECRET_EXPECTED)
+    if reference.startswith("arn:"):
+        service = reference.split(":")[2] if reference.count(":") >= 2 else ""
+        grammar = {"secretsmanager": _CONTAINER_SECRET_ARN_RE, "ssm": _PARAMETER_ARN_RE}.get(service)
+        if grammar is not None and grammar.fullmatch(reference):
+            problem = _arn_problem(reference, service)
+        elif service == "secretsmanager":
+            problem = "not a Secrets Manager secret ARN"
+        elif service == "ssm":
+            problem = "not an SSM parameter ARN"
+        else:
+            problem = "not a Secrets Manager secret ARN or an SSM parameter ARN"
+        return Refusal(problem, CONTAINER_SECRET_EXPECTED) if problem else None
+    if not _PARAMETER_NAME_RE.fullmatch(reference):
+        return Refusal("not an SSM parameter name (nor an ARN)", CONTAINER_SECRET_EXPECTED)
+    return None
 
 
 def container_secret(reference: str) -> tuple[Literal["secretsmanager", "ssm-arn", "ssm-name"], str]:
     """What a container secret reference (``valueFrom``) names, and the resource to grant read on:
     a Secrets Manager ARN (optionally ``:json-key:stage:version``; the grant is on the secret itself),
-    an SSM parameter ARN, or else an SSM parameter name in the task's region."""
-    match = _SECRETS_MANAGER_ARN.match(reference)
+    an SSM parameter ARN, or else an SSM parameter name in the task's region. Raises ``ValueError``
+    for a reference :func:`container_secret_refusal` refuses (validation reports those first)."""
+    refusal = container_secret_refusal(reference)
+    if refusal is not None:
+        raise ValueError(f"container secret {reference!r}: {refusal.problem}")
+    match = _CONTAINER_SECRET_ARN_RE.fullmatch(reference)
     if match:
-        return "secretsmanager", match.group(1)
-    return ("ssm-arn" if _SSM_ARN.match(reference) else "ssm-name"), reference
+        return "secretsmanager", match["arn"]
+    return ("ssm-arn" if reference.startswith("arn:") else "ssm-name"), reference
 
 
 # --- names ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dativo_infra.clouds import has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule, short_hash
 
@@ -43,51 +44,61 @@ def check_schedule(expression: str) -> None:
 
 # --- resource ids and references -----------------------------------------------------------------
 _ARM = (
-    r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/"
 )
 #: How every ARM id starts, for messages.
 ARM_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/"
 #: Container Apps managed environment resource id (``runtime.environment_id``).
 MANAGED_ENVIRONMENT_ID_RE = re.compile(
-    _ARM + r"Microsoft\.App/managedEnvironments/(?P<name>[a-z][a-z0-9-]{0,58}[a-z0-9])$", re.I
+    _ARM + r"Microsoft\.App/managedEnvironments/(?P<name>[a-z][a-z0-9-]{0,58}[a-z0-9])", re.I
 )
 #: Key Vault resource id (``permissions.secrets``).
-KEY_VAULT_ID_RE = re.compile(_ARM + r"Microsoft\.KeyVault/vaults/(?P<name>[a-z0-9-]{3,24})$", re.I)
+KEY_VAULT_ID_RE = re.compile(_ARM + r"Microsoft\.KeyVault/vaults/(?P<name>[a-z0-9-]{3,24})", re.I)
 #: Storage account resource id, optionally narrowed to one blob container (``permissions.storage[].bucket``).
 STORAGE_SCOPE_RE = re.compile(
     _ARM + r"Microsoft\.Storage/storageAccounts/(?P<account>[a-z0-9]{3,24})"
-    r"(?:/blobServices/default/containers/(?P<container>[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}))?$",
+    r"(?:/blobServices/default/containers/(?P<container>[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}))?",
     re.I,
 )
 #: Azure Container Registry resource id (``runtime.registry_id``).
 CONTAINER_REGISTRY_ID_RE = re.compile(
-    _ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})$", re.I
+    _ARM + r"Microsoft\.ContainerRegistry/registries/(?P<name>[a-z0-9]{5,50})", re.I
 )
 #: Key Vault secret URL, optionally pinned to a version (``runtime.secrets`` values).
 KEY_VAULT_SECRET_URL_RE = re.compile(
-    r"^https://(?P<vault>[a-z0-9-]{3,24})\.vault\.azure\.net/secrets/(?P<secret>[A-Za-z0-9-]{1,127})"
-    r"(?:/(?P<version>[0-9a-f]{32}))?$"
+    r"https://(?P<vault>[a-z0-9-]{3,24})\.vault\.azure\.net/secrets/(?P<secret>[A-Za-z0-9-]{1,127})"
+    r"(?:/(?P<version>[0-9a-f]{32}))?"
 )
 #: Resource groups (``runtime.resource_group``): 1-90 of word characters, ``-.()``, not ending in ``.``.
 RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
 
 
+def storage_scope(bucket: str) -> re.Match[str] | None:
+    """The parts of a storage account (or blob container) resource id, or None when it is not one."""
+    return None if has_wildcard(bucket) else STORAGE_SCOPE_RE.fullmatch(bucket)
+
+
+def registry_parts(registry_id: str) -> re.Match[str] | None:
+    """The parts of a container registry resource id, or None when it is not one."""
+    return CONTAINER_REGISTRY_ID_RE.fullmatch(registry_id)
+
+
 def key_vault_name(vault_id: str) -> str | None:
     """The vault name (lowercased: Key Vault names ignore case) of a Key Vault resource id, or None."""
-    match = KEY_VAULT_ID_RE.match(vault_id)
+    match = KEY_VAULT_ID_RE.fullmatch(vault_id)
     return match["name"].lower() if match else None
 
 
 def secret_url_parts(url: str) -> tuple[str, str] | None:
     """``(vault, secret)`` of a Key Vault secret URL (any version), or None when it is not one."""
-    match = KEY_VAULT_SECRET_URL_RE.match(url)
+    match = KEY_VAULT_SECRET_URL_RE.fullmatch(url)
     return (match["vault"], match["secret"]) if match else None
 
 
 def environment_parts(environment_id: str) -> tuple[str, str] | None:
     """``(resource group, name)`` of a Container Apps environment resource id, or None."""
-    match = MANAGED_ENVIRONMENT_ID_RE.match(environment_id)
+    match = MANAGED_ENVIRONMENT_ID_RE.fullmatch(environment_id)
     return (match["resource_group"], match["name"]) if match else None
 
 

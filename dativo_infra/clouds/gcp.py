@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule
 
@@ -30,11 +31,24 @@ MAX_WEEKDAY = 7
 #: Project ids: 6-30 of lowercase letters, digits and hyphens, starting with a letter.
 PROJECT_ID_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 #: A bare Cloud Storage bucket name (no ``gs://``, no object path); dotted names may be longer.
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+_IP_ADDRESS_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+BUCKET_EXPECTED = "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)"
+#: Secret Manager secret ids: 1-255 of letters, digits, '_' and '-'.
+_SECRET_ID = r"[A-Za-z0-9_-]{1,255}"
+#: A project in a resource name: its id, or its number.
+_PROJECT = r"(?:[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})"
+#: A version: ``latest``, a version number or a version alias.
+_VERSION = r"(?:latest|[1-9][0-9]{0,18}|[A-Za-z][A-Za-z0-9_-]{0,62})"
+_SECRET_RE = re.compile(
+    rf"(?P<secret>(?:projects/{_PROJECT}/secrets/)?{_SECRET_ID})(?:/versions/(?P<version>{_VERSION}))?"
+)
+SECRET_EXPECTED = (
+    "a Secret Manager secret: projects/<project>/secrets/<id> or <id> (1-255 letters, digits, '_' or '-'), "
+    "optionally /versions/<latest, a number or an alias>"
+)
 #: The display name of a service account is at most 100 characters.
 DISPLAY_NAME_MAX = 100
-
-_SECRET_VERSION = re.compile(r"^(?P<secret>.+)/versions/(?P<version>[^/]+)$")
 
 
 def check_schedule(expression: str) -> None:
@@ -43,17 +57,42 @@ def check_schedule(expression: str) -> None:
 
 
 def is_bucket_name(bucket: str) -> bool:
-    """Whether ``bucket`` is a bare bucket name (3-63 characters, up to 222 when dotted)."""
-    return _BUCKET_RE.match(bucket) is not None and ("." in bucket or len(bucket) <= 63)
+    """Whether ``bucket`` is a bare bucket name: 3-63 characters, up to 222 when dotted with each
+    dot-separated part at most 63; not an IP address, no ``goog`` prefix, no ``google`` inside."""
+    return (
+        _BUCKET_RE.fullmatch(bucket) is not None
+        and ("." in bucket or len(bucket) <= 63)
+        and all(len(part) <= 63 for part in bucket.split("."))
+        and not _IP_ADDRESS_RE.fullmatch(bucket)
+        and not bucket.startswith("goog")
+        and "google" not in bucket
+    )
+
+
+def bucket_refusal(bucket: str) -> Refusal | None:
+    """Why ``bucket`` is not a bare Cloud Storage bucket name, or None."""
+    if has_wildcard(bucket):
+        return Refusal(WILDCARD_PROBLEM, BUCKET_EXPECTED)
+    return None if is_bucket_name(bucket) else Refusal("not a bare bucket name", BUCKET_EXPECTED)
+
+
+def secret_refusal(reference: str) -> Refusal | None:
+    """Why ``reference`` is not a Secret Manager secret (``[projects/<p>/secrets/]<id>[/versions/<v>]``)."""
+    if has_wildcard(reference):
+        return Refusal(WILDCARD_PROBLEM, SECRET_EXPECTED)
+    return (
+        None if _SECRET_RE.fullmatch(reference) else Refusal("not a Secret Manager secret", SECRET_EXPECTED)
+    )
 
 
 def split_secret(reference: str) -> tuple[str, str]:
     """``projects/p/secrets/s[/versions/v]`` or ``s[/versions/v]`` -> (secret, version); the version
-    is ``latest`` when the reference names none."""
-    match = _SECRET_VERSION.match(reference)
-    if match:
-        return match.group("secret"), match.group("version")
-    return reference, "latest"
+    is ``latest`` when the reference names none. Raises ``ValueError`` for a reference
+    :func:`secret_refusal` refuses (validation reports those first)."""
+    match = _SECRET_RE.fullmatch(reference)
+    if match is None or has_wildcard(reference):
+        raise ValueError(f"not a Secret Manager secret: {reference!r}")
+    return match["secret"], match["version"] or "latest"
 
 
 def run_job_uri(project_id: str, region: str, job_name: str) -> str:

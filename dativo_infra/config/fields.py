@@ -36,9 +36,11 @@ def only_in(*modes: Mode) -> dict[str, Any]:
 
 
 class Strict(BaseModel):
-    """Base of every model inside ``infrastructure``: unknown keys are typos, so they are errors."""
+    """Base of every model inside ``infrastructure``: unknown keys are typos, so they are errors, and
+    values are taken as the YAML typed them (strict: ``"1000"`` is no number, ``"yes"`` no boolean,
+    ``true`` no number). An enum field that takes its string value from YAML says ``strict=False``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, strict=True)
 
 
 class Problem(NamedTuple):

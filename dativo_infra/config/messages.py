@@ -34,11 +34,13 @@ _PATTERN_TEXT = {
 
 _TYPE_TEXT = {
     "string_type": ("must be a string", "a string (quote numbers, dates and booleans)"),
-    "int_type": ("must be a whole number", "an integer"),
-    "int_parsing": ("must be a whole number", "an integer"),
-    "int_from_float": ("must be a whole number", "an integer"),
-    "bool_type": ("must be true or false", "true or false"),
-    "bool_parsing": ("must be true or false", "true or false"),
+    "int_type": ("must be a whole number", "an integer (unquoted)"),
+    "int_parsing": ("must be a whole number", "an integer (unquoted)"),
+    "int_from_float": ("must be a whole number", "an integer (unquoted)"),
+    "int_parsing_size": ("must be a whole number", "an integer (unquoted)"),
+    "finite_number": ("must be a whole number", "an integer (unquoted)"),
+    "bool_type": ("must be true or false", "true or false (unquoted)"),
+    "bool_parsing": ("must be true or false", "true or false (unquoted)"),
     "dict_type": ("must be a mapping", "a mapping of key: value"),
     "model_type": ("must be a mapping", "a mapping of key: value"),
     "model_attributes_type": ("must be a mapping", "a mapping of key: value"),

@@ -26,16 +26,17 @@ from pydantic import (
     model_validator,
 )
 
+from dativo_infra.clouds.regions import region_refusal
 from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug, Strict, fail, raise_all
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType
 
 REQUIRED_TAGS: tuple[str, ...] = ("job_name", "team", "pipeline_type", "environment", "cost_center")
-JOB_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+JOB_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"
 
 #: ``{{terraform_outputs.name}}`` with optional whitespace inside the braces.
 PLACEHOLDER_RE = re.compile(r"\{\{\s*terraform_outputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_FULL_PLACEHOLDER_RE = re.compile(r"^\s*" + PLACEHOLDER_RE.pattern + r"\s*$")
+_FULL_PLACEHOLDER_RE = re.compile(r"\s*" + PLACEHOLDER_RE.pattern + r"\s*")
 #: Anything that looks like a placeholder, well-formed or not (``{{terraform_output.x}}``,
 #: ``{{ terraform_outputs.log-group }}``): a value holding one is never a rendered value.
 LOOSE_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]*terraform_outputs?\b[^{}]*\}\}")
@@ -47,7 +48,8 @@ RENDERED = "rendered"
 class Infrastructure(Strict):
     """The ``infrastructure`` block of a job file."""
 
-    provider: Provider = Field(description="aws | azure | gcp")
+    # not strict: an enum takes its string value from YAML (strict mode wants an enum instance)
+    provider: Provider = Field(description="aws | azure | gcp", strict=False)
     region: Annotated[str, StringConstraints(pattern=REGION_PATTERN)] = Field(
         description="Cloud region, e.g. us-east-1, westeurope, europe-west1"
     )
@@ -93,7 +95,7 @@ class Infrastructure(Strict):
             [
                 Problem((key,), "not a terraform_outputs placeholder", text, "'{{terraform_outputs.<name>}}'")
                 for key, text in value.items()
-                if not _FULL_PLACEHOLDER_RE.match(text)
+                if not _FULL_PLACEHOLDER_RE.fullmatch(text)
                 and (not rendered or LOOSE_PLACEHOLDER_RE.search(text))
             ]
         )
@@ -108,11 +110,18 @@ class Infrastructure(Strict):
             if not value.get(key, "").strip()
         ]
         job_name = value.get("job_name", "")
-        if job_name.strip() and not re.match(JOB_NAME_PATTERN, job_name):
+        if job_name.strip() and not re.fullmatch(JOB_NAME_PATTERN, job_name):
             expected = "1-128 characters of letters, digits, '_', '.', '-' starting with a letter or digit"
             found.append(Problem(("job_name",), "not a valid job name", job_name, expected))
         raise_all(found)
         return value
+
+    @model_validator(mode="after")
+    def _region_exists(self) -> Infrastructure:
+        refusal = region_refusal(self.provider.value, self.region)
+        if refusal is not None:
+            fail(("region",), refusal.problem, self.region, refusal.expected)
+        return self
 
     @model_validator(mode="after")
     def _outputs_exist(self) -> Infrastructure:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from dativo_infra.clouds import aws
+from dativo_infra.clouds import Refusal, aws
 
 #: Name of the one container of the task definition (ECS overrides address it by this name).
 CONTAINER_NAME = "job"
@@ -64,11 +64,25 @@ def _one_or_list(values: Sequence[str]) -> str | list[str]:
     return values[0] if len(values) == 1 else list(values)
 
 
+def _refuse_any(refusals: Sequence[Refusal | None]) -> None:
+    refused = [r for r in refusals if r is not None]
+    if refused:
+        raise ValueError(f"not an IAM grant reference: {refused[0].problem}")
+
+
 def task_statements(
     partition: str, grants: Sequence[Grant], secret_arns: Sequence[str], kms_key_arns: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Least-privilege statements of the task role: S3 grants, secrets, KMS keys. Empty when the
-    job asks for nothing (then no policy is created at all)."""
+    job asks for nothing (then no policy is created at all). Raises ``ValueError`` for a reference
+    AWS's grammar refuses (a wildcard, a policy variable ...): validation reports those first, this
+    is the last line before job text becomes a grant."""
+    _refuse_any(
+        [aws.bucket_refusal(g.bucket) for g in grants]
+        + [aws.prefix_refusal(g.prefix) for g in grants]
+        + [aws.secret_arn_refusal(arn) for arn in secret_arns]
+        + [aws.kms_key_refusal(arn) for arn in kms_key_arns]
+    )
     statements: list[dict[str, Any]] = []
     for index, grant in enumerate(grants):
         bucket_arn = f"arn:{partition}:s3:::{grant.bucket}"

@@ -4,12 +4,19 @@ construct uses (the same function validation calls)."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from dativo_infra.clouds import aws
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, aws
 from dativo_infra.clouds.cron import CronError
+from dativo_infra.constructs.aws_fargate_documents import (
+    execution_secret_statements,
+    policy_json,
+    task_statements,
+)
 from dativo_infra.naming import stack_name
 from tests.clouds.rules import job_names, tenants
 
@@ -119,18 +126,247 @@ def test_security_group_name_never_starts_with_reserved_prefix() -> None:
     ("reference", "kind", "resource"),
     [
         (
-            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf",
             "secretsmanager",
-            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf",
         ),
         (
-            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf:key::",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf:key::",
             "secretsmanager",
-            "arn:aws:secretsmanager:eu-west-1:1:secret:a-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf",
         ),
-        ("arn:aws-cn:ssm:cn-north-1:1:parameter/x", "ssm-arn", "arn:aws-cn:ssm:cn-north-1:1:parameter/x"),
+        (
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf::AWSPREVIOUS:",
+            "secretsmanager",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf",
+        ),
+        (
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
+            "ssm-arn",
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
+        ),
+        ("token", "ssm-name", "token"),
         ("/acme/db/password", "ssm-name", "/acme/db/password"),
     ],
 )
 def test_container_secret_references(reference: str, kind: str, resource: str) -> None:
     assert aws.container_secret(reference) == (kind, resource)
+
+
+# ---------------------------------------------------------------------------------------------
+# grant references: AWS's grammar, no wildcards, no policy variables
+# ---------------------------------------------------------------------------------------------
+ACCOUNT = "123456789012"
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    "bucket",
+    ["acme-raw", "a.b.c", "abc", "1-2", "x" * 63, "my.bucket-2024", "acme-123456789012-us-east-1-an"],
+)
+def test_bucket_names_aws_takes(bucket: str) -> None:
+    assert aws.bucket_refusal(bucket) is None
+
+
+@pytest.mark.parametrize(
+    ("bucket", "problem"),
+    [
+        ("*", WILDCARD_PROBLEM),
+        ("acme-?", WILDCARD_PROBLEM),
+        ("acme-${aws:username}", WILDCARD_PROBLEM),
+        ("ab", "not an S3 bucket name"),
+        ("x" * 64, "not an S3 bucket name"),
+        ("Acme-Raw", "not an S3 bucket name"),
+        ("acme_raw", "not an S3 bucket name"),
+        ("-acme", "not an S3 bucket name"),
+        ("acme-", "not an S3 bucket name"),
+        ("acme-raw\n", "not an S3 bucket name"),
+        ("s3://acme-raw", "not an S3 bucket name"),
+        ("acme/raw", "not an S3 bucket name"),
+        ("acme..raw", "not an S3 bucket name (two adjacent dots)"),
+        ("192.168.5.4", "not an S3 bucket name (formatted as an IP address)"),
+        ("xn--acme", "not an S3 bucket name (the prefix 'xn--' is reserved)"),
+        ("sthree-acme", "not an S3 bucket name (the prefix 'sthree-' is reserved)"),
+        ("amzn-s3-demo-acme", "not an S3 bucket name (the prefix 'amzn-s3-demo-' is reserved)"),
+        ("acme-s3alias", "not an S3 bucket name (the suffix '-s3alias' is reserved)"),
+        ("acme--ol-s3", "not an S3 bucket name (the suffix '--ol-s3' is reserved)"),
+        ("acme.mrap", "not an S3 bucket name (the suffix '.mrap' is reserved)"),
+        ("acme--x-s3", "not an S3 bucket name (the suffix '--x-s3' is reserved)"),
+        ("acme--table-s3", "not an S3 bucket name (the suffix '--table-s3' is reserved)"),
+    ],
+)
+def test_bucket_names_aws_refuses(bucket: str, problem: str) -> None:
+    assert aws.bucket_refusal(bucket) == Refusal(problem, aws.BUCKET_EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "problem"),
+    [
+        ("", None),
+        ("warehouse/raw/", None),
+        ("raw", None),
+        ("data=2024/é/", None),
+        ("home/${aws:username}/", WILDCARD_PROBLEM),
+        ("raw/*", WILDCARD_PROBLEM),
+        ("raw/?", WILDCARD_PROBLEM),
+        ("raw/\n", "a key prefix holds no control characters"),
+        ("raw/\x00", "a key prefix holds no control characters"),
+        ("/raw/", "a key prefix does not start with '/' (s3://bucket/a/ is the prefix 'a/')"),
+        ("é" * 513, "longer than an S3 key (1024 bytes)"),
+    ],
+)
+def test_prefixes(prefix: str, problem: str | None) -> None:
+    refusal = aws.prefix_refusal(prefix)
+    assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("arn", "problem"),
+    [
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:acme/stripe/api-key-AbCdEf", None),
+        (f"arn:aws-us-gov:secretsmanager:us-gov-west-1:{ACCOUNT}:secret:a", None),
+        (f"arn:aws-cn:secretsmanager:cn-north-1:{ACCOUNT}:secret:a+b=c.d@e_f", None),
+        ("*", WILDCARD_PROBLEM),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*", WILDCARD_PROBLEM),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:a-??????", WILDCARD_PROBLEM),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:${{aws:username}}", WILDCARD_PROBLEM),
+        ("arn:aws:secretsmanager:us-east-1:1:secret:a", "not a Secrets Manager secret ARN"),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:a\n", "not a Secrets Manager secret ARN"),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:a:key::", "not a Secrets Manager secret ARN"),
+        (f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/a", "not a Secrets Manager secret ARN"),
+        ("acme/stripe/api-key", "not a Secrets Manager secret ARN"),
+        (
+            f"arn:aws:secretsmanager:mars-north-9:{ACCOUNT}:secret:a",
+            "'mars-north-9' is not a region of the AWS partition 'aws'",
+        ),
+        (
+            f"arn:aws-cn:secretsmanager:us-east-1:{ACCOUNT}:secret:a",
+            "'us-east-1' is not a region of the AWS partition 'aws-cn'",
+        ),
+    ],
+)
+def test_secret_arns(arn: str, problem: str | None) -> None:
+    refusal = aws.secret_arn_refusal(arn)
+    assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("arn", "problem"),
+    [
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}", None),
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/mrk-{'0123456789abcdef' * 2}", None),
+        ("*", WILDCARD_PROBLEM),
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*", WILDCARD_PROBLEM),
+        (
+            f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/logs",
+            "an alias ARN: IAM grants and CloudWatch Logs need the key's own ARN",
+        ),
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1", "not a KMS key ARN"),
+        (KEY_ID, "not a KMS key ARN"),
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}\n", "not a KMS key ARN"),
+    ],
+)
+def test_kms_key_arns(arn: str, problem: str | None) -> None:
+    refusal = aws.kms_key_refusal(arn)
+    assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("*", WILDCARD_PROBLEM),
+        ("/acme/*", WILDCARD_PROBLEM),
+        ("/acme/${aws:username}", WILDCARD_PROBLEM),
+        (f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/*", WILDCARD_PROBLEM),
+        ("acme db", "not an SSM parameter name (nor an ARN)"),
+        ("acme/db", "not an SSM parameter name (nor an ARN)"),  # a hierarchy starts with '/'
+        ("/acme//db", "not an SSM parameter name (nor an ARN)"),
+        ("/acme/db\n", "not an SSM parameter name (nor an ARN)"),
+        ("/" + "/".join("x" * 16), "not an SSM parameter name (nor an ARN)"),  # at most 15 levels
+        (f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/a b", "not an SSM parameter ARN"),
+        (f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:a:key", "not a Secrets Manager secret ARN"),
+        (f"arn:aws:s3:::{ACCOUNT}", "not a Secrets Manager secret ARN or an SSM parameter ARN"),
+        (
+            f"arn:aws:ssm:cn-north-1:{ACCOUNT}:parameter/a",
+            "'cn-north-1' is not a region of the AWS partition 'aws'",
+        ),
+    ],
+)
+def test_container_secrets_refused(reference: str, problem: str) -> None:
+    assert aws.container_secret_refusal(reference) == Refusal(problem, aws.CONTAINER_SECRET_EXPECTED)
+    with pytest.raises(ValueError, match="container secret"):
+        aws.container_secret(reference)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "ok"),
+    [
+        ("vpc", "vpc-0123456789abcdef0", True),
+        ("vpc", "vpc-01234567", True),
+        ("subnet", "subnet-0123456789abcdef0", True),
+        ("sg", "sg-01234567", True),
+        ("vpc", "vpc-123", False),
+        ("vpc", "vpc-0123456789ABCDEF0", False),
+        ("vpc", "vpc-0123456789abcdef0\n", False),
+        ("subnet", "vpc-0123456789abcdef0", False),
+        ("sg", "sg-*", False),
+        ("sg", "sg-0123456789", False),
+    ],
+)
+def test_network_ids(kind: str, value: str, ok: bool) -> None:
+    assert (aws.network_id_refusal(kind, value) is None) is ok
+
+
+# ---------------------------------------------------------------------------------------------
+# the IAM documents: no job text puts a wildcard or a policy variable into a grant
+# ---------------------------------------------------------------------------------------------
+_ANY_TEXT = st.text(st.sampled_from("ab1-./_:*?${}\n/é"), max_size=24)
+_TOKENS = {"*", "?", "${"}
+
+
+def _without_own_wildcards(document: str, prefix: str = "") -> str:
+    """``document`` without what the builders write themselves around job text: the object wildcard
+    after a prefix (resource and ``s3:prefix`` condition), the account of an SSM parameter name."""
+    return document.replace(f'{prefix}*"', f'{prefix}"').replace(":*:parameter/", "::parameter/")
+
+
+class _Grant(NamedTuple):
+    bucket: str
+    access: str
+    prefix: str
+
+
+def _accepted(refusal: Refusal | None) -> bool:
+    return refusal is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    bucket=_ANY_TEXT | st.sampled_from(["acme-raw", "a.b.c"]),
+    prefix=_ANY_TEXT | st.sampled_from(["", "raw/", "a/b/"]),
+    secret=_ANY_TEXT.map(lambda t: f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{t}"),
+    key=_ANY_TEXT.map(lambda t: f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{t}")
+    | st.just(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{KEY_ID}"),
+    reference=_ANY_TEXT | _ANY_TEXT.map(lambda t: f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{t}"),
+)
+def test_documents_hold_no_wildcard_from_job_text(
+    bucket: str, prefix: str, secret: str, key: str, reference: str
+) -> None:
+    """Whatever the job text, a document is built only from references AWS's grammar takes, and
+    then holds no '*', '?' or '${' but the builders' own."""
+    grant = _Grant(bucket, "read_write", prefix)
+    checks = [aws.bucket_refusal(bucket), aws.prefix_refusal(prefix), aws.secret_arn_refusal(secret)]
+    checks.append(aws.kms_key_refusal(key))
+    if all(map(_accepted, checks)):
+        task = policy_json(task_statements("aws", [grant], [secret], [key]))
+        assert not any(token in _without_own_wildcards(task, prefix) for token in _TOKENS), task
+        assert f'"arn:aws:s3:::{bucket}/{prefix}*"' in task
+    else:
+        with pytest.raises(ValueError, match="not an IAM grant reference"):
+            task_statements("aws", [grant], [secret], [key])
+    if aws.container_secret_refusal(reference) is None:
+        execution = policy_json(execution_secret_statements("aws", "us-east-1", [reference]))
+        assert not any(token in _without_own_wildcards(execution) for token in _TOKENS), execution
+    else:
+        with pytest.raises(ValueError):
+            execution_secret_statements("aws", "us-east-1", [reference])

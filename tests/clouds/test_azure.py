@@ -58,3 +58,25 @@ def test_secret_names_valid_and_unique(variables: list[str]) -> None:
     for name in names.values():
         assert SECRET_RE.match(name), name
     assert azure.secret_names(list(reversed(variables))) == names
+
+
+_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/"
+
+
+def test_references_are_matched_whole() -> None:
+    """A trailing newline (which '$' would accept) or a wildcard is never part of a reference."""
+    url = "https://jobs-kv.vault.azure.net/secrets/token"
+    assert azure.secret_url_parts(url) == ("jobs-kv", "token")
+    environment = _ID + "Microsoft.App/managedEnvironments/shared-cae"
+    assert azure.environment_parts(environment) == ("data", "shared-cae")
+    vault = _ID + "Microsoft.KeyVault/vaults/jobs-kv"
+    assert azure.key_vault_name(vault) == "jobs-kv"
+    storage = _ID + "Microsoft.Storage/storageAccounts/lake"
+    assert azure.storage_scope(storage) is not None
+    registry = _ID + "Microsoft.ContainerRegistry/registries/acmeacr"
+    assert azure.registry_parts(registry) is not None
+    assert azure.secret_url_parts(url + "\n") is None
+    assert azure.environment_parts(environment + "\n") is None
+    assert azure.key_vault_name(vault + "\n") is None
+    assert azure.storage_scope(storage + "\n") is None and azure.storage_scope(storage + "*") is None
+    assert azure.registry_parts(registry + "\n") is None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from dativo_infra.clouds import gcp
+from dativo_infra.clouds import WILDCARD_PROBLEM, gcp
 from dativo_infra.naming import stack_name
 from tests.clouds.rules import job_names, tenants
 
@@ -20,8 +20,9 @@ SCHEDULER_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 @pytest.mark.parametrize(
     ("reference", "parts"),
     [
-        ("projects/p/secrets/s", ("projects/p/secrets/s", "latest")),
-        ("projects/p/secrets/s/versions/3", ("projects/p/secrets/s", "3")),
+        ("projects/acme-data/secrets/s", ("projects/acme-data/secrets/s", "latest")),
+        ("projects/acme-data/secrets/s/versions/3", ("projects/acme-data/secrets/s", "3")),
+        ("projects/123456789/secrets/s_1/versions/prod", ("projects/123456789/secrets/s_1", "prod")),
         ("token", ("token", "latest")),
         ("token/versions/latest", ("token", "latest")),
     ],
@@ -37,8 +38,14 @@ def test_secret_references(reference: str, parts: tuple[str, str]) -> None:
         ("a.b.c", True),
         ("gs://x", False),
         ("x" * 64, False),
-        ("a." + "b" * 100, True),
+        ("a." + "b" * 63, True),
+        ("a." + "b" * 64, False),  # each dot-separated part is at most 63
         ("ab", False),
+        ("acme-raw\n", False),
+        ("*", False),
+        ("10.0.0.1", False),
+        ("goog-raw", False),
+        ("acme-google-raw", False),
     ],
 )
 def test_bucket_names(bucket: str, ok: bool) -> None:
@@ -86,3 +93,30 @@ def test_different_stacks_get_different_names(tenant: str, first: str, second: s
 @pytest.mark.parametrize("job_name", ["a", "A", "1", "x" * 128, "9" * 128, "a" + "-" * 126 + "b", "a_b.c-d"])
 def test_names_at_the_edges(job_name: str) -> None:
     check_names("t", job_name)
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("token", None),
+        ("tok_en-1", None),
+        ("t" * 255, None),
+        ("projects/acme-data/secrets/token/versions/latest", None),
+        ("projects/acme-data/secrets/token/versions/12", None),
+        ("*", WILDCARD_PROBLEM),
+        ("projects/*/secrets/token", WILDCARD_PROBLEM),
+        ("projects/acme-data/secrets/${x}", WILDCARD_PROBLEM),
+        ("t" * 256, "not a Secret Manager secret"),
+        ("token\n", "not a Secret Manager secret"),
+        ("projects/p/secrets/token", "not a Secret Manager secret"),
+        ("projects/acme-data/secrets/tok.en", "not a Secret Manager secret"),
+        ("projects/acme-data/secrets/token/versions/", "not a Secret Manager secret"),
+        ("projects/acme-data/token", "not a Secret Manager secret"),
+    ],
+)
+def test_secret_ids(reference: str, problem: str | None) -> None:
+    refusal = gcp.secret_refusal(reference)
+    assert (refusal.problem if refusal else None) == problem
+    if problem is not None:
+        with pytest.raises(ValueError):
+            gcp.split_secret(reference)

@@ -261,6 +261,76 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:10: infrastructure.runtime.schedule: restricts both day-of-month and day-of-week (unix cron runs on a day matching either; EventBridge cannot say that), got '0 3 L * MON'; expected '*' in one of the two day fields, e.g. '0 3 1 * *' or '0 3 * * MON'",
         "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:12: infrastructure.runtime.secrets.TOKEN: variable set both in env and in secrets, got 'TOKEN'; expected each variable in env or in secrets, not both",
     ],
+    # issue 12: grant references, regions, strictness
+    "aws_bad_vpc_id.yaml": [
+        "tests/fixtures/jobs/invalid/aws_bad_vpc_id.yaml:9: infrastructure.runtime.network.vpc_id: not a VPC id, got 'vpc-12345'; expected an id such as 'vpc-0123456789abcdef0' ('vpc-' and 8 or 17 lowercase hex digits)",
+    ],
+    "aws_kms_alias.yaml": [
+        "tests/fixtures/jobs/invalid/aws_kms_alias.yaml:8: infrastructure.runtime.log_kms_key_arn: an alias ARN: IAM grants and CloudWatch Logs need the key's own ARN, got 'arn:aws:kms:us-east-1:123456789012:alias/logs'; expected a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id>",
+    ],
+    "aws_prefix_policy_variable.yaml": [
+        "tests/fixtures/jobs/invalid/aws_prefix_policy_variable.yaml:12: infrastructure.runtime.permissions.storage[0].prefix: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'home/${aws:username}/'; expected a plain key prefix such as 'warehouse/raw/' (no leading '/', no '*', '?', '${' or control characters)",
+    ],
+    "aws_region_typo.yaml": [
+        "tests/fixtures/jobs/invalid/aws_region_typo.yaml:5: infrastructure.region: not an AWS region, got 'eu-wset-1'; expected an AWS region; did you mean 'eu-west-1'?",
+    ],
+    "aws_region_unknown.yaml": [
+        "tests/fixtures/jobs/invalid/aws_region_unknown.yaml:5: infrastructure.region: not an AWS region, got 'mars-north-9'; expected an AWS region such as us-east-1 or eu-west-1 (`aws ec2 describe-regions --all-regions` lists them)",
+    ],
+    "aws_wildcard_bucket.yaml": [
+        "tests/fixtures/jobs/invalid/aws_wildcard_bucket.yaml:10: infrastructure.runtime.permissions.storage[0].bucket: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 . -, starting and ending with a letter or digit; no s3://, no /)",
+    ],
+    "aws_wildcard_container_secret.yaml": [
+        "tests/fixtures/jobs/invalid/aws_wildcard_container_secret.yaml:9: infrastructure.runtime.secrets.DB_PASSWORD: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>[:<json-key>:<version-stage>:<version-id>], arn:aws:ssm:<region>:<12-digit account>:parameter/<name> or an SSM parameter name such as /team/db/password",
+    ],
+    "aws_wildcard_kms_key.yaml": [
+        "tests/fixtures/jobs/invalid/aws_wildcard_kms_key.yaml:9: infrastructure.runtime.permissions.kms_keys[0]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id>",
+    ],
+    "aws_wildcard_secret.yaml": [
+        "tests/fixtures/jobs/invalid/aws_wildcard_secret.yaml:9: infrastructure.runtime.permissions.secrets[0]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>",
+    ],
+    "azure_aws_region.yaml": [
+        "tests/fixtures/jobs/invalid/azure_aws_region.yaml:5: infrastructure.region: not an Azure region (us-east-1 is an AWS region), got 'us-east-1'; expected an Azure region such as westeurope or eastus (`az account list-locations` lists them)",
+    ],
+    "azure_secret_url_trailing_newline.yaml": [
+        "tests/fixtures/jobs/invalid/azure_secret_url_trailing_newline.yaml:9: infrastructure.runtime.secrets.API_TOKEN: not a Key Vault secret URL, got 'https://jobs-kv.vault.azure.net/secrets/api-token\\n'; expected https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
+    ],
+    "bool_as_number.yaml": [
+        "tests/fixtures/jobs/invalid/bool_as_number.yaml:8: infrastructure.runtime.cpu_millicores: must be a whole number, got True; expected an integer (unquoted)",
+    ],
+    "float_for_int.yaml": [
+        "tests/fixtures/jobs/invalid/float_for_int.yaml:8: infrastructure.runtime.log_retention_days: must be a whole number, got 1.5; expected an integer (unquoted)",
+    ],
+    "gcp_bad_secret_id.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_secret_id.yaml:10: infrastructure.runtime.secrets.API_TOKEN: not a Secret Manager secret, got 'projects/acme-data-prod/secrets/api.token'; expected a Secret Manager secret: projects/<project>/secrets/<id> or <id> (1-255 letters, digits, '_' or '-'), optionally /versions/<latest, a number or an alias>",
+    ],
+    "gcp_region_typo.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_region_typo.yaml:5: infrastructure.region: not a GCP region, got 'us-centrall1'; expected a GCP region; did you mean 'us-central1'?",
+    ],
+    "gcp_wildcard_bucket.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_wildcard_bucket.yaml:11: infrastructure.runtime.permissions.storage[0].bucket: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'acme-*'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)",
+    ],
+    "huge_int.yaml": [
+        "tests/fixtures/jobs/invalid/huge_int.yaml:9: infrastructure.runtime.port: out of range, got 1000000000000000000000000000000; expected at most 65535",
+    ],
+    "inf_number.yaml": [
+        "tests/fixtures/jobs/invalid/inf_number.yaml:9: infrastructure.runtime.timeout_seconds: must be a whole number, got inf; expected an integer (unquoted)",
+    ],
+    "job_name_trailing_newline.yaml": [
+        "tests/fixtures/jobs/invalid/job_name_trailing_newline.yaml:9: infrastructure.tags.job_name: not a valid job name, got 'orders\\n'; expected 1-128 characters of letters, digits, '_', '.', '-' starting with a letter or digit",
+    ],
+    "nan_number.yaml": [
+        "tests/fixtures/jobs/invalid/nan_number.yaml:8: infrastructure.runtime.memory_mib: must be a whole number, got nan; expected an integer (unquoted)",
+    ],
+    "quoted_bool.yaml": [
+        "tests/fixtures/jobs/invalid/quoted_bool.yaml:9: infrastructure.runtime.network.assign_public_ip: must be true or false, got 'yes'; expected true or false (unquoted)",
+    ],
+    "quoted_number.yaml": [
+        "tests/fixtures/jobs/invalid/quoted_number.yaml:8: infrastructure.runtime.cpu_millicores: must be a whole number, got '1000'; expected an integer (unquoted)",
+    ],
+    "tenant_trailing_newline.yaml": [
+        "tests/fixtures/jobs/invalid/tenant_trailing_newline.yaml:1: tenant_id: does not match the allowed form, got 'acme\\n'; expected lowercase letters, digits, '_' or '-', starting with a letter or digit",
+    ],
 }
 
 

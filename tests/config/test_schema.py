@@ -317,3 +317,93 @@ def test_bad_platform_settings_are_reported_with_the_jobs_own_errors(
     with pytest.raises(ErrorReport) as caught:
         load_jobs([str(tmp_path)])
     assert sorted(e.path for e in caught.value) == ["backend.type", "infrastructure.runtime.type"]
+
+
+# --- strictness: whole-text patterns, values as YAML typed them --------------------------------------
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("tenant_id: acme", 'tenant_id: "acme\\n"', "tenant_id"),
+        ("environment: prod", 'environment: "prod\\n"', "environment"),
+        ("region: us-east-1", 'region: "us-east-1\\n"', "infrastructure.region"),
+        ("job_name: stripe_customers_to_iceberg", 'job_name: "orders\\n"', "infrastructure.tags.job_name"),
+        (
+            "type: aws_fargate",
+            'type: aws_fargate\n    env: {"NAME\\n": x}',
+            "infrastructure.runtime.env.NAME\n",
+        ),
+        (
+            "cluster_name: ",
+            '"cluster_name\\n": "{{terraform_outputs.cluster_name}}"\n    cluster_name: ',
+            "infrastructure.resource_identifiers.cluster_name\n",
+        ),
+    ],
+)
+def test_a_trailing_newline_never_matches(tmp_path: Path, old: str, new: str, path: str) -> None:
+    """Every pattern matches the whole text ('$' would accept a trailing newline)."""
+    assert old in BASE
+    found = errors_of(tmp_path, BASE.replace(old, new, 1))
+    assert [p for p in found if p.startswith(path)], found
+
+
+@pytest.mark.parametrize(
+    ("template", "fields", "path"),
+    [
+        (AZURE, {"resource_group": '"data\\n"'}, "infrastructure.runtime.resource_group"),
+        (
+            AZURE,
+            {"environment_id": f'"{SUB}/Microsoft.App/managedEnvironments/cae\\n"'},
+            "infrastructure.runtime.environment_id",
+        ),
+        (
+            GCP,
+            {"permissions": '{storage: [{bucket: "initech-raw\\n"}]}'},
+            "infrastructure.runtime.permissions.storage[0].bucket",
+        ),
+        (GCP, {"secrets": '{TOKEN: "token\\n"}'}, "infrastructure.runtime.secrets.TOKEN"),
+    ],
+)
+def test_a_trailing_newline_never_matches_a_reference(
+    tmp_path: Path, template: str, fields: dict[str, str], path: str
+) -> None:
+    found = errors_of(tmp_path, template.format(runtime=runtime_block(**fields)))
+    assert [p for p in found if p.startswith(path)], found
+
+
+def test_project_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    text = GCP.format(runtime="").replace("project_id: initech-data-dev", 'project_id: "initech-data-dev\\n"')
+    assert errors_of(tmp_path, text) == ["infrastructure.runtime.project_id: does not match the allowed form"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("cpu_millicores", '"1000"', "must be a whole number"),
+        ("cpu_millicores", "true", "must be a whole number"),
+        ("cpu_millicores", "1000.0", "must be a whole number"),
+        ("retries", '"0"', "must be a whole number"),
+        ("scaling", '{parallelism: "2"}', "must be a whole number"),
+        ("network", '{assign_public_ip: "yes"}', "must be true or false"),
+        ("network", "{assign_public_ip: 1}", "must be true or false"),
+        ("network", '{assign_public_ip: "true"}', "must be true or false"),
+    ],
+)
+def test_no_coercion(tmp_path: Path, field: str, value: str, problem: str) -> None:
+    text = BASE.replace("type: aws_fargate", f"type: aws_fargate\n    {field}: {value}")
+    found = errors_of(tmp_path, text)
+    assert len(found) == 1 and found[0].endswith(f": {problem}"), found
+
+
+def test_enums_and_literals_still_take_their_yaml_strings(tmp_path: Path) -> None:
+    """Strict models: the provider enum and the runtime type, mode, ingress, access literals come
+    from YAML as plain strings and are still accepted."""
+    text = BASE.replace(
+        "type: aws_fargate",
+        "type: aws_fargate\n    mode: service\n    ingress: none\n    permissions:\n"
+        "      storage: [{bucket: acme-raw, access: read_write}]",
+    )
+    job = load_job(write(tmp_path, text)).config
+    assert job.infrastructure.provider == "aws" and job.runtime.TYPE is RuntimeType.AWS_FARGATE
+    assert (job.runtime.mode, job.runtime.ingress) == ("service", "none")
+    gcp = load_job(write(tmp_path, GCP.format(runtime=runtime_block(deletion_protection="false")), "g.yaml"))
+    assert gcp.config.runtime.deletion_protection is False

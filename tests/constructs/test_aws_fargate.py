@@ -24,8 +24,8 @@ from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resou
 ACCOUNT = "123456789012"
 API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
 RUNTIME_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/runtime-XyZ123"
-DATA_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/1111-2222"
-LOG_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/logs-key"
+DATA_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+LOG_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
 LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 characters
 LOCAL_ENDPOINT = "http://127.0.0.1:5999"
 ENDPOINT_SERVICES = (
@@ -85,9 +85,9 @@ JOBS: dict[str, str] = {
     ingress: internal
     scaling: {min_replicas: 2, max_replicas: 2}
     network:
-      vpc_id: vpc-0abc
-      subnet_ids: [subnet-0b, subnet-0a]
-      security_group_ids: [sg-0extra]
+      vpc_id: vpc-0abc0000
+      subnet_ids: [subnet-0b000000, subnet-0a000000]
+      security_group_ids: [sg-0e000000]
       assign_public_ip: true
 """,
     ),
@@ -98,7 +98,7 @@ JOBS: dict[str, str] = {
     ingress: none
     scaling: {min_replicas: 1, max_replicas: 3}
     network:
-      subnet_ids: [subnet-0c]
+      subnet_ids: [subnet-0c000000]
 """,
     ),
     "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: internal\n"),
@@ -400,16 +400,16 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert service["propagate_tags"] == "SERVICE"
     assert service["lifecycle"] == {"ignore_changes": ["availability_zone_rebalancing"]}
     network = service["network_configuration"]
-    assert network["subnets"] == ["subnet-0b", "subnet-0a"]
+    assert network["subnets"] == ["subnet-0b000000", "subnet-0a000000"]
     assert network["assign_public_ip"] is True
     assert len(network["security_groups"]) == 2
     assert ref("aws_security_group", "id", network["security_groups"][0])
-    assert network["security_groups"][1] == "sg-0extra"
-    assert one(doc, "aws_security_group")["vpc_id"] == "vpc-0abc"
+    assert network["security_groups"][1] == "sg-0e000000"
+    assert one(doc, "aws_security_group")["vpc_id"] == "vpc-0abc0000"
     assert data_sources(doc, "aws_subnets") == []
     # The ingress rule needs the VPC's CIDR: the given VPC is looked up by id, never the default.
     (vpc,) = data_sources(doc, "aws_vpc")
-    assert vpc["id"] == "vpc-0abc"
+    assert vpc["id"] == "vpc-0abc0000"
     assert "default" not in vpc
     ingress = one(doc, "aws_vpc_security_group_ingress_rule")
     assert (ingress["ip_protocol"], ingress["from_port"], ingress["to_port"]) == ("tcp", 9000, 9000)
@@ -426,14 +426,14 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
 def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -> None:
     doc = synthesized["svc_subnets"]
     (subnet,) = data_sources(doc, "aws_subnet")
-    assert subnet["id"] == "subnet-0c"
+    assert subnet["id"] == "subnet-0c000000"
     assert ref("data.aws_subnet", "vpc_id", one(doc, "aws_security_group")["vpc_id"])
     assert data_sources(doc, "aws_vpc") == []
     assert data_sources(doc, "aws_subnets") == []
     assert resources(doc, "aws_vpc_security_group_ingress_rule") == []
     service = one(doc, "aws_ecs_service")
     assert service["desired_count"] == 1  # min_replicas
-    assert service["network_configuration"]["subnets"] == ["subnet-0c"]
+    assert service["network_configuration"]["subnets"] == ["subnet-0c000000"]
     assert service["network_configuration"]["assign_public_ip"] is False
     assert resources(doc, "aws_scheduler_schedule") == []
     # max_replicas (3) > min_replicas (1): Application Auto Scaling owns the desired count

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import aws
+from dativo_infra.clouds import Refusal, aws
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
@@ -112,7 +112,7 @@ class AwsFargateRuntime(RuntimeBase):
         aws.check_schedule(expression)
 
     def cloud_problems(self) -> list[Problem]:
-        found: list[Problem] = []
+        found = self._reference_problems()
         memories = aws.fargate_memory_choices(self.cpu_millicores)
         if not memories:
             allowed = ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
@@ -171,3 +171,42 @@ class AwsFargateRuntime(RuntimeBase):
                 if given
             ]
         return found
+
+    def _reference_problems(self) -> list[Problem]:
+        """Every resource the job names (buckets, prefixes, secrets, keys, network ids) in AWS's own
+        grammar: these become IAM grants, so no wildcard or policy variable gets through."""
+        checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = []
+        permissions, network = self.permissions, self.network
+        for index, grant in enumerate(permissions.storage):
+            where = ("permissions", "storage", index)
+            checks.append(((*where, "bucket"), grant.bucket, aws.bucket_refusal(grant.bucket)))
+            checks.append(((*where, "prefix"), grant.prefix, aws.prefix_refusal(grant.prefix)))
+        checks += [
+            (("permissions", "secrets", index), arn, aws.secret_arn_refusal(arn))
+            for index, arn in enumerate(permissions.secrets)
+        ]
+        checks += [
+            (("permissions", "kms_keys", index), arn, aws.kms_key_refusal(arn))
+            for index, arn in enumerate(permissions.kms_keys)
+        ]
+        if self.log_kms_key_arn is not None:
+            checks.append(
+                (("log_kms_key_arn",), self.log_kms_key_arn, aws.kms_key_refusal(self.log_kms_key_arn))
+            )
+        checks += [
+            (("secrets", var), reference, aws.container_secret_refusal(reference))
+            for var, reference in self.secrets.items()
+        ]
+        if network.vpc_id is not None:
+            checks.append(
+                (("network", "vpc_id"), network.vpc_id, aws.network_id_refusal("vpc", network.vpc_id))
+            )
+        checks += [
+            (("network", "subnet_ids", index), subnet, aws.network_id_refusal("subnet", subnet))
+            for index, subnet in enumerate(network.subnet_ids)
+        ]
+        checks += [
+            (("network", "security_group_ids", index), group, aws.network_id_refusal("sg", group))
+            for index, group in enumerate(network.security_group_ids)
+        ]
+        return [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import azure
+from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, tail
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
@@ -19,6 +19,13 @@ _STORAGE_FORM = (
     azure.ARM_FORM
     + "Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]"
 )
+
+
+def _not_a(kind: str, value: str, *, cut: bool = True) -> str:
+    """The problem of a reference that is not a ``kind``: a wildcard is named as such."""
+    if has_wildcard(value):
+        return WILDCARD_PROBLEM
+    return f"not a {kind}" + (tail(value) if cut else "")
 
 
 class AzureNetwork(Strict):
@@ -171,11 +178,11 @@ class AzureContainerAppsRuntime(RuntimeBase):
         found += self._existing_resource_problems()
         found += self._key_vault_problems()
         for index, grant in enumerate(self.permissions.storage):
-            if not azure.STORAGE_SCOPE_RE.match(grant.bucket):
+            if azure.storage_scope(grant.bucket) is None:
                 found.append(
                     Problem(
                         ("permissions", "storage", index, "bucket"),
-                        "not a storage account resource id" + tail(grant.bucket),
+                        _not_a("storage account resource id", grant.bucket),
                         grant.bucket,
                         _STORAGE_FORM,
                     )
@@ -190,7 +197,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("environment_id",),
-                        "not a Container Apps environment resource id" + tail(self.environment_id),
+                        _not_a("Container Apps environment resource id", self.environment_id),
                         self.environment_id,
                         azure.ARM_FORM + "Microsoft.App/managedEnvironments/<name>",
                     )
@@ -214,12 +221,12 @@ class AzureContainerAppsRuntime(RuntimeBase):
                     )
                 )
         if self.registry_id is not None:
-            registry = azure.CONTAINER_REGISTRY_ID_RE.match(self.registry_id)
+            registry = azure.registry_parts(self.registry_id)
             if registry is None:
                 found.append(
                     Problem(
                         ("registry_id",),
-                        "not a container registry resource id" + tail(self.registry_id),
+                        _not_a("container registry resource id", self.registry_id),
                         self.registry_id,
                         azure.ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>",
                     )
@@ -246,7 +253,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("permissions", "secrets", index),
-                        "not a Key Vault resource id" + tail(vault_id),
+                        _not_a("Key Vault resource id", vault_id),
                         vault_id,
                         azure.ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
                     )
@@ -259,7 +266,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("secrets", var),
-                        "not a Key Vault secret URL",
+                        _not_a("Key Vault secret URL", reference, cut=False),
                         reference,
                         "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
                     )

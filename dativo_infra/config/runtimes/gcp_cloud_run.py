@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import gcp
+from dativo_infra.clouds import Refusal, gcp
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
@@ -114,17 +114,16 @@ class GcpCloudRunRuntime(RuntimeBase):
             )
             problem = "longer than a Cloud Run service request may take"
             found.append(Problem(("timeout_seconds",), problem, self.timeout_seconds, expected))
-        for index, grant in enumerate(self.permissions.storage):
-            if not gcp.is_bucket_name(grant.bucket):
-                expected = "a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)"
-                found.append(
-                    Problem(
-                        ("permissions", "storage", index, "bucket"),
-                        "not a bare bucket name",
-                        grant.bucket,
-                        expected,
-                    )
-                )
+        checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = [
+            (("permissions", "storage", index, "bucket"), grant.bucket, gcp.bucket_refusal(grant.bucket))
+            for index, grant in enumerate(self.permissions.storage)
+        ]
+        checks += [
+            (("permissions", "secrets", index), secret, gcp.secret_refusal(secret))
+            for index, secret in enumerate(self.permissions.secrets)
+        ]
+        checks += [(("secrets", var), ref, gcp.secret_refusal(ref)) for var, ref in self.secrets.items()]
+        found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
         return found
 
     def deletion_protected(self, environment: str) -> bool:
