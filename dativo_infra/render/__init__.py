@@ -33,12 +33,10 @@ writes the job back, under these rules:
   whole run before anything is written, and every problem is reported with file, line and path.
   Each file is written atomically (:func:`dativo_infra.fsutil.atomic_write_many`: temp files fsynced
   together, then one atomic replace per file, then each directory fsynced). Writers take an
-  exclusive ``fcntl.flock`` on ``.dativo-render.lock`` in each target directory, so two renders of
+  exclusive ``fcntl.flock`` on each target directory itself (no lock file), so two renders of
   the same files never interleave (the second waits, then fails clearly after ``lock_timeout``).
   A file whose content would not change is not rewritten, so rendering twice is a no-op. A file
   system error (an ``--out`` under a regular file, a read-only directory) is a positioned error too.
-  The lock files stay (removing a lock file another writer waits on would break the lock); they are
-  git-ignored.
 
 The package, each module importing only those listed before it: :mod:`.outputs` (outputs files),
 :mod:`.splice` (placeholders in one YAML text and the scalars that replace them), :mod:`.jobs`

@@ -24,7 +24,6 @@ import stat
 import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
 
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import discover, load_jobs
@@ -34,8 +33,6 @@ from dativo_infra.fsutil import atomic_write_many
 from dativo_infra.render.jobs import RenderResult, render_job
 from dativo_infra.render.outputs import OutputsSource
 
-#: Name of the lock file a writer holds in every directory it writes to.
-LOCK_NAME = ".dativo-render.lock"
 #: Seconds a render waits for another render's lock before it gives up.
 DEFAULT_LOCK_TIMEOUT = 60.0
 
@@ -52,7 +49,8 @@ def _read_text(path: Path) -> tuple[str, bool]:
 
 
 class directory_locks:
-    """Hold an exclusive lock on ``.dativo-render.lock`` in each directory (created if needed).
+    """Hold an exclusive ``flock`` on each directory itself (created if needed): no lock file is
+    ever written, so a render that is refused leaves the directories exactly as they were.
 
     Directories are locked in sorted order, so two writers never deadlock. A lock held by another
     process (or another open of the file in this one) is waited for up to ``timeout`` seconds.
@@ -63,7 +61,7 @@ class directory_locks:
     def __init__(self, directories: Sequence[Path], timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.directories = sorted({d.resolve() for d in directories})
         self.timeout = timeout
-        self._handles: list[Any] = []
+        self._handles: list[int] = []
 
     def __enter__(self) -> list[Path]:
         """Take the locks; return the (resolved) directories locked."""
@@ -75,20 +73,19 @@ class directory_locks:
             raise
         return self.directories
 
-    def _lock(self, directory: Path) -> Any:
+    def _lock(self, directory: Path) -> int:
         directory.mkdir(parents=True, exist_ok=True)
-        lock_path = directory / LOCK_NAME
-        handle = open(lock_path, "a")  # noqa: SIM115 - held until the with-block ends
+        handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return handle
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    handle.close()
+                    os.close(handle)
                     raise JobError(
-                        display_path(lock_path),
+                        display_path(directory),
                         0,
                         "",
                         "another render is writing files in this directory",
@@ -99,8 +96,8 @@ class directory_locks:
 
     def _release(self) -> None:
         for handle in reversed(self._handles):
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            handle.close()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
         self._handles = []
 
     def __exit__(self, *_exc: object) -> None:

@@ -24,7 +24,7 @@ from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.render.jobs import render_job
 from dativo_infra.render.outputs import read_outputs
 from dativo_infra.render.splice import find_placeholders
-from dativo_infra.render.write import LOCK_NAME, directory_locks, render_batch, render_one, write_results
+from dativo_infra.render.write import directory_locks, render_batch, render_one, write_results
 from tests.render import FIXTURES, GOLDEN_CDKTF, GOLDEN_JOB, GOLDEN_OUTPUTS
 
 # --- golden files ---------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_failed_replace_leaves_the_original_and_no_temp_file(
         "expected a writable file path whose parent is a directory"
     )
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
-    assert sorted(p.name for p in golden.parent.iterdir()) == [LOCK_NAME, golden.name]
+    assert sorted(p.name for p in golden.parent.iterdir()) == [golden.name]
 
 
 def test_an_out_path_under_a_regular_file_is_a_clean_error(golden: Path, tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_second_writer_fails_clearly_while_the_lock_is_held(golden: Path) -> Non
             render_one(golden, GOLDEN_OUTPUTS, in_place=True, lock_timeout=0.3)
         assert time.monotonic() - start >= 0.3
     assert "another render is writing files in this directory" in str(err.value)
-    assert str(err.value).startswith(os.path.relpath(golden.parent / LOCK_NAME))
+    assert str(err.value).startswith(os.path.relpath(golden.parent) + ": ")
     assert golden.read_bytes() == GOLDEN_JOB.read_bytes()
 
 
@@ -323,8 +323,8 @@ def test_batch_is_all_or_nothing_across_jobs(
         render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
     assert [e.path for e in err.value] == ["infrastructure.resource_identifiers.project_id"]
     assert {p: p.read_bytes() for p in jobs_dir.rglob("*.yaml")} == before
-    # nothing but the lock files (taken before the jobs are loaded) was created
-    assert {p.name for p in jobs_dir.rglob(".*")} == {LOCK_NAME}
+    # nothing was created (the locks, taken before the jobs are loaded, are on the directories)
+    assert not list(jobs_dir.rglob(".*"))
 
 
 def test_batch_refuses_a_single_stack_terraform_file(tmp_path: Path) -> None:
@@ -506,7 +506,7 @@ def test_concurrent_in_place_renders_each_report_what_they_did(golden: Path, tmp
         child.join(60)
     assert reports == [(0, False)] * 9 + [(18, True)]
     assert not find_placeholders(golden.read_text(), "golden")
-    assert sorted(p.name for p in golden.parent.iterdir()) == [LOCK_NAME, golden.name]
+    assert sorted(p.name for p in golden.parent.iterdir()) == [golden.name]
 
 
 def test_cli_in_place_renders_report_truthfully(golden: Path, tmp_path: Path) -> None:
@@ -578,6 +578,6 @@ def test_render_stress_with_kill_9_leaves_old_or_new_files(golden: Path, tmp_pat
         for run in runs:
             assert run.wait(timeout=120) in (0, -signal.SIGKILL)
         assert golden.read_text() in complete
-        left = {p.name for p in golden.parent.iterdir()} - {golden.name, LOCK_NAME}
+        left = {p.name for p in golden.parent.iterdir()} - {golden.name}
         assert all(name.startswith(f".{golden.name}.") and name.endswith(".tmp") for name in left), left
     assert rounds >= 3
