@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import json
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,13 @@ def regions(provider: str) -> tuple[str, ...]:
     return AZURE_REGIONS if provider == "azure" else GCP_REGIONS
 
 
+def _closest(region: str, known: Collection[str]) -> list[str]:
+    """The known regions most like ``region`` (all of those tied for the best likeness), sorted."""
+    scores = {name: difflib.SequenceMatcher(None, region, name).ratio() for name in known}
+    best = max(scores.values(), default=0.0)
+    return sorted(n for n, score in scores.items() if score >= max(0.75, best - 0.03))
+
+
 def region_refusal(provider: str, region: str) -> Refusal | None:
     """Why ``region`` is not a region of ``provider`` (with a "did you mean"), or None when it is one."""
     known = regions(provider)
@@ -130,9 +138,10 @@ def region_refusal(provider: str, region: str) -> Refusal | None:
         problem = f"not {article} {name} region ({region} is {other_article} {_NAMES[other]} region)"
     else:
         problem = f"not {article} {name} region"
-        close = difflib.get_close_matches(region, known, n=1, cutoff=0.75)
+        close = _closest(region, known)
         if close:
-            return Refusal(problem, f"{article} {name} region; did you mean {close[0]!r}?")
+            guesses = " or ".join(map(repr, close))
+            return Refusal(problem, f"{article} {name} region; did you mean {guesses}?")
     return Refusal(
         problem,
         f"{article} {name} region such as {_EXAMPLES[provider]} (`{_LISTED_BY[provider]}` lists them)",
