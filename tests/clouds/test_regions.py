@@ -60,6 +60,11 @@ def test_lists_hold_no_duplicates_and_look_like_regions() -> None:
         ("aws", "eu-wset-1", Refusal("not an AWS region", "an AWS region; did you mean 'eu-west-1'?")),
         (
             "aws",
+            "us-est-1",
+            Refusal("not an AWS region", "an AWS region; did you mean 'us-east-1' or 'us-west-1'?"),
+        ),
+        (
+            "aws",
             "mars-north-9",
             Refusal(
                 "not an AWS region",
