@@ -53,7 +53,9 @@ def show_value(value: object, limit: int = 80) -> str:
     """A short, unambiguous rendering of a bad value for an error message."""
     if value is _MISSING:
         return "nothing"
-    if isinstance(value, dict):
+    if value is None or isinstance(value, bool):  # as YAML writes them
+        text = {None: "null", True: "true", False: "false"}[value]
+    elif isinstance(value, dict):
         text = "a mapping" if value else "an empty mapping"
     elif isinstance(value, list):
         text = "a list" if value else "an empty list"

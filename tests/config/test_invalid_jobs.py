@@ -232,7 +232,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:9: infrastructure.runtime.ephemeral_storage_gib: unknown field for gcp_cloud_run, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:10: infrastructure.runtime.log_kms_key_arn: unknown field for gcp_cloud_run, got 'arn:aws:kms:us-east-1:123456789012:key/1'; expected no log_kms_key_arn (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:12: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got True; expected no assign_public_ip (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got true; expected no assign_public_ip (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:16: infrastructure.runtime.permissions.storage[0].prefix: unknown field for gcp_cloud_run, got 'landing/'; expected no prefix (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:17: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
@@ -240,13 +240,13 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:10: infrastructure.runtime.ephemeral_storage_gib: unknown field for azure_container_apps, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:12: infrastructure.runtime.network.vpc_id: unknown field for azure_container_apps, got 'vnet-1'; expected no vpc_id (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for azure_container_apps, got a list; expected no security_group_ids (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got True; expected no assign_public_ip (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got true; expected no assign_public_ip (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:19: infrastructure.runtime.permissions.kms_keys: unknown field for azure_container_apps, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_fields_of_other_runtimes.yaml": [
         "tests/fixtures/jobs/invalid/azure_fields_of_other_runtimes.yaml:11: infrastructure.runtime.project_id: unknown field for azure_container_apps, got 'acme-data-prod'; expected no project_id (a field of gcp_cloud_run only)",
-        "tests/fixtures/jobs/invalid/azure_fields_of_other_runtimes.yaml:12: infrastructure.runtime.deletion_protection: unknown field for azure_container_apps, got True; expected no deletion_protection (a field of gcp_cloud_run only)",
+        "tests/fixtures/jobs/invalid/azure_fields_of_other_runtimes.yaml:12: infrastructure.runtime.deletion_protection: unknown field for azure_container_apps, got true; expected no deletion_protection (a field of gcp_cloud_run only)",
     ],
     "azure_service_timeout.yaml": [
         "tests/fixtures/jobs/invalid/azure_service_timeout.yaml:11: infrastructure.runtime.timeout_seconds: applies to mode job only, got 600; expected no timeout_seconds in mode service",
@@ -296,7 +296,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_secret_url_trailing_newline.yaml:9: infrastructure.runtime.secrets.API_TOKEN: not a Key Vault secret URL, got 'https://jobs-kv.vault.azure.net/secrets/api-token\\n'; expected https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
     ],
     "bool_as_number.yaml": [
-        "tests/fixtures/jobs/invalid/bool_as_number.yaml:8: infrastructure.runtime.cpu_millicores: must be a whole number, got True; expected an integer (unquoted)",
+        "tests/fixtures/jobs/invalid/bool_as_number.yaml:8: infrastructure.runtime.cpu_millicores: must be a whole number, got true; expected an integer (unquoted)",
     ],
     "float_for_int.yaml": [
         "tests/fixtures/jobs/invalid/float_for_int.yaml:8: infrastructure.runtime.log_retention_days: must be a whole number, got 1.5; expected an integer (unquoted)",
