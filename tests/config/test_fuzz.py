@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
@@ -124,8 +124,18 @@ def test_random_bytes(jobs_copy: Path, raw: bytes) -> None:
     assert_loads_or_reports(path)
 
 
+def _job(provider: Any, runtime_type: Any) -> dict[str, Any]:
+    infrastructure = {"provider": provider, "region": "us-east-1", "runtime": {"type": runtime_type}}
+    return {"tenant_id": "acme", "environment": "prod", "infrastructure": infrastructure}
+
+
 @FUZZ
 @given(DOCUMENTS, st.booleans())
+# Crashes the fuzz found (TypeError: unhashable type in schema.Infrastructure._pairing_first):
+@example(_job([], "aws_fargate"), False)
+@example(_job({}, "aws_fargate"), False)
+@example(_job("aws", []), False)
+@example(_job("aws", {}), False)
 def test_random_yaml_trees(jobs_copy: Path, document: Any, as_json: bool) -> None:
     path = jobs_copy / "acme" / "fuzz.yaml"
     path.write_bytes(dump(document, as_json))
