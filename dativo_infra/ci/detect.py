@@ -20,8 +20,11 @@ Rules:
   A renamed file is a delete plus an add; when the old stack still belongs to a job at ``head``
   nothing is destroyed. The old stack name is computed leniently (``tenant_id`` and the job name,
   ``infrastructure.tags.job_name`` or the older dialect's ``JobName``, and the provider, without
-  validating the rest), because the old content may no longer validate with today's code; only when
-  even those fields are unusable is it an error;
+  validating the rest), because the old content may no longer validate with today's code. Old
+  content that names no stack (not YAML, a field missing or empty, or one written twice with two
+  values, e.g. ``JobName`` and ``job_name``) destroys nothing and a warning says why: no version of
+  this tool deployed such content, and a guessed name could destroy another job's stack. The warning
+  says to destroy the stack by hand should an earlier version of the file have been deployed;
 * anything shared changed (:data:`SHARED_FILES`, :data:`SHARED_DIRS`, the platform settings file as
   :func:`dativo_infra.config.settings.settings_path` names it: ``$DATIVO_PLATFORM_SETTINGS``, default
   ``jobs/platform.yaml``) -> **every** job at ``head`` is deployed;
@@ -31,8 +34,8 @@ Rules:
 Job files are recognised exactly as :func:`dativo_infra.config.loader.discover` does (``*.yaml`` /
 ``*.yml`` under the jobs directory, not ``platform.yaml``, not under ``assets/``, ``outputs/``,
 ``rendered/`` or a dot-directory). Every job at ``head`` is validated like the loader does; errors of
-jobs to deploy, two jobs mapping to one stack (the loader's own check) and old content without a
-usable stack name are raised together as one :class:`~dativo_infra.errors.ErrorReport` (exit 2).
+jobs to deploy and two jobs mapping to one stack (the loader's own check) are raised together as one
+:class:`~dativo_infra.errors.ErrorReport` (exit 2); warnings are printed on stderr.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from typing import Any
 
 from dativo_infra.ci.git import Git
 from dativo_infra.ci.legs import MAX_LEGS, UNSAFE_JOB_PATH_CHARS, ChangeSet, Deploy, Destroy
-from dativo_infra.config.dialect import is_legacy, snake, to_canonical
+from dativo_infra.config.dialect import is_legacy, snake
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import (
     JOB_SUFFIXES,
@@ -108,50 +111,75 @@ _TENANT: PathKey = ("tenant_id",)
 _JOB_NAME: PathKey = ("infrastructure", "tags", "job_name")
 _PROVIDER: PathKey = ("infrastructure", "provider")
 
+#: Why a stack is not destroyed for old content that names none (said after the reason).
+NOTHING_DESTROYED = (
+    "so no stack is destroyed for it: content that names no stack was never deployed by this tool "
+    "(if an earlier version of the file was, destroy its stack by hand)"
+)
+
+
+def _written(document: PositionedDocument) -> dict[PathKey, list[tuple[PathKey, Any]]]:
+    """For each of tenant_id, the job name and the provider: every ``(path as written, value)`` the
+    content has for it. The older dialect's ``cloud_provider`` and PascalCase tags (``JobName``) count,
+    so a file that names one thing twice shows both."""
+    data = document.value
+    raw = data.get("infrastructure")
+    infra: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    legacy = is_legacy(raw)
+    tags = infra.get("tags")
+    found: dict[PathKey, list[tuple[PathKey, Any]]] = {_TENANT: [], _JOB_NAME: [], _PROVIDER: []}
+    if "tenant_id" in data:
+        found[_TENANT].append((_TENANT, data["tenant_id"]))
+    for key in ("provider", "cloud_provider") if legacy else ("provider",):
+        if key in infra:
+            found[_PROVIDER].append((("infrastructure", key), infra[key]))
+    for key, value in tags.items() if isinstance(tags, Mapping) else ():
+        if key == "job_name" or (legacy and isinstance(key, str) and snake(key) == "job_name"):
+            found[_JOB_NAME].append((("infrastructure", "tags", key), value))
+    return found
+
 
 def old_stack(document: PositionedDocument) -> tuple[str, str]:
     """``(stack, provider)`` of a job's old content, read leniently: ``tenant_id``, the job name and
     the provider (canonical or older dialect) without validating anything else, so that content
     today's code rejects still names the stack it deployed. Raises :class:`ErrorReport` (one
-    positioned error per unusable field) when even that is impossible."""
-    data = document.value
-    raw = data.get("infrastructure")
-    infra: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    positions = document
-    if is_legacy(raw):
-        try:
-            positions = to_canonical(document)
-            infra = positions.value["infrastructure"]
-        except JobError:  # e.g. a compute type without a runtime: map only the keys needed here
-            tags = infra.get("tags")
-            infra = {
-                "provider": infra.get("provider", infra.get("cloud_provider")),
-                "tags": {snake(k) if isinstance(k, str) else k: v for k, v in tags.items()}
-                if isinstance(tags, Mapping)
-                else tags,
-            }
-    tags = infra.get("tags")
-    found = {
-        _TENANT: data.get("tenant_id"),
-        _JOB_NAME: tags.get("job_name") if isinstance(tags, Mapping) else None,
-        _PROVIDER: infra.get("provider"),
-    }
-    errors = [
-        JobError(
-            document.file,
-            positions.line_of(path),
-            dotted(path),
-            "cannot tell which stack the old content deployed, so it cannot be destroyed",
-            show_value(value) if value is not None else "nothing",
-            "a non-empty string (fix the old commit's file or destroy its stack by hand)",
+    positioned error per field that is missing, not a non-empty string, or written twice with two
+    values) when the content names no stack."""
+    errors: list[JobError] = []
+    chosen: dict[PathKey, str] = {}
+    for path, candidates in _written(document).items():
+        values = {v.strip() if isinstance(v, str) else "" for _, v in candidates}
+        if len(values) == 1 and "" not in values:  # written once, or twice alike
+            chosen[path] = values.pop()
+            continue
+        if len(candidates) > 1:
+            (first, _), (second, value) = sorted(candidates, key=lambda c: document.line_of(c[0]))[:2]
+            errors.append(
+                JobError(
+                    document.file,
+                    document.line_of(second),
+                    dotted(second),
+                    f"the old content names {dotted(path)} twice ({dotted(first)} at line "
+                    f"{document.line_of(first)}, {dotted(second)} at line {document.line_of(second)})",
+                    show_value(value),
+                    "one of them",
+                )
+            )
+            continue
+        written, value = candidates[0] if candidates else (path, None)
+        errors.append(
+            JobError(
+                document.file,
+                document.line_of(written),
+                dotted(written),
+                "the old content names no stack",
+                show_value(value) if value is not None else "nothing",
+                "a non-empty string",
+            )
         )
-        for path, value in found.items()
-        if not isinstance(value, str) or not value.strip()
-    ]
     if errors:
         raise ErrorReport(errors)
-    tenant, job_name, provider = (str(found[p]).strip() for p in (_TENANT, _JOB_NAME, _PROVIDER))
-    return stack_name(tenant, job_name), provider.lower()
+    return stack_name(chosen[_TENANT], chosen[_JOB_NAME]), chosen[_PROVIDER].lower()
 
 
 def normalize_jobs_dir(jobs_dir: str) -> str:
@@ -250,11 +278,9 @@ def detect(
             stack, provider = old_stack(
                 parse_bytes(contents[entry.old_blob], f"{str(start)[:12]}:{entry.path}")
             )
-        except JobError as exc:
-            report.add(exc)
-            continue
-        except ErrorReport as exc:
-            report.extend(exc.errors)
+        except (JobError, ErrorReport) as exc:  # content that names no stack: say so, destroy nothing
+            problems = exc.errors if isinstance(exc, ErrorReport) else [exc]
+            warnings.extend(f"{problem} ({NOTHING_DESTROYED})" for problem in sorted(set(problems)))
             continue
         if stack not in head_stacks:  # else the stack still belongs to a job at head (e.g. a moved file)
             destroy.add(Destroy(entry.path, stack, provider))

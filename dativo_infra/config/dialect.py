@@ -20,11 +20,13 @@ point at the lines the user wrote. Compute types without a runtime get a "not su
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from fractions import Fraction
 from typing import Any, TypeGuard
 
-from dativo_infra.config.yamlpos import PathKey, PositionedDocument
+from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted
 from dativo_infra.contract import RuntimeType
-from dativo_infra.errors import JobError
+from dativo_infra.errors import ErrorReport, JobError
 
 COMPUTE_TYPES: dict[str, RuntimeType] = {
     "ecs_task": RuntimeType.AWS_FARGATE,
@@ -48,9 +50,8 @@ CPU_UNITS_PER_VCPU: dict[RuntimeType, int] = {
 #: Compute types the older documents name that have no runtime construct yet.
 NOT_SUPPORTED_YET = ("lambda", "ec2_instance", "eks", "gke", "gke_pod", "gce_instance", "aci", "aks")
 
-#: Older keys converted explicitly below.
-RENAMED = {"compute_type", "cpu_units", "memory_mb", "storage"}
-#: Older keys with no meaning for the runtimes (sizing hints, pre-existing identities): dropped.
+#: Older keys with no meaning for the runtimes (a sizing word, a pre-existing identity): not mapped
+#: onto the runtime, but not lost either: ``tfvars`` passes them to plain-Terraform modules as written.
 IGNORED = {"compute_size", "service_account"}
 
 #: Regions used when an older job file names none (the older dialect had no region field).
@@ -71,98 +72,114 @@ def snake(key: str) -> str:
     return key.lower()
 
 
+#: ``expected`` of an error for two keys that say the same thing.
+ONE_OF_THEM = "one of them"
+#: ``expected`` of an error for a canonical block next to its older-dialect twin.
+NOT_MIXED = "one of them (the canonical and the older dialect cannot be mixed in one infrastructure block)"
+
+
+class _Mapping:
+    """One older-dialect ``infrastructure`` block being rewritten: the new positions and the errors."""
+
+    def __init__(self, doc: PositionedDocument) -> None:
+        self.doc = doc
+        self.lines = dict(doc.lines)
+        self.errors: list[JobError] = []
+
+    def move(self, old: PathKey, new: PathKey) -> None:
+        """Give ``new`` (and everything under it) the lines of ``old`` (and everything under it)."""
+        for path, line in list(self.doc.lines.items()):
+            if path[: len(old)] == old:
+                self.lines[new + path[len(old) :]] = line
+
+    def clash(self, first: PathKey, second: PathKey, block: PathKey, target: str, expected: str) -> None:
+        """Two keys (paths under ``block``) that both map to ``target``: an error at the later one."""
+        (line_a, a), (line_b, b) = sorted(((self.doc.line_of(p), p) for p in (first, second)), key=_line)
+        self.errors.append(
+            JobError.at(
+                self.doc.file,
+                line_b,
+                dotted(b),
+                f"{dotted(a[len(block) :])} (line {line_a}) and {dotted(b[len(block) :])} (line {line_b}) "
+                f"both map to {target}",
+                _value_at(self.doc.value, b),
+                expected,
+            )
+        )
+
+    def error(
+        self, path: PathKey, problem: str, got: object, expected: str, *, show_got: bool = True
+    ) -> None:
+        self.errors.append(
+            JobError.at(
+                self.doc.file, self.doc.line_of(path), dotted(path), problem, got, expected, show_got=show_got
+            )
+        )
+
+
+def _line(item: tuple[int, PathKey]) -> int:
+    return item[0]
+
+
+def _value_at(data: Any, path: PathKey) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
 def to_canonical(doc: PositionedDocument) -> PositionedDocument:
-    """Return ``doc`` with an older-dialect ``infrastructure`` block rewritten to the canonical form."""
+    """Return ``doc`` with an older-dialect ``infrastructure`` block rewritten to the canonical form.
+
+    Nothing the file says is dropped silently: a canonical key next to its older twin (``provider`` and
+    ``cloud_provider``, ``runtime`` and ``runtime_environment``) and two keys that map to the same
+    canonical key (``JobName`` and ``job_name`` in tags, ``cpu_units`` and ``cpu_millicores``, ...) are
+    errors naming both lines. Raises :class:`ErrorReport` with every such error of the file.
+    """
     data = doc.value
     infra = data.get("infrastructure")
     if not is_legacy(infra):
         return doc
-    lines = dict(doc.lines)
+    m = _Mapping(doc)
     base: PathKey = ("infrastructure",)
+    handled = ("provider", "cloud_provider", "runtime", "runtime_environment", "tags", "terraform", "region")
+    # Unknown keys are left for the schema to report as unknown fields.
+    out: dict[str, Any] = {k: v for k, v in infra.items() if k not in handled}
 
-    def move(old: PathKey, new: PathKey) -> None:
-        for path, line in list(doc.lines.items()):
-            if path[: len(old)] == old:
-                lines[new + path[len(old) :]] = line
-
-    out: dict[str, Any] = {}
-    unknown = {
-        k: v
-        for k, v in infra.items()
-        if k not in ("cloud_provider", "runtime_environment", "tags", "terraform", "region", "provider")
-    }
-    out.update(unknown)  # left for the schema to report as unknown fields
-    provider = infra.get("provider", infra.get("cloud_provider"))
-    out["provider"] = provider
-    move((*base, "cloud_provider"), (*base, "provider"))
-    region = infra.get("region") or DEFAULT_REGIONS.get(provider if isinstance(provider, str) else "")
+    if "provider" in infra and "cloud_provider" in infra:
+        m.clash((*base, "provider"), (*base, "cloud_provider"), base, "provider", NOT_MIXED)
+    provider = infra["provider"] if "provider" in infra else infra.get("cloud_provider")
+    if "provider" in infra or "cloud_provider" in infra:
+        out["provider"] = provider
+    if "provider" not in infra:
+        m.move((*base, "cloud_provider"), (*base, "provider"))
+    # The older dialect had no region: a file without one gets its cloud's default region.
+    region = infra.get("region")
+    if region is None:
+        region = DEFAULT_REGIONS.get(provider) if isinstance(provider, str) else None
     if region is not None:
         out["region"] = region
 
-    env = infra.get("runtime_environment")
-    runtime: dict[str, Any] = {}
-    old_rt: PathKey = (*base, "runtime_environment")
-    new_rt: PathKey = (*base, "runtime")
-    if isinstance(env, dict):
-        compute = env.get("compute_type")
-        line = doc.line_of((*old_rt, "compute_type"))
-        if compute in NOT_SUPPORTED_YET:
-            raise JobError.at(
-                doc.file,
-                line,
-                "infrastructure.runtime_environment.compute_type",
-                "compute type not supported yet",
-                compute,
-                "one of " + ", ".join(sorted(COMPUTE_TYPES)),
-            )
-        if compute not in COMPUTE_TYPES:
-            raise JobError.at(
-                doc.file,
-                line,
-                "infrastructure.runtime_environment.compute_type",
-                "unknown compute type",
-                compute,
-                "one of " + ", ".join(sorted(COMPUTE_TYPES)),
-            )
-        runtime_type = COMPUTE_TYPES[compute]
-        runtime["type"] = runtime_type.value
-        lines[(*new_rt, "type")] = line
-        lines[new_rt] = doc.line_of(old_rt)
-        if "cpu_units" in env:
-            cpu = env["cpu_units"]
-            if isinstance(cpu, int):
-                cpu = round(cpu * 1000 / CPU_UNITS_PER_VCPU[runtime_type])
-            runtime["cpu_millicores"] = cpu
-            move((*old_rt, "cpu_units"), (*new_rt, "cpu_millicores"))
-        if "memory_mb" in env:
-            runtime["memory_mib"] = env["memory_mb"]
-            move((*old_rt, "memory_mb"), (*new_rt, "memory_mib"))
-        for key, value in env.items():
-            if key in RENAMED or key in IGNORED:
-                continue
-            # Same-named fields carry over; anything else is left for the schema to report.
-            runtime[key] = value
-            move((*old_rt, key), (*new_rt, key))
-        storage = env.get("storage")
-        if (
-            isinstance(storage, dict)
-            and "ephemeral_storage_gb" in storage
-            and runtime_type is RuntimeType.AWS_FARGATE
-        ):
-            runtime["ephemeral_storage_gib"] = storage["ephemeral_storage_gb"]
-            move((*old_rt, "storage", "ephemeral_storage_gb"), (*new_rt, "ephemeral_storage_gib"))
-    elif env is not None:
-        runtime = env  # let the schema report the wrong shape
-        move(old_rt, new_rt)
-    out["runtime"] = runtime
+    if "runtime" in infra and "runtime_environment" in infra:
+        m.clash((*base, "runtime"), (*base, "runtime_environment"), base, "runtime", NOT_MIXED)
+    if "runtime_environment" in infra:
+        out["runtime"] = _runtime(m, infra["runtime_environment"])
+    elif "runtime" in infra:
+        out["runtime"] = infra["runtime"]
 
     tags = infra.get("tags")
     if isinstance(tags, dict):
-        new_tags: dict[str, Any] = {}
+        new_tags: dict[Any, Any] = {}
+        written: dict[Any, PathKey] = {}
         for key, value in tags.items():
             new_key = snake(key) if isinstance(key, str) else key
+            if new_key in written:
+                m.clash(
+                    written[new_key], (*base, "tags", key), (*base, "tags"), f"tags.{new_key}", ONE_OF_THEM
+                )
+                continue
             new_tags[new_key] = value
-            move((*base, "tags", key), (*base, "tags", new_key))
+            written[new_key] = (*base, "tags", key)
+            m.move((*base, "tags", key), (*base, "tags", new_key))
         # Older files are ingestion jobs by definition and had no pipeline type tag.
         new_tags.setdefault("pipeline_type", "ingestion")
         out["tags"] = new_tags
@@ -170,6 +187,79 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
         out["tags"] = tags
     if "terraform" in infra:
         out["terraform"] = infra["terraform"]
+    ErrorReport(m.errors).raise_if_any()
     new_data = dict(data)
     new_data["infrastructure"] = out
-    return PositionedDocument(doc.file, new_data, lines)
+    return PositionedDocument(doc.file, new_data, m.lines)
+
+
+def _runtime(m: _Mapping, env: object) -> Any:
+    """``runtime_environment`` as the canonical ``runtime`` block (errors go to ``m``)."""
+    old: PathKey = ("infrastructure", "runtime_environment")
+    new: PathKey = ("infrastructure", "runtime")
+    m.move(old, new)
+    if not isinstance(env, dict):
+        return env  # let the schema report the wrong shape
+    allowed = "one of " + ", ".join(sorted(COMPUTE_TYPES))
+    compute = env.get("compute_type")
+    runtime_type: RuntimeType | None = None
+    if "compute_type" not in env:
+        m.error((*old, "compute_type"), "required field missing", None, allowed, show_got=False)
+    elif isinstance(compute, str) and compute in NOT_SUPPORTED_YET:
+        m.error((*old, "compute_type"), "compute type not supported yet", compute, allowed)
+    elif not isinstance(compute, str) or compute not in COMPUTE_TYPES:
+        m.error((*old, "compute_type"), "unknown compute type", compute, allowed)
+    else:
+        runtime_type = COMPUTE_TYPES[compute]
+
+    runtime: dict[Any, Any] = {}
+    written: dict[Any, PathKey] = {}
+
+    def put(key: Any, value: Any, source: PathKey) -> None:
+        if key in written:
+            m.clash(written[key], source, old, f"runtime.{key}", ONE_OF_THEM)
+            return
+        runtime[key] = value
+        written[key] = source
+        m.move(source, (*new, key))
+
+    for key, value in env.items():
+        source: PathKey = (*old, key)
+        if key in IGNORED:
+            continue
+        if key == "compute_type":
+            if runtime_type is not None:
+                put("type", runtime_type.value, source)
+        elif key == "cpu_units":
+            if isinstance(value, int) and not isinstance(value, bool) and runtime_type is not None:
+                value = round(Fraction(value * 1000, CPU_UNITS_PER_VCPU[runtime_type]))
+            put("cpu_millicores", value, source)
+        elif key == "memory_mb":
+            put("memory_mib", value, source)
+        elif key == "storage":
+            _storage(m, value, source, put)
+        else:  # same-named fields carry over; anything else is left for the schema to report
+            put(key, value, source)
+    return runtime
+
+
+def _storage(m: _Mapping, storage: object, path: PathKey, put: Callable[[Any, Any, PathKey], None]) -> None:
+    """``runtime_environment.storage``: ``ephemeral_storage_gb`` becomes ``ephemeral_storage_gib`` (the
+    runtime's model says where that is allowed); ``persistent_volume: false`` is what every runtime
+    does; anything else has no canonical field and is an error rather than dropped."""
+    if not isinstance(storage, dict):
+        m.error(path, "must be a mapping", storage, "a mapping with ephemeral_storage_gb")
+        return
+    for key, value in storage.items():
+        if key == "ephemeral_storage_gb":
+            put("ephemeral_storage_gib", value, (*path, key))
+        elif key == "persistent_volume":
+            if value is not False:
+                m.error(
+                    (*path, key),
+                    "no runtime mounts a persistent volume",
+                    value,
+                    "false, or no persistent_volume",
+                )
+        else:
+            m.error((*path, key), "unknown storage setting", key, "ephemeral_storage_gb or persistent_volume")

@@ -246,25 +246,118 @@ def test_deleted_older_dialect_job_is_destroyed_by_its_jobname_tag(repo: Path, f
     assert destroyed(changes) == {legacy: (stack_name(tenant, job), "aws")}
 
 
-def test_old_content_without_a_stack_name_is_a_positioned_error(repo: Path) -> None:
-    path = repo / ORDERS
-    path.write_text(re.sub(r"^    job_name: .*\n", "", path.read_text(), flags=re.M))
-    commit(repo, "no job name")
-    git(repo, "tag", "nameless")
-    sha = git(repo, "rev-parse", "nameless").strip()[:12]
-    tags_line = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line == "  tags:")
-    git(repo, "rm", "-q", ORDERS)
+NOTHING = (
+    "so no stack is destroyed for it: content that names no stack was never deployed by this tool "
+    "(if an earlier version of the file was, destroy its stack by hand)"
+)
+
+
+def deleted_at_tag(repo: Path, path: str, text: str, tag: str) -> str:
+    """Commit ``text`` as ``path``, tag that commit, delete the file in a second commit; return the
+    tagged commit's short sha (the prefix of positions in the old content)."""
+    (repo / path).write_text(text)
+    commit(repo, "old content")
+    git(repo, "tag", tag)
+    git(repo, "rm", "-q", path)
     commit(repo)
-    with pytest.raises(ErrorReport) as caught:
-        detect("nameless", cwd=repo)
-    assert [str(e) for e in caught.value] == [
-        f"{sha}:{ORDERS}:{tags_line}: infrastructure.tags.job_name: cannot tell which stack the old content "
-        "deployed, so it cannot be destroyed, got nothing; expected a non-empty string (fix the old commit's "
-        "file or destroy its stack by hand)"
-    ]
+    return git(repo, "rev-parse", tag).strip()[:12]
+
+
+def test_deleted_job_whose_old_content_names_no_stack_destroys_nothing_and_says_why(repo: Path) -> None:
+    text = re.sub(r"^    job_name: .*\n", "", (repo / ORDERS).read_text(), flags=re.M)
+    tags_line = text.splitlines().index("  tags:") + 1
+    sha = deleted_at_tag(repo, ORDERS, text, "nameless")
+    (repo / STRIPE).write_text(
+        (repo / STRIPE).read_text().replace("cpu_millicores: 1000", "cpu_millicores: 2000")
+    )
+    commit(repo, "another change")
+    changes = detect("nameless", cwd=repo)
+    assert changes.destroy == []
+    assert included(changes) == {STRIPE: expected_jobs(repo)[STRIPE]}  # the rest of the change goes on
+    warning = (
+        f"{sha}:{ORDERS}:{tags_line}: infrastructure.tags.job_name: the old content names no stack, got "
+        f"nothing; expected a non-empty string ({NOTHING})"
+    )
+    assert changes.warnings == [warning]
     proc = run_cli(repo, "--base", "nameless")
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.splitlines() == [str(next(iter(caught.value))), "1 error(s) in 1 file(s)"]
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"warning: {warning}"]
+    assert json.loads(proc.stdout)["destroy"] == []
+
+
+def test_deleted_file_that_was_never_yaml_destroys_nothing(repo: Path) -> None:
+    broken = "jobs/acme/broken.yaml"
+    sha = deleted_at_tag(repo, broken, "tenant_id: acme\ninfrastructure: [\n", "broken")
+    changes = detect("broken", cwd=repo)
+    assert (changes.include, changes.destroy) == ([], [])
+    (warning,) = changes.warnings
+    assert warning.startswith(f"{sha}:{broken}:3: invalid YAML: ")
+    assert warning.endswith(f" ({NOTHING})")
+
+
+@pytest.mark.parametrize(
+    ("tenant", "problem"),
+    [
+        ("tenant_id: ''", "got ''"),
+        ("tenant_id: [acme]", "got a list"),
+        ("tenant_id: 42", "got 42"),
+    ],
+)
+def test_deleted_job_with_an_unusable_tenant_destroys_nothing(repo: Path, tenant: str, problem: str) -> None:
+    text = re.sub(r"^tenant_id: .*$", tenant, (repo / ORDERS).read_text(), flags=re.M)
+    sha = deleted_at_tag(repo, ORDERS, text, "tenantless")
+    changes = detect("tenantless", cwd=repo)
+    assert changes.destroy == []
+    assert changes.warnings == [
+        f"{sha}:{ORDERS}:{text.splitlines().index(tenant) + 1}: tenant_id: the old content names no stack, "
+        f"{problem}; expected a non-empty string ({NOTHING})"
+    ]
+
+
+LEGACY_TWO_NAMES = """tenant_id: acme
+environment: prod
+infrastructure:
+  cloud_provider: aws
+  runtime_environment:
+    compute_type: ecs_task
+  tags:
+    JobName: orders_a
+    job_name: {second}
+"""
+
+
+def test_old_content_naming_two_job_names_destroys_neither(repo: Path) -> None:
+    legacy = "jobs/acme/legacy.yaml"
+    sha = deleted_at_tag(repo, legacy, LEGACY_TWO_NAMES.format(second="orders_b"), "two")
+    changes = detect("two", cwd=repo)
+    assert changes.destroy == []
+    assert changes.warnings == [
+        f"{sha}:{legacy}:9: infrastructure.tags.job_name: the old content names infrastructure.tags.job_name "
+        "twice (infrastructure.tags.JobName at line 8, infrastructure.tags.job_name at line 9), got "
+        f"'orders_b'; expected one of them ({NOTHING})"
+    ]
+
+
+def test_old_content_naming_one_job_name_twice_alike_is_destroyed(repo: Path) -> None:
+    legacy = "jobs/acme/legacy.yaml"
+    deleted_at_tag(repo, legacy, LEGACY_TWO_NAMES.format(second="orders_a"), "alike")
+    changes = detect("alike", cwd=repo)
+    assert destroyed(changes) == {legacy: (stack_name("acme", "orders_a"), "aws")}
+    assert changes.warnings == []
+
+
+def test_modified_job_whose_old_content_named_no_stack_is_deployed_with_a_warning(repo: Path) -> None:
+    good = (repo / ORDERS).read_text()
+    (repo / ORDERS).write_text(re.sub(r"^    job_name: .*\n", "", good, flags=re.M))
+    commit(repo, "broken")
+    git(repo, "tag", "broken")
+    (repo / ORDERS).write_text(good)
+    commit(repo, "fixed")
+    changes = detect("broken", cwd=repo)
+    assert included(changes) == {ORDERS: expected_jobs(repo)[ORDERS]}
+    assert changes.destroy == []
+    (warning,) = changes.warnings
+    assert "infrastructure.tags.job_name: the old content names no stack" in warning
 
 
 # --- through the CLI ------------------------------------------------------------------------

@@ -12,6 +12,32 @@ from dativo_infra.errors import ErrorReport
 INVALID = Path("tests/fixtures/jobs/invalid")
 
 EXPECTED: dict[str, list[str]] = {
+    # --- older dialect: nothing dropped silently (issue 12) ---
+    "legacy_mixed_dialects.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_mixed_dialects.yaml:12: infrastructure.cloud_provider: provider (line 5) and cloud_provider (line 12) both map to provider, got 'aws'; expected one of them (the canonical and the older dialect cannot be mixed in one infrastructure block)",
+        "tests/fixtures/jobs/invalid/legacy_mixed_dialects.yaml:13: infrastructure.runtime_environment: runtime (line 7) and runtime_environment (line 13) both map to runtime, got a mapping; expected one of them (the canonical and the older dialect cannot be mixed in one infrastructure block)",
+    ],
+    "legacy_tag_twice.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_tag_twice.yaml:12: infrastructure.tags.JobName: job_name (line 9) and JobName (line 12) both map to tags.job_name, got 'orders_v2'; expected one of them",
+        "tests/fixtures/jobs/invalid/legacy_tag_twice.yaml:13: infrastructure.tags.team: Team (line 11) and team (line 13) both map to tags.team, got 'platform'; expected one of them",
+    ],
+    "legacy_runtime_key_twice.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_runtime_key_twice.yaml:8: infrastructure.runtime_environment.type: compute_type (line 7) and type (line 8) both map to runtime.type, got 'aws_fargate'; expected one of them",
+        "tests/fixtures/jobs/invalid/legacy_runtime_key_twice.yaml:10: infrastructure.runtime_environment.cpu_millicores: cpu_units (line 9) and cpu_millicores (line 10) both map to runtime.cpu_millicores, got 1000; expected one of them",
+        "tests/fixtures/jobs/invalid/legacy_runtime_key_twice.yaml:12: infrastructure.runtime_environment.memory_mib: memory_mb (line 11) and memory_mib (line 12) both map to runtime.memory_mib, got 2048; expected one of them",
+        "tests/fixtures/jobs/invalid/legacy_runtime_key_twice.yaml:15: infrastructure.runtime_environment.ephemeral_storage_gib: storage.ephemeral_storage_gb (line 14) and ephemeral_storage_gib (line 15) both map to runtime.ephemeral_storage_gib, got 21; expected one of them",
+    ],
+    "legacy_storage.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_storage.yaml:10: infrastructure.runtime_environment.storage.persistent_volume: no runtime mounts a persistent volume, got True; expected false, or no persistent_volume",
+        "tests/fixtures/jobs/invalid/legacy_storage.yaml:11: infrastructure.runtime_environment.storage.volume_size_gb: unknown storage setting, got 'volume_size_gb'; expected ephemeral_storage_gb or persistent_volume",
+    ],
+    "legacy_missing_compute_type.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_missing_compute_type.yaml:5: infrastructure.runtime_environment.compute_type: required field missing; expected one of cloud_run, container_apps, ecs, ecs_task, fargate",
+    ],
+    "legacy_cloud_run_storage.yaml": [
+        "tests/fixtures/jobs/invalid/legacy_cloud_run_storage.yaml:11: infrastructure.runtime.ephemeral_storage_gib: unknown field for gcp_cloud_run, got 30; expected no ephemeral_storage_gib (a field of aws_fargate only)",
+    ],
+    # --- end older dialect ---
     "azure_schedule_timezone.yaml": [
         "tests/fixtures/jobs/invalid/azure_schedule_timezone.yaml:11: infrastructure.runtime.schedule_timezone: Container App Job schedules run in UTC, got 'Europe/Berlin'; expected UTC (convert the cron expression)",
     ],
