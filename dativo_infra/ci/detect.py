@@ -61,7 +61,7 @@ from dativo_infra.config.loader import (
 )
 from dativo_infra.config.settings import PlatformSettings, settings_path
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, parse_bytes
-from dativo_infra.errors import ErrorReport, JobError, show_value
+from dativo_infra.errors import ErrorReport, JobError, safe_line, show_value
 from dativo_infra.naming import stack_name
 
 #: Files (relative to the project root) whose change affects every job's synthesized stack.
@@ -324,7 +324,7 @@ def main_command(
         )
     changes = detect(base, head, jobs_dir, direct=direct, max_legs=max_legs)
     for warning in changes.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(safe_line(f"warning: {warning}"), file=sys.stderr)
     print(json.dumps(changes.to_json(), indent=2, sort_keys=True))
     if output:
         try:

@@ -72,7 +72,12 @@ class Infrastructure(Strict):
         """A runtime on the wrong provider is the one error worth reporting (its other rules are moot)."""
         if isinstance(data, dict) and isinstance(data.get("runtime"), dict):
             provider, runtime = data.get("provider"), data["runtime"].get("type")
-            if provider in set(Provider) and runtime in set(RuntimeType):
+            if (
+                isinstance(provider, str)
+                and isinstance(runtime, str)
+                and provider in set(Provider)
+                and runtime in set(RuntimeType)
+            ):
                 cloud = Provider(provider)
             else:
                 return data

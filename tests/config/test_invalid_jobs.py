@@ -28,7 +28,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/legacy_runtime_key_twice.yaml:15: infrastructure.runtime_environment.ephemeral_storage_gib: storage.ephemeral_storage_gb (line 14) and ephemeral_storage_gib (line 15) both map to runtime.ephemeral_storage_gib, got 21; expected one of them",
     ],
     "legacy_storage.yaml": [
-        "tests/fixtures/jobs/invalid/legacy_storage.yaml:10: infrastructure.runtime_environment.storage.persistent_volume: no runtime mounts a persistent volume, got True; expected false, or no persistent_volume",
+        "tests/fixtures/jobs/invalid/legacy_storage.yaml:10: infrastructure.runtime_environment.storage.persistent_volume: no runtime mounts a persistent volume, got true; expected false, or no persistent_volume",
         "tests/fixtures/jobs/invalid/legacy_storage.yaml:11: infrastructure.runtime_environment.storage.volume_size_gb: unknown storage setting, got 'volume_size_gb'; expected ephemeral_storage_gb or persistent_volume",
     ],
     "legacy_missing_compute_type.yaml": [
