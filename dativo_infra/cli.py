@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dativo_infra.errors import ErrorReport, JobError, safe_line, safe_text
+from dativo_infra.errors import ErrorReport, JobError, printable_json, safe_line, safe_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -221,7 +221,7 @@ def tags_command(
         values = render_tags(values, loaded.config.infrastructure.provider)
     kind = TagFormat(fmt)
     if kind is TagFormat.JSON:
-        print(json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False))
+        print(printable_json(values))
     elif kind is TagFormat.TFVARS:
         sys.stdout.write(tfvars(values))
     else:

@@ -16,6 +16,7 @@ GitHub Actions runner reads as a workflow command (``::add-mask::``, ``::error f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -36,6 +37,21 @@ def safe_text(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
+
+
+def printable_json(value: object) -> str:
+    """``value`` as indented JSON (sorted keys, non-ASCII letters kept) in which every unprintable
+    character of a string is a ``\\uXXXX`` escape: the text a terminal or CI log shows as is."""
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 def safe_line(text: str) -> str:

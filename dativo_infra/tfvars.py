@@ -15,7 +15,6 @@ Both are deterministic: keys sorted at every level, one fixed layout. Pure Pytho
 
 from __future__ import annotations
 
-import json
 import math
 from enum import StrEnum
 from typing import Any
@@ -25,7 +24,7 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.schema import PLACEHOLDER_RE
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.errors import JobError
+from dativo_infra.errors import JobError, printable_json
 from dativo_infra.literal import hcl_string
 from dativo_infra.tags import merged_tags
 
@@ -186,7 +185,7 @@ def to_hcl(variables: dict[str, Any]) -> str:
 
 def to_json(variables: dict[str, Any]) -> str:
     """A ``.tfvars.json`` file (sorted keys, 2-space indent, UTF-8 text)."""
-    return json.dumps(variables, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return printable_json(variables) + "\n"
 
 
 def render_tfvars(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dativo_infra.errors import JobError, safe_line, safe_text, show_value
+from dativo_infra.errors import JobError, printable_json, safe_line, safe_text, show_value
 
 #: Text with the characters that matter here: line breaks, ESC, NUL, Unicode separators, '::'.
 hostile = st.text(
@@ -44,3 +46,16 @@ def test_escapes_read_like_python_and_long_text_is_cut() -> None:
 def test_a_file_named_like_a_workflow_command_is_shown_as_a_relative_path() -> None:
     error = JobError("::error file=x::boom\n::add-mask::y", 1, "tags.a\nb", "bad")
     assert str(error) == "./::error file=x::boom\\n::add-mask::y:1: tags.a\\nb: bad"
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | hostile,
+        lambda inner: st.lists(inner) | st.dictionaries(hostile, inner),
+        max_leaves=20,
+    )
+)
+def test_printable_json_reads_back_the_same_and_prints_as_is(value: object) -> None:
+    text = printable_json(value)
+    assert json.loads(text) == value
+    assert all(line.isprintable() for line in text.splitlines())
