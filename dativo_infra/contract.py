@@ -50,6 +50,9 @@ OUTPUTS: dict[RuntimeType, dict[str, str]] = {
         "log_group_name": "CloudWatch log group receiving the container logs",
         "security_group_id": "Security group attached to the tasks",
         "schedule_name": "EventBridge Scheduler schedule name, or 'none' when the job is unscheduled",
+        "dead_letter_queue_arn": "ARN of the SQS queue receiving the schedule's failed task starts, "
+        "or 'none' when the job is unscheduled",
+        "dead_letter_queue_url": "URL of that dead-letter queue, or 'none' when the job is unscheduled",
     },
     RuntimeType.AZURE_CONTAINER_APPS: {
         "resource_group_name": "Resource group holding the runtime",

@@ -35,6 +35,11 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 #: Ephemeral storage every Fargate task gets (GiB); a task may ask for up to 200.
 DEFAULT_EPHEMERAL_GIB = 21
 MAX_EPHEMERAL_GIB = 200
+#: EventBridge Scheduler's bounds of a target's maximum event age (seconds); its default is the maximum.
+MIN_EVENT_AGE_SECONDS = 60
+MAX_EVENT_AGE_SECONDS = 86400
+#: How long the dead-letter queue of a schedule keeps a failed start: 14 days, SQS's maximum.
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 def fargate_cpu_units(millicores: int) -> int | None:
@@ -240,6 +245,8 @@ LOG_GROUP = NameRule(max_len=512, lowercase=False, allowed="A-Za-z0-9_./#-", sep
 SECURITY_GROUP = NameRule(max_len=255, lowercase=False, allowed="A-Za-z0-9_.-", sep="-")
 #: EventBridge Scheduler schedule names: 1-64 of ``[0-9A-Za-z_.-]``.
 SCHEDULE = NameRule(max_len=64, lowercase=False, allowed="A-Za-z0-9_.-", sep="-")
+#: SQS standard queue names: 1-80 of ``[A-Za-z0-9_-]``.
+SQS_QUEUE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-")
 #: Prefix of the CloudWatch log group of every job: ``/dativo/<name>``.
 LOG_GROUP_PREFIX = "/dativo/"
 
@@ -257,6 +264,7 @@ class AwsNames:
     scheduler_role: str
     security_group: str
     schedule: str
+    dead_letter_queue: str
 
 
 def resource_names(stack: str) -> AwsNames:
@@ -275,6 +283,7 @@ def resource_names(stack: str) -> AwsNames:
         scheduler_role=affixed(IAM_ROLE, stack, suffix="-scheduler"),
         security_group=security_group,
         schedule=SCHEDULE.make(stack),
+        dead_letter_queue=affixed(SQS_QUEUE, stack, suffix="-dlq"),
     )
 
 

@@ -4,16 +4,22 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 
 * ``cluster``: ECS cluster with Container Insights;
 * ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
+* ``partition``, ``caller_identity``: the account and partition every ARN and trust policy names;
 * ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``): pulls the
   image, writes logs, resolves the container's secrets;
 * ``task_role`` (+ ``task_role_permissions`` when the job has permissions): what the job may touch;
+  both roles trust ECS tasks of the job's own account only (``aws:SourceAccount``; the task role also
+  ``aws:SourceArn``, ECS resources of the account in the region);
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * ``security_group`` (+ ``security_group_egress``, service mode ``security_group_ingress``);
 * network lookups when ids are not given: ``default_vpc``/``vpc``, ``subnets``, ``first_subnet``;
 * mode ``service``: ``service`` (desired count = min replicas), and when max > min replicas
   ``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %);
-* mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler) and ``scheduler_role``
-  (+ ``scheduler_role_policy``); without a schedule nothing starts the task (run it on demand).
+* mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler: retries, maximum event age,
+  dead-letter queue), ``scheduler_role`` (+ ``scheduler_role_policy``: run and tag the task, pass its
+  roles, send to the queue; trusted by Scheduler for the account's ``default`` schedule group only)
+  and ``dead_letter_queue`` (SQS, SQS-managed encryption, 14 days); without a schedule nothing
+  starts the task (run it on demand).
 
 The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AwsFargateRuntime`,
 whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Names, sizes and
@@ -35,6 +41,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
@@ -58,11 +65,13 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
     SchedulerSchedule,
     SchedulerScheduleFlexibleTimeWindow,
     SchedulerScheduleTarget,
+    SchedulerScheduleTargetDeadLetterConfig,
     SchedulerScheduleTargetEcsParameters,
     SchedulerScheduleTargetEcsParametersNetworkConfiguration,
     SchedulerScheduleTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
@@ -72,9 +81,14 @@ from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.aws_fargate_documents import (
+    ECS_TASKS_SERVICE,
+    SCHEDULER_SERVICE,
     container_definitions,
+    ecs_source_arn,
+    ecs_task_arns,
     execution_secret_statements,
     policy_json,
+    schedule_group_arn,
     scheduler_statements,
     task_statements,
     trust_policy,
@@ -95,6 +109,7 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
     "s3",
     "scheduler",
     "secretsmanager",
+    "sqs",
     "sts",
 )
 #: AWS managed policy of every ECS task execution role (the partition is filled in).
@@ -146,7 +161,8 @@ class Runtime(Construct):
         self.runtime = runtime
         self.placement = placement
         self.names = names = aws.resource_names(placement.name)
-        partition = DataAwsPartition(self, "partition").partition
+        self.partition = partition = DataAwsPartition(self, "partition").partition
+        self.account = account = DataAwsCallerIdentity(self, "caller_identity").account_id
 
         self.cluster = EcsCluster(
             self,
@@ -168,7 +184,9 @@ class Runtime(Construct):
             "execution_role",
             name=names.execution_role,
             description="ECS task execution role (image pull, logs, container secrets)",
-            assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
+            # aws:SourceAccount only: AWS documents aws:SourceArn for the task role, not for the role
+            # the ECS agent assumes to pull the image and write logs.
+            assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
         )
         IamRolePolicyAttachment(
             self,
@@ -194,7 +212,11 @@ class Runtime(Construct):
             "task_role",
             name=names.task_role,
             description="Role the job's container runs as",
-            assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=trust_policy(
+                ECS_TASKS_SERVICE,
+                source_account=account,
+                source_arn=ecs_source_arn(partition, placement.region, account),
+            ),
         )
         permissions = runtime.permissions
         statements = task_statements(
@@ -272,6 +294,7 @@ class Runtime(Construct):
 
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
+        self.dead_letter_queue: SqsQueue | None = None
         if service_mode:
             self.service = self._service(network, security_groups)
             service_name = self.service.name
@@ -291,6 +314,8 @@ class Runtime(Construct):
             "log_group_name": self.log_group.name,
             "security_group_id": self.security_group.id,
             "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
+            "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
+            "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
         }
 
     def _network(self, given: AwsNetwork, *, need_cidr: bool) -> _Network:
@@ -374,13 +399,28 @@ class Runtime(Construct):
         return service
 
     def _schedule(self, schedule: str, network: _Network, security_groups: list[str]) -> SchedulerSchedule:
-        runtime, names = self.runtime, self.names
+        runtime, names, region = self.runtime, self.names, self.placement.region
+        # Failed starts (after the retries or the maximum event age) land here instead of vanishing.
+        # SQS-managed encryption: a KMS key would need a key policy letting Scheduler use it, and the
+        # messages hold only the start request and AWS's error (no job data).
+        queue = self.dead_letter_queue = SqsQueue(
+            self,
+            "dead_letter_queue",
+            name=names.dead_letter_queue,
+            message_retention_seconds=aws.DEAD_LETTER_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+        )
         role = IamRole(
             self,
             "scheduler_role",
             name=names.scheduler_role,
             description="EventBridge Scheduler: run the job's task",
-            assume_role_policy=trust_policy("scheduler.amazonaws.com"),
+            # Schedules live in the account's default group (no group_name below).
+            assume_role_policy=trust_policy(
+                SCHEDULER_SERVICE,
+                source_account=self.account,
+                source_arn=schedule_group_arn(self.partition, region, self.account),
+            ),
         )
         IamRolePolicy(
             self,
@@ -392,6 +432,8 @@ class Runtime(Construct):
                     self.task_definition.arn_without_revision,
                     self.cluster.arn,
                     [self.execution_role.arn, self.task_role.arn],
+                    task_arns=ecs_task_arns(self.partition, region, self.account, names.cluster),
+                    dead_letter_queue_arn=queue.arn,
                 )
             ),
         )
@@ -407,7 +449,11 @@ class Runtime(Construct):
             target=SchedulerScheduleTarget(
                 arn=self.cluster.arn,
                 role_arn=role.arn,
-                retry_policy=SchedulerScheduleTargetRetryPolicy(maximum_retry_attempts=runtime.retries),
+                retry_policy=SchedulerScheduleTargetRetryPolicy(
+                    maximum_retry_attempts=runtime.retries,
+                    maximum_event_age_in_seconds=runtime.retry_max_event_age_seconds,
+                ),
+                dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue.arn),
                 ecs_parameters=SchedulerScheduleTargetEcsParameters(
                     task_definition_arn=self.task_definition.arn,
                     launch_type="FARGATE",

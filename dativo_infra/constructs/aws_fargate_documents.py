@@ -55,9 +55,45 @@ def policy_json(statements: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps({"Statement": list(statements), "Version": "2012-10-17"}, sort_keys=True)
 
 
-def trust_policy(service: str) -> str:
-    """Assume-role policy letting one AWS service principal assume the role."""
-    return policy_json([{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": service}}])
+#: Service principals of the roles the stack creates.
+ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
+SCHEDULER_SERVICE = "scheduler.amazonaws.com"
+
+
+def ecs_source_arn(partition: str, region: str, account: str) -> str:
+    """``aws:SourceArn`` pattern of ECS assuming a task role: any ECS resource of the account in the
+    job's region (AWS's documented trust policy of a task role)."""
+    return f"arn:{partition}:ecs:{region}:{account}:*"
+
+
+def schedule_group_arn(partition: str, region: str, account: str, group: str = "default") -> str:
+    """ARN of an EventBridge Scheduler schedule group: the ``aws:SourceArn`` Scheduler sets when it
+    assumes a schedule's role (AWS: scope to the group, never to a schedule)."""
+    return f"arn:{partition}:scheduler:{region}:{account}:schedule-group/{group}"
+
+
+def ecs_task_arns(partition: str, region: str, account: str, cluster_name: str) -> str:
+    """ARN pattern of every task of one ECS cluster (``task/<cluster>/<task id>``)."""
+    return f"arn:{partition}:ecs:{region}:{account}:task/{cluster_name}/*"
+
+
+def trust_policy(service: str, *, source_account: str, source_arn: str | None = None) -> str:
+    """Assume-role policy letting one AWS service principal assume the role, and only on behalf of
+    ``source_account`` (confused-deputy guard, ``aws:SourceAccount``) and, when the service sets it,
+    of a resource matching ``source_arn`` (``aws:SourceArn``, ARN pattern)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return policy_json(
+        [
+            {
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+            }
+        ]
+    )
 
 
 def _one_or_list(values: Sequence[str]) -> str | list[str]:
@@ -166,10 +202,18 @@ def execution_secret_statements(
 
 
 def scheduler_statements(
-    task_definition_family_arn: str, cluster_arn: str, role_arns: Sequence[str]
+    task_definition_family_arn: str,
+    cluster_arn: str,
+    role_arns: Sequence[str],
+    *,
+    task_arns: str,
+    dead_letter_queue_arn: str,
 ) -> list[dict[str, Any]]:
-    """The scheduler role: run any revision of the job's task family on its cluster, and pass the
-    task's two roles to ECS."""
+    """The scheduler role: run any revision of the job's task family on its cluster, tag the tasks
+    it starts (the schedule turns on ECS managed tags and tag propagation, and AWS authorizes tags on
+    ``RunTask`` as ``ecs:TagResource``, allowed here only as part of ``RunTask`` and only on tasks
+    of the cluster: ``task_arns``), pass the task's two roles to ECS, and send a failed start to the
+    schedule's dead-letter queue."""
     return [
         {
             "Action": "ecs:RunTask",
@@ -179,11 +223,24 @@ def scheduler_statements(
             "Sid": "RunJobTask",
         },
         {
+            "Action": "ecs:TagResource",
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            "Effect": "Allow",
+            "Resource": task_arns,
+            "Sid": "TagStartedTasks",
+        },
+        {
             "Action": "iam:PassRole",
-            "Condition": {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            "Condition": {"StringLike": {"iam:PassedToService": ECS_TASKS_SERVICE}},
             "Effect": "Allow",
             "Resource": list(role_arns),
             "Sid": "PassTaskRoles",
+        },
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": dead_letter_queue_arn,
+            "Sid": "SendFailedStarts",
         },
     ]
 

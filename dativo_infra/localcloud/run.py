@@ -209,6 +209,16 @@ class LocalRun:
             if not services:
                 raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
             run.verified_outputs["service_name"] = services[0]["serviceArn"]
+        if out.get("dead_letter_queue_url", "none") != "none":  # scheduled jobs: the schedule's DLQ
+            sqs = self._client(cloud, run, "sqs")
+            queue = sqs.get_queue_attributes(
+                QueueUrl=out["dead_letter_queue_url"], AttributeNames=["QueueArn"]
+            )
+            if queue["Attributes"]["QueueArn"] != out["dead_letter_queue_arn"]:
+                raise RuntimeError(
+                    f"dead-letter queue {out['dead_letter_queue_url']!r} is not the outputs' ARN"
+                )
+            run.verified_outputs["dead_letter_queue_arn"] = queue["Attributes"]["QueueArn"]
         assert run.rendered is not None
         check_rendered([str(run.rendered)])  # raises an ErrorReport naming any placeholder left
 

@@ -110,6 +110,7 @@ class MotoServer:
             "iam": lambda c: c.list_policies(Scope="AWS", MaxItems=1),
             "logs": lambda c: c.describe_log_groups(limit=1),
             "scheduler": lambda c: c.list_schedules(),
+            "sqs": lambda c: c.list_queues(),
             "application-autoscaling": lambda c: c.describe_scalable_targets(ServiceNamespace="ecs"),
             "resourcegroupstaggingapi": lambda c: c.get_resources(),
         }

@@ -2,7 +2,7 @@
 
 The resource list comes from the stack's Terraform state (``terraform show -json``): every managed
 resource whose state has a ``tags`` attribute can carry tags, and its tags are then read from the
-cloud with the service's own API (ECS, CloudWatch Logs, IAM, EC2, EventBridge Scheduler) or, for
+cloud with the service's own API (ECS, CloudWatch Logs, IAM, EC2, EventBridge Scheduler, SQS) or, for
 anything else, the Resource Groups Tagging API. Resources without a ``tags`` attribute are reported
 as "cannot carry tags". No cdktf import.
 """
@@ -47,6 +47,11 @@ def _scheduler(session: Any, values: dict[str, Any]) -> dict[str, str]:
     return _pairs(session("scheduler").list_tags_for_resource(ResourceArn=values["arn"])["Tags"])
 
 
+def _sqs_queue(session: Any, values: dict[str, Any]) -> dict[str, str]:
+    # The queue's id in state is its URL; a queue without tags has no "Tags" key in the answer.
+    return dict(session("sqs").list_queue_tags(QueueUrl=values.get("url") or values["id"]).get("Tags", {}))
+
+
 def _appautoscaling(session: Any, values: dict[str, Any]) -> dict[str, str]:
     return dict(session("application-autoscaling").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
 
@@ -69,6 +74,7 @@ READERS: dict[str, TagReader] = {
     "aws_vpc_security_group_ingress_rule": _ec2,
     "aws_scheduler_schedule_group": _scheduler,
     "aws_appautoscaling_target": _appautoscaling,
+    "aws_sqs_queue": _sqs_queue,
 }
 
 

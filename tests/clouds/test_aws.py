@@ -81,6 +81,7 @@ AWS_RULES: dict[str, tuple[int, str]] = {
     "scheduler_role": (64, r"[A-Za-z0-9_+=,.@-]+"),
     "security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
     "schedule": (64, r"[0-9A-Za-z_.-]+"),
+    "dead_letter_queue": (80, r"[A-Za-z0-9_-]+"),
 }
 
 
@@ -95,6 +96,7 @@ def check_names(names: aws.AwsNames) -> None:
     assert names.task_role.endswith("-task")
     assert names.scheduler_role.endswith("-scheduler")
     assert len({names.execution_role, names.task_role, names.scheduler_role}) == 3
+    assert names.dead_letter_queue.endswith("-dlq")
 
 
 @settings(max_examples=300, deadline=None)
@@ -114,6 +116,12 @@ def test_distinct_stacks_get_distinct_names(first: str, second: str) -> None:
     names_a, names_b = aws.resource_names(a), aws.resource_names(b)
     for field in AWS_RULES:
         assert getattr(names_a, field) != getattr(names_b, field), field
+
+
+def test_dead_letter_queue_name_is_cut_to_the_sqs_limit() -> None:
+    assert aws.resource_names("acme-nightly-orders").dead_letter_queue == "acme-nightly-orders-dlq"
+    long = aws.resource_names("acme-" + "x" * 120).dead_letter_queue
+    assert len(long) == 80 and long.endswith("-dlq") and long.startswith("acme-xxx")
 
 
 def test_security_group_name_never_starts_with_reserved_prefix() -> None:

@@ -158,15 +158,15 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/unknown_infra_field.yaml:6: infrastructure.regoin: unknown field, got 'us-east-2'; expected one of provider, region, resource_identifiers, runtime, tags, terraform",
     ],
     "unknown_output.yaml": [
-        "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
     ],
     "two_bad_identifiers.yaml": [
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:10: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:11: infrastructure.resource_identifiers.log_group_name: not a terraform_outputs placeholder, got '{{terraform_output.log_group_name}}'; expected '{{terraform_outputs.<name>}}'",
     ],
     "two_unknown_outputs.yaml": [
-        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
-        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
     ],
     "unknown_runtime.yaml": [
         "tests/fixtures/jobs/invalid/unknown_runtime.yaml:7: infrastructure.runtime.type: not an allowed value, got 'aws_batch'; expected 'aws_fargate', 'azure_container_apps' or 'gcp_cloud_run'",
@@ -239,7 +239,11 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "aws_retries_without_schedule.yaml": [
         "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:8: infrastructure.runtime.retries: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 2; expected a schedule, or no retries (whoever starts a task on demand sets its count and retries)",
-        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:10: infrastructure.runtime.scaling.parallelism: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 3; expected a schedule, or no parallelism (whoever starts a task on demand sets its count and retries)",
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 600; expected a schedule, or no retry_max_event_age_seconds (whoever starts a task on demand sets its count and retries)",
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:11: infrastructure.runtime.scaling.parallelism: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 3; expected a schedule, or no parallelism (whoever starts a task on demand sets its count and retries)",
+    ],
+    "aws_event_age_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/aws_event_age_out_of_range.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: out of range, got 172800; expected at most 86400",
     ],
     "aws_external_ingress.yaml": [
         "tests/fixtures/jobs/invalid/aws_external_ingress.yaml:9: infrastructure.runtime.ingress: AWS Fargate services have no public endpoint yet (no load balancer is created), got 'external'; expected 'internal' or 'none'",

@@ -30,7 +30,7 @@ LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 chara
 LOCAL_ENDPOINT = "http://127.0.0.1:5999"
 ENDPOINT_SERVICES = (
     "cloudwatch", "ec2", "ecs", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
-    "scheduler", "secretsmanager", "sts",
+    "scheduler", "secretsmanager", "sqs", "sts",
 )  # fmt: skip
 
 
@@ -57,6 +57,7 @@ JOBS: dict[str, str] = {
     schedule: "0 3 * * 1-5"
     schedule_timezone: Europe/Berlin
     retries: 2
+    retry_max_event_age_seconds: 7200
     env:
       ZETA: last
       ALPHA: first
@@ -214,7 +215,13 @@ def test_tags_come_from_the_aspect_not_provider_default_tags(
     _, jobs, stacks = fargate_out
     doc = stacks[case]
     assert "default_tags" not in doc["provider"]["aws"][0]
-    for kind in ("aws_ecs_cluster", "aws_ecs_task_definition", "aws_iam_role", "aws_security_group"):
+    for kind in (
+        "aws_ecs_cluster",
+        "aws_ecs_task_definition",
+        "aws_iam_role",
+        "aws_security_group",
+        "aws_sqs_queue",
+    ):
         for body in resources(doc, kind):
             assert body["tags"]["job_name"] == jobs[case].config.job_name, kind
             assert body["tags"]["platform"] == "dativo", kind
@@ -245,7 +252,8 @@ def test_scheduled_job_has_schedule_and_no_service(synthesized: dict[str, Any]) 
     target = schedule["target"]
     assert ref("aws_ecs_cluster", "arn", target["arn"])
     assert ref("aws_iam_role", "arn", target["role_arn"])
-    assert target["retry_policy"] == {"maximum_retry_attempts": 2}
+    assert target["retry_policy"] == {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 7200}
+    assert ref("aws_sqs_queue", "arn", target["dead_letter_config"]["arn"])
     ecs = target["ecs_parameters"]
     assert ecs["launch_type"] == "FARGATE"
     assert ecs["task_count"] == 3
@@ -255,15 +263,37 @@ def test_scheduled_job_has_schedule_and_no_service(synthesized: dict[str, Any]) 
     assert ref("data.aws_subnets", "ids", network["subnets"])
     assert ref("aws_security_group", "id", network["security_groups"])
     assert ref("aws_scheduler_schedule", "name", doc["output"]["schedule_name"]["value"])
+    assert ref("aws_sqs_queue", "arn", doc["output"]["dead_letter_queue_arn"]["value"])
+    assert ref("aws_sqs_queue", "url", doc["output"]["dead_letter_queue_url"]["value"])
+
+
+def test_scheduled_job_has_an_encrypted_dead_letter_queue(synthesized: dict[str, Any]) -> None:
+    queue = one(synthesized["scheduled"], "aws_sqs_queue")
+    assert queue["name"] == "acme-nightly-orders-dlq"
+    assert queue["sqs_managed_sse_enabled"] is True
+    assert queue["message_retention_seconds"] == 14 * 24 * 3600
+    assert "fifo_queue" not in queue  # Scheduler takes standard queues only
+    assert queue["tags"]["job_name"] == "nightly_orders"
+
+
+def test_unset_event_age_is_the_aws_default(synthesized: dict[str, Any]) -> None:
+    target = one(synthesized["long"], "aws_scheduler_schedule")["target"]
+    assert target["retry_policy"] == {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 86400}
 
 
 def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict[str, Any]) -> None:
     doc = synthesized["scheduled"]
     role = by_name(doc, "aws_iam_role", "acme-nightly-orders-scheduler")
-    trust = json.loads(role["assume_role_policy"])["Statement"]
-    assert trust == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}}
-    ]
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert (trust["Action"], trust["Principal"]) == ("sts:AssumeRole", {"Service": "scheduler.amazonaws.com"})
+    account = trust["Condition"]["StringEquals"]["aws:SourceAccount"]
+    assert ref("data.aws_caller_identity", "account_id", account)
+    source = trust["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert re.fullmatch(
+        r"arn:\$\{data\.aws_partition\.\w+\.partition\}:scheduler:eu-central-1:(.+):schedule-group/default",
+        source,
+    )
+    assert source.split(":")[4] == account
     policy = by_name(doc, "aws_iam_role_policy", "run-job-task")
     found = statements(policy)
     run = found["RunJobTask"]
@@ -275,6 +305,38 @@ def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict
     assert passing["Action"] == "iam:PassRole"
     assert len(passing["Resource"]) == 2
     assert all(ref("aws_iam_role", "arn", arn) for arn in passing["Resource"])
+    # Managed tags on RunTask are authorized as ecs:TagResource: only while running a task, only its tasks.
+    tagging = found["TagStartedTasks"]
+    assert tagging["Action"] == "ecs:TagResource"
+    assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    assert tagging["Resource"].endswith(":task/acme-nightly-orders/*")
+    assert ref("data.aws_caller_identity", "account_id", tagging["Resource"])
+    sending = found["SendFailedStarts"]
+    assert sending["Action"] == "sqs:SendMessage"
+    assert ref("aws_sqs_queue", "arn", sending["Resource"])
+    assert sorted(found) == ["PassTaskRoles", "RunJobTask", "SendFailedStarts", "TagStartedTasks"]
+
+
+@pytest.mark.parametrize("case", sorted(JOBS))
+def test_ecs_roles_trust_only_the_own_account(synthesized: dict[str, Any], case: str) -> None:
+    """Confused-deputy guard: ECS may assume the task and execution roles only for this account; the
+    task role also only from an ECS resource of the account in the job's region."""
+    doc = synthesized[case]
+    region = doc["provider"]["aws"][0]["region"]
+    trusts = {}
+    for role in resources(doc, "aws_iam_role"):
+        (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+        trusts[role["name"].rsplit("-", 1)[1]] = trust
+        assert ref("data.aws_caller_identity", "account_id", trust["Condition"]["StringEquals"])
+    assert (
+        trusts["exec"]["Principal"] == trusts["task"]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    )
+    assert "ArnLike" not in trusts["exec"]["Condition"]
+    source = trusts["task"]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source.startswith("arn:${data.aws_partition.") and source.endswith(
+        f":ecs:{region}:" + source.split(":")[4] + ":*"
+    )
+    assert source.split(":")[4] == trusts["task"]["Condition"]["StringEquals"]["aws:SourceAccount"]
 
 
 def test_task_size_storage_and_container(synthesized: dict[str, Any]) -> None:
@@ -347,8 +409,10 @@ def test_manual_job_has_neither_schedule_nor_service(synthesized: dict[str, Any]
     for kind in ("aws_scheduler_schedule", "aws_ecs_service"):
         assert resources(doc, kind) == [], kind
     assert len(resources(doc, "aws_iam_role")) == 2  # no scheduler role
+    assert resources(doc, "aws_sqs_queue") == []  # nothing to dead-letter
     outputs = doc["output"]
-    assert outputs["schedule_name"]["value"] == "none"
+    for name in ("schedule_name", "dead_letter_queue_arn", "dead_letter_queue_url"):
+        assert outputs[name]["value"] == "none", name
     assert ref("aws_ecs_task_definition", "family", outputs["service_name"]["value"])
     endpoint = outputs["service_endpoint"]["value"]
     assert endpoint.startswith("ecs://${aws_ecs_cluster.")
@@ -483,6 +547,8 @@ def test_long_job_names_fit_aws_limits(synthesized: dict[str, Any]) -> None:
     assert sorted(name.rsplit("-", 1)[1] for name in roles) == ["exec", "scheduler", "task"]
     schedule = one(doc, "aws_scheduler_schedule")
     assert len(schedule["name"]) <= 64
+    queue = one(doc, "aws_sqs_queue")["name"]
+    assert len(queue) <= 80 and re.fullmatch(r"[A-Za-z0-9_-]+", queue) and queue.endswith("-dlq")
     assert schedule["schedule_expression"] == "cron(0/30 * * * ? *)"
     assert len(one(doc, "aws_ecs_cluster")["name"]) <= 255
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dativo_infra.constructs.aws_fargate_documents import (
     container_definitions,
+    ecs_source_arn,
+    ecs_task_arns,
     execution_secret_statements,
     policy_json,
+    schedule_group_arn,
+    scheduler_statements,
     task_statements,
+    trust_policy,
 )
+
+ACCOUNT = "123456789012"
 
 
 def test_policy_builders() -> None:
@@ -41,3 +50,66 @@ def test_container_definition_is_canonical() -> None:
     assert [e["name"] for e in container["environment"]] == ["A", "B"]
     assert container["readonlyRootFilesystem"] is True and container["portMappings"] == []
     assert text == json.dumps(json.loads(text), sort_keys=True)
+
+
+def test_trust_policy_names_the_account_and_optionally_the_source() -> None:
+    (only_account,) = json.loads(trust_policy("ecs-tasks.amazonaws.com", source_account=ACCOUNT))["Statement"]
+    assert only_account == {
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+    }
+    source = schedule_group_arn("aws", "eu-west-1", ACCOUNT)
+    assert source == f"arn:aws:scheduler:eu-west-1:{ACCOUNT}:schedule-group/default"
+    text = trust_policy("scheduler.amazonaws.com", source_account=ACCOUNT, source_arn=source)
+    (both,) = json.loads(text)["Statement"]
+    assert both["Condition"] == {
+        "ArnLike": {"aws:SourceArn": source},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    }
+    assert text == json.dumps(json.loads(text), sort_keys=True)
+
+
+@given(
+    partition=st.sampled_from(["aws", "aws-cn", "aws-us-gov"]),
+    region=st.sampled_from(["eu-central-1", "us-east-1", "cn-north-1"]),
+    account=st.from_regex(r"[0-9]{12}", fullmatch=True),
+)
+def test_source_arns_carry_partition_region_and_account(partition: str, region: str, account: str) -> None:
+    for arn in (ecs_source_arn(partition, region, account), schedule_group_arn(partition, region, account)):
+        assert arn.split(":")[1] == partition and arn.split(":")[3:5] == [region, account]
+    assert ecs_source_arn(partition, region, account).endswith(":*")
+    assert (
+        ecs_task_arns(partition, region, account, "c") == f"arn:{partition}:ecs:{region}:{account}:task/c/*"
+    )
+
+
+def test_scheduler_may_tag_only_while_running_and_send_only_to_its_queue() -> None:
+    found = {
+        statement["Sid"]: statement
+        for statement in scheduler_statements(
+            "arn:aws:ecs:eu-west-1:123456789012:task-definition/fam",
+            "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
+            ["arn:aws:iam::123456789012:role/exec", "arn:aws:iam::123456789012:role/task"],
+            task_arns="arn:aws:ecs:eu-west-1:123456789012:task/c/*",
+            dead_letter_queue_arn="arn:aws:sqs:eu-west-1:123456789012:c-dlq",
+        )
+    }
+    assert found["RunJobTask"]["Resource"] == "arn:aws:ecs:eu-west-1:123456789012:task-definition/fam:*"
+    assert found["TagStartedTasks"] == {
+        "Action": "ecs:TagResource",
+        "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        "Effect": "Allow",
+        "Resource": "arn:aws:ecs:eu-west-1:123456789012:task/c/*",
+        "Sid": "TagStartedTasks",
+    }
+    assert found["SendFailedStarts"] == {
+        "Action": "sqs:SendMessage",
+        "Effect": "Allow",
+        "Resource": "arn:aws:sqs:eu-west-1:123456789012:c-dlq",
+        "Sid": "SendFailedStarts",
+    }
+    assert found["PassTaskRoles"]["Condition"] == {
+        "StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import Refusal, aws
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
 
@@ -86,6 +86,17 @@ class AwsFargateRuntime(RuntimeBase):
         "retries",
         "Scheduled jobs: EventBridge Scheduler retries of a failed task start. Unset: 0",
     )
+    retry_max_event_age_seconds: int = Field(
+        aws.MAX_EVENT_AGE_SECONDS,
+        ge=aws.MIN_EVENT_AGE_SECONDS,
+        le=aws.MAX_EVENT_AGE_SECONDS,
+        description=(
+            "Scheduled jobs: how long EventBridge Scheduler keeps retrying a failed task start, in seconds "
+            f"({aws.MIN_EVENT_AGE_SECONDS}-{aws.MAX_EVENT_AGE_SECONDS}); after that, or after the retries, "
+            f"the start goes to the job's dead-letter queue. Unset: {aws.MAX_EVENT_AGE_SECONDS} (AWS's default)"
+        ),
+        json_schema_extra=only_in("job"),
+    )
     ingress: Literal["none", "internal", "external"] = described(
         RuntimeBase,
         "ingress",
@@ -154,6 +165,11 @@ class AwsFargateRuntime(RuntimeBase):
             # Without a schedule whoever starts the task chooses its count and its retries.
             scheduler_fields = (
                 (("retries",), self.retries, "retries" in self.model_fields_set),
+                (
+                    ("retry_max_event_age_seconds",),
+                    self.retry_max_event_age_seconds,
+                    "retry_max_event_age_seconds" in self.model_fields_set,
+                ),
                 (
                     ("scaling", "parallelism"),
                     self.scaling.parallelism,
