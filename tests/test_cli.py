@@ -1,4 +1,5 @@
-"""The CLI as users run it: exit codes, messages on stderr, no traceback, no cdktf import."""
+"""The CLI as users run it: exit codes, messages on stderr, no traceback, no cdktf import. Commands run
+in the test process (:func:`tests.cli.in_process`); the real process where it is the point."""
 
 from __future__ import annotations
 
@@ -9,21 +10,18 @@ from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "dativo_infra.cli"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+from dativo_infra.errors import ErrorReport, JobError
+from tests.cli import in_new_process, in_process
 
 
 def test_validate_examples_ok() -> None:
-    result = run("validate")
+    result = in_process("validate")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "8 job file(s) valid (1 in the older dialect)"
 
 
 def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
-    result = run("validate", "tests/fixtures/jobs/invalid")
+    result = in_new_process("validate", "tests/fixtures/jobs/invalid")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -36,7 +34,7 @@ def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
 
 
 def test_validate_missing_path() -> None:
-    result = run("validate", "no/such/dir")
+    result = in_process("validate", "no/such/dir")
     assert result.returncode == 2
     assert "no/such/dir: no such file or directory" in result.stderr
 
@@ -58,7 +56,7 @@ def test_validate_keeps_cdktf_and_jsii_out_of_sys_modules() -> None:
 
 
 def test_show_json_resolves_defaults() -> None:
-    result = run("show", "jobs/acme/orders_cdc_stream.yaml", "--json")
+    result = in_process("show", "jobs/acme/orders_cdc_stream.yaml", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["stack"] == "acme-orders-cdc-stream"
@@ -67,18 +65,18 @@ def test_show_json_resolves_defaults() -> None:
 
 
 def test_show_table() -> None:
-    result = run("show", "jobs/initech/clickstream_collector.yaml")
+    result = in_process("show", "jobs/initech/clickstream_collector.yaml")
     assert result.returncode == 0, result.stderr
     assert "initech-clickstream-collector" in result.stdout and "gcp_cloud_run" in result.stdout
 
 
 def test_show_invalid_job_exits_2() -> None:
-    result = run("show", "tests/fixtures/jobs/invalid/bad_mode.yaml")
+    result = in_new_process("show", "tests/fixtures/jobs/invalid/bad_mode.yaml")
     assert result.returncode == 2 and "bad_mode.yaml:8: infrastructure.runtime.mode" in result.stderr
 
 
 def test_stacks_maps_files_to_stack_names() -> None:
-    result = run("stacks", "jobs")
+    result = in_process("stacks", "jobs")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["jobs/acme/stripe_customers_to_iceberg.yaml"] == {
@@ -90,17 +88,46 @@ def test_stacks_maps_files_to_stack_names() -> None:
 
 
 def test_schema_command(tmp_path: Path) -> None:
-    result = run("schema")
+    result = in_process("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == "Dativo ingestion job"
     assert "infrastructure" in schema["required"]
     out = tmp_path / "s.json"
-    assert run("schema", "-o", str(out)).returncode == 0
+    assert in_process("schema", "-o", str(out)).returncode == 0
     assert json.loads(out.read_text()) == schema
 
 
 @pytest.mark.parametrize("args", [["validate", "--help"], ["--help"]])
 def test_help(args: list[str]) -> None:
-    result = run(*args)
+    result = in_process(*args)
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+# --- the in-process runner of the tests behaves as the installed CLI ---------------------------------
+
+
+def test_in_process_reports_an_escaping_error_report_as_main_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dativo_infra.cli
+
+    def escape(paths: list[str] | None, rendered: bool = False) -> list[object]:
+        raise ErrorReport([JobError("jobs/x.yaml", 3, "tenant_id", "escaped the command")])
+
+    monkeypatch.setattr(dativo_infra.cli, "_load", escape)
+    result = in_process("validate")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "jobs/x.yaml:3: tenant_id: escaped the command",
+        "1 error(s) in 1 file(s)",
+    ]
+
+
+def test_in_process_fails_the_test_on_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dativo_infra.cli
+
+    def crash(paths: list[str] | None, rendered: bool = False) -> list[object]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(dativo_infra.cli, "_load", crash)
+    with pytest.raises(pytest.fail.Exception, match="RuntimeError: a bug"):
+        in_process("validate")

@@ -31,6 +31,7 @@ from dativo_infra.tags import (
     tfvars,
 )
 from dativo_infra.tfcli import terraform_env
+from tests.cli import in_new_process, in_process
 
 EXAMPLE_ASSET = Path("jobs/acme/assets/stripe_customers.yaml").resolve()
 
@@ -558,25 +559,19 @@ def test_tfvars_round_trips_through_terraform(tmp_path: Path) -> None:
         assert json.loads(json.loads(result.stdout)) == TRICKY
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dativo_infra.cli", *args], capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cli_tags_formats_and_no_cdktf_import(tmp_path: Path) -> None:
     job = "jobs/initech/clickstream_collector.yaml"
     loaded = load_jobs([job])[0]
     expected = merged_tags(loaded, load_settings())
-    as_json = run_cli("tags", job)
+    as_json = in_process("tags", job)
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout) == expected
-    assert run_cli("tags", job, "--format", "tfvars").stdout == tfvars(expected)
-    assert run_cli("tags", job, "-f", "hcl").stdout == hcl_map(expected) + "\n"
-    rendered = json.loads(run_cli("tags", job, "--rendered").stdout)
+    assert in_process("tags", job, "--format", "tfvars").stdout == tfvars(expected)
+    assert in_process("tags", job, "-f", "hcl").stdout == hcl_map(expected) + "\n"
+    rendered = json.loads(in_process("tags", job, "--rendered").stdout)
     assert rendered == render_tags(expected, Provider.GCP)
     assert rendered["data-owner"] == "web_analytics"
-    bad = run_cli("tags", job, "--format", "xml")
+    bad = in_new_process("tags", job, "--format", "xml")  # the installed CLI: exit 2, no traceback
     assert bad.returncode == 2 and "xml" in bad.stderr
     probe = subprocess.run(
         [
@@ -596,7 +591,7 @@ def test_cli_tags_formats_and_no_cdktf_import(tmp_path: Path) -> None:
 
 def test_cli_validate_fails_with_positioned_tag_error(tmp_path: Path) -> None:
     path = write_job(tmp_path, provider="gcp", extra_tags="9lives: x")
-    result = run_cli("validate", str(path))
+    result = in_process("validate", str(path))
     assert result.returncode == 2
     assert (
         f":{line_of(path, '9lives')}: infrastructure.tags.9lives: tag '9lives': GCP label keys must start "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from dativo_infra.config.settings import load_settings
 from dativo_infra.tags import merged_tags
 from dativo_infra.tfcli import terraform_env
 from dativo_infra.tfvars import hcl_string, job_variables, render_tfvars, to_hcl
+from tests.cli import in_new_process, in_process
 
 TRICKY = Path("tests/fixtures/render/tfvars_tricky_job.yaml")
 VARIABLES = ("cloud_provider", "job_metadata", "resource_refs", "runtime_environment", "tags")
@@ -94,12 +94,7 @@ def test_rendered_resource_identifiers_become_resource_refs(tmp_path: Path) -> N
         key: f"{PLACEHOLDER_RE.search(text).group(1)}-value"  # type: ignore[union-attr]
         for key, text in template.config.infrastructure.resource_identifiers.items()
     }
-    cli = subprocess.run(
-        [sys.executable, "-m", "dativo_infra.cli", "tfvars", str(job_file)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    cli = in_process("tfvars", str(job_file))
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["resource_refs"] == refs
 
@@ -256,9 +251,8 @@ def test_terraform_reads_back_exactly_the_jobs_values(fmt: str, tmp_path: Path) 
 
 
 def test_cli_tfvars() -> None:
-    cli = [sys.executable, "-m", "dativo_infra.cli", "tfvars"]
-    hcl = subprocess.run([*cli, str(TRICKY), "--format", "hcl"], capture_output=True, text=True, timeout=120)
+    hcl = in_process("tfvars", str(TRICKY), "--format", "hcl")
     assert hcl.returncode == 0, hcl.stderr
     assert hcl.stdout == render_tfvars(load_jobs([str(TRICKY)])[0], "hcl")
-    bad = subprocess.run([*cli, str(TRICKY), "--format", "yaml"], capture_output=True, text=True, timeout=120)
+    bad = in_new_process("tfvars", str(TRICKY), "--format", "yaml")  # the installed CLI: exit 2, no traceback
     assert bad.returncode == 2 and "'yaml' is not one of json, hcl" in bad.stderr

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dativo_infra.ci.legs import ChangeSet
 from dativo_infra.config.loader import load_jobs
+from tests.cli import in_process
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "jobs"
@@ -74,12 +74,5 @@ def destroyed(changes: ChangeSet) -> dict[str, tuple[str, str]]:
 
 
 def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    # -P: the test repo's own dativo_infra/ directory must not shadow the real package.
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "dativo_infra.cli", "changed", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env or GIT_ENV,
-        check=False,
-    )
+    """``dativo-infra changed ARGS`` in ``repo`` (in this process, :func:`tests.cli.in_process`)."""
+    return in_process("changed", *args, cwd=repo, env=env or GIT_ENV)

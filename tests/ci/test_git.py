@@ -10,7 +10,8 @@ import pytest
 
 from dativo_infra.ci.detect import detect
 from dativo_infra.errors import JobError
-from tests.ci.gitrepo import HUBSPOT, ROOT, STRIPE, commit, git, run_cli
+from tests.ci.gitrepo import GIT_ENV, HUBSPOT, ROOT, STRIPE, commit, git, run_cli
+from tests.cli import in_new_process
 
 
 def test_only_committed_content_counts_not_the_work_tree(repo: Path) -> None:
@@ -53,5 +54,6 @@ def test_cli_bad_ref_exits_2_with_a_clear_message(repo: Path) -> None:
 
 
 def test_cli_outside_a_repository_exits_2(tmp_path: Path) -> None:
-    proc = run_cli(tmp_path, "--base", "HEAD")
+    # the installed CLI: exit 2 without a traceback
+    proc = in_new_process("changed", "--base", "HEAD", cwd=tmp_path, env=GIT_ENV)
     assert proc.returncode == 2 and "git" in proc.stderr and "Traceback" not in proc.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,15 +15,10 @@ from dativo_infra.config.loader import discover, load_job, load_jobs
 from dativo_infra.config.settings import SETTINGS_ENV, load_settings
 from dativo_infra.config.yamlpos import MAX_FILE_BYTES, parse_bytes, parse_positioned, read_bounded
 from dativo_infra.errors import ErrorReport, JobError
+from tests.cli import in_new_process
 
 VALID = Path("tests/fixtures/jobs/valid/minimal_aws.yaml").resolve()
 SECRET = "-----BEGIN PRIVATE KEY----- s3cr3t-marker"
-
-
-def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dativo_infra.cli", *args], capture_output=True, text=True, timeout=timeout
-    )
 
 
 def errors_of(path: Path) -> list[str]:
@@ -112,7 +105,8 @@ def test_cli_on_endless_blocking_or_secret_job_files_exits_2_quickly(tmp_path: P
         links.append(tmp_path / f"{name}.yaml")
         links[-1].symlink_to(target)
     start = time.monotonic()
-    result = cli("validate", *map(str, links), timeout=30)
+    # a new process: a read that blocks would hang the test process (here it is killed after 30 s)
+    result = in_new_process("validate", *map(str, links), timeout=30)
     assert time.monotonic() - start < 30
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("not a regular file (a device)") == 2

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,16 @@ from ruamel.yaml import YAML
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import OUTPUTS
 from dativo_infra.render.outputs import StackOutputs, parse_outputs
+from tests.cli import in_process
 from tests.render import GOLDEN_JOB
 
-CLI = [sys.executable, "-m", "dativo_infra.cli"]
 _safe = YAML(typ="safe", pure=True)
 
 
 @pytest.fixture(scope="session")
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``cli(*args)``: run ``dativo-infra`` in a new process."""
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
-
-    return run
+    """``cli(*args)``: run ``dativo-infra`` (in this process, :func:`tests.cli.in_process`)."""
+    return in_process
 
 
 @pytest.fixture(scope="session")

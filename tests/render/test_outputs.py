@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from dativo_infra.errors import JobError
 from dativo_infra.render import outputs as outputs_module
 from dativo_infra.render.outputs import parse_outputs, read_outputs
+from tests.cli import in_process
 from tests.render import GOLDEN_CDKTF, GOLDEN_JOB, GOLDEN_OUTPUTS
 
 
@@ -149,20 +148,6 @@ def test_cli_render_of_hostile_outputs_exits_2(tmp_path: Path) -> None:
     zero = tmp_path / "zero.json"
     zero.symlink_to("/dev/zero")
     for outputs, message in ((deep, TOO_DEEP), (zero, "not a regular file (a device)")):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dativo_infra.cli",
-                "render",
-                "--job",
-                str(GOLDEN_JOB),
-                "--outputs",
-                str(outputs),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = in_process("render", "--job", str(GOLDEN_JOB), "--outputs", str(outputs))
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and "Traceback" not in result.stderr

@@ -25,6 +25,7 @@ from dativo_infra.render.jobs import render_job
 from dativo_infra.render.outputs import read_outputs
 from dativo_infra.render.splice import find_placeholders
 from dativo_infra.render.write import directory_locks, render_batch, render_one, write_results
+from tests.cli import in_new_process
 from tests.render import FIXTURES, GOLDEN_CDKTF, GOLDEN_JOB, GOLDEN_OUTPUTS
 
 # --- golden files ---------------------------------------------------------------------------------
@@ -113,22 +114,9 @@ def test_failed_replace_leaves_the_original_and_no_temp_file(
 def test_an_out_path_under_a_regular_file_is_a_clean_error(golden: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("not a directory")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dativo_infra.cli",
-            "render",
-            "--job",
-            str(golden),
-            "--outputs",
-            str(GOLDEN_OUTPUTS),
-            "--out",
-            str(blocker / "x.yaml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # the installed CLI: a file system error exits 2 without a traceback
+    result = in_new_process(
+        "render", "--job", str(golden), "--outputs", str(GOLDEN_OUTPUTS), "--out", str(blocker / "x.yaml")
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
