@@ -82,9 +82,12 @@ def show_value(value: object, limit: int = 80) -> str:
     return text
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(order=True, unsafe_hash=True)
 class JobError(Exception):
-    """One user error, positioned in a file. Sortable by (file, line, path)."""
+    """One user error, positioned in a file. Sortable by (file, line, path); hashable by its fields
+    (a report counts an error once). Not a frozen dataclass: Python and click set ``__traceback__``
+    and ``__context__`` on an exception that passes through a ``with`` block, which a frozen
+    dataclass refuses (the error would turn into a traceback). Its fields are never changed."""
 
     file: str
     line: int

@@ -131,3 +131,24 @@ def test_in_process_fails_the_test_on_a_traceback(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(dativo_infra.cli, "_load", crash)
     with pytest.raises(pytest.fail.Exception, match="RuntimeError: a bug"):
         in_process("validate")
+
+
+def test_a_job_error_escaping_a_command_exits_2_through_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """click sets ``__traceback__`` on an exception leaving a command's context: the error type must
+    take it (a frozen dataclass would not, and the CLI would die with a traceback)."""
+    import dativo_infra.cli
+
+    def escape(paths: list[str] | None, rendered: bool = False) -> list[object]:
+        raise JobError("jobs/x.yaml", 3, "tenant_id", "escaped the command")
+
+    monkeypatch.setattr(dativo_infra.cli, "_load", escape)
+    monkeypatch.setattr("sys.argv", ["dativo-infra", "validate"])
+    with pytest.raises(SystemExit) as exit_info:
+        dativo_infra.cli.main()
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "jobs/x.yaml:3: tenant_id: escaped the command",
+        "1 error(s) in 1 file(s)",
+    ]

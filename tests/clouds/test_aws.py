@@ -3,11 +3,12 @@ construct uses (the same function validation calls)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import NamedTuple
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, aws
@@ -335,7 +336,8 @@ _TOKENS = {"*", "?", "${"}
 def _without_own_wildcards(document: str, prefix: str = "") -> str:
     """``document`` without what the builders write themselves around job text: the object wildcard
     after a prefix (resource and ``s3:prefix`` condition), the account of an SSM parameter name."""
-    return document.replace(f'{prefix}*"', f'{prefix}"').replace(":*:parameter/", "::parameter/")
+    written = json.dumps(prefix)[1:-1]  # as the JSON document writes it (non-ASCII escaped)
+    return document.replace(f'{written}*"', f'{written}"').replace(":*:parameter/", "::parameter/")
 
 
 class _Grant(NamedTuple):
@@ -357,6 +359,13 @@ def _accepted(refusal: Refusal | None) -> bool:
     | st.just(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{KEY_ID}"),
     reference=_ANY_TEXT | _ANY_TEXT.map(lambda t: f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{t}"),
 )
+@example(
+    bucket="acme-raw",
+    prefix="é",
+    secret=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:x",
+    key=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{KEY_ID}",
+    reference="x",
+)
 def test_documents_hold_no_wildcard_from_job_text(
     bucket: str, prefix: str, secret: str, key: str, reference: str
 ) -> None:
@@ -368,7 +377,7 @@ def test_documents_hold_no_wildcard_from_job_text(
     if all(map(_accepted, checks)):
         task = policy_json(task_statements("aws", [grant], [secret], [key]))
         assert not any(token in _without_own_wildcards(task, prefix) for token in _TOKENS), task
-        assert f'"arn:aws:s3:::{bucket}/{prefix}*"' in task
+        assert f'"arn:aws:s3:::{bucket}/{json.dumps(prefix)[1:-1]}*"' in task
     else:
         with pytest.raises(ValueError, match="not an IAM grant reference"):
             task_statements("aws", [grant], [secret], [key])
