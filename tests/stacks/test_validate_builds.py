@@ -78,12 +78,12 @@ def check(job: LoadedJob, doc: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "batches", [pytest.param(6, id="60-jobs"), pytest.param(BATCHES, marks=pytest.mark.slow, id="300-jobs")]
+    "batches", [pytest.param(4, id="40-jobs"), pytest.param(BATCHES, marks=pytest.mark.slow, id="300-jobs")]
 )
 def test_whatever_validate_accepts_synth_builds(
     tmp_path_factory: pytest.TempPathFactory, batches: int
 ) -> None:
-    """``batches`` apps of :data:`BATCH` drawn jobs each (the fast subset runs 60 jobs, the whole suite 300)."""
+    """``batches`` apps of :data:`BATCH` drawn jobs each (the fast subset runs 40 jobs, the whole suite 300)."""
     from dativo_infra.synth import synth
 
     @settings(
