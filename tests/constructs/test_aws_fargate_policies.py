@@ -141,6 +141,37 @@ def _parliament() -> Callable[[str], list[Any]]:
     return lint
 
 
+#: An S3 object ARN: IAM splits an ARN on its first five colons only, so an object key may hold ':'.
+S3_OBJECT_ARN = re.compile(r"^(arn:[a-z-]+:s3:::[^/]+/)(.*)$", re.S)
+
+
+def parliament_view(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy`` with every ':' of an S3 object key written as '_' (a copy): parliament splits ARNs
+    on every colon and reports a valid object ARN such as ``arn:aws:s3:::b/a:b/*`` as
+    RESOURCE_MISMATCH; IAM matches it. Nothing else changes, so every other check still applies."""
+
+    def view(resource: Any) -> Any:
+        if isinstance(resource, list):
+            return [view(r) for r in resource]
+        match = S3_OBJECT_ARN.match(resource) if isinstance(resource, str) else None
+        return match.group(1) + match.group(2).replace(":", "_") if match else resource
+
+    statements = [
+        {**st, **{k: view(st[k]) for k in ("Resource", "NotResource") if k in st}}
+        for st in policy.get("Statement", [])
+    ]
+    return {**policy, "Statement": statements}
+
+
+def test_parliament_view_hides_only_colons_of_s3_object_keys() -> None:
+    policy = {"Statement": [{"Resource": ["arn:aws:s3:::b/a:b/*", "arn:aws:s3:::b", "arn:aws:sqs:r:1:q"]}]}
+    assert parliament_view(policy)["Statement"][0]["Resource"] == [
+        "arn:aws:s3:::b/a_b/*",
+        "arn:aws:s3:::b",
+        "arn:aws:sqs:r:1:q",
+    ]
+
+
 def findings(stacks: dict[str, dict[str, Any]]) -> tuple[int, list[str]]:
     """How many documents the stacks hold, and every finding not in :data:`SUPPRESSED`."""
     lint = _parliament()
@@ -149,7 +180,7 @@ def findings(stacks: dict[str, dict[str, Any]]) -> tuple[int, list[str]]:
         for where, policy in documents(doc):
             count += 1
             attribute = where.rsplit(".", 1)[1]
-            for finding in lint(json.dumps(policy)):
+            for finding in lint(json.dumps(parliament_view(policy))):
                 location = finding.location if isinstance(finding.location, dict) else {}
                 actions = location.get("actions") or [""]
                 if not all((finding.issue, attribute, a) in SUPPRESSED for a in actions):
@@ -221,6 +252,9 @@ def test_every_policy_of_drawn_aws_jobs_passes_parliament(tmp_path_factory: pyte
         max_examples=3,
         deadline=None,
         database=None,
+        # the same 30 jobs every run: a linter's false positive (like the object-key colon above) must
+        # show up here, on a developer's machine, not at random in CI
+        derandomize=True,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
