@@ -100,6 +100,16 @@ def _one_or_list(values: Sequence[str]) -> str | list[str]:
     return values[0] if len(values) == 1 else list(values)
 
 
+def _allow(
+    sid: str, action: str | list[str], resource: str | list[str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One ``Allow`` statement (with its condition, when it has one)."""
+    statement: dict[str, Any] = {"Action": action, "Effect": "Allow", "Resource": resource, "Sid": sid}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
 def _refuse_any(refusals: Sequence[Refusal | None]) -> None:
     refused = [r for r in refusals if r is not None]
     if refused:
@@ -122,41 +132,15 @@ def task_statements(
     statements: list[dict[str, Any]] = []
     for index, grant in enumerate(grants):
         bucket_arn = f"arn:{partition}:s3:::{grant.bucket}"
-        listing: dict[str, Any] = {
-            "Action": "s3:ListBucket",
-            "Effect": "Allow",
-            "Resource": bucket_arn,
-            "Sid": f"S3List{index}",
-        }
-        if grant.prefix:
-            listing["Condition"] = {"StringLike": {"s3:prefix": [f"{grant.prefix}*"]}}
-        statements.append(listing)
-        statements.append(
-            {
-                "Action": _one_or_list(S3_OBJECT_ACTIONS[grant.access]),
-                "Effect": "Allow",
-                "Resource": f"{bucket_arn}/{grant.prefix}*",
-                "Sid": f"S3Objects{index}",
-            }
-        )
+        prefix = {"StringLike": {"s3:prefix": [f"{grant.prefix}*"]}} if grant.prefix else None
+        statements.append(_allow(f"S3List{index}", "s3:ListBucket", bucket_arn, prefix))
+        actions = _one_or_list(S3_OBJECT_ACTIONS[grant.access])
+        statements.append(_allow(f"S3Objects{index}", actions, f"{bucket_arn}/{grant.prefix}*"))
     if secret_arns:
-        statements.append(
-            {
-                "Action": "secretsmanager:GetSecretValue",
-                "Effect": "Allow",
-                "Resource": _one_or_list(sorted(set(secret_arns))),
-                "Sid": "ReadSecrets",
-            }
-        )
+        resource = _one_or_list(sorted(set(secret_arns)))
+        statements.append(_allow("ReadSecrets", "secretsmanager:GetSecretValue", resource))
     if kms_key_arns:
-        statements.append(
-            {
-                "Action": "kms:Decrypt",
-                "Effect": "Allow",
-                "Resource": _one_or_list(sorted(set(kms_key_arns))),
-                "Sid": "DecryptWithKeys",
-            }
-        )
+        statements.append(_allow("DecryptWithKeys", "kms:Decrypt", _one_or_list(sorted(set(kms_key_arns)))))
     return statements
 
 
@@ -181,22 +165,11 @@ def execution_secret_statements(
             parameters.add(f"arn:{partition}:ssm:{region}:*:parameter/{resource.lstrip('/')}")
     statements: list[dict[str, Any]] = []
     if secrets:
-        statements.append(
-            {
-                "Action": "secretsmanager:GetSecretValue",
-                "Effect": "Allow",
-                "Resource": _one_or_list(sorted(secrets)),
-                "Sid": "ReadContainerSecrets",
-            }
-        )
+        readable = _one_or_list(sorted(secrets))
+        statements.append(_allow("ReadContainerSecrets", "secretsmanager:GetSecretValue", readable))
     if parameters:
         statements.append(
-            {
-                "Action": "ssm:GetParameters",
-                "Effect": "Allow",
-                "Resource": _one_or_list(sorted(parameters)),
-                "Sid": "ReadContainerParameters",
-            }
+            _allow("ReadContainerParameters", "ssm:GetParameters", _one_or_list(sorted(parameters)))
         )
     return statements
 
@@ -215,33 +188,22 @@ def scheduler_statements(
     of the cluster: ``task_arns``), pass the task's two roles to ECS, and send a failed start to the
     schedule's dead-letter queue."""
     return [
-        {
-            "Action": "ecs:RunTask",
-            "Condition": {"ArnLike": {"ecs:cluster": cluster_arn}},
-            "Effect": "Allow",
-            "Resource": f"{task_definition_family_arn}:*",
-            "Sid": "RunJobTask",
-        },
-        {
-            "Action": "ecs:TagResource",
-            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
-            "Effect": "Allow",
-            "Resource": task_arns,
-            "Sid": "TagStartedTasks",
-        },
-        {
-            "Action": "iam:PassRole",
-            "Condition": {"StringLike": {"iam:PassedToService": ECS_TASKS_SERVICE}},
-            "Effect": "Allow",
-            "Resource": list(role_arns),
-            "Sid": "PassTaskRoles",
-        },
-        {
-            "Action": "sqs:SendMessage",
-            "Effect": "Allow",
-            "Resource": dead_letter_queue_arn,
-            "Sid": "SendFailedStarts",
-        },
+        _allow(
+            "RunJobTask",
+            "ecs:RunTask",
+            f"{task_definition_family_arn}:*",
+            {"ArnLike": {"ecs:cluster": cluster_arn}},
+        ),
+        _allow(
+            "TagStartedTasks", "ecs:TagResource", task_arns, {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+        ),
+        _allow(
+            "PassTaskRoles",
+            "iam:PassRole",
+            list(role_arns),
+            {"StringLike": {"iam:PassedToService": ECS_TASKS_SERVICE}},
+        ),
+        _allow("SendFailedStarts", "sqs:SendMessage", dead_letter_queue_arn),
     ]
 
 
