@@ -60,11 +60,6 @@ def safe_line(text: str) -> str:
     return "./" + line if line.lstrip().startswith(_RUNNER_COMMAND) else line
 
 
-def safe_file(file: str) -> str:
-    """A file name for a message: escaped, and written ``./::x`` when it would start with ``::``."""
-    return safe_line(file)
-
-
 def show_value(value: object, limit: int = 80) -> str:
     """A short, unambiguous rendering of a bad value for an error message."""
     if value is _MISSING:
@@ -97,7 +92,7 @@ class JobError(Exception):
     expected: str | None = None
 
     def __str__(self) -> str:
-        file = safe_file(self.file)
+        file = safe_line(self.file)  # a file named '::x' is shown as './::x'
         where = f"{file}:{self.line}" if self.line else file
         problem = safe_text(self.problem, MAX_TEXT_CHARS)
         path = safe_text(self.path, MAX_PATH_CHARS)

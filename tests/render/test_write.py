@@ -461,6 +461,21 @@ def _render_in_child(job: str, outputs: str, queue: Any) -> None:
         queue.put(repr(exc))
 
 
+def in_place_render(job: Path, outputs: Path, **popen: Any) -> subprocess.Popen[str]:
+    """A real CLI process rendering ``job`` in place with ``outputs`` (``popen``: its pipes)."""
+    command = [
+        sys.executable,
+        "-m",
+        "dativo_infra.cli",
+        "render",
+        "--job",
+        str(job),
+        "--outputs",
+        str(outputs),
+    ]
+    return subprocess.Popen([*command, "--in-place"], **popen)
+
+
 def variant_outputs(directory: Path, count: int) -> list[Path]:
     """``count`` outputs files like the golden one, every string value suffixed with its number."""
     data = json.loads(GOLDEN_OUTPUTS.read_text())
@@ -499,24 +514,7 @@ def test_concurrent_in_place_renders_each_report_what_they_did(golden: Path, tmp
 
 def test_cli_in_place_renders_report_truthfully(golden: Path, tmp_path: Path) -> None:
     outputs = variant_outputs(tmp_path, 2)
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dativo_infra.cli",
-                "render",
-                "--job",
-                str(golden),
-                "--outputs",
-                str(path),
-                "--in-place",
-            ],
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for path in outputs
-    ]
+    runs = [in_place_render(golden, path, stderr=subprocess.PIPE, text=True) for path in outputs]
     lines = sorted(run.communicate(timeout=120)[1].strip().rsplit(": ", 1)[-1] for run in runs)
     assert [run.returncode for run in runs] == [0, 0]
     assert lines == [
@@ -529,7 +527,7 @@ def test_cli_in_place_renders_report_truthfully(golden: Path, tmp_path: Path) ->
 def test_render_stress_with_kill_9_leaves_old_or_new_files(golden: Path, tmp_path: Path) -> None:
     """Rounds of concurrent in-place renders (CLI processes, different outputs), some killed with
     SIGKILL at random points: each file is then the original or one complete rendering, and nothing
-    but the lock and the temp files of killed writers (dot files, never read as jobs) is left."""
+    but the temp files of killed writers (dot files, never read as jobs) is left."""
     rng = random.Random(12)
     outputs = variant_outputs(tmp_path, 4)
     [job] = load_jobs([str(golden)], rendered=True)
@@ -542,21 +540,7 @@ def test_render_stress_with_kill_9_leaves_old_or_new_files(golden: Path, tmp_pat
         rounds += 1
         shutil.copyfile(GOLDEN_JOB, golden)
         runs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "dativo_infra.cli",
-                    "render",
-                    "--job",
-                    str(golden),
-                    "--outputs",
-                    str(path),
-                    "--in-place",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            in_place_render(golden, path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for path in outputs
         ]
         time.sleep(rng.uniform(0.3, 1.5))
