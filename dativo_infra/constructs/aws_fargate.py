@@ -11,15 +11,10 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   both roles trust ECS tasks of the job's own account only (``aws:SourceAccount``; the task role also
   ``aws:SourceArn``, ECS resources of the account in the region);
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
-* ``security_group`` (+ ``security_group_egress``, service mode ``security_group_ingress``);
-* network lookups when ids are not given: ``default_vpc``/``vpc``, ``subnets``, ``first_subnet``;
-* mode ``service``: ``service`` (desired count = min replicas), and when max > min replicas
-  ``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %);
-* mode ``job`` with a schedule: ``schedule`` (EventBridge Scheduler: retries, maximum event age,
-  dead-letter queue), ``scheduler_role`` (+ ``scheduler_role_policy``: run and tag the task, pass its
-  roles, send to the queue; trusted by Scheduler for the account's ``default`` schedule group only)
-  and ``dead_letter_queue`` (SQS, SQS-managed encryption, 14 days); without a schedule nothing
-  starts the task (run it on demand).
+* network and security group (:mod:`.aws_fargate_network`), mode ``service``: the ECS service and its
+  autoscaling (:mod:`.aws_fargate_service`), mode ``job`` with a schedule: EventBridge Scheduler, its
+  role and dead-letter queue (:mod:`.aws_fargate_schedule`); without a schedule nothing starts the
+  task (run it on demand). Those modules create their resources in this construct too.
 
 The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AwsFargateRuntime`,
 whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Names, sizes and
@@ -30,28 +25,14 @@ the stack's TaggingAspect tags every resource that takes tags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
-from cdktf_cdktf_provider_aws.appautoscaling_policy import (
-    AppautoscalingPolicy,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
-)
-from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
-from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
-from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
-from cdktf_cdktf_provider_aws.ecs_service import (
-    EcsService,
-    EcsServiceDeploymentCircuitBreaker,
-    EcsServiceNetworkConfiguration,
-)
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionEphemeralStorage,
@@ -61,38 +42,25 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
-from cdktf_cdktf_provider_aws.scheduler_schedule import (
-    SchedulerSchedule,
-    SchedulerScheduleFlexibleTimeWindow,
-    SchedulerScheduleTarget,
-    SchedulerScheduleTargetDeadLetterConfig,
-    SchedulerScheduleTargetEcsParameters,
-    SchedulerScheduleTargetEcsParametersNetworkConfiguration,
-    SchedulerScheduleTargetRetryPolicy,
-)
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
-from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.aws_fargate_documents import (
     ECS_TASKS_SERVICE,
-    SCHEDULER_SERVICE,
     container_definitions,
     ecs_source_arn,
-    ecs_task_arns,
     execution_secret_statements,
     policy_json,
-    schedule_group_arn,
-    scheduler_statements,
     task_statements,
     trust_policy,
 )
+from dativo_infra.constructs.aws_fargate_network import task_network
+from dativo_infra.constructs.aws_fargate_schedule import Task, job_schedule
+from dativo_infra.constructs.aws_fargate_service import job_service
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
@@ -142,15 +110,6 @@ def configure_provider(
         s3_use_path_style=True,
         endpoints=[AwsProviderEndpoints(**dict.fromkeys(LOCAL_ENDPOINT_SERVICES, endpoint))],
     )
-
-
-@dataclass(frozen=True)
-class _Network:
-    """Where the tasks run: the VPC id, subnet ids and (service ingress only) the VPC's CIDR."""
-
-    vpc_id: str
-    subnets: list[str]
-    cidr: str | None  # the VPC's CIDR, looked up only when an ingress rule needs it
 
 
 class Runtime(Construct):
@@ -262,46 +221,39 @@ class Runtime(Construct):
             ),
         )
 
-        network = self._network(runtime.network, need_cidr=service_mode and runtime.ingress != "none")
-        self.security_group = SecurityGroup(
-            self,
-            "security_group",
-            name=names.security_group,
-            # Constant on purpose: a changed description replaces the group.
-            description="Tasks of a Dativo job; rules are separate resources",
-            vpc_id=network.vpc_id,
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "security_group_egress",
-            security_group_id=self.security_group.id,
-            description="All outbound traffic (image pull, AWS APIs, sources and targets)",
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-        )
-        if network.cidr is not None:
-            VpcSecurityGroupIngressRule(
-                self,
-                "security_group_ingress",
-                security_group_id=self.security_group.id,
-                description="Container port from inside the VPC",
-                ip_protocol="tcp",
-                from_port=runtime.port,
-                to_port=runtime.port,
-                cidr_ipv4=network.cidr,
-            )
-        security_groups = [self.security_group.id, *runtime.network.security_group_ids]
+        network = task_network(self, runtime, names.security_group)
+        self.security_group_id = network.security_groups[0]
 
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
         self.dead_letter_queue: SqsQueue | None = None
         if service_mode:
-            self.service = self._service(network, security_groups)
+            self.service = job_service(
+                self,
+                runtime,
+                names,
+                cluster_arn=self.cluster.arn,
+                task_definition_arn=self.task_definition.arn,
+                network=network,
+            )
             service_name = self.service.name
         else:
             service_name = self.task_definition.family
             if runtime.schedule is not None:
-                self.schedule = self._schedule(runtime.schedule, network, security_groups)
+                task = Task(
+                    partition=partition,
+                    account=account,
+                    region=placement.region,
+                    cluster_name=names.cluster,
+                    cluster_arn=self.cluster.arn,
+                    task_definition_arn=self.task_definition.arn,
+                    task_family_arn=self.task_definition.arn_without_revision,
+                    role_arns=[self.execution_role.arn, self.task_role.arn],
+                    network=network,
+                )
+                self.schedule, self.dead_letter_queue = job_schedule(
+                    self, runtime, names, placement.name, task
+                )
 
         self.outputs: dict[str, Any] = {
             "cluster_name": self.cluster.name,
@@ -312,159 +264,8 @@ class Runtime(Construct):
             "task_role_arn": self.task_role.arn,
             "execution_role_arn": self.execution_role.arn,
             "log_group_name": self.log_group.name,
-            "security_group_id": self.security_group.id,
+            "security_group_id": self.security_group_id,
             "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
             "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
             "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
         }
-
-    def _network(self, given: AwsNetwork, *, need_cidr: bool) -> _Network:
-        """Given ids where the job names them, else data-source lookups (default VPC, its subnets)."""
-        vpc: DataAwsVpc | None = None
-        if given.vpc_id is not None:
-            vpc_id = given.vpc_id
-        elif given.subnet_ids:
-            vpc_id = DataAwsSubnet(self, "first_subnet", id=given.subnet_ids[0]).vpc_id
-        else:
-            vpc = DataAwsVpc(self, "default_vpc", default=True)
-            vpc_id = vpc.id
-        if need_cidr and vpc is None:
-            vpc = DataAwsVpc(self, "vpc", id=vpc_id)
-        if given.subnet_ids:
-            subnets = list(given.subnet_ids)
-        else:
-            subnets = DataAwsSubnets(
-                self, "subnets", filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])]
-            ).ids
-        return _Network(
-            vpc_id=vpc_id, subnets=subnets, cidr=vpc.cidr_block if need_cidr and vpc is not None else None
-        )
-
-    def _service(self, network: _Network, security_groups: list[str]) -> EcsService:
-        names, scaling = self.names, self.runtime.scaling
-        service = EcsService(
-            self,
-            "service",
-            name=names.service,
-            cluster=self.cluster.arn,
-            task_definition=self.task_definition.arn,
-            launch_type="FARGATE",
-            desired_count=scaling.min_replicas,
-            network_configuration=EcsServiceNetworkConfiguration(
-                subnets=network.subnets,
-                security_groups=security_groups,
-                assign_public_ip=self.runtime.network.assign_public_ip,
-            ),
-            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
-            propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
-            # availability_zone_rebalancing is not managed here (the local emulator never reports it, so
-            # it would always show a diff); with autoscaling the scaler owns the desired count.
-            lifecycle=TerraformResourceLifecycle(
-                ignore_changes=["availability_zone_rebalancing"]
-                + (["desired_count"] if scaling.max_replicas > scaling.min_replicas else [])
-            ),
-        )
-        if scaling.max_replicas > scaling.min_replicas:
-            target = AppautoscalingTarget(
-                self,
-                "autoscaling_target",
-                service_namespace="ecs",
-                resource_id=f"service/{names.cluster}/{names.service}",
-                scalable_dimension="ecs:service:DesiredCount",
-                min_capacity=scaling.min_replicas,
-                max_capacity=scaling.max_replicas,
-                depends_on=[service],
-            )
-            AppautoscalingPolicy(
-                self,
-                "autoscaling_cpu",
-                name=f"{names.service}-cpu"[:255],
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                resource_id=target.resource_id,
-                scalable_dimension=target.scalable_dimension,
-                target_tracking_scaling_policy_configuration=(
-                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
-                        target_value=70,
-                        predefined_metric_specification=(
-                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
-                                predefined_metric_type="ECSServiceAverageCPUUtilization"
-                            )
-                        ),
-                        scale_in_cooldown=120,
-                        scale_out_cooldown=60,
-                    )
-                ),
-            )
-        return service
-
-    def _schedule(self, schedule: str, network: _Network, security_groups: list[str]) -> SchedulerSchedule:
-        runtime, names, region = self.runtime, self.names, self.placement.region
-        # Failed starts (after the retries or the maximum event age) land here instead of vanishing.
-        # SQS-managed encryption: a KMS key would need a key policy letting Scheduler use it, and the
-        # messages hold only the start request and AWS's error (no job data).
-        queue = self.dead_letter_queue = SqsQueue(
-            self,
-            "dead_letter_queue",
-            name=names.dead_letter_queue,
-            message_retention_seconds=aws.DEAD_LETTER_RETENTION_SECONDS,
-            sqs_managed_sse_enabled=True,
-        )
-        role = IamRole(
-            self,
-            "scheduler_role",
-            name=names.scheduler_role,
-            description="EventBridge Scheduler: run the job's task",
-            # Schedules live in the account's default group (no group_name below).
-            assume_role_policy=trust_policy(
-                SCHEDULER_SERVICE,
-                source_account=self.account,
-                source_arn=schedule_group_arn(self.partition, region, self.account),
-            ),
-        )
-        IamRolePolicy(
-            self,
-            "scheduler_role_policy",
-            name="run-job-task",
-            role=role.id,
-            policy=policy_json(
-                scheduler_statements(
-                    self.task_definition.arn_without_revision,
-                    self.cluster.arn,
-                    [self.execution_role.arn, self.task_role.arn],
-                    task_arns=ecs_task_arns(self.partition, region, self.account, names.cluster),
-                    dead_letter_queue_arn=queue.arn,
-                )
-            ),
-        )
-        return SchedulerSchedule(
-            self,
-            "schedule",
-            name=names.schedule,
-            description=f"Runs {self.placement.name} ({schedule} {runtime.schedule_timezone})",
-            schedule_expression=aws.schedule_expression(schedule),
-            schedule_expression_timezone=runtime.schedule_timezone,
-            state="ENABLED",
-            flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
-            target=SchedulerScheduleTarget(
-                arn=self.cluster.arn,
-                role_arn=role.arn,
-                retry_policy=SchedulerScheduleTargetRetryPolicy(
-                    maximum_retry_attempts=runtime.retries,
-                    maximum_event_age_in_seconds=runtime.retry_max_event_age_seconds,
-                ),
-                dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue.arn),
-                ecs_parameters=SchedulerScheduleTargetEcsParameters(
-                    task_definition_arn=self.task_definition.arn,
-                    launch_type="FARGATE",
-                    task_count=runtime.scaling.parallelism,
-                    enable_ecs_managed_tags=True,
-                    propagate_tags="TASK_DEFINITION",
-                    network_configuration=SchedulerScheduleTargetEcsParametersNetworkConfiguration(
-                        subnets=network.subnets,
-                        security_groups=security_groups,
-                        assign_public_ip=runtime.network.assign_public_ip,
-                    ),
-                ),
-            ),
-        )

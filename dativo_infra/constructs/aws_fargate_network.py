@@ -1,0 +1,96 @@
+"""Where a Fargate job's tasks run: the VPC and subnets (given, or looked up) and the tasks' own
+security group with its rules. Part of :mod:`.aws_fargate`: every resource is created in the job's
+``Runtime`` construct (construct ids are part of the contract).
+
+Resources: lookups when ids are not given (``default_vpc``/``vpc``, ``subnets``, ``first_subnet``);
+``security_group`` with ``security_group_egress`` and, for a service with ingress,
+``security_group_ingress``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from dativo_infra.config.runtimes import AwsFargateRuntime
+from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
+
+
+@dataclass(frozen=True)
+class Network:
+    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when a rule needs it) and the
+    security groups of the tasks (the job's own first)."""
+
+    vpc_id: str
+    subnets: list[str]
+    cidr: str | None
+    security_groups: list[str]
+
+
+def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str, list[str], str | None]:
+    """Given ids where the job names them, else data-source lookups (default VPC, its subnets)."""
+    vpc: DataAwsVpc | None = None
+    if given.vpc_id is not None:
+        vpc_id = given.vpc_id
+    elif given.subnet_ids:
+        vpc_id = DataAwsSubnet(scope, "first_subnet", id=given.subnet_ids[0]).vpc_id
+    else:
+        vpc = DataAwsVpc(scope, "default_vpc", default=True)
+        vpc_id = vpc.id
+    if need_cidr and vpc is None:
+        vpc = DataAwsVpc(scope, "vpc", id=vpc_id)
+    if given.subnet_ids:
+        subnets = list(given.subnet_ids)
+    else:
+        subnets = DataAwsSubnets(
+            scope, "subnets", filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])]
+        ).ids
+    return vpc_id, subnets, vpc.cidr_block if need_cidr and vpc is not None else None
+
+
+def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_name: str) -> Network:
+    """The tasks' VPC, subnets and security groups; creates the job's security group and its rules."""
+    service_mode = runtime.mode == "service"
+    vpc_id, subnets, cidr = _where(
+        scope, runtime.network, need_cidr=service_mode and runtime.ingress != "none"
+    )
+    group = SecurityGroup(
+        scope,
+        "security_group",
+        name=security_group_name,
+        # Constant on purpose: a changed description replaces the group.
+        description="Tasks of a Dativo job; rules are separate resources",
+        vpc_id=vpc_id,
+    )
+    VpcSecurityGroupEgressRule(
+        scope,
+        "security_group_egress",
+        security_group_id=group.id,
+        description="All outbound traffic (image pull, AWS APIs, sources and targets)",
+        ip_protocol="-1",
+        cidr_ipv4="0.0.0.0/0",
+    )
+    if cidr is not None:
+        VpcSecurityGroupIngressRule(
+            scope,
+            "security_group_ingress",
+            security_group_id=group.id,
+            description="Container port from inside the VPC",
+            ip_protocol="tcp",
+            from_port=runtime.port,
+            to_port=runtime.port,
+            cidr_ipv4=cidr,
+        )
+    return Network(
+        vpc_id=vpc_id,
+        subnets=subnets,
+        cidr=cidr,
+        security_groups=[group.id, *runtime.network.security_group_ids],
+    )

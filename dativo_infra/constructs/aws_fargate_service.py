@@ -1,0 +1,94 @@
+"""Service mode of a Fargate job: the ECS service and its autoscaling. Part of :mod:`.aws_fargate`:
+every resource is created in the job's ``Runtime`` construct (construct ids are part of the contract).
+
+Resources: ``service`` (desired count = min replicas, circuit breaker with rollback), and when max >
+min replicas ``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %).
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceNetworkConfiguration,
+)
+from constructs import Construct
+
+from dativo_infra.clouds.aws import AwsNames
+from dativo_infra.config.runtimes import AwsFargateRuntime
+from dativo_infra.constructs.aws_fargate_network import Network
+
+
+def job_service(
+    scope: Construct,
+    runtime: AwsFargateRuntime,
+    names: AwsNames,
+    *,
+    cluster_arn: str,
+    task_definition_arn: str,
+    network: Network,
+) -> EcsService:
+    """The job's ECS service (and its CPU autoscaling when it may scale)."""
+    scaling = runtime.scaling
+    service = EcsService(
+        scope,
+        "service",
+        name=names.service,
+        cluster=cluster_arn,
+        task_definition=task_definition_arn,
+        launch_type="FARGATE",
+        desired_count=scaling.min_replicas,
+        network_configuration=EcsServiceNetworkConfiguration(
+            subnets=network.subnets,
+            security_groups=network.security_groups,
+            assign_public_ip=runtime.network.assign_public_ip,
+        ),
+        deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+        propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
+        # availability_zone_rebalancing is not managed here (the local emulator never reports it, so
+        # it would always show a diff); with autoscaling the scaler owns the desired count.
+        lifecycle=TerraformResourceLifecycle(
+            ignore_changes=["availability_zone_rebalancing"]
+            + (["desired_count"] if scaling.max_replicas > scaling.min_replicas else [])
+        ),
+    )
+    if scaling.max_replicas > scaling.min_replicas:
+        target = AppautoscalingTarget(
+            scope,
+            "autoscaling_target",
+            service_namespace="ecs",
+            resource_id=f"service/{names.cluster}/{names.service}",
+            scalable_dimension="ecs:service:DesiredCount",
+            min_capacity=scaling.min_replicas,
+            max_capacity=scaling.max_replicas,
+            depends_on=[service],
+        )
+        AppautoscalingPolicy(
+            scope,
+            "autoscaling_cpu",
+            name=f"{names.service}-cpu"[:255],
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration=(
+                AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                    target_value=70,
+                    predefined_metric_specification=(
+                        AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                            predefined_metric_type="ECSServiceAverageCPUUtilization"
+                        )
+                    ),
+                    scale_in_cooldown=120,
+                    scale_out_cooldown=60,
+                )
+            ),
+        )
+    return service
