@@ -93,10 +93,16 @@ def validate(
             raise typer.Exit(report_errors(report)) from None
     else:
         jobs = _load(paths)
+    from dativo_infra.config.posture import job_warnings
+
+    warnings = sorted({w for job in jobs for w in job_warnings(job)})
+    for warning in warnings:  # printed even with --quiet: a warning is never silent
+        print(safe_line(f"warning: {warning}"), file=sys.stderr)
     if not quiet:
         legacy = sum(1 for j in jobs if j.legacy)
         note = f" ({legacy} in the older dialect)" if legacy else ""
-        print(f"{len(jobs)} job file(s) valid{note}")
+        counted = f", {len(warnings)} warning(s)" if warnings else ""
+        print(f"{len(jobs)} job file(s) valid{note}{counted}")
 
 
 @app.command()

@@ -119,6 +119,8 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
     dumped = runtime.model_dump(mode="json")
     environment: dict[str, Any] = {**_OLDER_MODULE_DEFAULTS, **dumped}
     environment["network"] = {**_OLDER_MODULE_DEFAULTS["network"], **dumped["network"]}
+    if isinstance(runtime, AwsFargateRuntime):  # resolved: a module cannot know the default-VPC rule
+        environment["network"]["assign_public_ip"] = runtime.network.public_ip()
     environment.update(
         {
             "compute_type": COMPUTE_TYPE_OF_RUNTIME[runtime.type],

@@ -33,6 +33,49 @@ def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
     )
 
 
+def test_validate_warns_about_unpinned_images_and_exits_0(tmp_path: Path) -> None:
+    """A warning is positioned like an error, printed on stderr (also with --quiet), and never fails."""
+    text = Path("jobs/acme/orders_cdc_stream.yaml").read_text()
+    latest = tmp_path / "latest.yaml"
+    latest.write_text(
+        text.replace("public.ecr.aws/dativo/ingest:1.8.2", "public.ecr.aws/dativo/ingest:latest")
+    )
+    untagged = tmp_path / "untagged.yaml"
+    untagged.write_text(
+        text.replace("public.ecr.aws/dativo/ingest:1.8.2", "public.ecr.aws/dativo/ingest").replace(
+            "job_name: orders_cdc_stream", "job_name: orders_untagged"
+        )
+    )
+    result = in_process("validate", latest.name, untagged.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 job file(s) valid, 2 warning(s)"
+    line = text.splitlines().index("    image: public.ecr.aws/dativo/ingest:1.8.2") + 1
+    assert result.stderr.splitlines() == [
+        f"warning: latest.yaml:{line}: infrastructure.runtime.image: image tag latest moves: a redeploy or a new "
+        "task may run another version, got 'public.ecr.aws/dativo/ingest:latest'; expected a version tag "
+        "(name:1.8.2) or a digest (name@sha256:...)",
+        f"warning: untagged.yaml:{line}: infrastructure.runtime.image: image has no tag (the registry serves "
+        ":latest, which moves), got 'public.ecr.aws/dativo/ingest'; expected a version tag (name:1.8.2) or a "
+        "digest (name@sha256:...)",
+    ]
+    quiet = in_process("validate", "--quiet", latest.name, cwd=tmp_path)
+    assert (quiet.returncode, quiet.stdout, len(quiet.stderr.splitlines())) == (0, "", 1)
+
+
+def test_validate_warns_about_no_public_ip_on_the_default_vpc(tmp_path: Path) -> None:
+    text = Path("jobs/umbrella/shipments_api_to_s3.yaml").read_text()
+    job = tmp_path / "private.yaml"
+    job.write_text(text.replace("    network:\n", "    network:\n      assign_public_ip: false\n"))
+    result = in_process("validate", job.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith("warning: private.yaml:")
+    assert (
+        "infrastructure.runtime.network.assign_public_ip: tasks in the default VPC without a public IP"
+        in warning
+    )
+
+
 def test_validate_missing_path() -> None:
     result = in_process("validate", "no/such/dir")
     assert result.returncode == 2

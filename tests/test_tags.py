@@ -36,7 +36,8 @@ from tests.cli import in_new_process, in_process
 EXAMPLE_ASSET = Path("jobs/acme/assets/stripe_customers.yaml").resolve()
 
 RUNTIMES = {
-    "aws": "type: aws_fargate",
+    # a log key: the jobs below carry PII classifications, which require encrypted logs on AWS
+    "aws": "type: aws_fargate\n    log_kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
     "azure": "type: azure_container_apps\n    cpu_millicores: 500\n    memory_mib: 1024",
     "gcp": "type: gcp_cloud_run\n    project_id: acme-data-prod",
 }

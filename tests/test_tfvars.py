@@ -35,7 +35,9 @@ def test_variables_of_a_canonical_job() -> None:
         "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False},
         "service_account": None,
     }
-    assert runtime == {**job.config.runtime.model_dump(mode="json"), **older, "timeout_seconds": None}
+    dumped = job.config.runtime.model_dump(mode="json")
+    dumped["network"]["assign_public_ip"] = True  # resolved: the default VPC path gives a public IP
+    assert runtime == {**dumped, **older, "timeout_seconds": None}
     assert (
         runtime["type"],
         runtime["mode"],
@@ -48,7 +50,8 @@ def test_variables_of_a_canonical_job() -> None:
         "vpc_id": None,
         "subnet_ids": [],
         "security_group_ids": [],
-        "assign_public_ip": False,
+        "assign_public_ip": True,
+        "egress": None,
     }
     assert variables["tags"] == merged_tags(job, load_settings())
     assert variables["resource_refs"] == {}

@@ -29,3 +29,17 @@ def has_wildcard(text: str) -> bool:
 def has_control(text: str) -> bool:
     """Whether ``text`` holds a control character (C0, DEL or C1)."""
     return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
+def unpinned_image(image: str) -> str | None:
+    """Why the container image reference ``image`` does not pin a version, or None: a reference by
+    digest (``name@sha256:...``) or by a tag other than ``latest`` is pinned; no tag means ``latest``.
+    The same for every cloud (``validate`` warns, it does not refuse)."""
+    if "@" in image:
+        return None
+    name = image.rsplit("/", 1)[-1]
+    if ":" not in name:
+        return "image has no tag (the registry serves :latest, which moves)"
+    if name.rsplit(":", 1)[1] == "latest":
+        return "image tag latest moves: a redeploy or a new task may run another version"
+    return None

@@ -7,6 +7,7 @@ construct (:mod:`dativo_infra.constructs.aws_fargate`) builds with the same func
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,8 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 #: Ephemeral storage every Fargate task gets (GiB); a task may ask for up to 200.
 DEFAULT_EPHEMERAL_GIB = 21
 MAX_EPHEMERAL_GIB = 200
+#: ECS ``runtimePlatform.cpuArchitecture`` of each ``cpu_architecture`` a job may choose.
+CPU_ARCHITECTURES: dict[str, str] = {"x86_64": "X86_64", "arm64": "ARM64"}
 #: EventBridge Scheduler's bounds of a target's maximum event age (seconds); its default is the maximum.
 MIN_EVENT_AGE_SECONDS = 60
 MAX_EVENT_AGE_SECONDS = 86400
@@ -78,9 +81,9 @@ KMS_KEY_ARN_RE = re.compile(
     + r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
 _KMS_ALIAS_ARN_RE = re.compile(_ARN_HEAD.format(service="kms") + r"alias/")
-#: VPC, subnet and security group ids: the prefix and 8 or 17 lowercase hex digits.
+#: VPC, subnet, security group and (managed) prefix list ids: the prefix and 8 or 17 lowercase hex digits.
 _NETWORK_ID_RE = {
-    kind: re.compile(kind + r"-(?:[0-9a-f]{8}|[0-9a-f]{17})") for kind in ("vpc", "subnet", "sg")
+    kind: re.compile(kind + r"-(?:[0-9a-f]{8}|[0-9a-f]{17})") for kind in ("vpc", "subnet", "sg", "pl")
 }
 _IP_ADDRESS_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -192,8 +195,55 @@ def network_id_refusal(kind: str, value: str) -> Refusal | None:
     """Why ``value`` is not an id of ``kind`` (``vpc``, ``subnet`` or ``sg``), or None."""
     if _NETWORK_ID_RE[kind].fullmatch(value):
         return None
-    names = {"vpc": "VPC", "subnet": "subnet", "sg": "security group"}
+    names = {"vpc": "VPC", "subnet": "subnet", "sg": "security group", "pl": "prefix list"}
     return Refusal(f"not a {names[kind]} id", network_id_expected(kind))
+
+
+# --- networking ----------------------------------------------------------------------------------
+#: Security group rule descriptions: up to 255 of AWS's characters (without ``$ { }``, which
+#: Terraform would read as interpolation).
+SG_DESCRIPTION_MAX = 255
+_SG_DESCRIPTION_RE = re.compile(r"[A-Za-z0-9. _:/()#,@\[\]+=&;!*-]{0,255}")
+SG_DESCRIPTION_EXPECTED = (
+    f"at most {SG_DESCRIPTION_MAX} of letters, digits, spaces and . _ - : / ( ) # , @ [ ] + = & ; ! *"
+)
+
+
+def cidr_expected(version: int) -> str:
+    example = "10.20.0.0/16" if version == 4 else "2001:db8::/32"
+    return f"an IPv{version} network in CIDR notation such as '{example}'"
+
+
+def cidr_refusal(value: str, version: Literal[4, 6]) -> Refusal | None:
+    """Why ``value`` is not an IPv4 (``version`` 4) or IPv6 network in CIDR notation, or None. A
+    host address with bits set below the prefix (``10.0.0.1/8``) is refused, naming the network
+    AWS would mean; so is an address without a prefix length."""
+    expected = cidr_expected(version)
+    if "/" not in value:
+        return Refusal("not a CIDR block (no prefix length, e.g. /32)", expected)
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return Refusal(f"not an IPv{version} CIDR block", expected)
+    if network.version != version:
+        return Refusal(f"an IPv{network.version} CIDR block where IPv{version} is expected", expected)
+    if ipaddress.ip_interface(value).ip != network.network_address:
+        return Refusal(f"host bits set: the network is {network.with_prefixlen}", expected)
+    return None
+
+
+def sg_description_refusal(text: str) -> Refusal | None:
+    """Why ``text`` cannot be a security group rule description, or None."""
+    if _SG_DESCRIPTION_RE.fullmatch(text):
+        return None
+    return Refusal("not a security group rule description", SG_DESCRIPTION_EXPECTED)
+
+
+def default_public_ip(*, vpc_given: bool, subnets_given: bool) -> bool:
+    """Whether tasks get a public IP when ``assign_public_ip`` is unset: only on the default-VPC path
+    (no VPC, no subnets), whose subnets are public and have no NAT gateway, so without a public IP a
+    task cannot reach its registry. A VPC or subnets the job names are private by default."""
+    return not (vpc_given or subnets_given)
 
 
 def container_secret_refusal(reference: str) -> Refusal | None:

@@ -20,6 +20,7 @@ from dativo_infra.config.assets import load_asset
 from dativo_infra.config.dialect import to_canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.messages import convert_errors
+from dativo_infra.config.posture import log_encryption_errors
 from dativo_infra.config.schema import RENDERED, JobConfig
 from dativo_infra.config.settings import PlatformSettings, load_settings
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, parse_bytes, read_bounded
@@ -141,7 +142,8 @@ def job_from_source(
 ) -> LoadedJob:
     """A parsed job file (``raw``: its bytes) validated into a :class:`LoadedJob`; raises
     :class:`ErrorReport` with all of its errors. ``read_asset=False`` leaves the asset definition
-    unread (content from another commit, whose asset is not on disk): the job then has none."""
+    unread (content from another commit, whose asset is not on disk): the job then has none, and the
+    rules that need its classification (:mod:`~dativo_infra.config.posture`) are not checked."""
     try:
         document = to_canonical(source)
     except JobError as exc:
@@ -153,9 +155,12 @@ def job_from_source(
     asset, errors = load_asset(path, document, settings) if read_asset else (None, [])
     ErrorReport(errors).raise_if_any()
     bom = raw.startswith(codecs.BOM_UTF8)
-    return LoadedJob(
+    job = LoadedJob(
         path, source.file, config, document, source, raw.decode("utf-8-sig"), bom, asset, settings
     )
+    if read_asset:  # the classification may come from the asset: judged only with the asset read
+        ErrorReport(log_encryption_errors(job)).raise_if_any()
+    return job
 
 
 def load_jobs(paths: list[str] | tuple[str, ...], *, rendered: bool = False) -> list[LoadedJob]:

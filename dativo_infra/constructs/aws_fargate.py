@@ -36,6 +36,7 @@ from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionEphemeralStorage,
+    EcsTaskDefinitionRuntimePlatform,
     EcsTaskDefinitionVolume,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -53,6 +54,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
     ECS_TASKS_SERVICE,
     container_definitions,
     ecs_source_arn,
+    exec_statements,
     execution_secret_statements,
     policy_json,
     task_statements,
@@ -154,7 +156,11 @@ class Runtime(Construct):
             policy_arn=EXECUTION_POLICY.format(partition=partition),
         )
         secret_statements = execution_secret_statements(
-            partition, placement.region, [runtime.secrets[k] for k in sorted(runtime.secrets)]
+            partition,
+            placement.region,
+            [runtime.secrets[k] for k in sorted(runtime.secrets)],
+            account=account,
+            registry_secret_arn=runtime.registry_credentials_secret_arn,
         )
         if secret_statements:
             IamRolePolicy(
@@ -181,6 +187,8 @@ class Runtime(Construct):
         statements = task_statements(
             partition, permissions.storage, permissions.secrets, permissions.kms_keys
         )
+        if runtime.enable_execute_command:  # ECS Exec: the task's SSM agent opens its channels
+            statements += exec_statements()
         self.task_policy = (
             IamRolePolicy(
                 self,
@@ -210,6 +218,10 @@ class Runtime(Construct):
                 else None
             ),
             volume=[EcsTaskDefinitionVolume(name="tmp")],
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX",
+                cpu_architecture=aws.CPU_ARCHITECTURES[runtime.cpu_architecture],
+            ),
             container_definitions=container_definitions(
                 image=runtime.image,
                 command=runtime.command,
@@ -218,6 +230,8 @@ class Runtime(Construct):
                 log_group=self.log_group.name,
                 region=placement.region,
                 port=runtime.port if service_mode else None,
+                init_process=runtime.enable_execute_command,
+                registry_credentials=runtime.registry_credentials_secret_arn,
             ),
         )
 

@@ -144,15 +144,39 @@ def task_statements(
     return statements
 
 
+#: What ECS Exec needs of the task role: the SSM agent in the task opens its message channels.
+#: AWS documents ``Resource: "*"`` (the channels have no ARN of their own); no job text reaches it.
+EXEC_ACTIONS: tuple[str, ...] = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+
+
+def exec_statements() -> list[dict[str, Any]]:
+    """The task role's statement for ECS Exec (``enable_execute_command``)."""
+    return [_allow("EcsExecChannels", list(EXEC_ACTIONS), "*")]
+
+
 def execution_secret_statements(
-    partition: str, region: str, references: Sequence[str]
+    partition: str,
+    region: str,
+    references: Sequence[str],
+    *,
+    account: str,
+    registry_secret_arn: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Statements letting the execution role resolve the container's ``secrets`` (``valueFrom``).
+    """Statements letting the execution role resolve the container's ``secrets`` (``valueFrom``) and
+    read the private registry's credentials (``registry_secret_arn``).
 
     A Secrets Manager ARN (optionally with ``:json-key:stage:version``) is granted on the secret
     itself; an SSM parameter ARN as given; any other reference is an SSM parameter name in the
-    job's region (ECS accepts bare names for same-region parameters).
+    job's region and ``account`` (ECS accepts bare names for same-region parameters; ``account`` is
+    the caller's account, a token in the stack).
     """
+    if registry_secret_arn is not None:
+        _refuse_any([aws.secret_arn_refusal(registry_secret_arn)])
     secrets: set[str] = set()
     parameters: set[str] = set()
     for reference in references:
@@ -162,8 +186,12 @@ def execution_secret_statements(
         elif kind == "ssm-arn":
             parameters.add(resource)
         else:
-            parameters.add(f"arn:{partition}:ssm:{region}:*:parameter/{resource.lstrip('/')}")
+            parameters.add(f"arn:{partition}:ssm:{region}:{account}:parameter/{resource.lstrip('/')}")
     statements: list[dict[str, Any]] = []
+    if registry_secret_arn is not None:
+        statements.append(
+            _allow("ReadRegistryCredentials", "secretsmanager:GetSecretValue", registry_secret_arn)
+        )
     if secrets:
         readable = _one_or_list(sorted(secrets))
         statements.append(_allow("ReadContainerSecrets", "secretsmanager:GetSecretValue", readable))
@@ -221,10 +249,14 @@ def container_definitions(
     log_group: str,
     region: str,
     port: int | None,
+    init_process: bool = False,
+    registry_credentials: str | None = None,
 ) -> str:
     """The task's ``container_definitions`` JSON: one essential container ``job``, environment and
     secrets sorted by name, awslogs logging, read-only root filesystem with a writable /tmp.
-    ``port`` is the container port (service mode) or None (no port mapping)."""
+    ``port`` is the container port (service mode) or None (no port mapping); ``init_process`` runs
+    an init process as PID 1 (AWS recommends it with ECS Exec); ``registry_credentials`` is the
+    Secrets Manager ARN of a private registry's credentials."""
     container: dict[str, Any] = {
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "essential": True,
@@ -248,4 +280,8 @@ def container_definitions(
         container["command"] = list(command)
     if port is not None:
         container["portMappings"] = [{"containerPort": port, "hostPort": port, "protocol": "tcp"}]
+    if init_process:
+        container["linuxParameters"] = {"initProcessEnabled": True}
+    if registry_credentials is not None:
+        container["repositoryCredentials"] = {"credentialsParameter": registry_credentials}
     return json.dumps([container], sort_keys=True)

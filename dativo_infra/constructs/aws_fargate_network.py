@@ -3,8 +3,13 @@ security group with its rules. Part of :mod:`.aws_fargate`: every resource is cr
 ``Runtime`` construct (construct ids are part of the contract).
 
 Resources: lookups when ids are not given (``default_vpc``/``vpc``, ``subnets``, ``first_subnet``);
-``security_group`` with ``security_group_egress`` and, for a service with ingress,
-``security_group_ingress``.
+``security_group`` with its egress: ``security_group_egress`` (all outbound traffic) when the job gives
+no ``network.egress``, else one ``security_group_egress_<n>`` per rule given; and, for a service with
+ingress, ``security_group_ingress``.
+
+Public IP: :meth:`AwsNetwork.public_ip` decides (on the default VPC path the tasks get one, since its
+public subnets have no NAT gateway and the image pull needs a route out); every user of the network
+(service, schedule) reads the resolved value from :class:`Network`.
 """
 
 from __future__ import annotations
@@ -20,18 +25,24 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from dativo_infra.config.runtimes import AwsFargateRuntime
+from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
 from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
+
+#: ``ip_protocol`` of a security group rule per protocol of an egress rule.
+_IP_PROTOCOL = {"tcp": "tcp", "udp": "udp", "all": "-1"}
 
 
 @dataclass(frozen=True)
 class Network:
-    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when a rule needs it) and the
-    security groups of the tasks (the job's own first)."""
+    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when a rule needs it), the
+    security groups of the tasks (the job's own first) and whether they get a public IP (resolved:
+    read it here, never from the model)."""
 
     vpc_id: str
     subnets: list[str]
     cidr: str | None
     security_groups: list[str]
+    assign_public_ip: bool
 
 
 def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str, list[str], str | None]:
@@ -69,14 +80,17 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
         description="Tasks of a Dativo job; rules are separate resources",
         vpc_id=vpc_id,
     )
-    VpcSecurityGroupEgressRule(
-        scope,
-        "security_group_egress",
-        security_group_id=group.id,
-        description="All outbound traffic (image pull, AWS APIs, sources and targets)",
-        ip_protocol="-1",
-        cidr_ipv4="0.0.0.0/0",
-    )
+    if runtime.network.egress is None:
+        VpcSecurityGroupEgressRule(
+            scope,
+            "security_group_egress",
+            security_group_id=group.id,
+            description="All outbound traffic (image pull, AWS APIs, sources and targets)",
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+        )
+    for index, rule in enumerate(runtime.network.egress or ()):
+        _egress_rule(scope, f"security_group_egress_{index}", group.id, rule)
     if cidr is not None:
         VpcSecurityGroupIngressRule(
             scope,
@@ -93,4 +107,35 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
         subnets=subnets,
         cidr=cidr,
         security_groups=[group.id, *runtime.network.security_group_ids],
+        assign_public_ip=runtime.network.public_ip(),
+    )
+
+
+def egress_description(rule: AwsEgressRule) -> str:
+    """The rule's description, or one made of its protocol, ports and destination."""
+    if rule.description is not None:
+        return rule.description
+    destination = rule.destination()
+    ports = rule.ports()
+    what = (
+        "all traffic"
+        if ports is None
+        else f"{rule.protocol} {ports[0]}" + (f"-{ports[1]}" if ports[1] != ports[0] else "")
+    )
+    return f"{what} to {destination[1] if destination else 'nowhere'}"
+
+
+def _egress_rule(scope: Construct, id: str, group_id: str, rule: AwsEgressRule) -> None:
+    ports = rule.ports()
+    VpcSecurityGroupEgressRule(
+        scope,
+        id,
+        security_group_id=group_id,
+        description=egress_description(rule),
+        ip_protocol=_IP_PROTOCOL[rule.protocol],
+        from_port=ports[0] if ports else None,
+        to_port=ports[1] if ports else None,
+        cidr_ipv4=rule.cidr_ipv4,
+        cidr_ipv6=rule.cidr_ipv6,
+        prefix_list_id=rule.prefix_list_id,
     )

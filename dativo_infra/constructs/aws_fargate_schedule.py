@@ -124,7 +124,7 @@ def job_schedule(
                 network_configuration=SchedulerScheduleTargetEcsParametersNetworkConfiguration(
                     subnets=network.subnets,
                     security_groups=network.security_groups,
-                    assign_public_ip=runtime.network.assign_public_ip,
+                    assign_public_ip=network.assign_public_ip,
                 ),
             ),
         ),

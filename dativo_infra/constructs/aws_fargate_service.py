@@ -48,10 +48,11 @@ def job_service(
         network_configuration=EcsServiceNetworkConfiguration(
             subnets=network.subnets,
             security_groups=network.security_groups,
-            assign_public_ip=runtime.network.assign_public_ip,
+            assign_public_ip=network.assign_public_ip,
         ),
         deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
         propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
+        enable_execute_command=runtime.enable_execute_command,
         # availability_zone_rebalancing is not managed here (the local emulator never reports it, so
         # it would always show a diff); with autoscaling the scaler owns the desired count.
         lifecycle=TerraformResourceLifecycle(

@@ -3,15 +3,16 @@ construct uses (the same function validation calls)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, aws
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, aws, unpinned_image
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.constructs.aws_fargate_documents import (
     execution_secret_statements,
@@ -320,10 +321,96 @@ def test_container_secrets_refused(reference: str, problem: str) -> None:
         ("subnet", "vpc-0123456789abcdef0", False),
         ("sg", "sg-*", False),
         ("sg", "sg-0123456789", False),
+        ("pl", "pl-63a5400a", True),
+        ("pl", "pl-0123456789abcdef0", True),
+        ("pl", "pl-xyz", False),
+        ("pl", "sg-63a5400a", False),
     ],
 )
 def test_network_ids(kind: str, value: str, ok: bool) -> None:
     assert (aws.network_id_refusal(kind, value) is None) is ok
+
+
+# ---------------------------------------------------------------------------------------------
+# networking: egress destinations, rule descriptions, the public IP default
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "version", "problem"),
+    [
+        ("0.0.0.0/0", 4, None),
+        ("10.20.0.0/16", 4, None),
+        ("10.0.0.2/32", 4, None),
+        ("::/0", 6, None),
+        ("2001:db8::/32", 6, None),
+        ("10.0.0.1/8", 4, "host bits set: the network is 10.0.0.0/8"),
+        ("2001:db8::1/32", 6, "host bits set: the network is 2001:db8::/32"),
+        ("10.0.0.1", 4, "no prefix length"),
+        ("10.0.0.0/33", 4, "not an IPv4 CIDR block"),
+        ("10.0.0.0/8 ", 4, "not an IPv4 CIDR block"),
+        ("*", 4, "no prefix length"),
+        ("*/8", 4, "not an IPv4 CIDR block"),
+        ("::/0", 4, "an IPv6 CIDR block where IPv4 is expected"),
+        ("10.0.0.0/8", 6, "an IPv4 CIDR block where IPv6 is expected"),
+    ],
+)
+def test_cidr_blocks(value: str, version: Literal[4, 6], problem: str | None) -> None:
+    refusal = aws.cidr_refusal(value, version)
+    if problem is None:
+        assert refusal is None
+    else:
+        assert refusal is not None and problem in refusal.problem
+        assert refusal.expected.startswith(f"an IPv{version} network in CIDR notation")
+
+
+@given(st.ip_addresses(), st.integers(0, 128))
+def test_a_network_address_is_accepted_and_any_other_address_names_its_network(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, length: int
+) -> None:
+    length = min(length, address.max_prefixlen)
+    text = f"{address}/{length}"
+    network = ipaddress.ip_network(text, strict=False)
+    refusal = aws.cidr_refusal(text, address.version)  # type: ignore[arg-type]
+    if network.network_address == address:
+        assert refusal is None
+    else:
+        assert refusal is not None and refusal.problem.endswith(network.with_prefixlen)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("", True), ("HTTPS to the registry (ghcr.io)", True), ("x" * 255, True), ("x" * 256, False),
+     ("to ${var.x}", False), ("line\nbreak", False), ("café", False)],
+)  # fmt: skip
+def test_security_group_rule_descriptions(text: str, ok: bool) -> None:
+    assert (aws.sg_description_refusal(text) is None) is ok
+
+
+def test_public_ip_only_on_the_default_vpc_path() -> None:
+    assert aws.default_public_ip(vpc_given=False, subnets_given=False) is True
+    assert aws.default_public_ip(vpc_given=True, subnets_given=False) is False
+    assert aws.default_public_ip(vpc_given=False, subnets_given=True) is False
+    assert aws.default_public_ip(vpc_given=True, subnets_given=True) is False
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        ("ghcr.io/dativo-io/dativo-ingest:1.8.2", None),
+        ("ghcr.io/dativo-io/dativo-ingest@sha256:" + "a" * 64, None),
+        ("ghcr.io/dativo-io/dativo-ingest:latest@sha256:" + "a" * 64, None),  # the digest pins it
+        ("localhost:5000/ingest:2.0", None),
+        ("ghcr.io/dativo-io/dativo-ingest:latest", "latest"),
+        ("ghcr.io/dativo-io/dativo-ingest", "no tag"),
+        ("localhost:5000/ingest", "no tag"),  # the registry's port is no tag
+        ("ingest", "no tag"),
+        ("ingest:Latest", None),  # tags are case-sensitive: another tag
+    ],
+)
+def test_unpinned_images(image: str, problem: str | None) -> None:
+    found = unpinned_image(image)
+    assert (found is None) if problem is None else (found is not None and problem in found)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,9 +422,9 @@ _TOKENS = {"*", "?", "${"}
 
 def _without_own_wildcards(document: str, prefix: str = "") -> str:
     """``document`` without what the builders write themselves around job text: the object wildcard
-    after a prefix (resource and ``s3:prefix`` condition), the account of an SSM parameter name."""
+    after a prefix (resource and ``s3:prefix`` condition)."""
     written = json.dumps(prefix)[1:-1]  # as the JSON document writes it (non-ASCII escaped)
-    return document.replace(f'{written}*"', f'{written}"').replace(":*:parameter/", "::parameter/")
+    return document.replace(f'{written}*"', f'{written}"')
 
 
 class _Grant(NamedTuple):
@@ -382,8 +469,8 @@ def test_documents_hold_no_wildcard_from_job_text(
         with pytest.raises(ValueError, match="not an IAM grant reference"):
             task_statements("aws", [grant], [secret], [key])
     if aws.container_secret_refusal(reference) is None:
-        execution = policy_json(execution_secret_statements("aws", "us-east-1", [reference]))
+        execution = policy_json(execution_secret_statements("aws", "us-east-1", [reference], account=ACCOUNT))
         assert not any(token in _without_own_wildcards(execution) for token in _TOKENS), execution
     else:
         with pytest.raises(ValueError):
-            execution_secret_statements("aws", "us-east-1", [reference])
+            execution_secret_statements("aws", "us-east-1", [reference], account=ACCOUNT)

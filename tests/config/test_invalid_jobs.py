@@ -358,6 +358,39 @@ EXPECTED: dict[str, list[str]] = {
     "quoted_number.yaml": [
         "tests/fixtures/jobs/invalid/quoted_number.yaml:8: infrastructure.runtime.cpu_millicores: must be a whole number, got '1000'; expected an integer (unquoted)",
     ],
+    # issue 13: networking, platform options, secure defaults
+    "aws_egress_rules.yaml": [
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:10: infrastructure.runtime.network.egress[0].cidr_ipv4: host bits set: the network is 10.0.0.0/8, got '10.0.0.1/8'; expected an IPv4 network in CIDR notation such as '10.20.0.0/16'",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:12: infrastructure.runtime.network.egress[1].cidr_ipv6: an IPv4 CIDR block where IPv6 is expected, got '10.0.0.0/8'; expected an IPv6 network in CIDR notation such as '2001:db8::/32'",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:14: infrastructure.runtime.network.egress[2]: egress rule has no destination; expected exactly one of cidr_ipv4, cidr_ipv6 or prefix_list_id",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:16: infrastructure.runtime.network.egress[3].prefix_list_id: egress rule has two destinations (cidr_ipv4 too), got 'pl-63a5400a'; expected exactly one of cidr_ipv4, cidr_ipv6 or prefix_list_id",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:18: infrastructure.runtime.network.egress[4].prefix_list_id: not a prefix list id, got 'pl-xyz'; expected an id such as 'pl-0123456789abcdef0' ('pl-' and 8 or 17 lowercase hex digits)",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:22: infrastructure.runtime.network.egress[5].port: protocol all covers every port, got 443; expected no port, from_port or to_port with protocol all",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:24: infrastructure.runtime.network.egress[6].from_port: from_port is larger than to_port, got 600; expected at most to_port (500)",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:26: infrastructure.runtime.network.egress[7].port: udp rule without ports; expected port, or from_port and to_port (0-65535); protocol all for every port",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:30: infrastructure.runtime.network.egress[8].from_port: port and a port range both given, got 443; expected either port or from_port and to_port",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:31: infrastructure.runtime.network.egress[8].to_port: port and a port range both given, got 443; expected either port or from_port and to_port",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:32: infrastructure.runtime.network.egress[9].to_port: to_port missing; expected port, or from_port and to_port (0-65535); protocol all for every port",
+        "tests/fixtures/jobs/invalid/aws_egress_rules.yaml:36: infrastructure.runtime.network.egress[10].description: not a security group rule description, got 'to ${var.x}'; expected at most 255 of letters, digits, spaces and . _ - : / ( ) # , @ [ ] + = & ; ! *",
+    ],
+    "aws_egress_empty.yaml": [
+        "tests/fixtures/jobs/invalid/aws_egress_empty.yaml:9: infrastructure.runtime.network.egress: no egress rule: tasks could not even pull their image, got an empty list; expected at least one rule (e.g. tcp 443 to the registry), or no egress (all outbound traffic)",
+    ],
+    "aws_platform_options.yaml": [
+        "tests/fixtures/jobs/invalid/aws_platform_options.yaml:8: infrastructure.runtime.cpu_architecture: not an allowed value, got 'aarch64'; expected 'x86_64' or 'arm64'",
+        "tests/fixtures/jobs/invalid/aws_platform_options.yaml:9: infrastructure.runtime.enable_execute_command: must be true or false, got 'yes'; expected true or false (unquoted)",
+        "tests/fixtures/jobs/invalid/aws_platform_options.yaml:13: infrastructure.runtime.network.egress[0].port: out of range, got 70000; expected at most 65535",
+        "tests/fixtures/jobs/invalid/aws_platform_options.yaml:15: infrastructure.runtime.network.egress[1].protocol: not an allowed value, got 'icmp'; expected 'tcp', 'udp' or 'all'",
+    ],
+    "aws_registry_credentials_not_a_secret.yaml": [
+        "tests/fixtures/jobs/invalid/aws_registry_credentials_not_a_secret.yaml:8: infrastructure.runtime.registry_credentials_secret_arn: not a Secrets Manager secret ARN, got 'arn:aws:ssm:us-east-1:123456789012:parameter/ghcr'; expected a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>",
+    ],
+    "aws_classified_without_log_key.yaml": [
+        "tests/fixtures/jobs/invalid/aws_classified_without_log_key.yaml:8: infrastructure.runtime.log_kms_key_arn: the job is classified 'Restricted' (tag classification from compliance.classification at tests/fixtures/jobs/invalid/aws_classified_without_log_key.yaml:4): its log group must be encrypted with a KMS key, got nothing; expected a KMS key ARN in log_kms_key_arn (jobs classified pii/confidential/restricted)",
+    ],
+    "aws_tagged_confidential_without_log_key.yaml": [
+        "tests/fixtures/jobs/invalid/aws_tagged_confidential_without_log_key.yaml:6: infrastructure.runtime.log_kms_key_arn: the job is classified 'Confidential' (tag data_classification from infrastructure.tags.data_classification at tests/fixtures/jobs/invalid/aws_tagged_confidential_without_log_key.yaml:15): its log group must be encrypted with a KMS key, got nothing; expected a KMS key ARN in log_kms_key_arn (jobs classified pii/confidential/restricted)",
+    ],
     "tenant_trailing_newline.yaml": [
         "tests/fixtures/jobs/invalid/tenant_trailing_newline.yaml:1: tenant_id: does not match the allowed form, got 'acme\\n'; expected lowercase letters, digits, '_' or '-', starting with a letter or digit",
     ],

@@ -26,6 +26,7 @@ API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbC
 RUNTIME_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/runtime-XyZ123"
 DATA_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 LOG_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+REGISTRY_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:ghcr/robot-AbCdEf"
 LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 characters
 LOCAL_ENDPOINT = "http://127.0.0.1:5999"
 ENDPOINT_SERVICES = (
@@ -84,6 +85,7 @@ JOBS: dict[str, str] = {
     mode: service
     port: 9000
     ingress: internal
+    enable_execute_command: true
     scaling: {min_replicas: 2, max_replicas: 2}
     network:
       vpc_id: vpc-0abc0000
@@ -104,6 +106,22 @@ JOBS: dict[str, str] = {
     ),
     "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: internal\n"),
     "long": job_yaml(LONG_JOB, '    schedule: "*/30 * * * *"\n'),
+    "options": job_yaml(
+        "locked_down",
+        f"""\
+    schedule: "0 5 * * *"
+    cpu_architecture: arm64
+    enable_execute_command: true
+    registry_credentials_secret_arn: {REGISTRY_SECRET}
+    network:
+      subnet_ids: [subnet-0d000000]
+      egress:
+        - {{cidr_ipv4: 10.20.0.0/16, from_port: 5432, to_port: 5439}}
+        - {{cidr_ipv6: "::/0", protocol: all, description: every IPv6 destination}}
+        - {{prefix_list_id: pl-63a5400a, port: 443}}
+        - {{cidr_ipv4: 10.0.0.2/32, protocol: udp, port: 53}}
+""",
+    ),
 }
 
 
@@ -201,11 +219,15 @@ def test_common_resources(synthesized: dict[str, Any], case: str) -> None:
     assert trusted.count("ecs-tasks.amazonaws.com") == 2
     attachment = one(doc, "aws_iam_role_policy_attachment")
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
-    # Security group: one described egress-all rule.
-    egress = one(doc, "aws_vpc_security_group_egress_rule")
-    assert (egress["ip_protocol"], egress["cidr_ipv4"]) == ("-1", "0.0.0.0/0")
-    assert egress["description"]
-    assert ref("aws_security_group", "id", egress["security_group_id"])
+    # Security group: one described egress-all rule, unless the job gives its own rules.
+    if case != "options":
+        egress = one(doc, "aws_vpc_security_group_egress_rule")
+        assert (egress["ip_protocol"], egress["cidr_ipv4"]) == ("-1", "0.0.0.0/0")
+        assert egress["description"]
+        assert ref("aws_security_group", "id", egress["security_group_id"])
+    # Default platform: Linux on x86_64 (the options job asks for arm64).
+    if case != "options":
+        assert task["runtime_platform"] == {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
 
 
 @pytest.mark.parametrize("case", sorted(JOBS))
@@ -259,7 +281,8 @@ def test_scheduled_job_has_schedule_and_no_service(synthesized: dict[str, Any]) 
     assert ecs["task_count"] == 3
     assert ref("aws_ecs_task_definition", "arn", ecs["task_definition_arn"])
     network = ecs["network_configuration"]
-    assert network["assign_public_ip"] is False
+    # default VPC (no vpc_id, no subnets): public subnets without NAT, the image pull needs a public IP
+    assert network["assign_public_ip"] is True
     assert ref("data.aws_subnets", "ids", network["subnets"])
     assert ref("aws_security_group", "id", network["security_groups"])
     assert ref("aws_scheduler_schedule", "name", doc["output"]["schedule_name"]["value"])
@@ -396,7 +419,13 @@ def test_execution_role_reads_exactly_the_container_secrets(synthesized: dict[st
     assert found["ReadContainerSecrets"]["Resource"] == API_SECRET  # the secret, without the json key
     assert found["ReadContainerParameters"]["Action"] == "ssm:GetParameters"
     resource = found["ReadContainerParameters"]["Resource"]
-    assert resource.endswith(":ssm:eu-central-1:*:parameter/acme/db/password")
+    # a parameter name is a parameter of the caller's account, never of any account ('*')
+    assert re.fullmatch(
+        r"arn:\$\{data\.aws_partition\.\w+\.partition\}:ssm:eu-central-1:"
+        r"\$\{data\.aws_caller_identity\.\w+\.account_id\}:parameter/acme/db/password",
+        resource,
+    )
+    assert "ReadRegistryCredentials" not in found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,8 +455,9 @@ def test_defaults_without_permissions_create_no_policy(synthesized: dict[str, An
     assert (task["cpu"], task["memory"]) == ("1024", "2048")
     assert "ephemeral_storage" not in task
     spec = container(doc)
-    assert spec["image"] == "ghcr.io/dativo-io/dativo-ingest:latest"
+    assert spec["image"] == "ghcr.io/dativo-io/dativo-ingest:1.8.2"  # the pinned platform image
     assert "command" not in spec
+    assert "linuxParameters" not in spec and "repositoryCredentials" not in spec
     assert (spec["environment"], spec["secrets"]) == ([], [])
     assert one(doc, "aws_cloudwatch_log_group")["retention_in_days"] == 30
 
@@ -462,6 +492,8 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert ref("aws_ecs_task_definition", "arn", service["task_definition"])
     assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
     assert service["propagate_tags"] == "SERVICE"
+    assert service["enable_execute_command"] is True
+    assert container(doc)["linuxParameters"] == {"initProcessEnabled": True}
     assert service["lifecycle"] == {"ignore_changes": ["availability_zone_rebalancing"]}
     network = service["network_configuration"]
     assert network["subnets"] == ["subnet-0b000000", "subnet-0a000000"]
@@ -531,7 +563,65 @@ def test_service_on_default_network_opens_port_to_default_vpc(synthesized: dict[
     assert ingress["from_port"] == 8080
     assert ref("data.aws_vpc", "cidr_block", ingress["cidr_ipv4"])
     assert ref("data.aws_subnets", "ids", one(doc, "aws_ecs_service")["network_configuration"]["subnets"])
+    assert one(doc, "aws_ecs_service")["network_configuration"]["assign_public_ip"] is True  # default VPC
     assert one(doc, "aws_ecs_service")["desired_count"] == 1
+    assert one(doc, "aws_ecs_service")["enable_execute_command"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# Egress rules, CPU architecture, ECS Exec, private registry
+# ---------------------------------------------------------------------------------------------
+
+
+def test_given_egress_rules_replace_the_open_default(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["options"]
+    rules = resources(doc, "aws_vpc_security_group_egress_rule")
+    assert all(ref("aws_security_group", "id", r["security_group_id"]) for r in rules)
+    shown = sorted(
+        (r["ip_protocol"], r.get("from_port"), r.get("to_port"), r.get("cidr_ipv4") or r.get("cidr_ipv6") or r.get("prefix_list_id"), r["description"])
+        for r in rules
+    )  # fmt: skip
+    assert shown == [
+        ("-1", None, None, "::/0", "every IPv6 destination"),
+        ("tcp", 443, 443, "pl-63a5400a", "tcp 443 to pl-63a5400a"),
+        ("tcp", 5432, 5439, "10.20.0.0/16", "tcp 5432-5439 to 10.20.0.0/16"),
+        ("udp", 53, 53, "10.0.0.2/32", "udp 53 to 10.0.0.2/32"),
+    ]
+    assert "0.0.0.0/0" not in json.dumps(rules)
+    # the construct ids: security_group_egress_<n> in the job's order, never the default's id
+    ids = sorted(doc["resource"]["aws_vpc_security_group_egress_rule"])
+    assert [re.sub(r"_[0-9A-F]{8}$", "", i) for i in ids] == [
+        f"runtime_security_group_egress_{n}" for n in range(4)
+    ]
+
+
+def test_given_subnets_are_private_by_default(synthesized: dict[str, Any]) -> None:
+    network = one(synthesized["options"], "aws_scheduler_schedule")["target"]["ecs_parameters"][
+        "network_configuration"
+    ]
+    assert (network["subnets"], network["assign_public_ip"]) == (["subnet-0d000000"], False)
+
+
+def test_arm64_exec_and_registry_credentials(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["options"]
+    task = one(doc, "aws_ecs_task_definition")
+    assert task["runtime_platform"] == {"operating_system_family": "LINUX", "cpu_architecture": "ARM64"}
+    spec = container(doc)
+    assert spec["linuxParameters"] == {"initProcessEnabled": True}  # AWS recommends it with ECS Exec
+    assert spec["repositoryCredentials"] == {"credentialsParameter": REGISTRY_SECRET}
+    # ECS Exec: the task role policy exists although the job asks for no permissions
+    found = statements(by_name(doc, "aws_iam_role_policy", "job-permissions"))
+    assert sorted(found) == ["EcsExecChannels"]
+    assert found["EcsExecChannels"]["Resource"] == "*"
+    assert all(a.startswith("ssmmessages:") for a in found["EcsExecChannels"]["Action"])
+    # the execution role reads exactly the registry secret
+    execution = statements(by_name(doc, "aws_iam_role_policy", "container-secrets"))
+    assert execution == {
+        "ReadRegistryCredentials": {
+            "Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": REGISTRY_SECRET,
+            "Sid": "ReadRegistryCredentials",
+        }
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
     container_definitions,
     ecs_source_arn,
     ecs_task_arns,
+    exec_statements,
     execution_secret_statements,
     policy_json,
     schedule_group_arn,
@@ -27,18 +28,71 @@ def test_policy_builders() -> None:
     assert task_statements("aws", [], [], []) == []
     with pytest.raises(ValueError, match="at least one statement"):
         policy_json([])
-    assert execution_secret_statements("aws", "us-east-1", []) == []
+    assert execution_secret_statements("aws", "us-east-1", [], account=ACCOUNT) == []
     ssm_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/x"
-    (statement,) = execution_secret_statements("aws-cn", "cn-north-1", [ssm_arn, "plain"])
-    assert statement["Resource"] == ["arn:aws-cn:ssm:cn-north-1:*:parameter/plain", ssm_arn]
+    (statement,) = execution_secret_statements(
+        "aws-cn", "cn-north-1", [ssm_arn, "plain"], account="210987654321"
+    )
+    # a parameter name is the caller's account's parameter, never any account's ('*')
+    assert statement["Resource"] == ["arn:aws-cn:ssm:cn-north-1:210987654321:parameter/plain", ssm_arn]
     text = policy_json([{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
     assert text == json.dumps(json.loads(text), sort_keys=True)  # canonical: sorted keys
 
 
 def test_container_secrets_are_granted_on_the_secret_not_its_json_key() -> None:
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/api-AbCdEf"
-    (statement,) = execution_secret_statements("aws", "eu-west-1", [f"{arn}:token::", arn])
+    (statement,) = execution_secret_statements("aws", "eu-west-1", [f"{arn}:token::", arn], account=ACCOUNT)
     assert (statement["Action"], statement["Resource"]) == ("secretsmanager:GetSecretValue", arn)
+
+
+def test_registry_credentials_are_readable_by_the_execution_role_only_that_secret() -> None:
+    registry = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr/robot-AbCdEf"
+    found = execution_secret_statements("aws", "eu-west-1", [], account=ACCOUNT, registry_secret_arn=registry)
+    assert found == [
+        {
+            "Action": "secretsmanager:GetSecretValue",
+            "Effect": "Allow",
+            "Resource": registry,
+            "Sid": "ReadRegistryCredentials",
+        }
+    ]
+    with pytest.raises(ValueError, match="not an IAM grant reference"):
+        execution_secret_statements(
+            "aws", "eu-west-1", [], account=ACCOUNT, registry_secret_arn=registry + "*"
+        )
+
+
+def test_exec_statement_is_the_four_ssm_message_channel_actions() -> None:
+    (statement,) = exec_statements()
+    assert statement == {
+        "Action": [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ],
+        "Effect": "Allow",
+        "Resource": "*",  # what AWS documents: the channels have no ARN; no job text reaches it
+        "Sid": "EcsExecChannels",
+    }
+
+
+def test_container_definition_with_exec_and_registry_credentials() -> None:
+    registry = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr/robot-AbCdEf"
+    (plain,) = json.loads(
+        container_definitions(
+            image="img", command=[], env={}, secrets={}, log_group="/x", region="eu-west-1", port=None
+        )
+    )
+    assert "linuxParameters" not in plain and "repositoryCredentials" not in plain
+    (container,) = json.loads(
+        container_definitions(
+            image="img", command=[], env={}, secrets={}, log_group="/x", region="eu-west-1", port=None,
+            init_process=True, registry_credentials=registry,
+        )
+    )  # fmt: skip
+    assert container["linuxParameters"] == {"initProcessEnabled": True}
+    assert container["repositoryCredentials"] == {"credentialsParameter": registry}
 
 
 def test_container_definition_is_canonical() -> None:

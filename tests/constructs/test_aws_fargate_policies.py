@@ -273,3 +273,21 @@ def test_every_policy_of_drawn_aws_jobs_passes_parliament(tmp_path_factory: pyte
         assert count >= 2 * len(loaded)  # two trust policies at least (no task policy without grants)
 
     batch()
+
+
+def test_exec_and_registry_statements_pass_parliament() -> None:
+    """The documents of options no example may use: the ECS Exec channels (task role) and a private
+    registry's credentials with SSM parameter names of the caller's account (execution role)."""
+    from dativo_infra.constructs.aws_fargate_documents import (
+        exec_statements,
+        execution_secret_statements,
+        policy_json,
+    )
+
+    registry = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:ghcr/robot-AbCdEf"
+    execution = execution_secret_statements(
+        "aws", "eu-west-1", ["/team/db/password"], account=ACCOUNT, registry_secret_arn=registry
+    )
+    lint = _parliament()
+    for document in (policy_json(exec_statements()), policy_json(execution)):
+        assert [f.issue for f in lint(document)] == [], document

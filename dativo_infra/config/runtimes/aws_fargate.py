@@ -12,6 +12,7 @@ from pydantic import Field
 
 from dativo_infra.clouds import Refusal, aws
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
+from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
 
@@ -29,9 +30,28 @@ class AwsNetwork(Strict):
         default_factory=list,
         description="Extra security groups. A job security group (egress only) is always created. Unset: none",
     )
-    assign_public_ip: bool = Field(
-        False, description="Give tasks a public IP (needed in public subnets without NAT). Unset: false"
+    assign_public_ip: bool | None = Field(
+        None,
+        description=(
+            "Give tasks a public IP. Unset: true on the default VPC (no vpc_id, no subnet_ids: its subnets "
+            "are public without NAT, the image pull needs the public IP), false when a VPC or subnets are given"
+        ),
     )
+    egress: list[AwsEgressRule] | None = Field(
+        None,
+        description=(
+            "Outbound rules of the job's security group (each: one destination, protocol, ports). The task "
+            "needs 443 to its registry (and to AWS APIs: logs, Secrets Manager) unless VPC endpoints serve "
+            "them; DNS goes to the VPC resolver. Unset: all outbound traffic to 0.0.0.0/0"
+        ),
+    )
+
+    def public_ip(self) -> bool:
+        """Whether the tasks get a public IP: the field, else the default of
+        :func:`~dativo_infra.clouds.aws.default_public_ip` (the one place that rule lives)."""
+        if self.assign_public_ip is not None:
+            return self.assign_public_ip
+        return aws.default_public_ip(vpc_given=self.vpc_id is not None, subnets_given=bool(self.subnet_ids))
 
 
 class AwsStorageGrant(StorageGrant):
@@ -115,7 +135,29 @@ class AwsFargateRuntime(RuntimeBase):
         RuntimeBase, "log_retention_days", "A CloudWatch Logs retention period in days. Unset: 30"
     )
     log_kms_key_arn: NonEmpty | None = Field(
-        None, description="KMS key encrypting the log group. Unset: CloudWatch's own encryption"
+        None,
+        description=(
+            "KMS key encrypting the log group (its key policy must allow logs.<region>.amazonaws.com); "
+            "required for jobs classified pii, confidential or restricted. Unset: CloudWatch's own encryption"
+        ),
+    )
+    cpu_architecture: Literal["x86_64", "arm64"] = Field(
+        "x86_64",
+        description="CPU architecture of the task (runtime platform); the image must be built for it. Unset: x86_64",
+    )
+    enable_execute_command: bool = Field(
+        False,
+        description=(
+            "ECS Exec (aws ecs execute-command into a running task): the task role may open SSM message "
+            "channels and the container runs an init process. Unset: false"
+        ),
+    )
+    registry_credentials_secret_arn: NonEmpty | None = Field(
+        None,
+        description=(
+            "Secrets Manager secret (username, password) to pull a private image with; the execution role may "
+            "read exactly this secret. Unset: the image is public or in ECR"
+        ),
     )
 
     @staticmethod
@@ -123,7 +165,7 @@ class AwsFargateRuntime(RuntimeBase):
         aws.check_schedule(expression)
 
     def cloud_problems(self) -> list[Problem]:
-        found = self._reference_problems()
+        found = self._reference_problems() + self._egress_problems()
         memories = aws.fargate_memory_choices(self.cpu_millicores)
         if not memories:
             allowed = ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
@@ -188,6 +230,35 @@ class AwsFargateRuntime(RuntimeBase):
             ]
         return found
 
+    def cloud_warnings(self) -> list[Problem]:
+        network = self.network
+        if network.assign_public_ip is False and network.vpc_id is None and not network.subnet_ids:
+            return [
+                Problem(
+                    ("network", "assign_public_ip"),
+                    "tasks in the default VPC without a public IP cannot pull their image (it has no NAT "
+                    "gateway) unless VPC endpoints serve the registry",
+                    False,
+                    "no assign_public_ip (true on the default VPC), or subnet_ids with a route to the registry",
+                )
+            ]
+        return []
+
+    def _egress_problems(self) -> list[Problem]:
+        egress = self.network.egress
+        if egress is None:
+            return []
+        if not egress:
+            return [
+                Problem(
+                    ("network", "egress"),
+                    "no egress rule: tasks could not even pull their image",
+                    egress,
+                    "at least one rule (e.g. tcp 443 to the registry), or no egress (all outbound traffic)",
+                )
+            ]
+        return [p for index, rule in enumerate(egress) for p in rule.problems(("network", "egress", index))]
+
     def _reference_problems(self) -> list[Problem]:
         """Every resource the job names (buckets, prefixes, secrets, keys, network ids) in AWS's own
         grammar: these become IAM grants, so no wildcard or policy variable gets through."""
@@ -213,6 +284,8 @@ class AwsFargateRuntime(RuntimeBase):
             (("secrets", var), reference, aws.container_secret_refusal(reference))
             for var, reference in self.secrets.items()
         ]
+        if (registry := self.registry_credentials_secret_arn) is not None:
+            checks.append((("registry_credentials_secret_arn",), registry, aws.secret_arn_refusal(registry)))
         if network.vpc_id is not None:
             checks.append(
                 (("network", "vpc_id"), network.vpc_id, aws.network_id_refusal("vpc", network.vpc_id))

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from dativo_infra.clouds import unpinned_image
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.clouds.timezones import iana_time_zones
 from dativo_infra.config.fields import (
@@ -32,8 +33,8 @@ from dativo_infra.config.fields import (
 )
 from dativo_infra.contract import RuntimeType
 
-#: The platform's ingestion image, used when a job names none.
-DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:latest"
+#: The platform's ingestion image, used when a job names none: a pinned release, never ``latest``.
+DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:1.8.2"
 
 Ingress = Literal["none", "internal", "external"]
 Access = Literal["read", "write", "read_write"]
@@ -88,7 +89,13 @@ class RuntimeBase(Strict):
     mode: Mode = Field(
         "job", description="job: batch runs (manual or on a schedule); service: long-running. Unset: job"
     )
-    image: NonEmpty = Field(DEFAULT_IMAGE, description="Container image. Unset: the platform image")
+    image: NonEmpty = Field(
+        DEFAULT_IMAGE,
+        description=(
+            "Container image, pinned by a version tag or a digest (validate warns about latest or no tag). "
+            f"Unset: the platform image {DEFAULT_IMAGE}"
+        ),
+    )
     command: list[NonEmpty] = Field(
         default_factory=list, description="Container command. Unset: image default"
     )
@@ -181,6 +188,26 @@ class RuntimeBase(Strict):
 
     def cloud_problems(self) -> list[Problem]:
         """Every rule of the runtime's cloud that this block breaks (none: an empty list)."""
+        return []
+
+    def warnings(self) -> list[Problem]:
+        """What ``validate`` warns about (valid, but likely a mistake): an image not pinned to a
+        version, and the runtime's own :meth:`cloud_warnings`."""
+        found = []
+        problem = unpinned_image(self.image)
+        if problem is not None:
+            found.append(
+                Problem(
+                    ("image",),
+                    problem,
+                    self.image,
+                    "a version tag (name:1.8.2) or a digest (name@sha256:...)",
+                )
+            )
+        return found + self.cloud_warnings()
+
+    def cloud_warnings(self) -> list[Problem]:
+        """Warnings of the runtime's cloud (none: an empty list)."""
         return []
 
 

@@ -1,0 +1,87 @@
+"""Security posture of a loaded job: rules that need more than the runtime block, and warnings.
+
+* **Encrypted logs for classified data** (an error): a job whose merged tags (asset compliance
+  section, the job's ``compliance`` block, ``infrastructure.tags``: see :mod:`dativo_infra.tags`) carry
+  a classification of pii, confidential or restricted (any case, any item of a list) needs a KMS key
+  on its log group, on runtimes that have one (``aws_fargate``: ``log_kms_key_arn``). The tags
+  ``classification`` and ``data_classification`` (the older dialect's ``DataClassification``) are
+  both read. The error is positioned at the runtime block and names where the classification came from.
+* **Warnings** (``validate`` prints them and still exits 0): the runtime's
+  :meth:`~dativo_infra.config.runtimes.base.RuntimeBase.warnings`, e.g. an image by ``latest`` or by
+  no tag, positioned like errors.
+
+Pure Python: no cdktf.
+"""
+
+from __future__ import annotations
+
+from dativo_infra.config.fields import Problem
+from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.yamlpos import dotted
+from dativo_infra.errors import JobError, show_value
+from dativo_infra.tags import sourced_tags
+
+#: Tag keys holding a data classification (``data_classification``: the older dialect's tag).
+CLASSIFICATION_TAGS: tuple[str, ...] = ("classification", "data_classification")
+#: Classifications whose logs must be encrypted with a customer key (compared lowercased).
+SENSITIVE_CLASSIFICATIONS: tuple[str, ...] = ("pii", "confidential", "restricted")
+#: The runtime field holding the log encryption key, per runtime type that has one.
+LOG_KEY_FIELD = "log_kms_key_arn"
+LOG_KEY_EXPECTED = "a KMS key ARN in log_kms_key_arn (jobs classified pii/confidential/restricted)"
+
+_RUNTIME = ("infrastructure", "runtime")
+
+
+def sensitive_classification(value: str) -> str | None:
+    """The first item of a (comma-joined) classification that requires encrypted logs, or None."""
+    for item in value.split(","):
+        if item.strip().lower() in SENSITIVE_CLASSIFICATIONS:
+            return item.strip()
+    return None
+
+
+def log_encryption_errors(job: LoadedJob) -> list[JobError]:
+    """An error when the job's classification requires a log group KMS key it does not give (empty
+    when fine, when its runtime has no such field, or when its tags cannot be read: those errors
+    are reported by the tag check)."""
+    runtime = job.config.runtime
+    if LOG_KEY_FIELD not in type(runtime).model_fields or getattr(runtime, LOG_KEY_FIELD) is not None:
+        return []
+    tags, errors = sourced_tags(job)
+    if errors:
+        return []
+    for key in CLASSIFICATION_TAGS:
+        source = tags.get(key)
+        found = sensitive_classification(source.value) if source is not None else None
+        if source is None or found is None:
+            continue
+        where = f"{source.file}:{source.line}" if source.line else source.file
+        return [
+            JobError(
+                job.file,
+                job.document.line_of(_RUNTIME),
+                dotted((*_RUNTIME, LOG_KEY_FIELD)),
+                f"the job is classified {found!r} (tag {key} from {source.path} at {where}): "
+                "its log group must be encrypted with a KMS key",
+                "nothing",
+                LOG_KEY_EXPECTED,
+            )
+        ]
+    return []
+
+
+def job_warnings(job: LoadedJob) -> list[JobError]:
+    """Every warning of the job (valid, but likely a mistake), positioned like errors."""
+    return [_positioned(job, problem) for problem in job.config.runtime.warnings()]
+
+
+def _positioned(job: LoadedJob, problem: Problem) -> JobError:
+    path = (*_RUNTIME, *problem.where)
+    return JobError(
+        job.file,
+        job.document.line_of(path),
+        dotted(path),
+        problem.problem,
+        show_value(problem.got),
+        problem.expected,
+    )
