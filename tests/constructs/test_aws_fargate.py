@@ -714,8 +714,9 @@ def test_examples_pass_terraform_validate(aws_examples: Path, stack: str) -> Non
 
 
 @pytest.mark.slow
-def test_service_with_network_ids_passes_terraform_validate(
-    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]],
+@pytest.mark.parametrize("case", ["svc_network", "options"])  # network ids; egress rules, exec, registry
+def test_jobs_with_given_network_and_options_pass_terraform_validate(
+    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]], case: str
 ) -> None:
     outdir, jobs, _ = fargate_out
-    terraform_validate(outdir / "stacks" / jobs["svc_network"].stack_name)
+    terraform_validate(outdir / "stacks" / jobs[case].stack_name)
