@@ -22,6 +22,9 @@ LOG_STREAM_PREFIX = "ecs"
 #: Scratch volume mounted writable at /tmp so the root filesystem can stay read-only.
 TMP_VOLUME = "tmp"
 TMP_PATH = "/tmp"  # a path inside the container
+#: Timing of a container health check (seconds): every 30 s, 5 s timeout, unhealthy after 3 failures,
+#: failures in the first 60 s not counted (ECS's bounds: interval 5-300, timeout 2-60, startPeriod 0-300).
+CONTAINER_HEALTH_CHECK = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,10 +224,14 @@ def container_definitions(
     log_group: str,
     region: str,
     port: int | None,
+    health_check: Sequence[str] = (),
+    stop_timeout: int | None = None,
 ) -> str:
     """The task's ``container_definitions`` JSON: one essential container ``job``, environment and
     secrets sorted by name, awslogs logging, read-only root filesystem with a writable /tmp.
-    ``port`` is the container port (service mode) or None (no port mapping)."""
+    ``port`` is the container port (service mode) or None (no port mapping); ``health_check`` the
+    exec-form command of an ECS container health check (none when empty); ``stop_timeout`` the seconds
+    between SIGTERM and SIGKILL (None: ECS's default)."""
     container: dict[str, Any] = {
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "essential": True,
@@ -248,4 +255,8 @@ def container_definitions(
         container["command"] = list(command)
     if port is not None:
         container["portMappings"] = [{"containerPort": port, "hostPort": port, "protocol": "tcp"}]
+    if health_check:
+        container["healthCheck"] = {"command": ["CMD", *health_check], **CONTAINER_HEALTH_CHECK}
+    if stop_timeout is not None:
+        container["stopTimeout"] = stop_timeout
     return json.dumps([container], sort_keys=True)

@@ -3,8 +3,8 @@ security group with its rules. Part of :mod:`.aws_fargate`: every resource is cr
 ``Runtime`` construct (construct ids are part of the contract).
 
 Resources: lookups when ids are not given (``default_vpc``/``vpc``, ``subnets``, ``first_subnet``);
-``security_group`` with ``security_group_egress`` and, for a service with ingress,
-``security_group_ingress``.
+``security_group`` with ``security_group_egress``. A service with ingress gets its inbound rule
+(``security_group_ingress``, from the load balancer only) in :mod:`.aws_fargate_load_balancer`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSub
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from dativo_infra.config.runtimes import AwsFargateRuntime
@@ -25,8 +24,8 @@ from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
 
 @dataclass(frozen=True)
 class Network:
-    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when a rule needs it) and the
-    security groups of the tasks (the job's own first)."""
+    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when the load balancer's rules need
+    it) and the security groups of the tasks (the job's own first)."""
 
     vpc_id: str
     subnets: list[str]
@@ -58,9 +57,9 @@ def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str
 def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_name: str) -> Network:
     """The tasks' VPC, subnets and security groups; creates the job's security group and its rules."""
     service_mode = runtime.mode == "service"
-    vpc_id, subnets, cidr = _where(
-        scope, runtime.network, need_cidr=service_mode and runtime.ingress != "none"
-    )
+    # An internal load balancer is reachable from the VPC's CIDR unless the job names its networks.
+    need_cidr = service_mode and runtime.ingress == "internal" and not runtime.load_balancer.allowed_cidrs
+    vpc_id, subnets, cidr = _where(scope, runtime.network, need_cidr=need_cidr)
     group = SecurityGroup(
         scope,
         "security_group",
@@ -77,17 +76,6 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
         ip_protocol="-1",
         cidr_ipv4="0.0.0.0/0",
     )
-    if cidr is not None:
-        VpcSecurityGroupIngressRule(
-            scope,
-            "security_group_ingress",
-            security_group_id=group.id,
-            description="Container port from inside the VPC",
-            ip_protocol="tcp",
-            from_port=runtime.port,
-            to_port=runtime.port,
-            cidr_ipv4=cidr,
-        )
     return Network(
         vpc_id=vpc_id,
         subnets=subnets,
