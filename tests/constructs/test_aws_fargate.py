@@ -827,3 +827,34 @@ def test_service_with_network_ids_passes_terraform_validate(
 ) -> None:
     outdir, jobs, _ = fargate_out
     terraform_validate(outdir / "stacks" / jobs["svc_network"].stack_name)
+
+
+#: checkov checks .checkov.yaml skips because an internal example serves plain HTTP: with a
+#: certificate none of them may fail.
+PLAIN_HTTP_SKIPS = ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20", "CKV_AWS_378")
+
+
+@pytest.mark.slow
+def test_https_services_pass_the_checks_skipped_for_plain_http(
+    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path
+) -> None:
+    import yaml
+
+    from tests.stacks.test_checkov import CONFIG, failed_checks
+
+    outdir, jobs, _ = fargate_out
+    config = yaml.safe_load(CONFIG.read_text())
+    assert set(PLAIN_HTTP_SKIPS) <= set(config["skip-check"])
+    unskipped = tmp_path / "checkov.yaml"
+    unskipped.write_text(
+        yaml.safe_dump(
+            {**config, "skip-check": [c for c in config["skip-check"] if c not in PLAIN_HTTP_SKIPS]}
+        )
+    )
+    files = [
+        outdir / "stacks" / jobs[case].stack_name / "cdk.tf.json" for case in ("svc_network", "svc_external")
+    ]
+    failing = {f["check_id"] for f in failed_checks(files, unskipped)}
+    assert failing & set(PLAIN_HTTP_SKIPS) == set()
+    # what remains is the job's choice: WAF for the public one, logs/protection/public IP in the dev one
+    assert failing <= {"CKV2_AWS_28", "CKV_AWS_91", "CKV_AWS_150", "CKV_AWS_333"}
