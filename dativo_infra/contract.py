@@ -43,7 +43,8 @@ OUTPUTS: dict[RuntimeType, dict[str, str]] = {
         "cluster_name": "Name of the ECS cluster the job runs on",
         "cluster_arn": "ARN of the ECS cluster",
         "service_name": "ECS service name (service mode) or the task family (job mode)",
-        "service_endpoint": "Where the runtime is reached: ecs://<cluster>/<service or family>",
+        "service_endpoint": "Service mode: URL of the load balancer, https://<DNS name> (http:// without a "
+        "certificate), or 'none' with ingress none; job mode: ecs://<cluster>/<task family>",
         "task_definition_arn": "ARN of the task definition revision",
         "task_role_arn": "ARN of the IAM role the container runs as",
         "execution_role_arn": "ARN of the ECS task execution role",

@@ -152,12 +152,22 @@ def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
             block["retries"] = draw(st.integers(0, 10))
             block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
     else:
-        block["ingress"] = draw(st.sampled_from(["none", "internal"]))
+        block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+        if block["ingress"] != "none":
+            block["load_balancer"] = draw(_aws_load_balancer(block["ingress"]))
+        if draw(st.booleans()):
+            block["health_check_command"] = draw(st.lists(nonempty, min_size=1, max_size=3))
+            block["stop_timeout_seconds"] = draw(st.integers(1, aws.MAX_STOP_TIMEOUT_SECONDS))
     block["secrets"] = draw(st.dictionaries(env_names, _CONTAINER_SECRET, max_size=2))
     block["secrets"] = {k: v for k, v in block["secrets"].items() if k not in block["env"]}
+    behind_load_balancer = "load_balancer" in block  # an ALB needs two subnets (or the VPC's)
     block["network"] = {
         "vpc_id": draw(st.none() | _network_id("vpc")),
-        "subnet_ids": draw(st.lists(_network_id("subnet"), max_size=2)),
+        "subnet_ids": draw(
+            st.lists(_network_id("subnet"), max_size=2).filter(
+                lambda ids: len(ids) != 1 or not behind_load_balancer
+            )
+        ),
         "security_group_ids": draw(st.lists(_network_id("sg"), max_size=2)),
         "assign_public_ip": draw(st.booleans()),
     }
@@ -169,6 +179,28 @@ def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         block["log_kms_key_arn"] = draw(_KMS_KEY)
+    return block
+
+
+@st.composite
+def _aws_load_balancer(draw: st.DrawFn, ingress: str) -> dict[str, Any]:
+    """A valid ``load_balancer`` block of an AWS service with ``ingress`` internal or external."""
+    block: dict[str, Any] = {}
+    if draw(st.booleans()):
+        block["certificate_arn"] = draw(
+            st.builds("arn:aws:acm:eu-west-1:{}:certificate/{}".format, _ACCOUNT, st.uuids().map(str))
+        )
+    elif ingress == "external":
+        block["allow_plain_http"] = True
+    block["health_check_path"] = draw(st.from_regex(r"/[A-Za-z0-9._~/@:+&()!,;=%-]{0,20}", fullmatch=True))
+    block["health_check_grace_period_seconds"] = draw(st.integers(0, 3600))
+    block["allowed_cidrs"] = draw(
+        st.lists(st.ip_addresses(v=4).map(lambda ip: f"{ip}/32"), max_size=2)  # any /32 is a network
+    )
+    block["deletion_protection"] = draw(st.none() | st.booleans())
+    if draw(st.booleans()):
+        prefix = draw(_S3_PREFIX.filter(lambda p: aws.access_log_prefix_refusal(p) is None))
+        block["access_logs"] = {"bucket": draw(_S3_BUCKET), "prefix": prefix}
     return block
 
 

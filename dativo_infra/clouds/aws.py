@@ -43,6 +43,13 @@ MIN_EVENT_AGE_SECONDS = 60
 MAX_EVENT_AGE_SECONDS = 86400
 #: How long the dead-letter queue of a schedule keeps a failed start: 14 days, SQS's maximum.
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+#: ECS ``stopTimeout`` (seconds between SIGTERM and SIGKILL): Fargate allows at most 120, default 30.
+DEFAULT_STOP_TIMEOUT_SECONDS = 30
+MAX_STOP_TIMEOUT_SECONDS = 120
+#: ECS service ``healthCheckGracePeriodSeconds``: 0 to 2147483647.
+MAX_HEALTH_CHECK_GRACE_SECONDS = 2_147_483_647
+#: Elastic Load Balancing health check paths: at most 1024 characters, starting with '/'.
+MAX_HEALTH_CHECK_PATH = 1024
 
 
 def fargate_cpu_units(millicores: int) -> int | None:
@@ -85,6 +92,13 @@ _KMS_ALIAS_ARN_RE = re.compile(_ARN_HEAD.format(service="kms") + r"alias/")
 _NETWORK_ID_RE = {
     kind: re.compile(kind + r"-(?:[0-9a-f]{8}|[0-9a-f]{17})") for kind in ("vpc", "subnet", "sg", "pl")
 }
+#: ACM certificate ARNs (a certificate id is a UUID).
+CERTIFICATE_ARN_RE = re.compile(
+    _ARN_HEAD.format(service="acm")
+    + r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+#: Health check path characters ELB takes, without '$' (a Terraform interpolation), quotes and '?'.
+_HEALTH_CHECK_PATH_RE = re.compile(r"/[A-Za-z0-9._~/@:+&()!,;=%-]*")
 _IP_ADDRESS_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -104,6 +118,16 @@ CONTAINER_SECRET_EXPECTED = (
     "arn:aws:ssm:<region>:<12-digit account>:parameter/<name> or an SSM parameter name such as /team/db/password"
 )
 KMS_KEY_EXPECTED = "a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id>"
+CERTIFICATE_ARN_EXPECTED = (
+    "an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<certificate id>"
+)
+HEALTH_CHECK_PATH_EXPECTED = (
+    "a URL path such as '/health': '/' then letters, digits and - . _ ~ / @ : + & ( ) ! , ; = % "
+    f"(at most {MAX_HEALTH_CHECK_PATH} characters, no query string)"
+)
+ACCESS_LOG_PREFIX_EXPECTED = (
+    "a plain key prefix such as 'alb/orders' (no leading '/', no '*', '?', '${', no 'AWSLogs')"
+)
 PREFIX_EXPECTED = (
     "a plain key prefix such as 'warehouse/raw/' (no leading '/', no '*', '?', '${' or control characters)"
 )
@@ -189,6 +213,38 @@ def kms_key_refusal(arn: str) -> Refusal | None:
         return Refusal("not a KMS key ARN", KMS_KEY_EXPECTED)
     problem = _arn_problem(arn, "kms")
     return Refusal(problem, KMS_KEY_EXPECTED) if problem else None
+
+
+def certificate_arn_refusal(arn: str) -> Refusal | None:
+    """Why ``arn`` is not an ACM certificate ARN (the HTTPS listener's certificate), or None."""
+    if has_wildcard(arn):
+        return Refusal(WILDCARD_PROBLEM, CERTIFICATE_ARN_EXPECTED)
+    if not CERTIFICATE_ARN_RE.fullmatch(arn):
+        return Refusal("not an ACM certificate ARN", CERTIFICATE_ARN_EXPECTED)
+    problem = _arn_problem(arn, "acm")
+    return Refusal(problem, CERTIFICATE_ARN_EXPECTED) if problem else None
+
+
+def health_check_path_refusal(path: str) -> Refusal | None:
+    """Why ``path`` is no load balancer health check path, or None."""
+    if len(path) > MAX_HEALTH_CHECK_PATH:
+        return Refusal(f"longer than {MAX_HEALTH_CHECK_PATH} characters", HEALTH_CHECK_PATH_EXPECTED)
+    if not _HEALTH_CHECK_PATH_RE.fullmatch(path):
+        return Refusal("not a health check path", HEALTH_CHECK_PATH_EXPECTED)
+    return None
+
+
+def access_log_prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` is no key prefix of load balancer access logs, or None: a plain S3 key prefix
+    (:func:`prefix_refusal`) without 'AWSLogs', which Elastic Load Balancing refuses."""
+    refusal = prefix_refusal(prefix)
+    if refusal is not None:
+        return Refusal(refusal.problem, ACCESS_LOG_PREFIX_EXPECTED)
+    if "AWSLogs" in prefix:
+        return Refusal(
+            "Elastic Load Balancing refuses a prefix holding 'AWSLogs'", ACCESS_LOG_PREFIX_EXPECTED
+        )
+    return None
 
 
 def network_id_refusal(kind: str, value: str) -> Refusal | None:
@@ -297,6 +353,9 @@ SECURITY_GROUP = NameRule(max_len=255, lowercase=False, allowed="A-Za-z0-9_.-", 
 SCHEDULE = NameRule(max_len=64, lowercase=False, allowed="A-Za-z0-9_.-", sep="-")
 #: SQS standard queue names: 1-80 of ``[A-Za-z0-9_-]``.
 SQS_QUEUE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-")
+#: Application Load Balancer and target group names: 1-32 of ``[A-Za-z0-9-]``, no leading or trailing
+#: hyphen; a load balancer name must not start with ``internal-`` (see :func:`resource_names`).
+LOAD_BALANCER = NameRule(max_len=32, lowercase=False, allowed="A-Za-z0-9-", sep="-")
 #: Prefix of the CloudWatch log group of every job: ``/dativo/<name>``.
 LOG_GROUP_PREFIX = "/dativo/"
 
@@ -315,6 +374,8 @@ class AwsNames:
     security_group: str
     schedule: str
     dead_letter_queue: str
+    load_balancer: str
+    load_balancer_security_group: str
 
 
 def resource_names(stack: str) -> AwsNames:
@@ -323,6 +384,12 @@ def resource_names(stack: str) -> AwsNames:
     security_group = affixed(SECURITY_GROUP, stack, suffix="-tasks")
     if security_group.lower().startswith("sg-"):  # reserved prefix of security group ids
         security_group = affixed(SECURITY_GROUP, stack, prefix="job-", suffix="-tasks")
+    alb_security_group = affixed(SECURITY_GROUP, stack, suffix="-alb")
+    if alb_security_group.lower().startswith("sg-"):
+        alb_security_group = affixed(SECURITY_GROUP, stack, prefix="job-", suffix="-alb")
+    load_balancer = LOAD_BALANCER.make(stack)
+    if load_balancer.lower().startswith("internal-"):  # AWS refuses it (internal ALBs' DNS prefix)
+        load_balancer = affixed(LOAD_BALANCER, stack, prefix="job-")
     return AwsNames(
         cluster=ecs,
         family=ecs,
@@ -334,7 +401,15 @@ def resource_names(stack: str) -> AwsNames:
         security_group=security_group,
         schedule=SCHEDULE.make(stack),
         dead_letter_queue=affixed(SQS_QUEUE, stack, suffix="-dlq"),
+        load_balancer=load_balancer,
+        load_balancer_security_group=alb_security_group,
     )
+
+
+def target_group_name(stack: str, port: int) -> str:
+    """The target group of ``stack``'s service on container ``port``: the port is part of the name, so
+    a new port makes a new group (created before the old one is deleted) instead of a name clash."""
+    return affixed(LOAD_BALANCER, stack, suffix=f"-{port}")
 
 
 def schedule_expression(expression: str) -> str:

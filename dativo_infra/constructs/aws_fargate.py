@@ -12,7 +12,8 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   ``aws:SourceArn``, ECS resources of the account in the region);
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * network and security group (:mod:`.aws_fargate_network`), mode ``service``: the ECS service and its
-  autoscaling (:mod:`.aws_fargate_service`), mode ``job`` with a schedule: EventBridge Scheduler, its
+  autoscaling (:mod:`.aws_fargate_service`) and, with ingress, its load balancer
+  (:mod:`.aws_fargate_load_balancer`), mode ``job`` with a schedule: EventBridge Scheduler, its
   role and dead-letter queue (:mod:`.aws_fargate_schedule`); without a schedule nothing starts the
   task (run it on demand). Those modules create their resources in this construct too.
 
@@ -60,6 +61,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
     task_statements,
     trust_policy,
 )
+from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer, service_load_balancer
 from dativo_infra.constructs.aws_fargate_network import task_network
 from dativo_infra.constructs.aws_fargate_schedule import Task, job_schedule
 from dativo_infra.constructs.aws_fargate_service import job_service
@@ -71,6 +73,7 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
     "cloudwatch",
     "ec2",
     "ecs",
+    "elbv2",
     "events",
     "iam",
     "kms",
@@ -232,6 +235,8 @@ class Runtime(Construct):
                 port=runtime.port if service_mode else None,
                 init_process=runtime.enable_execute_command,
                 registry_credentials=runtime.registry_credentials_secret_arn,
+                health_check=runtime.health_check_command if service_mode else (),
+                stop_timeout=runtime.stop_timeout_seconds if service_mode else None,
             ),
         )
 
@@ -241,7 +246,12 @@ class Runtime(Construct):
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
         self.dead_letter_queue: SqsQueue | None = None
+        self.load_balancer: ServiceLoadBalancer | None = None
         if service_mode:
+            if runtime.ingress != "none":
+                self.load_balancer = service_load_balancer(
+                    self, runtime, names, placement.name, network, production=placement.environment == "prod"
+                )
             self.service = job_service(
                 self,
                 runtime,
@@ -249,6 +259,7 @@ class Runtime(Construct):
                 cluster_arn=self.cluster.arn,
                 task_definition_arn=self.task_definition.arn,
                 network=network,
+                load_balancer=self.load_balancer,
             )
             service_name = self.service.name
         else:
@@ -269,11 +280,17 @@ class Runtime(Construct):
                     self, runtime, names, placement.name, task
                 )
 
+        if self.load_balancer is not None:
+            endpoint = self.load_balancer.endpoint
+        elif service_mode:
+            endpoint = NO_VALUE  # a service without ingress is reached by nothing
+        else:
+            endpoint = f"ecs://{self.cluster.name}/{service_name}"
         self.outputs: dict[str, Any] = {
             "cluster_name": self.cluster.name,
             "cluster_arn": self.cluster.arn,
             "service_name": service_name,
-            "service_endpoint": f"ecs://{self.cluster.name}/{service_name}",
+            "service_endpoint": endpoint,
             "task_definition_arn": self.task_definition.arn,
             "task_role_arn": self.task_role.arn,
             "execution_role_arn": self.execution_role.arn,

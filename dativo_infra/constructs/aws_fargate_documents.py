@@ -22,6 +22,9 @@ LOG_STREAM_PREFIX = "ecs"
 #: Scratch volume mounted writable at /tmp so the root filesystem can stay read-only.
 TMP_VOLUME = "tmp"
 TMP_PATH = "/tmp"  # a path inside the container
+#: Timing of a container health check (seconds): every 30 s, 5 s timeout, unhealthy after 3 failures,
+#: failures in the first 60 s not counted (ECS's bounds: interval 5-300, timeout 2-60, startPeriod 0-300).
+CONTAINER_HEALTH_CHECK = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,12 +254,16 @@ def container_definitions(
     port: int | None,
     init_process: bool = False,
     registry_credentials: str | None = None,
+    health_check: Sequence[str] = (),
+    stop_timeout: int | None = None,
 ) -> str:
     """The task's ``container_definitions`` JSON: one essential container ``job``, environment and
     secrets sorted by name, awslogs logging, read-only root filesystem with a writable /tmp.
-    ``port`` is the container port (service mode) or None (no port mapping); ``init_process`` runs
-    an init process as PID 1 (AWS recommends it with ECS Exec); ``registry_credentials`` is the
-    Secrets Manager ARN of a private registry's credentials."""
+    ``port`` is the container port (service mode) or None (no port mapping); ``health_check`` the
+    exec-form command of an ECS container health check (none when empty); ``stop_timeout`` the seconds
+    between SIGTERM and SIGKILL (None: ECS's default); ``init_process`` runs an init process as PID 1
+    (AWS recommends it with ECS Exec); ``registry_credentials`` is the Secrets Manager ARN of a private
+    registry's credentials."""
     container: dict[str, Any] = {
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "essential": True,
@@ -284,4 +291,8 @@ def container_definitions(
         container["linuxParameters"] = {"initProcessEnabled": True}
     if registry_credentials is not None:
         container["repositoryCredentials"] = {"credentialsParameter": registry_credentials}
+    if health_check:
+        container["healthCheck"] = {"command": ["CMD", *health_check], **CONTAINER_HEALTH_CHECK}
+    if stop_timeout is not None:
+        container["stopTimeout"] = stop_timeout
     return json.dumps([container], sort_keys=True)

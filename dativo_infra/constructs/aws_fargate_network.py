@@ -9,7 +9,8 @@ ingress, ``security_group_ingress``.
 
 Public IP: :meth:`AwsNetwork.public_ip` decides (on the default VPC path the tasks get one, since its
 public subnets have no NAT gateway and the image pull needs a route out); every user of the network
-(service, schedule) reads the resolved value from :class:`Network`.
+(service, schedule) reads the resolved value from :class:`Network`. A service with ingress gets its inbound rule
+(``security_group_ingress``, from the load balancer only) in :mod:`.aws_fargate_load_balancer`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSub
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from dativo_infra.config.runtimes import AwsFargateRuntime
@@ -34,9 +34,9 @@ _IP_PROTOCOL = {"tcp": "tcp", "udp": "udp", "all": "-1"}
 
 @dataclass(frozen=True)
 class Network:
-    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when a rule needs it), the
-    security groups of the tasks (the job's own first) and whether they get a public IP (resolved:
-    read it here, never from the model)."""
+    """Where the tasks run: the VPC id, subnet ids, the VPC's CIDR (when the load balancer's rules need
+    it), the security groups of the tasks (the job's own first) and whether they get a public IP
+    (resolved: read it here, never from the model)."""
 
     vpc_id: str
     subnets: list[str]
@@ -69,9 +69,9 @@ def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str
 def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_name: str) -> Network:
     """The tasks' VPC, subnets and security groups; creates the job's security group and its rules."""
     service_mode = runtime.mode == "service"
-    vpc_id, subnets, cidr = _where(
-        scope, runtime.network, need_cidr=service_mode and runtime.ingress != "none"
-    )
+    # An internal load balancer is reachable from the VPC's CIDR unless the job names its networks.
+    need_cidr = service_mode and runtime.ingress == "internal" and not runtime.load_balancer.allowed_cidrs
+    vpc_id, subnets, cidr = _where(scope, runtime.network, need_cidr=need_cidr)
     group = SecurityGroup(
         scope,
         "security_group",
@@ -91,17 +91,6 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
         )
     for index, rule in enumerate(runtime.network.egress or ()):
         _egress_rule(scope, f"security_group_egress_{index}", group.id, rule)
-    if cidr is not None:
-        VpcSecurityGroupIngressRule(
-            scope,
-            "security_group_ingress",
-            security_group_id=group.id,
-            description="Container port from inside the VPC",
-            ip_protocol="tcp",
-            from_port=runtime.port,
-            to_port=runtime.port,
-            cidr_ipv4=cidr,
-        )
     return Network(
         vpc_id=vpc_id,
         subnets=subnets,

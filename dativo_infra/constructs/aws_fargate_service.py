@@ -1,8 +1,9 @@
 """Service mode of a Fargate job: the ECS service and its autoscaling. Part of :mod:`.aws_fargate`:
 every resource is created in the job's ``Runtime`` construct (construct ids are part of the contract).
 
-Resources: ``service`` (desired count = min replicas, circuit breaker with rollback), and when max >
-min replicas ``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %).
+Resources: ``service`` (desired count = min replicas, circuit breaker with rollback; behind the
+load balancer of :mod:`.aws_fargate_load_balancer` when it has ingress), and when max > min replicas
+``autoscaling_target`` + ``autoscaling_cpu`` (target tracking on average CPU, 70 %).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
 )
 from constructs import Construct
 
 from dativo_infra.clouds.aws import AwsNames
 from dativo_infra.config.runtimes import AwsFargateRuntime
+from dativo_infra.constructs.aws_fargate_documents import CONTAINER_NAME
+from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer
 from dativo_infra.constructs.aws_fargate_network import Network
 
 
@@ -34,8 +38,10 @@ def job_service(
     cluster_arn: str,
     task_definition_arn: str,
     network: Network,
+    load_balancer: ServiceLoadBalancer | None = None,
 ) -> EcsService:
-    """The job's ECS service (and its CPU autoscaling when it may scale)."""
+    """The job's ECS service (and its CPU autoscaling when it may scale); with ``load_balancer`` its
+    tasks register in the target group, and the service waits for the listeners."""
     scaling = runtime.scaling
     service = EcsService(
         scope,
@@ -51,6 +57,22 @@ def job_service(
             assign_public_ip=network.assign_public_ip,
         ),
         deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+        load_balancer=(
+            [
+                EcsServiceLoadBalancer(
+                    target_group_arn=load_balancer.target_group_arn,
+                    container_name=CONTAINER_NAME,
+                    container_port=runtime.port,
+                )
+            ]
+            if load_balancer is not None
+            else None
+        ),
+        health_check_grace_period_seconds=(
+            load_balancer.grace_period_seconds if load_balancer is not None else None
+        ),
+        # ECS refuses a target group that no listener of a load balancer uses yet.
+        depends_on=list(load_balancer.listeners) if load_balancer is not None else None,
         propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
         enable_execute_command=runtime.enable_execute_command,
         # availability_zone_rebalancing is not managed here (the local emulator never reports it, so

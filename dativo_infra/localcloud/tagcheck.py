@@ -2,9 +2,9 @@
 
 The resource list comes from the stack's Terraform state (``terraform show -json``): every managed
 resource whose state has a ``tags`` attribute can carry tags, and its tags are then read from the
-cloud with the service's own API (ECS, CloudWatch Logs, IAM, EC2, EventBridge Scheduler, SQS) or, for
-anything else, the Resource Groups Tagging API. Resources without a ``tags`` attribute are reported
-as "cannot carry tags". No cdktf import.
+cloud with the service's own API (ECS, CloudWatch Logs, IAM, EC2, EventBridge Scheduler, SQS,
+Elastic Load Balancing) or, for anything else, the Resource Groups Tagging API. Resources without a
+``tags`` attribute are reported as "cannot carry tags". No cdktf import.
 """
 
 from __future__ import annotations
@@ -56,6 +56,13 @@ def _appautoscaling(session: Any, values: dict[str, Any]) -> dict[str, str]:
     return dict(session("application-autoscaling").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
 
 
+def _elbv2(session: Any, values: dict[str, Any]) -> dict[str, str]:
+    # Load balancers, target groups and listeners: their id in state is their ARN.
+    arn = values.get("arn") or values["id"]
+    (found,) = session("elbv2").describe_tags(ResourceArns=[arn])["TagDescriptions"]
+    return _pairs(found["Tags"])
+
+
 def _tagging_api(session: Any, values: dict[str, Any]) -> dict[str, str]:
     mappings = session("resourcegroupstaggingapi").get_resources(ResourceARNList=[values["arn"]])
     found = mappings["ResourceTagMappingList"]
@@ -75,6 +82,9 @@ READERS: dict[str, TagReader] = {
     "aws_scheduler_schedule_group": _scheduler,
     "aws_appautoscaling_target": _appautoscaling,
     "aws_sqs_queue": _sqs_queue,
+    "aws_lb": _elbv2,
+    "aws_lb_target_group": _elbv2,
+    "aws_lb_listener": _elbv2,
 }
 
 

@@ -84,6 +84,9 @@ AWS_RULES: dict[str, tuple[int, str]] = {
     "security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
     "schedule": (64, r"[0-9A-Za-z_.-]+"),
     "dead_letter_queue": (80, r"[A-Za-z0-9_-]+"),
+    # ALB names: no leading/trailing hyphen, not starting with internal- (checked in check_names)
+    "load_balancer": (32, r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"),
+    "load_balancer_security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
 }
 
 
@@ -93,6 +96,9 @@ def check_names(names: aws.AwsNames) -> None:
         assert 1 <= len(value) <= max_len, (field, value)
         assert re.fullmatch(alphabet, value), (field, value)
     assert not names.security_group.lower().startswith("sg-")
+    assert not names.load_balancer_security_group.lower().startswith("sg-")
+    assert names.load_balancer_security_group != names.security_group
+    assert not names.load_balancer.lower().startswith("internal-")
     assert names.log_group.startswith("/dativo/")
     assert names.execution_role.endswith("-exec")
     assert names.task_role.endswith("-task")
@@ -124,6 +130,27 @@ def test_dead_letter_queue_name_is_cut_to_the_sqs_limit() -> None:
     assert aws.resource_names("acme-nightly-orders").dead_letter_queue == "acme-nightly-orders-dlq"
     long = aws.resource_names("acme-" + "x" * 120).dead_letter_queue
     assert len(long) == 80 and long.endswith("-dlq") and long.startswith("acme-xxx")
+
+
+def test_load_balancer_names() -> None:
+    names = aws.resource_names("acme-orders-cdc-stream")
+    assert (names.load_balancer, names.load_balancer_security_group) == (
+        "acme-orders-cdc-stream",
+        "acme-orders-cdc-stream-alb",
+    )
+    # internal-<x> is the DNS prefix of internal load balancers: AWS refuses it as a name
+    assert aws.resource_names("internal-tools-api").load_balancer == "job-internal-tools-api"
+    assert aws.target_group_name("acme-orders-cdc-stream", 8080) == "acme-orders-cdc-stream-8080"
+    long = aws.resource_names("acme-" + "x" * 60).load_balancer
+    assert len(long) == 32 and long != aws.resource_names("acme-" + "x" * 61).load_balancer
+
+
+@settings(max_examples=200, deadline=None)
+@given(tenant=tenants, job=job_names, port=st.integers(1, 65535))
+def test_target_group_names_fit_and_hold_the_port(tenant: str, job: str, port: int) -> None:
+    name = aws.target_group_name(stack_name(tenant, job), port)
+    assert len(name) <= 32 and re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", name)
+    assert name.endswith(f"-{port}")
 
 
 def test_security_group_name_never_starts_with_reserved_prefix() -> None:
@@ -474,3 +501,92 @@ def test_documents_hold_no_wildcard_from_job_text(
     else:
         with pytest.raises(ValueError):
             execution_secret_statements("aws", "us-east-1", [reference], account=ACCOUNT)
+            execution_secret_statements("aws", "us-east-1", [reference])
+
+
+CERTIFICATE_ID = "12345678-90ab-cdef-1234-567890abcdef"
+
+
+@pytest.mark.parametrize(
+    ("arn", "problem"),
+    [
+        (f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/{CERTIFICATE_ID}", None),
+        (f"arn:aws-us-gov:acm:us-gov-west-1:{ACCOUNT}:certificate/{CERTIFICATE_ID}", None),
+        (f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/*", WILDCARD_PROBLEM),
+        (f"arn:aws:acm:eu-west-1:${{aws:PrincipalAccount}}:certificate/{CERTIFICATE_ID}", WILDCARD_PROBLEM),
+        (f"arn:aws:iam::{ACCOUNT}:server-certificate/orders", "not an ACM certificate ARN"),
+        (f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/{CERTIFICATE_ID}\n", "not an ACM certificate ARN"),
+        (
+            f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/{CERTIFICATE_ID.upper()}",
+            "not an ACM certificate ARN",
+        ),
+        (CERTIFICATE_ID, "not an ACM certificate ARN"),
+        (
+            f"arn:aws:acm:mars-north-9:{ACCOUNT}:certificate/{CERTIFICATE_ID}",
+            "'mars-north-9' is not a region of the AWS partition 'aws'",
+        ),
+    ],
+)
+def test_certificate_arns(arn: str, problem: str | None) -> None:
+    refusal = aws.certificate_arn_refusal(arn)
+    assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/", None),
+        ("/health", None),
+        ("/api/v1/status.json", None),
+        ("/a~b_c-d;e=f,g(h)!@:+&%20", None),
+        ("health", "not a health check path"),
+        ("/health?full=1", "not a health check path"),
+        ("/${var.path}", "not a health check path"),
+        ('/say"hi"', "not a health check path"),
+        ("/a b", "not a health check path"),
+        ("/health\n", "not a health check path"),
+        ("/" + "x" * 1023, None),
+        ("/" + "x" * 1024, "longer than 1024 characters"),
+    ],
+)
+def test_health_check_paths(path: str, problem: str | None) -> None:
+    refusal = aws.health_check_path_refusal(path)
+    assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("cidr", "problem"),
+    [
+        ("10.0.0.0/16", None),
+        ("0.0.0.0/0", None),
+        ("203.0.113.7/32", None),
+        ("10.0.0.1/16", "host bits set (the network is 10.0.0.0/16)"),
+        ("10.0.0.0", "not an IPv4 CIDR"),
+        ("10.0.0.0/33", "not an IPv4 CIDR"),
+        ("256.0.0.0/8", "not an IPv4 CIDR"),
+        ("010.0.0.0/8", "not an IPv4 CIDR"),
+        ("::/0", "not an IPv4 CIDR"),
+        ("10.0.0.0/16\n", "not an IPv4 CIDR"),
+        ("anywhere", "not an IPv4 CIDR"),
+    ],
+)
+def test_cidrs(cidr: str, problem: str | None) -> None:
+    # one CIDR rule for load balancer networks and egress rules: refused or not as listed
+    refusal = aws.cidr_refusal(cidr, 4)
+    assert (refusal is None) == (problem is None), refusal
+
+
+@pytest.mark.parametrize(
+    ("prefix", "problem"),
+    [
+        ("", None),
+        ("alb/orders", None),
+        ("alb/AWSLogs", "Elastic Load Balancing refuses a prefix holding 'AWSLogs'"),
+        ("/alb", "a key prefix does not start with '/' (s3://bucket/a/ is the prefix 'a/')"),
+        ("alb/*", WILDCARD_PROBLEM),
+    ],
+)
+def test_access_log_prefixes(prefix: str, problem: str | None) -> None:
+    refusal = aws.access_log_prefix_refusal(prefix)
+    assert (refusal.problem if refusal else None) == problem
+    assert refusal is None or refusal.expected == aws.ACCESS_LOG_PREFIX_EXPECTED

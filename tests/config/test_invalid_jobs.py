@@ -246,7 +246,36 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/aws_event_age_out_of_range.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: out of range, got 172800; expected at most 86400",
     ],
     "aws_external_ingress.yaml": [
-        "tests/fixtures/jobs/invalid/aws_external_ingress.yaml:9: infrastructure.runtime.ingress: AWS Fargate services have no public endpoint yet (no load balancer is created), got 'external'; expected 'internal' or 'none'",
+        "tests/fixtures/jobs/invalid/aws_external_ingress.yaml:9: infrastructure.runtime.ingress: an external service needs HTTPS: plain HTTP from the internet is refused, got 'external'; expected load_balancer.certificate_arn (an ACM certificate), or load_balancer.allow_plain_http: true",
+    ],
+    "aws_lb_wildcard_certificate.yaml": [
+        "tests/fixtures/jobs/invalid/aws_lb_wildcard_certificate.yaml:11: infrastructure.runtime.load_balancer.certificate_arn: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'arn:aws:acm:us-east-1:123456789012:certificate/*'; expected an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<certificate id>",
+    ],
+    "aws_lb_plain_http_with_certificate.yaml": [
+        "tests/fixtures/jobs/invalid/aws_lb_plain_http_with_certificate.yaml:10: infrastructure.runtime.load_balancer.certificate_arn: not an ACM certificate ARN, got 'arn:aws:iam::123456789012:server-certificate/orders'; expected an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<certificate id>",
+        "tests/fixtures/jobs/invalid/aws_lb_plain_http_with_certificate.yaml:11: infrastructure.runtime.load_balancer.allow_plain_http: applies to ingress external without certificate_arn only, got true; expected no allow_plain_http (internal services may serve plain HTTP; with a certificate port 80 redirects to HTTPS)",
+    ],
+    "aws_lb_bad_values.yaml": [
+        "tests/fixtures/jobs/invalid/aws_lb_bad_values.yaml:10: infrastructure.runtime.load_balancer.health_check_path: not a health check path, got 'health?full=1'; expected a URL path such as '/health': '/' then letters, digits and - . _ ~ / @ : + & ( ) ! , ; = % (at most 1024 characters, no query string)",
+        "tests/fixtures/jobs/invalid/aws_lb_bad_values.yaml:11: infrastructure.runtime.load_balancer.allowed_cidrs[1]: host bits set: the network is 10.0.0.0/16, got '10.0.0.1/16'; expected an IPv4 network in CIDR notation such as '10.20.0.0/16'",
+        "tests/fixtures/jobs/invalid/aws_lb_bad_values.yaml:11: infrastructure.runtime.load_balancer.allowed_cidrs[2]: not a CIDR block (no prefix length, e.g. /32), got 'everyone'; expected an IPv4 network in CIDR notation such as '10.20.0.0/16'",
+        "tests/fixtures/jobs/invalid/aws_lb_bad_values.yaml:13: infrastructure.runtime.load_balancer.access_logs.bucket: not an S3 bucket name, got 's3://acme-logs'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 . -, starting and ending with a letter or digit; no s3://, no /)",
+        "tests/fixtures/jobs/invalid/aws_lb_bad_values.yaml:14: infrastructure.runtime.load_balancer.access_logs.prefix: Elastic Load Balancing refuses a prefix holding 'AWSLogs', got 'alb/AWSLogs/'; expected a plain key prefix such as 'alb/orders' (no leading '/', no '*', '?', '${', no 'AWSLogs')",
+    ],
+    "aws_lb_without_ingress.yaml": [
+        "tests/fixtures/jobs/invalid/aws_lb_without_ingress.yaml:10: infrastructure.runtime.load_balancer: applies to services with ingress internal or external only (ingress none creates no load balancer), got a mapping; expected ingress internal or external, or no load_balancer",
+    ],
+    "aws_lb_one_subnet.yaml": [
+        "tests/fixtures/jobs/invalid/aws_lb_one_subnet.yaml:10: infrastructure.runtime.network.subnet_ids: an Application Load Balancer needs subnets in at least two Availability Zones, got a list; expected two or more subnets in different Availability Zones (or none: the VPC's subnets), or ingress none",
+    ],
+    "aws_service_fields_in_job_mode.yaml": [
+        "tests/fixtures/jobs/invalid/aws_service_fields_in_job_mode.yaml:9: infrastructure.runtime.load_balancer: applies to mode service only, got a mapping; expected no load_balancer in mode job",
+        "tests/fixtures/jobs/invalid/aws_service_fields_in_job_mode.yaml:11: infrastructure.runtime.health_check_command: applies to mode service only, got a list; expected no health_check_command in mode job",
+        "tests/fixtures/jobs/invalid/aws_service_fields_in_job_mode.yaml:12: infrastructure.runtime.stop_timeout_seconds: applies to mode service only, got 60; expected no stop_timeout_seconds in mode job",
+    ],
+    "aws_stop_timeout_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/aws_stop_timeout_out_of_range.yaml:9: infrastructure.runtime.stop_timeout_seconds: out of range, got 300; expected at most 120",
+        "tests/fixtures/jobs/invalid/aws_stop_timeout_out_of_range.yaml:11: infrastructure.runtime.load_balancer.health_check_grace_period_seconds: out of range, got -1; expected at least 0",
     ],
     "job_mode_service_fields.yaml": [
         "tests/fixtures/jobs/invalid/job_mode_service_fields.yaml:9: infrastructure.runtime.port: applies to mode service only, got 9000; expected no port in mode job",

@@ -27,22 +27,23 @@ RUNTIME_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/run
 DATA_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 LOG_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
 REGISTRY_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:ghcr/robot-AbCdEf"
+CERTIFICATE = f"arn:aws:acm:eu-central-1:{ACCOUNT}:certificate/12345678-90ab-cdef-1234-567890abcdef"
 LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 characters
 LOCAL_ENDPOINT = "http://127.0.0.1:5999"
 ENDPOINT_SERVICES = (
-    "cloudwatch", "ec2", "ecs", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
+    "cloudwatch", "ec2", "ecs", "elbv2", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
     "scheduler", "secretsmanager", "sqs", "sts",
 )  # fmt: skip
 
 
-def job_yaml(job: str, runtime: str, region: str = "eu-central-1") -> str:
+def job_yaml(job: str, runtime: str, region: str = "eu-central-1", environment: str = "dev") -> str:
     """A job file: ``runtime`` is the YAML body of ``infrastructure.runtime`` (4-space indented)."""
     return (
         "tenant_id: acme\nenvironment: dev\ninfrastructure:\n  provider: aws\n"
         f"  region: {region}\n  runtime:\n    type: aws_fargate\n{runtime}"
         '  resource_identifiers:\n    cluster_name: "{{terraform_outputs.cluster_name}}"\n'
         + TAGS.format(job=job)
-    )
+    ).replace("environment: dev", f"environment: {environment}")
 
 
 JOBS: dict[str, str] = {
@@ -81,17 +82,23 @@ JOBS: dict[str, str] = {
     "manual": job_yaml("manual_backfill", "    mode: job\n", region="us-east-1"),
     "svc_network": job_yaml(
         "webhook_receiver",
-        """\
+        f"""\
     mode: service
     port: 9000
     ingress: internal
     enable_execute_command: true
-    scaling: {min_replicas: 2, max_replicas: 2}
+    scaling: {{min_replicas: 2, max_replicas: 2}}
     network:
       vpc_id: vpc-0abc0000
       subnet_ids: [subnet-0b000000, subnet-0a000000]
       security_group_ids: [sg-0e000000]
       assign_public_ip: true
+    load_balancer:
+      certificate_arn: {CERTIFICATE}
+      health_check_path: /ready
+      health_check_grace_period_seconds: 120
+    health_check_command: [curl, -f, "http://localhost:9000/ready"]
+    stop_timeout_seconds: 90
 """,
     ),
     "svc_subnets": job_yaml(
@@ -105,6 +112,26 @@ JOBS: dict[str, str] = {
 """,
     ),
     "svc_default": job_yaml("api_bridge", "    mode: service\n    ingress: internal\n"),
+    "svc_external": job_yaml(
+        "partner_api",
+        f"""\
+    mode: service
+    ingress: external
+    load_balancer:
+      certificate_arn: {CERTIFICATE}
+      allowed_cidrs: [203.0.113.0/24, 198.51.100.0/24]
+      access_logs: {{bucket: acme-alb-logs, prefix: partner-api}}
+""",
+        environment="prod",
+    ),
+    "svc_public_http": job_yaml(
+        "public_webhook",
+        """\
+    mode: service
+    ingress: external
+    load_balancer: {allow_plain_http: true, deletion_protection: true}
+""",
+    ),
     "long": job_yaml(LONG_JOB, '    schedule: "*/30 * * * *"\n'),
     "options": job_yaml(
         "locked_down",
@@ -219,15 +246,17 @@ def test_common_resources(synthesized: dict[str, Any], case: str) -> None:
     assert trusted.count("ecs-tasks.amazonaws.com") == 2
     attachment = one(doc, "aws_iam_role_policy_attachment")
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
-    # Security group: one described egress-all rule, unless the job gives its own rules.
-    if case != "options":
-        egress = one(doc, "aws_vpc_security_group_egress_rule")
-        assert (egress["ip_protocol"], egress["cidr_ipv4"]) == ("-1", "0.0.0.0/0")
-        assert egress["description"]
-        assert ref("aws_security_group", "id", egress["security_group_id"])
     # Default platform: Linux on x86_64 (the options job asks for arm64).
     if case != "options":
         assert task["runtime_platform"] == {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
+    # Tasks' security group: one described egress-all rule, unless the job gives its own rules.
+    if case != "options":
+        (egress,) = [
+            r for r in resources(doc, "aws_vpc_security_group_egress_rule") if r["ip_protocol"] == "-1"
+        ]
+        assert (egress["ip_protocol"], egress["cidr_ipv4"]) == ("-1", "0.0.0.0/0")
+        assert egress["description"]
+        assert ref("aws_security_group", "id", egress["security_group_id"])
 
 
 @pytest.mark.parametrize("case", sorted(JOBS))
@@ -501,21 +530,16 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert len(network["security_groups"]) == 2
     assert ref("aws_security_group", "id", network["security_groups"][0])
     assert network["security_groups"][1] == "sg-0e000000"
-    assert one(doc, "aws_security_group")["vpc_id"] == "vpc-0abc0000"
+    assert by_name(doc, "aws_security_group", "acme-webhook-receiver-tasks")["vpc_id"] == "vpc-0abc0000"
+    assert by_name(doc, "aws_security_group", "acme-webhook-receiver-alb")["vpc_id"] == "vpc-0abc0000"
     assert data_sources(doc, "aws_subnets") == []
-    # The ingress rule needs the VPC's CIDR: the given VPC is looked up by id, never the default.
+    # The load balancer's rules need the VPC's CIDR: the given VPC is looked up by id, never the default.
     (vpc,) = data_sources(doc, "aws_vpc")
     assert vpc["id"] == "vpc-0abc0000"
     assert "default" not in vpc
-    ingress = one(doc, "aws_vpc_security_group_ingress_rule")
-    assert (ingress["ip_protocol"], ingress["from_port"], ingress["to_port"]) == ("tcp", 9000, 9000)
-    assert ref("data.aws_vpc", "cidr_block", ingress["cidr_ipv4"])
-    assert ingress["description"]
     assert container(doc)["portMappings"] == [{"containerPort": 9000, "hostPort": 9000, "protocol": "tcp"}]
     outputs = doc["output"]
     assert ref("aws_ecs_service", "name", outputs["service_name"]["value"])
-    assert outputs["service_endpoint"]["value"].startswith("ecs://${aws_ecs_cluster.")
-    assert ref("aws_ecs_service", "name", outputs["service_endpoint"]["value"])
     assert outputs["schedule_name"]["value"] == "none"
 
 
@@ -555,17 +579,43 @@ def test_service_without_headroom_has_no_autoscaling(synthesized: dict[str, Any]
     assert "desired_count" not in one(doc, "aws_ecs_service")["lifecycle"]["ignore_changes"]
 
 
-def test_service_on_default_network_opens_port_to_default_vpc(synthesized: dict[str, Any]) -> None:
+def test_service_on_default_network_is_behind_an_internal_http_load_balancer(
+    synthesized: dict[str, Any],
+) -> None:
     doc = synthesized["svc_default"]
     (vpc,) = data_sources(doc, "aws_vpc")
     assert vpc["default"] is True
-    ingress = one(doc, "aws_vpc_security_group_ingress_rule")
-    assert ingress["from_port"] == 8080
-    assert ref("data.aws_vpc", "cidr_block", ingress["cidr_ipv4"])
-    assert ref("data.aws_subnets", "ids", one(doc, "aws_ecs_service")["network_configuration"]["subnets"])
-    assert one(doc, "aws_ecs_service")["network_configuration"]["assign_public_ip"] is True  # default VPC
-    assert one(doc, "aws_ecs_service")["desired_count"] == 1
-    assert one(doc, "aws_ecs_service")["enable_execute_command"] is False
+    service = one(doc, "aws_ecs_service")
+    assert ref("data.aws_subnets", "ids", service["network_configuration"]["subnets"])
+    assert service["desired_count"] == 1
+    balancer = one(doc, "aws_lb")
+    assert balancer["name"] == "acme-api-bridge"
+    assert (balancer["internal"], balancer["load_balancer_type"]) == (True, "application")
+    assert balancer["drop_invalid_header_fields"] is True
+    assert balancer["enable_deletion_protection"] is False  # environment dev
+    assert "access_logs" not in balancer
+    assert ref("data.aws_subnets", "ids", balancer["subnets"])  # the tasks' subnets
+    # No certificate: one HTTP listener forwarding to the target group, reachable from the VPC's CIDR.
+    (listener,) = resources(doc, "aws_lb_listener")
+    assert (listener["port"], listener["protocol"]) == (80, "HTTP")
+    assert "ssl_policy" not in listener and "certificate_arn" not in listener
+    (action,) = listener["default_action"]
+    assert action["type"] == "forward" and ref("aws_lb_target_group", "arn", action["target_group_arn"])
+    alb_ingress = alb_rules(doc, "aws_vpc_security_group_ingress_rule")
+    assert [(r["from_port"], r["to_port"]) for r in alb_ingress] == [(80, 80)]
+    assert ref("data.aws_vpc", "cidr_block", alb_ingress[0]["cidr_ipv4"])
+    group = one(doc, "aws_lb_target_group")
+    assert group["health_check"]["path"] == "/health"  # the default
+    assert group["name"] == "acme-api-bridge-8080"
+    assert service["health_check_grace_period_seconds"] == 60
+    assert (
+        doc["output"]["service_endpoint"]["value"] == "http://" + "${" + ref_of(doc, "aws_lb") + ".dns_name}"
+    )
+    spec = container(doc)
+    assert "healthCheck" not in spec  # the image may have no curl: none unless asked
+    assert spec["stopTimeout"] == 30
+    assert service["network_configuration"]["assign_public_ip"] is True  # default VPC
+    assert service["enable_execute_command"] is False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,6 +672,156 @@ def test_arm64_exec_and_registry_credentials(synthesized: dict[str, Any]) -> Non
             "Sid": "ReadRegistryCredentials",
         }
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Service mode: the load balancer
+# ---------------------------------------------------------------------------------------------
+
+
+def ref_of(doc: dict[str, Any], kind: str) -> str:
+    """``<kind>.<logical id>`` of the one resource of type ``kind``."""
+    (logical_id,) = doc["resource"][kind]
+    return f"{kind}.{logical_id}"
+
+
+def alb_rules(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The security group rules of ``kind`` on the load balancer's security group."""
+    group = ref_of_named(doc, "aws_security_group", "-alb")
+    return [r for r in resources(doc, kind) if r["security_group_id"] == "${" + group + ".id}"]
+
+
+def ref_of_named(doc: dict[str, Any], kind: str, suffix: str) -> str:
+    """``<kind>.<logical id>`` of the one resource of type ``kind`` whose name ends with ``suffix``."""
+    (logical_id,) = [i for i, body in doc["resource"][kind].items() if body["name"].endswith(suffix)]
+    return f"{kind}.{logical_id}"
+
+
+@pytest.mark.parametrize("case", ["svc_network", "svc_default", "svc_external", "svc_public_http"])
+def test_tasks_accept_traffic_from_the_load_balancer_only(synthesized: dict[str, Any], case: str) -> None:
+    doc = synthesized[case]
+    port = container(doc)["portMappings"][0]["containerPort"]
+    tasks = "${" + ref_of_named(doc, "aws_security_group", "-tasks") + ".id}"
+    alb = "${" + ref_of_named(doc, "aws_security_group", "-alb") + ".id}"
+    task_ingress = [
+        r for r in resources(doc, "aws_vpc_security_group_ingress_rule") if r["security_group_id"] == tasks
+    ]
+    assert task_ingress == [
+        {
+            "description": "Container port from the service's load balancer",
+            "from_port": port,
+            "to_port": port,
+            "ip_protocol": "tcp",
+            "referenced_security_group_id": alb,
+            "security_group_id": tasks,
+            "tags": task_ingress[0]["tags"],
+        }
+    ]
+    # Same construct id (so the same Terraform address) as the VPC-CIDR rule it replaces.
+    paths = [
+        b["//"]["metadata"]["path"] for b in doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
+    ]
+    assert sum(path.endswith("/runtime/security_group_ingress") for path in paths) == 1
+    (egress,) = alb_rules(doc, "aws_vpc_security_group_egress_rule")  # to the tasks, nowhere else
+    assert (egress["ip_protocol"], egress["from_port"], egress["to_port"]) == ("tcp", port, port)
+    assert egress["referenced_security_group_id"] == tasks and "cidr_ipv4" not in egress
+    assert one(doc, "aws_lb")["security_groups"] == [alb]
+    # The service registers its container in the target group once the listeners exist.
+    service = one(doc, "aws_ecs_service")
+    (registration,) = service["load_balancer"]
+    assert registration == {
+        "container_name": "job",
+        "container_port": port,
+        "target_group_arn": "${" + ref_of(doc, "aws_lb_target_group") + ".arn}",
+    }
+    listeners = [f"aws_lb_listener.{i}" for i in sorted(doc["resource"]["aws_lb_listener"])]
+    assert sorted(service["depends_on"]) == listeners
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    group = one(doc, "aws_lb_target_group")
+    assert (group["target_type"], group["protocol"], group["port"]) == ("ip", "HTTP", port)
+    assert group["deregistration_delay"] == "30"
+    assert group["lifecycle"] == {"create_before_destroy": True}  # its name holds the port
+    check = group["health_check"]
+    assert (check["port"], check["protocol"], check["matcher"]) == ("traffic-port", "HTTP", "200-399")
+    assert (check["interval"], check["timeout"], check["healthy_threshold"], check["unhealthy_threshold"]) == (
+        15, 5, 2, 3,
+    )  # fmt: skip
+
+
+def test_certificate_gives_https_and_redirects_http(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_network"]
+    listeners = {body["port"]: body for body in resources(doc, "aws_lb_listener")}
+    assert sorted(listeners) == [80, 443]
+    https = listeners[443]
+    assert (https["protocol"], https["ssl_policy"]) == ("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    assert https["certificate_arn"] == CERTIFICATE
+    assert [a["type"] for a in https["default_action"]] == ["forward"]
+    (redirect,) = listeners[80]["default_action"]
+    assert redirect == {
+        "type": "redirect",
+        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+    }
+    assert one(doc, "aws_lb")["internal"] is True  # ingress internal, HTTPS inside the VPC
+    assert one(doc, "aws_lb")["subnets"] == ["subnet-0b000000", "subnet-0a000000"]
+    ports = sorted(r["from_port"] for r in alb_rules(doc, "aws_vpc_security_group_ingress_rule"))
+    assert ports == [80, 443]
+    assert (
+        doc["output"]["service_endpoint"]["value"] == "https://" + "${" + ref_of(doc, "aws_lb") + ".dns_name}"
+    )
+    group = one(doc, "aws_lb_target_group")
+    assert group["health_check"]["path"] == "/ready"
+    assert one(doc, "aws_ecs_service")["health_check_grace_period_seconds"] == 120
+    spec = container(doc)
+    assert spec["healthCheck"] == {
+        "command": ["CMD", "curl", "-f", "http://localhost:9000/ready"],
+        "interval": 30,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 60,
+    }
+    assert spec["stopTimeout"] == 90
+
+
+def test_external_service_is_internet_facing_for_the_allowed_networks(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_external"]
+    balancer = one(doc, "aws_lb")
+    assert balancer["internal"] is False
+    assert balancer["enable_deletion_protection"] is True  # environment prod
+    assert balancer["access_logs"] == {"bucket": "acme-alb-logs", "prefix": "partner-api", "enabled": True}
+    rules = alb_rules(doc, "aws_vpc_security_group_ingress_rule")
+    assert sorted((r["from_port"], r["cidr_ipv4"]) for r in rules) == [
+        (80, "198.51.100.0/24"), (80, "203.0.113.0/24"), (443, "198.51.100.0/24"), (443, "203.0.113.0/24"),
+    ]  # fmt: skip
+    assert all(r["description"] for r in rules)
+    # The networks are the job's: the default VPC is looked up for its id only, never for a CIDR.
+    assert [v.get("default") for v in data_sources(doc, "aws_vpc")] == [True]
+    assert doc["output"]["service_endpoint"]["value"].startswith("https://${aws_lb.")
+
+
+def test_external_plain_http_only_when_allowed(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_public_http"]
+    balancer = one(doc, "aws_lb")
+    assert balancer["internal"] is False
+    assert balancer["enable_deletion_protection"] is True  # asked for, although dev
+    (listener,) = resources(doc, "aws_lb_listener")
+    assert (listener["port"], listener["protocol"], listener["default_action"][0]["type"]) == (
+        80,
+        "HTTP",
+        "forward",
+    )
+    (rule,) = alb_rules(doc, "aws_vpc_security_group_ingress_rule")
+    assert (rule["from_port"], rule["cidr_ipv4"]) == (80, "0.0.0.0/0")
+    assert doc["output"]["service_endpoint"]["value"].startswith("http://${aws_lb.")
+
+
+def test_service_without_ingress_has_no_load_balancer_and_no_endpoint(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["svc_subnets"]
+    for kind in ("aws_lb", "aws_lb_target_group", "aws_lb_listener", "aws_vpc_security_group_ingress_rule"):
+        assert resources(doc, kind) == [], kind
+    assert len(resources(doc, "aws_security_group")) == 1
+    service = one(doc, "aws_ecs_service")
+    assert "load_balancer" not in service and "health_check_grace_period_seconds" not in service
+    assert doc["output"]["service_endpoint"]["value"] == "none"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -720,3 +920,35 @@ def test_jobs_with_given_network_and_options_pass_terraform_validate(
 ) -> None:
     outdir, jobs, _ = fargate_out
     terraform_validate(outdir / "stacks" / jobs[case].stack_name)
+    terraform_validate(outdir / "stacks" / jobs["svc_network"].stack_name)
+
+
+#: checkov checks .checkov.yaml skips because an internal example serves plain HTTP: with a
+#: certificate none of them may fail.
+PLAIN_HTTP_SKIPS = ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20", "CKV_AWS_378")
+
+
+@pytest.mark.slow
+def test_https_services_pass_the_checks_skipped_for_plain_http(
+    fargate_out: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path
+) -> None:
+    import yaml
+
+    from tests.stacks.test_checkov import CONFIG, failed_checks
+
+    outdir, jobs, _ = fargate_out
+    config = yaml.safe_load(CONFIG.read_text())
+    assert set(PLAIN_HTTP_SKIPS) <= set(config["skip-check"])
+    unskipped = tmp_path / "checkov.yaml"
+    unskipped.write_text(
+        yaml.safe_dump(
+            {**config, "skip-check": [c for c in config["skip-check"] if c not in PLAIN_HTTP_SKIPS]}
+        )
+    )
+    files = [
+        outdir / "stacks" / jobs[case].stack_name / "cdk.tf.json" for case in ("svc_network", "svc_external")
+    ]
+    failing = {f["check_id"] for f in failed_checks(files, unskipped)}
+    assert failing & set(PLAIN_HTTP_SKIPS) == set()
+    # what remains is the job's choice: WAF for the public one, logs/protection/public IP in the dev one
+    assert failing <= {"CKV2_AWS_28", "CKV_AWS_91", "CKV_AWS_150", "CKV_AWS_333"}

@@ -39,3 +39,40 @@ def test_dead_letter_queue_tags_are_read_with_the_sqs_api(client: Any) -> None:
     assert good.ok and good.actual == {"team": "data", "job_name": "job"}
     assert good.summary() == "ok (2 tags)"
     assert not missing.ok and missing.missing == ["team"]
+
+
+def test_load_balancer_tags_are_read_with_the_elbv2_api(client: Any) -> None:
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, zone in enumerate("ab")
+    ]
+    elbv2 = client("elbv2")
+    tags = [{"Key": "team", "Value": "data"}]
+    balancer = elbv2.create_load_balancer(Name="acme-api", Subnets=subnets, Scheme="internal", Tags=tags)
+    balancer_arn = balancer["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elbv2.create_target_group(
+        Name="acme-api-8080", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip", Tags=tags
+    )["TargetGroups"][0]["TargetGroupArn"]
+    listener = elbv2.create_listener(
+        LoadBalancerArn=balancer_arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )["Listeners"][0]["ListenerArn"]  # untagged: reported missing
+    state = [
+        {"address": f"{kind}.x", "type": kind, "values": {"arn": arn, "id": arn, "tags": {}}}
+        for kind, arn in (
+            ("aws_lb", balancer_arn),
+            ("aws_lb_target_group", group),
+            ("aws_lb_listener", listener),
+        )
+    ]
+    assert all(kind in READERS for kind in ("aws_lb", "aws_lb_target_group", "aws_lb_listener"))
+    balancer_tags, group_tags, listener_tags = check_resources(state, {"team": "data"}, client)
+    assert balancer_tags.ok and balancer_tags.actual == {"team": "data"}
+    assert group_tags.ok and group_tags.actual == {"team": "data"}
+    assert not listener_tags.ok and listener_tags.missing == ["team"]

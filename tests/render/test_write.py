@@ -353,7 +353,7 @@ def test_cli_render_prints_without_out_and_validate_rendered(
     unrendered = cli("validate", "--rendered", "jobs/acme")
     assert unrendered.returncode == 2
     assert unrendered.stderr.splitlines()[0] == (
-        "jobs/acme/orders_cdc_stream.yaml:38: infrastructure.resource_identifiers.cluster_name: "
+        "jobs/acme/orders_cdc_stream.yaml:46: infrastructure.resource_identifiers.cluster_name: "
         "placeholder not rendered, got '{{terraform_outputs.cluster_name}}'; expected a value"
     )
     assert unrendered.stderr.splitlines()[-1] == "6 error(s) in 2 file(s)"

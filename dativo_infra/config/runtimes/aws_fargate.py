@@ -13,6 +13,7 @@ from pydantic import Field
 from dativo_infra.clouds import Refusal, aws
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
+from dativo_infra.config.runtimes.aws_fargate_load_balancer import AwsLoadBalancer, load_balancer_problems
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
 
@@ -120,8 +121,31 @@ class AwsFargateRuntime(RuntimeBase):
     ingress: Literal["none", "internal", "external"] = described(
         RuntimeBase,
         "ingress",
-        "Service mode: none opens no port; internal opens the port to the VPC (external: no load balancer "
-        "yet). Unset: internal",
+        "Service mode: none creates no load balancer and opens no port; internal: an internal Application "
+        "Load Balancer reachable from the VPC; external: an internet-facing one (give public subnets, or none "
+        "for the default VPC's public ones; needs load_balancer.certificate_arn). Tasks accept traffic from the "
+        "load balancer only. Unset: internal",
+    )
+    load_balancer: AwsLoadBalancer = Field(
+        default_factory=AwsLoadBalancer,
+        description="Service mode with ingress internal or external: the load balancer's listener, health "
+        "check, allowed networks, deletion protection and access logs. Unset: every default",
+        json_schema_extra=only_in("service"),
+    )
+    health_check_command: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Service mode: container health check run by ECS inside the container (exec form, e.g. "
+        "[curl, -f, http://localhost:8080/health]; a shell: [sh, -c, '...']); the image must contain the "
+        "program. Unset: none (the load balancer's health check still applies)",
+        json_schema_extra=only_in("service"),
+    )
+    stop_timeout_seconds: int = Field(
+        aws.DEFAULT_STOP_TIMEOUT_SECONDS,
+        ge=1,
+        le=aws.MAX_STOP_TIMEOUT_SECONDS,
+        description="Service mode: seconds between SIGTERM and SIGKILL when a task stops (Fargate allows up to "
+        f"{aws.MAX_STOP_TIMEOUT_SECONDS}). Unset: {aws.DEFAULT_STOP_TIMEOUT_SECONDS}",
+        json_schema_extra=only_in("service"),
     )
     secrets: dict[EnvVarName, NonEmpty] = described(
         RuntimeBase,
@@ -194,14 +218,10 @@ class AwsFargateRuntime(RuntimeBase):
                     allowed,
                 )
             )
-        if self.mode == "service" and self.ingress == "external":
-            found.append(
-                Problem(
-                    ("ingress",),
-                    "AWS Fargate services have no public endpoint yet (no load balancer is created)",
-                    self.ingress,
-                    "'internal' or 'none'",
-                )
+        if self.mode == "service":
+            given = "load_balancer" in self.model_fields_set
+            found += load_balancer_problems(
+                self.load_balancer, self.ingress, given=given, subnet_ids=self.network.subnet_ids
             )
         if self.mode == "job" and self.schedule is None:
             # Without a schedule whoever starts the task chooses its count and its retries.

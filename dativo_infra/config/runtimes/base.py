@@ -233,8 +233,9 @@ def mode_problems(model: BaseModel, mode: Mode, where: tuple[str | int, ...]) ->
         modes = extra.get(MODES_KEY) if isinstance(extra, dict) else None
         if isinstance(modes, list) and mode not in modes:
             only = " or ".join(str(m) for m in modes)
+            shown = value.model_dump(exclude_unset=True) if isinstance(value, BaseModel) else value
             found.append(
-                Problem((*where, name), f"applies to mode {only} only", value, f"no {name} in mode {mode}")
+                Problem((*where, name), f"applies to mode {only} only", shown, f"no {name} in mode {mode}")
             )
         elif isinstance(value, BaseModel):
             found += mode_problems(value, mode, (*where, name))
