@@ -52,6 +52,7 @@ def test_variables_of_a_canonical_job() -> None:
         "security_group_ids": [],
         "assign_public_ip": True,
         "egress": None,
+        "create_security_group": True,
     }
     assert variables["tags"] == merged_tags(job, load_settings())
     assert variables["resource_refs"] == {}

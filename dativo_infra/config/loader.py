@@ -21,7 +21,7 @@ from dativo_infra.config.dialect import to_canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.posture import log_encryption_errors
-from dativo_infra.config.schema import RENDERED, JobConfig
+from dativo_infra.config.schema import JobConfig, validation_context
 from dativo_infra.config.settings import PlatformSettings, load_settings
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, parse_bytes, read_bounded
 from dativo_infra.errors import ErrorReport, JobError
@@ -149,7 +149,9 @@ def job_from_source(
     except JobError as exc:
         raise ErrorReport([exc]) from None
     try:
-        config = JobConfig.model_validate(document.value, context={RENDERED: rendered})
+        config = JobConfig.model_validate(
+            document.value, context=validation_context(settings, rendered=rendered)
+        )
     except ValidationError as exc:
         raise ErrorReport(convert_errors(exc, document, JobConfig)) from None
     asset, errors = load_asset(path, document, settings) if read_asset else (None, [])

@@ -6,7 +6,7 @@ Messages of the custom rules are written for people: each says what is wrong and
 loader adds file, line, dotted path and the bad value. Keys outside ``infrastructure`` are not
 modelled here: the loader keeps them untouched (``extra="allow"`` at the top level).
 
-Validation context: ``{"rendered": True}`` accepts ``resource_identifiers`` whose placeholders were
+Validation context (:func:`validation_context`): ``{"rendered": True}`` accepts ``resource_identifiers`` whose placeholders were
 already filled by ``render`` (the values are then plain text); without it each value must be a
 placeholder. Defaults are documented on each field; :func:`job_json_schema` exports all of it.
 """
@@ -29,6 +29,8 @@ from pydantic import (
 from dativo_infra.clouds.regions import region_refusal
 from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug, Strict, fail, raise_all
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
+from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType
 
 REQUIRED_TAGS: tuple[str, ...] = ("job_name", "team", "pipeline_type", "environment", "cost_center")
@@ -43,6 +45,14 @@ LOOSE_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]*terraform_outputs?\b[^{}]*\}\}")
 
 #: Validation context key: placeholders of ``resource_identifiers`` may be rendered already.
 RENDERED = "rendered"
+
+
+def validation_context(settings: PlatformSettings | None, *, rendered: bool = False) -> dict[str, Any]:
+    """The context a job is validated with: ``rendered`` (see the module docstring) and what the platform
+    settings allow (:data:`~dativo_infra.config.runtimes.base.ALLOWED_ESCALATION`: the IAM actions a
+    job's statements may grant although they can escalate privileges). Without settings nothing is allowed."""
+    allowed = tuple(settings.aws.allowed_escalation_actions) if settings is not None else ()
+    return {RENDERED: rendered, ALLOWED_ESCALATION: allowed}
 
 
 class Infrastructure(Strict):

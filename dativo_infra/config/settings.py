@@ -12,9 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
-from dativo_infra.config.fields import Strict
+from dativo_infra.clouds import aws_iam
+from dativo_infra.config.fields import Problem, Strict, raise_all
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
 from dativo_infra.errors import ErrorReport, JobError
@@ -83,6 +84,31 @@ class LocalCloud(Strict):
     secret_key: str = "testing"
 
 
+class AwsPlatform(Strict):
+    """What the platform team allows every AWS job."""
+
+    allowed_escalation_actions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "IAM actions a job's permissions.statements may grant although they can escalate privileges "
+            "(permissions management, iam: writes, sts:AssumeRole*), e.g. iam:PassRole. Exact actions, "
+            "no wildcard. Unset: none (every such action is refused)"
+        ),
+    )
+
+    @field_validator("allowed_escalation_actions")
+    @classmethod
+    def _exact(cls, value: list[str]) -> list[str]:
+        raise_all(
+            [
+                Problem((index,), refusal.problem, action, refusal.expected)
+                for index, action in enumerate(value)
+                if (refusal := aws_iam.action_refusal(action)) is not None
+            ]
+        )
+        return value
+
+
 class PlatformSettings(Strict):
     """The platform settings file."""
 
@@ -100,6 +126,7 @@ class PlatformSettings(Strict):
         description="More directories (relative to this file's directory) that a job's asset_path may "
         "point into. The jobs tree (this file's directory) is always allowed",
     )
+    aws: AwsPlatform = Field(default_factory=AwsPlatform, description="AWS rules for every job")
     #: The file these settings were read from, with positions (None: built in code, or no file).
     _source: PositionedDocument | None = PrivateAttr(None)
     #: The path of that file (None: built in code, or no file).

@@ -2,12 +2,13 @@
 
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
-* ``cluster``: ECS cluster with Container Insights;
+* ``cluster``: ECS cluster with Container Insights (none with ``existing.cluster``);
 * ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
 * ``partition``, ``caller_identity``: the account and partition every ARN and trust policy names;
 * ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``): pulls the
-  image, writes logs, resolves the container's secrets;
-* ``task_role`` (+ ``task_role_permissions`` when the job has permissions): what the job may touch;
+  image, writes logs, resolves the container's secrets (none of them with ``existing.execution_role_arn``);
+* ``task_role`` (+ ``task_role_permissions`` when the job has permissions, ECS Exec or statements): what
+  the job may touch (none of them with ``existing.task_role_arn``: nothing is attached to a given role);
   both roles trust ECS tasks of the job's own account only (``aws:SourceAccount``; the task role also
   ``aws:SourceArn``, ECS resources of the account in the region);
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
@@ -16,6 +17,12 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   (:mod:`.aws_fargate_load_balancer`), mode ``job`` with a schedule: EventBridge Scheduler, its
   role and dead-letter queue (:mod:`.aws_fargate_schedule`); without a schedule nothing starts the
   task (run it on demand). Those modules create their resources in this construct too.
+
+Existing infrastructure is referenced, never created: the plain attributes ``cluster_name``,
+``cluster_arn``, ``execution_role_arn`` and ``task_role_arn`` hold either the created resource's
+attribute or the given value (a cluster name is turned into its ARN with the job's partition, region
+and account), and everything downstream (task definition, schedule, service, outputs, the scheduler's
+``iam:PassRole``) reads them.
 
 The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AwsFargateRuntime`,
 whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Names, sizes and
@@ -57,6 +64,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
     ecs_source_arn,
     exec_statements,
     execution_secret_statements,
+    job_statements,
     policy_json,
     task_statements,
     trust_policy,
@@ -128,12 +136,22 @@ class Runtime(Construct):
         self.partition = partition = DataAwsPartition(self, "partition").partition
         self.account = account = DataAwsCallerIdentity(self, "caller_identity").account_id
 
-        self.cluster = EcsCluster(
-            self,
-            "cluster",
-            name=names.cluster,
-            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
-        )
+        existing = runtime.existing
+        # Cluster: the given one (referenced by name and ARN, never created), else the job's own.
+        self.cluster: EcsCluster | None = None
+        if existing.cluster is not None:
+            self.cluster_name: str = aws.cluster_name(existing.cluster)
+            self.cluster_arn: str = aws.cluster_arn(
+                existing.cluster, partition=partition, region=placement.region, account=account
+            )
+        else:
+            self.cluster = EcsCluster(
+                self,
+                "cluster",
+                name=names.cluster,
+                setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+            )
+            self.cluster_name, self.cluster_arn = self.cluster.name, self.cluster.arn
         self.log_group = CloudwatchLogGroup(
             self,
             "log_group",
@@ -142,67 +160,24 @@ class Runtime(Construct):
             kms_key_id=runtime.log_kms_key_arn,
         )
 
-        # Execution role: ECS agent pulls the image, writes logs, resolves container secrets.
-        self.execution_role = IamRole(
-            self,
-            "execution_role",
-            name=names.execution_role,
-            description="ECS task execution role (image pull, logs, container secrets)",
-            # aws:SourceAccount only: AWS documents aws:SourceArn for the task role, not for the role
-            # the ECS agent assumes to pull the image and write logs.
-            assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
-        )
-        IamRolePolicyAttachment(
-            self,
-            "execution_role_policy_attachment",
-            role=self.execution_role.name,
-            policy_arn=EXECUTION_POLICY.format(partition=partition),
-        )
-        secret_statements = execution_secret_statements(
-            partition,
-            placement.region,
-            [runtime.secrets[k] for k in sorted(runtime.secrets)],
-            account=account,
-            registry_secret_arn=runtime.registry_credentials_secret_arn,
-        )
-        if secret_statements:
-            IamRolePolicy(
-                self,
-                "execution_role_secrets",
-                name="container-secrets",
-                role=self.execution_role.id,
-                policy=policy_json(secret_statements),
-            )
+        # Execution role: ECS agent pulls the image, writes logs, resolves container secrets. A given
+        # role is used as it is (validate warns when it must read secrets the stack cannot grant it).
+        self.execution_role: IamRole | None = None
+        if existing.execution_role_arn is not None:
+            self.execution_role_arn: str = existing.execution_role_arn
+        else:
+            self.execution_role = self._execution_role(runtime, placement, names, partition, account)
+            self.execution_role_arn = self.execution_role.arn
 
-        # Task role: least privilege from runtime.permissions; no policy when nothing is asked.
-        self.task_role = IamRole(
-            self,
-            "task_role",
-            name=names.task_role,
-            description="Role the job's container runs as",
-            assume_role_policy=trust_policy(
-                ECS_TASKS_SERVICE,
-                source_account=account,
-                source_arn=ecs_source_arn(partition, placement.region, account),
-            ),
-        )
-        permissions = runtime.permissions
-        statements = task_statements(
-            partition, permissions.storage, permissions.secrets, permissions.kms_keys
-        )
-        if runtime.enable_execute_command:  # ECS Exec: the task's SSM agent opens its channels
-            statements += exec_statements()
-        self.task_policy = (
-            IamRolePolicy(
-                self,
-                "task_role_permissions",
-                name="job-permissions",
-                role=self.task_role.id,
-                policy=policy_json(statements),
-            )
-            if statements
-            else None
-        )
+        # Task role: least privilege from runtime.permissions; no policy when nothing is asked. A given
+        # role gets nothing attached (validation refuses permissions with it).
+        self.task_role: IamRole | None = None
+        self.task_policy: IamRolePolicy | None = None
+        if existing.task_role_arn is not None:
+            self.task_role_arn: str = existing.task_role_arn
+        else:
+            self.task_role = self._task_role(runtime, placement, names, partition, account)
+            self.task_role_arn = self.task_role.arn
 
         service_mode = runtime.mode == "service"
         self.task_definition = EcsTaskDefinition(
@@ -213,8 +188,8 @@ class Runtime(Construct):
             network_mode="awsvpc",
             cpu=str(aws.fargate_cpu_units(runtime.cpu_millicores)),
             memory=str(runtime.memory_mib),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
+            execution_role_arn=self.execution_role_arn,
+            task_role_arn=self.task_role_arn,
             ephemeral_storage=(
                 EcsTaskDefinitionEphemeralStorage(size_in_gib=runtime.ephemeral_storage_gib)
                 if runtime.ephemeral_storage_gib > aws.DEFAULT_EPHEMERAL_GIB
@@ -256,7 +231,8 @@ class Runtime(Construct):
                 self,
                 runtime,
                 names,
-                cluster_arn=self.cluster.arn,
+                cluster_arn=self.cluster_arn,
+                cluster_name=self.cluster_name,
                 task_definition_arn=self.task_definition.arn,
                 network=network,
                 load_balancer=self.load_balancer,
@@ -269,11 +245,11 @@ class Runtime(Construct):
                     partition=partition,
                     account=account,
                     region=placement.region,
-                    cluster_name=names.cluster,
-                    cluster_arn=self.cluster.arn,
+                    cluster_name=self.cluster_name,
+                    cluster_arn=self.cluster_arn,
                     task_definition_arn=self.task_definition.arn,
                     task_family_arn=self.task_definition.arn_without_revision,
-                    role_arns=[self.execution_role.arn, self.task_role.arn],
+                    role_arns=[self.execution_role_arn, self.task_role_arn],
                     network=network,
                 )
                 self.schedule, self.dead_letter_queue = job_schedule(
@@ -285,18 +261,96 @@ class Runtime(Construct):
         elif service_mode:
             endpoint = NO_VALUE  # a service without ingress is reached by nothing
         else:
-            endpoint = f"ecs://{self.cluster.name}/{service_name}"
+            endpoint = f"ecs://{self.cluster_name}/{service_name}"
         self.outputs: dict[str, Any] = {
-            "cluster_name": self.cluster.name,
-            "cluster_arn": self.cluster.arn,
+            "cluster_name": self.cluster_name,
+            "cluster_arn": self.cluster_arn,
             "service_name": service_name,
             "service_endpoint": endpoint,
             "task_definition_arn": self.task_definition.arn,
-            "task_role_arn": self.task_role.arn,
-            "execution_role_arn": self.execution_role.arn,
+            "task_role_arn": self.task_role_arn,
+            "execution_role_arn": self.execution_role_arn,
             "log_group_name": self.log_group.name,
             "security_group_id": self.security_group_id,
             "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
             "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
             "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
         }
+
+    def _execution_role(
+        self,
+        runtime: AwsFargateRuntime,
+        placement: Placement,
+        names: aws.AwsNames,
+        partition: str,
+        account: str,
+    ) -> IamRole:
+        """The job's own execution role, its managed policy and its container secrets policy."""
+        role = IamRole(
+            self,
+            "execution_role",
+            name=names.execution_role,
+            description="ECS task execution role (image pull, logs, container secrets)",
+            # aws:SourceAccount only: AWS documents aws:SourceArn for the task role, not for the role
+            # the ECS agent assumes to pull the image and write logs.
+            assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
+        )
+        IamRolePolicyAttachment(
+            self,
+            "execution_role_policy_attachment",
+            role=role.name,
+            policy_arn=EXECUTION_POLICY.format(partition=partition),
+        )
+        secret_statements = execution_secret_statements(
+            partition,
+            placement.region,
+            [runtime.secrets[k] for k in sorted(runtime.secrets)],
+            account=account,
+            registry_secret_arn=runtime.registry_credentials_secret_arn,
+        )
+        if secret_statements:
+            IamRolePolicy(
+                self,
+                "execution_role_secrets",
+                name="container-secrets",
+                role=role.id,
+                policy=policy_json(secret_statements),
+            )
+        return role
+
+    def _task_role(
+        self,
+        runtime: AwsFargateRuntime,
+        placement: Placement,
+        names: aws.AwsNames,
+        partition: str,
+        account: str,
+    ) -> IamRole:
+        """The job's own task role and its policy (grants, ECS Exec channels, the job's statements)."""
+        role = IamRole(
+            self,
+            "task_role",
+            name=names.task_role,
+            description="Role the job's container runs as",
+            assume_role_policy=trust_policy(
+                ECS_TASKS_SERVICE,
+                source_account=account,
+                source_arn=ecs_source_arn(partition, placement.region, account),
+            ),
+        )
+        permissions = runtime.permissions
+        statements = task_statements(
+            partition, permissions.storage, permissions.secrets, permissions.kms_keys
+        )
+        if runtime.enable_execute_command:  # ECS Exec: the task's SSM agent opens its channels
+            statements += exec_statements()
+        statements += job_statements(permissions.statements)
+        if statements:
+            self.task_policy = IamRolePolicy(
+                self,
+                "task_role_permissions",
+                name="job-permissions",
+                role=role.id,
+                policy=policy_json(statements),
+            )
+        return role

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from dativo_infra.clouds import Refusal, aws
+from dativo_infra.clouds import Refusal, aws, aws_iam
 
 #: Name of the one container of the task definition (ECS overrides address it by this name).
 CONTAINER_NAME = "job"
@@ -145,6 +145,55 @@ def task_statements(
     if kms_key_arns:
         statements.append(_allow("DecryptWithKeys", "kms:Decrypt", _one_or_list(sorted(set(kms_key_arns)))))
     return statements
+
+
+class Statement(Protocol):
+    """An extra statement of the task role (see :class:`dativo_infra.config.runtimes.aws_fargate.AwsStatement`)."""
+
+    @property
+    def sid(self) -> str | None: ...
+    @property
+    def actions(self) -> Sequence[str]: ...
+    @property
+    def resources(self) -> Sequence[str]: ...
+    @property
+    def conditions(self) -> aws_iam.Conditions: ...
+
+
+def job_statements(statements: Sequence[Statement]) -> list[dict[str, Any]]:
+    """The job's own ``permissions.statements`` as ``Allow`` statements of the task role (sid
+    ``JobStatement<n>`` when unset; condition values as strings, one value or a list as written).
+    Raises ``ValueError`` for job text :mod:`dativo_infra.clouds.aws_iam` refuses (a wildcard, a
+    policy variable, a malformed ARN ...): validation reports those first, this is the last line.
+    Whether an action escalates privileges depends on the platform settings, which validation
+    applied; it is not judged again here."""
+    rendered: list[dict[str, Any]] = []
+    for index, statement in enumerate(statements):
+        refusals = aws_iam.statement_refusals(
+            statement.actions,
+            statement.resources,
+            statement.conditions,
+            sid=statement.sid,
+            allowed_escalation=statement.actions,
+        )
+        _refuse_any([refusal for _, _, refusal in refusals])
+        condition = {
+            operator: {
+                key: (values[0] if len(values) == 1 and not isinstance(value, list) else values)
+                for key, value in block.items()
+                for values in [aws_iam.condition_values(value)]
+            }
+            for operator, block in statement.conditions.items()
+        }
+        rendered.append(
+            _allow(
+                statement.sid or f"JobStatement{index}",
+                _one_or_list(list(statement.actions)),
+                _one_or_list(list(statement.resources)),
+                condition or None,
+            )
+        )
+    return rendered
 
 
 #: What ECS Exec needs of the task role: the SSM agent in the task opens its message channels.

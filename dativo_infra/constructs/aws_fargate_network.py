@@ -3,6 +3,7 @@ security group with its rules. Part of :mod:`.aws_fargate`: every resource is cr
 ``Runtime`` construct (construct ids are part of the contract).
 
 Resources: lookups when ids are not given (``default_vpc``/``vpc``, ``subnets``, ``first_subnet``);
+unless ``network.create_security_group`` is false (the tasks then use exactly ``security_group_ids``),
 ``security_group`` with its egress: ``security_group_egress`` (all outbound traffic) when the job gives
 no ``network.egress``, else one ``security_group_egress_<n>`` per rule given; and, for a service with
 ingress, ``security_group_ingress``.
@@ -67,11 +68,20 @@ def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str
 
 
 def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_name: str) -> Network:
-    """The tasks' VPC, subnets and security groups; creates the job's security group and its rules."""
+    """The tasks' VPC, subnets and security groups; creates the job's security group and its rules,
+    unless ``network.create_security_group`` is false: then the tasks use exactly the given groups."""
     service_mode = runtime.mode == "service"
     # An internal load balancer is reachable from the VPC's CIDR unless the job names its networks.
     need_cidr = service_mode and runtime.ingress == "internal" and not runtime.load_balancer.allowed_cidrs
     vpc_id, subnets, cidr = _where(scope, runtime.network, need_cidr=need_cidr)
+    if not runtime.network.create_security_group:  # validation: groups given, no egress, no ingress
+        return Network(
+            vpc_id=vpc_id,
+            subnets=subnets,
+            cidr=cidr,
+            security_groups=list(runtime.network.security_group_ids),
+            assign_public_ip=runtime.network.public_ip(),
+        )
     group = SecurityGroup(
         scope,
         "security_group",

@@ -17,7 +17,7 @@ from dativo_infra.config.dialect import to_canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.messages import convert_errors
-from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, PLACEHOLDER_RE, RENDERED, JobConfig
+from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, PLACEHOLDER_RE, JobConfig, validation_context
 from dativo_infra.config.yamlpos import dotted, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.render.outputs import StackOutputs
@@ -85,7 +85,7 @@ def rendered_job_errors(job: LoadedJob, text: str) -> list[JobError]:
     except JobError as exc:
         return [exc]
     try:
-        JobConfig.model_validate(document.value, context={RENDERED: True})
+        JobConfig.model_validate(document.value, context=validation_context(job.settings, rendered=True))
     except ValidationError as exc:
         errors: list[JobError] = []
         for error in convert_errors(exc, job.document, JobConfig):

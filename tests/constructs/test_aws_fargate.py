@@ -361,7 +361,8 @@ def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict
     tagging = found["TagStartedTasks"]
     assert tagging["Action"] == "ecs:TagResource"
     assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
-    assert tagging["Resource"].endswith(":task/acme-nightly-orders/*")
+    # the cluster's name as the cluster resource reports it (a given cluster: its name as text)
+    assert re.search(r":task/\$\{aws_ecs_cluster\.\w+\.name\}/\*$", tagging["Resource"])
     assert ref("data.aws_caller_identity", "account_id", tagging["Resource"])
     sending = found["SendFailedStarts"]
     assert sending["Action"] == "sqs:SendMessage"
@@ -560,7 +561,8 @@ def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -
     target = one(doc, "aws_appautoscaling_target")
     assert (target["min_capacity"], target["max_capacity"]) == (1, 3)
     assert target["scalable_dimension"] == "ecs:service:DesiredCount"
-    assert target["resource_id"] == f"service/{one(doc, 'aws_ecs_cluster')['name']}/{service['name']}"
+    cluster = f"${{{ref_of(doc, 'aws_ecs_cluster')}.name}}"
+    assert target["resource_id"] == f"service/{cluster}/{service['name']}"
     policy = one(doc, "aws_appautoscaling_policy")
     tracking = policy["target_tracking_scaling_policy_configuration"]
     assert policy["policy_type"] == "TargetTrackingScaling" and tracking["target_value"] == 70

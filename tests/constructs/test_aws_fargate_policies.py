@@ -51,6 +51,7 @@ PLACEHOLDERS: dict[tuple[str, str], str] = {
     ("aws_iam_role", "arn"): "arn:{partition}:iam::{account}:role/{name}",
     ("aws_ecs_cluster", "arn"): "arn:{partition}:ecs:{region}:{account}:cluster/{name}",
     ("aws_ecs_cluster", "id"): "arn:{partition}:ecs:{region}:{account}:cluster/{name}",
+    ("aws_ecs_cluster", "name"): "{name}",
     ("aws_ecs_task_definition", "arn"): "arn:{partition}:ecs:{region}:{account}:task-definition/{name}:1",
     ("aws_ecs_task_definition", "arn_without_revision"): (
         "arn:{partition}:ecs:{region}:{account}:task-definition/{name}"

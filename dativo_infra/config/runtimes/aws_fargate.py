@@ -6,7 +6,8 @@ The rules come from :mod:`dativo_infra.clouds.aws`, which the construct
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -14,7 +15,14 @@ from dativo_infra.clouds import Refusal, aws
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
 from dativo_infra.config.runtimes.aws_fargate_load_balancer import AwsLoadBalancer, load_balancer_problems
-from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described
+from dativo_infra.config.runtimes.aws_platform import (
+    AwsExisting,
+    AwsStatement,
+    execution_role_warnings,
+    existing_problems,
+    statement_problems,
+)
+from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION, RuntimeBase, StorageGrant, described
 from dativo_infra.contract import RuntimeType
 
 
@@ -29,7 +37,18 @@ class AwsNetwork(Strict):
     )
     security_group_ids: list[NonEmpty] = Field(
         default_factory=list,
-        description="Extra security groups. A job security group (egress only) is always created. Unset: none",
+        description=(
+            "Existing security groups of the tasks: beside the job's own group, or instead of it with "
+            "create_security_group false. Unset: none"
+        ),
+    )
+    create_security_group: bool = Field(
+        True,
+        description=(
+            "Create the job's own security group (its egress rules, and the load balancer's rule into the "
+            "tasks). false: the tasks use only security_group_ids (required; no egress, no service ingress). "
+            "Unset: true"
+        ),
     )
     assign_public_ip: bool | None = Field(
         None,
@@ -72,6 +91,18 @@ class AwsPermissions(Strict):
     kms_keys: list[NonEmpty] = Field(
         default_factory=list, description="KMS key ARNs to decrypt with. Unset: none"
     )
+    statements: list[AwsStatement] = Field(
+        default_factory=list,
+        description=(
+            "Extra Allow statements of the task role (actions, resources, optional conditions), appended to its "
+            "policy. Actions that can escalate privileges (permissions management, iam: writes, sts:AssumeRole*) "
+            "are refused unless the platform setting aws.allowed_escalation_actions names them. Unset: none"
+        ),
+    )
+
+    def given(self) -> list[str]:
+        """The permission fields that grant something."""
+        return [name for name in ("storage", "secrets", "kms_keys", "statements") if getattr(self, name)]
 
 
 class AwsFargateRuntime(RuntimeBase):
@@ -155,6 +186,10 @@ class AwsFargateRuntime(RuntimeBase):
     )
     network: AwsNetwork = Field(default_factory=AwsNetwork)
     permissions: AwsPermissions = Field(default_factory=AwsPermissions)
+    existing: AwsExisting = Field(
+        default_factory=AwsExisting,
+        description="Existing cluster and roles the job uses instead of creating them. Unset: all created",
+    )
     log_retention_days: int = described(
         RuntimeBase, "log_retention_days", "A CloudWatch Logs retention period in days. Unset: 30"
     )
@@ -189,7 +224,7 @@ class AwsFargateRuntime(RuntimeBase):
         aws.check_schedule(expression)
 
     def cloud_problems(self) -> list[Problem]:
-        found = self._reference_problems() + self._egress_problems()
+        found = self._reference_problems() + self._egress_problems() + existing_problems(self)
         memories = aws.fargate_memory_choices(self.cpu_millicores)
         if not memories:
             allowed = ", ".join(map(str, aws.FARGATE_CPU_MILLICORES))
@@ -252,8 +287,9 @@ class AwsFargateRuntime(RuntimeBase):
 
     def cloud_warnings(self) -> list[Problem]:
         network = self.network
+        found: list[Problem] = []
         if network.assign_public_ip is False and network.vpc_id is None and not network.subnet_ids:
-            return [
+            found.append(
                 Problem(
                     ("network", "assign_public_ip"),
                     "tasks in the default VPC without a public IP cannot pull their image (it has no NAT "
@@ -261,8 +297,14 @@ class AwsFargateRuntime(RuntimeBase):
                     False,
                     "no assign_public_ip (true on the default VPC), or subnet_ids with a route to the registry",
                 )
-            ]
-        return []
+            )
+        found += execution_role_warnings(self)
+        return found
+
+    def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
+        """The extra statements of the task role, with the escalation actions the platform settings
+        allow (``context``): see :func:`~.aws_platform.statement_problems`."""
+        return statement_problems(self.permissions.statements, context.get(ALLOWED_ESCALATION, ()))
 
     def _egress_problems(self) -> list[Problem]:
         egress = self.network.egress

@@ -12,9 +12,10 @@ Every problem of a runtime block is reported at once.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from dativo_infra.clouds import unpinned_image
@@ -35,6 +36,10 @@ from dativo_infra.contract import RuntimeType
 
 #: The platform's ingestion image, used when a job names none: a pinned release, never ``latest``.
 DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:1.8.2"
+
+#: Validation context key: the IAM actions the platform settings let a job grant although they can
+#: escalate privileges (``aws.allowed_escalation_actions``; see :func:`~dativo_infra.config.schema.validation_context`).
+ALLOWED_ESCALATION = "allowed_escalation_actions"
 
 Ingress = Literal["none", "internal", "external"]
 Access = Literal["read", "write", "read_write"]
@@ -160,7 +165,7 @@ class RuntimeBase(Strict):
         )
 
     @model_validator(mode="after")
-    def _rules(self) -> RuntimeBase:
+    def _rules(self, info: ValidationInfo) -> RuntimeBase:
         found = mode_problems(self, self.mode, ())
         clash = sorted(set(self.env) & set(self.secrets))
         found += [
@@ -178,6 +183,7 @@ class RuntimeBase(Strict):
             except CronError as error:
                 found.append(Problem(("schedule",), error.problem, self.schedule, error.expected))
         found += self.cloud_problems()
+        found += self.platform_problems(info.context if isinstance(info.context, Mapping) else {})
         raise_all(found)
         return self
 
@@ -188,6 +194,12 @@ class RuntimeBase(Strict):
 
     def cloud_problems(self) -> list[Problem]:
         """Every rule of the runtime's cloud that this block breaks (none: an empty list)."""
+        return []
+
+    def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
+        """Rules that depend on the platform settings, read from the validation ``context`` (see
+        :func:`~dativo_infra.config.schema.validation_context`; empty: the strictest defaults)."""
+        del context
         return []
 
     def warnings(self) -> list[Problem]:
