@@ -64,7 +64,7 @@ STS_ESCALATION: tuple[str, ...] = (
 _ACTION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z][A-Za-z0-9]*")
 _SID_RE = re.compile(r"[A-Za-z0-9]{1,128}")
 _SERVICE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-_REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+_REGION_RE = re.compile(r"[a-z]+(?:-[a-z]+)+-[0-9]{1,2}")
 _ACCOUNT_RE = re.compile(r"[0-9]{12}|aws")
 #: Condition keys: ``service:Name``, optionally ``/`` and a tag key or a sub-key (``aws:RequestTag/team``).
 _CONDITION_KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.:/=+@ -]+)?")

@@ -21,6 +21,12 @@ EXEC_ROLE = f"arn:aws:iam::{ACCOUNT}:role/platform/ecs-execution"
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-writer"
 TABLE = f"arn:aws:dynamodb:eu-central-1:{ACCOUNT}:table/orders"
 GLUE_TABLE = f"arn:aws:glue:eu-central-1:{ACCOUNT}:table/sales/orders"
+#: Glue authorizes a table read on the catalog, the database and the table (parliament checks it).
+GLUE = [
+    f"arn:aws:glue:eu-central-1:{ACCOUNT}:catalog",
+    f"arn:aws:glue:eu-central-1:{ACCOUNT}:database/sales",
+    GLUE_TABLE,
+]
 PARTITION = "${data.aws_partition."
 ACCOUNT_REF = "${data.aws_caller_identity."
 
@@ -45,7 +51,9 @@ JOBS: dict[str, str] = {
           actions:
             - glue:GetTable
           resources:
-            - {GLUE_TABLE}
+            - {GLUE[0]}
+            - {GLUE[1]}
+            - {GLUE[2]}
           conditions:
             Bool:
               aws:SecureTransport: true
@@ -163,7 +171,7 @@ def test_the_job_statements_follow_the_grants_in_the_task_policy(synthesized: di
             "StringEquals": {"aws:RequestedRegion": ["eu-central-1"]},
         },
         "Effect": "Allow",
-        "Resource": GLUE_TABLE,
+        "Resource": GLUE,
         "Sid": "ReadCatalog",
     }
 

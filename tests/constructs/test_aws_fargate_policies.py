@@ -292,3 +292,16 @@ def test_exec_and_registry_statements_pass_parliament() -> None:
     lint = _parliament()
     for document in (policy_json(exec_statements()), policy_json(execution)):
         assert [f.issue for f in lint(document)] == [], document
+
+
+def test_every_policy_of_jobs_on_existing_infrastructure_passes_parliament(synthesize: Any) -> None:
+    """Jobs with an existing cluster (name and ARN), given roles, given security groups and extra
+    statements with conditions (tests/constructs/test_aws_fargate_platform.py): the scheduler's
+    policy names the given cluster and roles, the task policy carries the job's statements."""
+    from dativo_infra.config.settings import PlatformSettings
+    from tests.constructs.test_aws_fargate_platform import JOBS
+
+    stacks = synthesize(JOBS, PlatformSettings())[1]
+    count, unsuppressed = findings(stacks)
+    assert unsuppressed == []
+    assert count >= 2 * len(stacks)
