@@ -23,8 +23,10 @@ from typing import Any
 
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
+from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.settings import SETTINGS_ENV, load_settings
 from dativo_infra.contract import Provider
+from dativo_infra.localcloud.existing import create_existing, delete_existing, existing_resources
 from dativo_infra.localcloud.server import MotoServer
 from dativo_infra.localcloud.tagcheck import ResourceTags, check_resources, managed_resources
 from dativo_infra.tags import merged_tags, render_tags
@@ -228,13 +230,18 @@ class LocalRun:
         return boto3.client(service, **cloud.client_kwargs(run.job.config.infrastructure.region))
 
     def find_leftovers(self, run: StackRun, cloud: MotoServer) -> None:
-        """After destroy: nothing of the stack may remain in the emulator."""
+        """After destroy: nothing the stack created may remain in the emulator (what it referenced,
+        an existing cluster or role, stays: the platform owns it)."""
         ecs, iam = self._client(cloud, run, "ecs"), self._client(cloud, run, "iam")
+        runtime = run.job.config.runtime
+        existing = runtime.existing if isinstance(runtime, AwsFargateRuntime) else None
         name = run.outputs.get("cluster_name")
-        if name:
+        if name and (existing is None or existing.cluster is None):
             live = ecs.describe_clusters(clusters=[name])["clusters"]
             run.leftovers += [c["clusterArn"] for c in live if c["status"] == "ACTIVE"]
         for key in ("task_role_arn", "execution_role_arn"):
+            if existing is not None and getattr(existing, key) is not None:
+                continue
             arn = run.outputs.get(key, "")
             role = arn.rsplit("/", 1)[-1]
             if role:
@@ -281,6 +288,8 @@ class LocalRun:
             list(pool.map(guarded, runs))
 
     def execute(self) -> list[StackRun]:
+        import boto3
+
         for sub in ("cdktf.out", "outputs", "rendered", "state", "logs"):
             shutil.rmtree(self.workdir / sub, ignore_errors=True)
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -290,6 +299,11 @@ class LocalRun:
         self.synth_only = [j for j in jobs if j.config.infrastructure.provider is not Provider.AWS]
         with MotoServer(log=self.logs / "moto.log") as cloud:
             cloud.warm_up([run.job.config.infrastructure.region for run in self.runs])
+            # What the jobs reference instead of creating (a shared cluster, given roles) exists first.
+            existing = existing_resources(run.job for run in self.runs)
+            create_existing(
+                existing, lambda service, region: boto3.client(service, **cloud.client_kwargs(region))
+            )
             env = self.env(cloud)
             for run in self.runs:
                 self._status(run, "synthesizing")
@@ -304,6 +318,9 @@ class LocalRun:
             # Destroy every stack, failed ones included (a failed deploy may have created resources).
             self._each("destroy", self.runs, lambda r: self.destroy(r, env), always=True)
             self._each("leftovers", self.runs, lambda r: self.find_leftovers(r, cloud), always=True)
+            delete_existing(
+                existing, lambda service, region: boto3.client(service, **cloud.client_kwargs(region))
+            )
             for run in self.runs:
                 if not run.error:
                     self._status(run, "done")

@@ -1,7 +1,8 @@
 """End to end against a real moto server with the real cdktf CLI and Terraform (marked slow; CI runs it).
 
-Four AWS job stacks (the two examples plus two more, one per mode) are deployed concurrently, each
-with its own state and outputs file; outputs are rendered into a copy of the jobs; every taggable
+Five AWS job stacks (the three examples plus two more, one per mode) are deployed concurrently, each
+with its own state and outputs file (the example on the platform's shared cluster finds that cluster
+in the emulator: the run creates it first, as a platform team would, and deletes it at the end); outputs are rendered into a copy of the jobs; every taggable
 resource is read back through the AWS APIs; everything is destroyed.
 """
 
@@ -57,7 +58,7 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalRun, list[
 
 def test_every_stack_deployed_concurrently(local_run: tuple[LocalRun, list[StackRun], float]) -> None:
     runner, runs, _ = local_run
-    assert len(runs) == 4
+    assert len(runs) == 5
     for run in runs:
         assert not run.error, f"{run.job.stack_name}: {run.error}"
         assert (runner.workdir / "outputs" / f"{run.job.stack_name}.json").exists()
@@ -96,8 +97,9 @@ def test_every_taggable_resource_carries_every_merged_tag(
         taggable = [t for t in run.tags if t.taggable]
         assert taggable, run.job.stack_name
         types = {t.type for t in taggable}
+        owns_cluster = run.job.config.runtime.existing.cluster is None  # type: ignore[union-attr]
+        assert ("aws_ecs_cluster" in types) is owns_cluster
         assert {
-            "aws_ecs_cluster",
             "aws_ecs_task_definition",
             "aws_cloudwatch_log_group",
             "aws_iam_role",
@@ -117,3 +119,7 @@ def test_destroy_leaves_nothing(local_run: tuple[LocalRun, list[StackRun], float
     for run in runs:
         assert run.destroyed and not run.leftovers, (run.job.stack_name, run.leftovers)
         assert run.ok
+    # the shared cluster an example referenced was there for its stack, and is gone with the run
+    shared = [r for r in runs if r.job.config.runtime.existing.cluster is not None]  # type: ignore[union-attr]
+    assert [r.outputs["cluster_name"] for r in shared] == ["data-platform-shared"]
+    assert shared[0].verified_outputs["cluster_name"].endswith(":cluster/data-platform-shared")

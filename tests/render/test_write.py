@@ -248,7 +248,7 @@ def test_batch_from_a_directory_of_per_job_files(
 ) -> None:
     values = write_example_outputs(tmp_path / "outputs")
     results = render_batch(Path("jobs"), tmp_path / "outputs", out_dir=tmp_path / "rendered")
-    assert len(results) == 8 and all(r.written for r in results)
+    assert len(results) == 9 and all(r.written for r in results)
     for job in load_jobs(["jobs"]):
         rendered = tmp_path / "rendered" / job.path.relative_to("jobs")
         data = load(rendered.read_text())
@@ -353,10 +353,10 @@ def test_cli_render_prints_without_out_and_validate_rendered(
     unrendered = cli("validate", "--rendered", "jobs/acme")
     assert unrendered.returncode == 2
     assert unrendered.stderr.splitlines()[0] == (
-        "jobs/acme/orders_cdc_stream.yaml:46: infrastructure.resource_identifiers.cluster_name: "
+        "jobs/acme/catalog_orders_to_dynamodb.yaml:52: infrastructure.resource_identifiers.cluster_name: "
         "placeholder not rendered, got '{{terraform_outputs.cluster_name}}'; expected a value"
     )
-    assert unrendered.stderr.splitlines()[-1] == "6 error(s) in 2 file(s)"
+    assert unrendered.stderr.splitlines()[-1] == "9 error(s) in 3 file(s)"
 
     write_example_outputs(tmp_path / "outputs")
     batch = cli(
@@ -421,7 +421,7 @@ def test_in_place_batch_writes_through_links(
     real.symlink_to(moved.name)
     write_example_outputs(tmp_path / "outputs")
     results = render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
-    assert len(results) == 8
+    assert len(results) == 9
     assert real.is_symlink() and "{{terraform_outputs." not in moved.read_text()
 
 

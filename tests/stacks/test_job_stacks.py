@@ -14,6 +14,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
 
 EXAMPLE_STACKS = [
+    "acme-catalog-orders-to-dynamodb",
     "acme-orders-cdc-stream",
     "acme-stripe-customers-to-iceberg",
     "globex-events-api-service",
