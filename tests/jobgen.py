@@ -179,7 +179,53 @@ def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         block["log_kms_key_arn"] = draw(_KMS_KEY)
+    _aws_platform(draw, block, behind_load_balancer)
     return block
+
+
+_ECS_CLUSTER = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,30}", fullmatch=True)
+_ROLE_ARN = st.builds(
+    "arn:aws:iam::{}:role/{}{}".format,
+    _ACCOUNT,
+    st.sampled_from(["", "platform/", "a/b/"]),
+    st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,64}", fullmatch=True),
+)
+#: Extra statements a job may have: exact actions on ARNs of their resource type.
+_STATEMENT = st.builds(
+    lambda actions, account, name, secure: {
+        "actions": actions,
+        "resources": [f"arn:aws:dynamodb:eu-west-1:{account}:table/{name}"],
+        **({"conditions": {"Bool": {"aws:SecureTransport": True}}} if secure else {}),
+    },
+    st.lists(
+        st.sampled_from(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]), min_size=1, unique=True
+    ),
+    _ACCOUNT,
+    st.from_regex(r"[A-Za-z0-9_.-]{3,40}", fullmatch=True),
+    st.booleans(),
+)
+
+
+def _aws_platform(draw: st.DrawFn, block: dict[str, Any], behind_load_balancer: bool) -> None:
+    """Existing infrastructure and extra statements (whatever the stack may not own, it does not)."""
+    block["permissions"]["statements"] = draw(st.lists(_STATEMENT, max_size=2))
+    existing: dict[str, str] = {}
+    if draw(st.booleans()):
+        name = draw(_ECS_CLUSTER)
+        existing["cluster"] = draw(
+            st.sampled_from([name, f"arn:aws:ecs:eu-west-1:{draw(_ACCOUNT)}:cluster/{name}"])
+        )
+    if draw(st.booleans()):
+        existing["execution_role_arn"] = draw(_ROLE_ARN)
+    if draw(st.booleans()):  # a given task role gets nothing attached: no permissions, no ECS Exec
+        existing["task_role_arn"] = draw(_ROLE_ARN)
+        block["permissions"] = {}
+        block.pop("enable_execute_command", None)
+    if existing:
+        block["existing"] = existing
+    network = block["network"]
+    if network["security_group_ids"] and not behind_load_balancer and draw(st.booleans()):
+        network["create_security_group"] = False
 
 
 @st.composite
