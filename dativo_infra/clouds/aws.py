@@ -292,6 +292,12 @@ def cluster_name(cluster: str) -> str:
     return match["name"] if match else cluster
 
 
+def cluster_region(cluster: str) -> str | None:
+    """The region of a cluster given by ARN (None for a name: the job's region)."""
+    match = CLUSTER_ARN_RE.fullmatch(cluster)
+    return match["region"] if match else None
+
+
 def cluster_arn(cluster: str, *, partition: str, region: str, account: str) -> str:
     """The ARN of the cluster ``cluster`` names: as given, or built from the job's partition, region and
     account (``partition``/``account`` may be tokens) and the name."""

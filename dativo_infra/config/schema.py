@@ -139,6 +139,14 @@ class Infrastructure(Strict):
         return self
 
     @model_validator(mode="after")
+    def _runtime_in_region(self) -> Infrastructure:
+        """Rules of the runtime that need the job's region (e.g. an existing cluster in it)."""
+        raise_all(
+            [p._replace(where=("runtime", *p.where)) for p in self.runtime.region_problems(self.region)]
+        )
+        return self
+
+    @model_validator(mode="after")
     def _outputs_exist(self) -> Infrastructure:
         exported = OUTPUTS[self.runtime.TYPE]
         allowed = "one of " + ", ".join(sorted(exported))

@@ -80,7 +80,6 @@ def statement(actions: str, resources: str = f"            - {TABLE}\n", extra: 
     [
         "data-platform-shared",
         f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/shared",
-        f"arn:aws-cn:ecs:cn-north-1:{ACCOUNT}:cluster/x",
     ],
 )
 def test_an_existing_cluster_is_a_name_or_an_arn(tmp_path: Path, cluster: str) -> None:
@@ -342,3 +341,14 @@ def test_a_statement_needs_actions_and_resources(tmp_path: Path) -> None:
     found = [e.split(": ", 2)[1] for e in errors(path)]
     prefix = "infrastructure.runtime.permissions.statements[0]"
     assert found == [f"{prefix}.actions", f"{prefix}.resources"]
+
+
+def test_an_existing_cluster_is_in_the_jobs_region(tmp_path: Path) -> None:
+    path = write(tmp_path, f"    existing:\n      cluster: arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/shared\n")
+    (error,) = errors(path)
+    assert error == (
+        f"{path}:{line_of(path, 'cluster:')}: infrastructure.runtime.existing.cluster: the cluster is in "
+        f"eu-west-1, the job in us-east-1: ECS runs a task on a cluster of its own region, got "
+        f"'arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/shared'; expected a cluster in us-east-1 (its name, or an ARN "
+        "arn:aws:ecs:us-east-1:...)"
+    )

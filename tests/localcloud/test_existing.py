@@ -31,13 +31,13 @@ def test_clusters_by_arn_and_roles_are_listed_with_their_region_and_path(tmp_pat
     text = Path("jobs/acme/catalog_orders_to_dynamodb.yaml").read_text()
     text = text.replace(
         "      cluster: data-platform-shared\n",
-        "      cluster: arn:aws:ecs:eu-west-1:123456789012:cluster/shared\n"
+        "      cluster: arn:aws:ecs:us-east-1:123456789012:cluster/shared\n"
         f"      execution_role_arn: {ROLE}\n",
     )
     (tmp_path / "job.yaml").write_text(text)
     job = load_job(tmp_path / "job.yaml")
     assert existing_resources([job, job]) == [
-        ExistingResource("cluster", "eu-west-1", "shared"),
+        ExistingResource("cluster", "us-east-1", "shared"),
         ExistingResource("role", "us-east-1", "ecs-execution", "/platform/"),
     ]
 

@@ -301,6 +301,23 @@ class AwsFargateRuntime(RuntimeBase):
         found += execution_role_warnings(self)
         return found
 
+    def region_problems(self, region: str) -> list[Problem]:
+        """An existing cluster given by ARN must be in the job's region: ECS runs a task definition
+        only on a cluster of its own region."""
+        cluster = self.existing.cluster
+        cluster_region = aws.cluster_region(cluster) if cluster is not None else None
+        if cluster_region is None or cluster_region == region:
+            return []
+        return [
+            Problem(
+                ("existing", "cluster"),
+                f"the cluster is in {cluster_region}, the job in {region}: ECS runs a task on a cluster of "
+                "its own region",
+                cluster,
+                f"a cluster in {region} (its name, or an ARN arn:aws:ecs:{region}:...)",
+            )
+        ]
+
     def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
         """The extra statements of the task role, with the escalation actions the platform settings
         allow (``context``): see :func:`~.aws_platform.statement_problems`."""

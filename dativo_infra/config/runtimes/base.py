@@ -202,6 +202,11 @@ class RuntimeBase(Strict):
         del context
         return []
 
+    def region_problems(self, region: str) -> list[Problem]:
+        """Rules that need the job's ``region`` (``infrastructure.region``); none: an empty list."""
+        del region
+        return []
+
     def warnings(self) -> list[Problem]:
         """What ``validate`` warns about (valid, but likely a mistake): an image not pinned to a
         version, and the runtime's own :meth:`cloud_warnings`."""
