@@ -5,12 +5,9 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``cluster``: ECS cluster with Container Insights (none with ``existing.cluster``);
 * ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
 * ``partition``, ``caller_identity``: the account and partition every ARN and trust policy names;
-* ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``): pulls the
-  image, writes logs, resolves the container's secrets (none of them with ``existing.execution_role_arn``);
-* ``task_role`` (+ ``task_role_permissions`` when the job has permissions, ECS Exec or statements): what
-  the job may touch (none of them with ``existing.task_role_arn``: nothing is attached to a given role);
-  both roles trust ECS tasks of the job's own account only (``aws:SourceAccount``; the task role also
-  ``aws:SourceArn``, ECS resources of the account in the region);
+* ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``) and
+  ``task_role`` (+ ``task_role_permissions``) (:mod:`.aws_fargate_roles`), none of them for a role the
+  job gives (``existing.execution_role_arn``/``task_role_arn``: nothing is attached to a given role);
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * network and security group (:mod:`.aws_fargate_network`), mode ``service``: the ECS service and its
   autoscaling (:mod:`.aws_fargate_service`) and, with ingress, its load balancer
@@ -49,7 +46,6 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -58,19 +54,10 @@ from constructs import Construct
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.constructs.aws_fargate_documents import (
-    ECS_TASKS_SERVICE,
-    container_definitions,
-    ecs_source_arn,
-    exec_statements,
-    execution_secret_statements,
-    job_statements,
-    policy_json,
-    task_statements,
-    trust_policy,
-)
+from dativo_infra.constructs.aws_fargate_documents import container_definitions
 from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer, service_load_balancer
 from dativo_infra.constructs.aws_fargate_network import task_network
+from dativo_infra.constructs.aws_fargate_roles import execution_role, task_role
 from dativo_infra.constructs.aws_fargate_schedule import Task, job_schedule
 from dativo_infra.constructs.aws_fargate_service import job_service
 from dativo_infra.constructs.registry import NO_VALUE, Placement
@@ -93,8 +80,6 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
     "sqs",
     "sts",
 )
-#: AWS managed policy of every ECS task execution role (the partition is filled in).
-EXECUTION_POLICY = "arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 
 def configure_provider(
@@ -166,7 +151,7 @@ class Runtime(Construct):
         if existing.execution_role_arn is not None:
             self.execution_role_arn: str = existing.execution_role_arn
         else:
-            self.execution_role = self._execution_role(runtime, placement, names, partition, account)
+            self.execution_role = execution_role(self, runtime, placement.region, names, partition, account)
             self.execution_role_arn = self.execution_role.arn
 
         # Task role: least privilege from runtime.permissions; no policy when nothing is asked. A given
@@ -176,7 +161,9 @@ class Runtime(Construct):
         if existing.task_role_arn is not None:
             self.task_role_arn: str = existing.task_role_arn
         else:
-            self.task_role = self._task_role(runtime, placement, names, partition, account)
+            self.task_role, self.task_policy = task_role(
+                self, runtime, placement.region, names, partition, account
+            )
             self.task_role_arn = self.task_role.arn
 
         service_mode = runtime.mode == "service"
@@ -276,81 +263,3 @@ class Runtime(Construct):
             "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
             "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
         }
-
-    def _execution_role(
-        self,
-        runtime: AwsFargateRuntime,
-        placement: Placement,
-        names: aws.AwsNames,
-        partition: str,
-        account: str,
-    ) -> IamRole:
-        """The job's own execution role, its managed policy and its container secrets policy."""
-        role = IamRole(
-            self,
-            "execution_role",
-            name=names.execution_role,
-            description="ECS task execution role (image pull, logs, container secrets)",
-            # aws:SourceAccount only: AWS documents aws:SourceArn for the task role, not for the role
-            # the ECS agent assumes to pull the image and write logs.
-            assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
-        )
-        IamRolePolicyAttachment(
-            self,
-            "execution_role_policy_attachment",
-            role=role.name,
-            policy_arn=EXECUTION_POLICY.format(partition=partition),
-        )
-        secret_statements = execution_secret_statements(
-            partition,
-            placement.region,
-            [runtime.secrets[k] for k in sorted(runtime.secrets)],
-            account=account,
-            registry_secret_arn=runtime.registry_credentials_secret_arn,
-        )
-        if secret_statements:
-            IamRolePolicy(
-                self,
-                "execution_role_secrets",
-                name="container-secrets",
-                role=role.id,
-                policy=policy_json(secret_statements),
-            )
-        return role
-
-    def _task_role(
-        self,
-        runtime: AwsFargateRuntime,
-        placement: Placement,
-        names: aws.AwsNames,
-        partition: str,
-        account: str,
-    ) -> IamRole:
-        """The job's own task role and its policy (grants, ECS Exec channels, the job's statements)."""
-        role = IamRole(
-            self,
-            "task_role",
-            name=names.task_role,
-            description="Role the job's container runs as",
-            assume_role_policy=trust_policy(
-                ECS_TASKS_SERVICE,
-                source_account=account,
-                source_arn=ecs_source_arn(partition, placement.region, account),
-            ),
-        )
-        permissions = runtime.permissions
-        statements = task_statements(
-            partition, permissions.storage, permissions.secrets, permissions.kms_keys
-        )
-        if runtime.enable_execute_command:  # ECS Exec: the task's SSM agent opens its channels
-            statements += exec_statements()
-        statements += job_statements(permissions.statements)
-        if statements:
-            self.task_policy = IamRolePolicy(
-                self,
-                "task_role_permissions",
-                name="job-permissions",
-                role=role.id,
-                policy=policy_json(statements),
-            )
-        return role
