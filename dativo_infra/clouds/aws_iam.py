@@ -51,7 +51,7 @@ CONDITION_OPERATORS: tuple[str, ...] = (
 SET_QUALIFIERS: tuple[str, ...] = ("ForAllValues:", "ForAnyValue:")
 #: ``iam:`` actions that only read (every other ``iam:`` action changes identities or permissions).
 IAM_READ_PREFIXES: tuple[str, ...] = ("get", "list", "simulate", "generate")
-#: ``sts:`` actions that mint credentials of another identity.
+#: ``sts:`` actions that mint credentials of another identity (and any ``sts:AssumeRole...`` AWS adds).
 STS_ESCALATION: tuple[str, ...] = (
     "sts:assumerole",
     "sts:assumerolewithsaml",
@@ -118,7 +118,7 @@ def escalation_reason(action: str) -> str | None:
         return "manages permissions (access level 'Permissions management'): a privilege escalation"
     if service == "iam" and not name.startswith(IAM_READ_PREFIXES):
         return "changes IAM identities or passes roles: a privilege escalation"
-    if lowered in STS_ESCALATION:
+    if lowered in STS_ESCALATION or lowered.startswith("sts:assumerole"):
         return "obtains another identity's credentials: a privilege escalation"
     return None
 
