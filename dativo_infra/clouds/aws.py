@@ -50,6 +50,56 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 MAX_HEALTH_CHECK_GRACE_SECONDS = 2_147_483_647
 #: Elastic Load Balancing health check paths: at most 1024 characters, starting with '/'.
 MAX_HEALTH_CHECK_PATH = 1024
+#: ``timeout_seconds`` of a job run (the Step Functions task state's ``TimeoutSeconds``): at least a
+#: minute, at most a day, one hour when unset.
+MIN_TIMEOUT_SECONDS = 60
+MAX_TIMEOUT_SECONDS = 86400
+DEFAULT_TIMEOUT_SECONDS = 3600
+#: How a failed task launch (not a task that ran) is retried by the job's state machine: at most
+#: 3 more attempts, 30 s after the first failure, each wait twice the one before (30, 60, 120 s).
+LAUNCH_RETRY = {"MaxAttempts": 3, "IntervalSeconds": 30, "BackoffRate": 2.0}
+#: Errors of the Step Functions ECS ``runTask`` integration that mean "the task did not start":
+#: ECS API errors (``ECS.<exception>``: throttling, server and generic service errors) and
+#: ``AmazonECS.Unknown``, which Step Functions raises for RunTask answering with a non-empty
+#: ``failures`` list (e.g. no Fargate or Fargate Spot capacity). A task that ran and failed is
+#: ``States.TaskFailed`` and one that ran too long ``States.Timeout``: neither is retried.
+LAUNCH_ERRORS: tuple[str, ...] = (
+    "AmazonECS.Unknown",
+    "ECS.AmazonECSException",
+    "ECS.ServerException",
+    "ECS.ThrottlingException",
+)
+#: ECS capacity provider of each ``capacity`` a job may choose (``FARGATE_SPOT``: spare capacity at a
+#: discount, interrupted with a two-minute warning when AWS needs it back).
+CAPACITY_PROVIDERS: dict[str, str] = {"on_demand": "FARGATE", "spot": "FARGATE_SPOT"}
+#: CPU architectures Fargate Spot runs (AWS: Linux tasks on X86_64 only; no ARM64, no Windows).
+SPOT_CPU_ARCHITECTURES: tuple[str, ...] = ("x86_64",)
+
+
+def capacity_provider_strategy(capacity: str) -> list[dict[str, str | int]]:
+    """The ECS capacity provider strategy of a job's ``capacity``: ``spot`` puts every task on
+    FARGATE_SPOT; ``on_demand`` has none, its tasks keep the FARGATE launch type (:func:`launch_type`),
+    so a service deployed before capacity existed is not replaced (a service's launch type cannot
+    change in place). The state machine's RunTask and the service both use this one rule."""
+    if capacity == "on_demand":
+        return []
+    return [{"capacity_provider": CAPACITY_PROVIDERS[capacity], "weight": 1, "base": 0}]
+
+
+def launch_type(capacity: str) -> str | None:
+    """ECS launch type of a job's tasks: FARGATE without a capacity provider strategy, else none (ECS
+    takes one or the other)."""
+    return None if capacity_provider_strategy(capacity) else "FARGATE"
+
+
+def spot_refusal(capacity: str, cpu_architecture: str) -> Refusal | None:
+    """Why a task with ``cpu_architecture`` cannot run on ``capacity``, or None."""
+    if capacity == "spot" and cpu_architecture not in SPOT_CPU_ARCHITECTURES:
+        return Refusal(
+            f"Fargate Spot does not run {cpu_architecture} tasks (Linux x86_64 only)",
+            "capacity on_demand with cpu_architecture arm64, or cpu_architecture x86_64 with capacity spot",
+        )
+    return None
 
 
 def fargate_cpu_units(millicores: int) -> int | None:
@@ -356,8 +406,18 @@ SQS_QUEUE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-"
 #: Application Load Balancer and target group names: 1-32 of ``[A-Za-z0-9-]``, no leading or trailing
 #: hyphen; a load balancer name must not start with ``internal-`` (see :func:`resource_names`).
 LOAD_BALANCER = NameRule(max_len=32, lowercase=False, allowed="A-Za-z0-9-", sep="-")
+#: Step Functions state machine names: 1-80 characters; with CloudWatch Logs logging only
+#: ``[0-9A-Za-z_-]`` (AWS: "to enable logging with CloudWatch Logs, the name should only contain
+#: 0-9, A-Z, a-z, - and _").
+STATE_MACHINE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-")
 #: Prefix of the CloudWatch log group of every job: ``/dativo/<name>``.
 LOG_GROUP_PREFIX = "/dativo/"
+#: Prefix of the log group of a job's state machine: ``/aws/vendedlogs/`` is the prefix AWS
+#: recommends for vended logs (it keeps the CloudWatch Logs resource policy small).
+STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+#: The EventBridge managed rule Step Functions creates for ``ecs:runTask.sync`` (it learns from it
+#: that a task stopped).
+SYNC_ECS_RULE = "StepFunctionsGetEventsForECSTaskRule"
 
 
 @dataclass(frozen=True)
@@ -376,6 +436,9 @@ class AwsNames:
     dead_letter_queue: str
     load_balancer: str
     load_balancer_security_group: str
+    state_machine: str
+    state_machine_role: str
+    state_machine_log_group: str
 
 
 def resource_names(stack: str) -> AwsNames:
@@ -403,7 +466,16 @@ def resource_names(stack: str) -> AwsNames:
         dead_letter_queue=affixed(SQS_QUEUE, stack, suffix="-dlq"),
         load_balancer=load_balancer,
         load_balancer_security_group=alb_security_group,
+        state_machine=STATE_MACHINE.make(stack),
+        state_machine_role=affixed(IAM_ROLE, stack, suffix="-sfn"),
+        state_machine_log_group=affixed(LOG_GROUP, stack, prefix=STATE_MACHINE_LOG_GROUP_PREFIX),
     )
+
+
+def state_machine_arn(partition: str, region: str, account: str, name: str) -> str:
+    """ARN of a Step Functions state machine, built from its parts (its role's trust policy names it
+    before the state machine exists)."""
+    return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
 
 
 def target_group_name(stack: str, port: int) -> str:

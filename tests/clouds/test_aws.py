@@ -87,6 +87,10 @@ AWS_RULES: dict[str, tuple[int, str]] = {
     # ALB names: no leading/trailing hyphen, not starting with internal- (checked in check_names)
     "load_balancer": (32, r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"),
     "load_balancer_security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
+    # Step Functions: 1-80; with CloudWatch Logs logging only 0-9 A-Z a-z - _
+    "state_machine": (80, r"[0-9A-Za-z_-]+"),
+    "state_machine_role": (64, r"[\w+=,.@-]+"),
+    "state_machine_log_group": (512, r"[\w./#-]+"),
 }
 
 
@@ -103,7 +107,9 @@ def check_names(names: aws.AwsNames) -> None:
     assert names.execution_role.endswith("-exec")
     assert names.task_role.endswith("-task")
     assert names.scheduler_role.endswith("-scheduler")
-    assert len({names.execution_role, names.task_role, names.scheduler_role}) == 3
+    assert names.state_machine_role.endswith("-sfn")
+    assert names.state_machine_log_group.startswith("/aws/vendedlogs/states/")
+    assert len({names.execution_role, names.task_role, names.scheduler_role, names.state_machine_role}) == 4
     assert names.dead_letter_queue.endswith("-dlq")
 
 
@@ -590,3 +596,47 @@ def test_access_log_prefixes(prefix: str, problem: str | None) -> None:
     refusal = aws.access_log_prefix_refusal(prefix)
     assert (refusal.problem if refusal else None) == problem
     assert refusal is None or refusal.expected == aws.ACCESS_LOG_PREFIX_EXPECTED
+
+
+def test_state_machine_arn_is_built_from_its_parts() -> None:
+    assert aws.state_machine_arn("aws-us-gov", "us-gov-west-1", "123456789012", "acme-orders") == (
+        "arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:acme-orders"
+    )
+    assert aws.resource_names("acme-orders").state_machine == "acme-orders"
+
+
+def test_capacity_provider_strategy_and_launch_type() -> None:
+    assert aws.capacity_provider_strategy("spot") == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+    assert aws.launch_type("spot") is None
+    # on demand: no strategy, the FARGATE launch type (ECS takes one or the other)
+    assert aws.capacity_provider_strategy("on_demand") == []
+    assert aws.launch_type("on_demand") == "FARGATE"
+    assert sorted(aws.CAPACITY_PROVIDERS.values()) == ["FARGATE", "FARGATE_SPOT"]
+
+
+@pytest.mark.parametrize(
+    ("capacity", "architecture", "refused"),
+    [
+        ("spot", "x86_64", False),
+        ("spot", "arm64", True),
+        ("on_demand", "arm64", False),
+        ("on_demand", "x86_64", False),
+    ],
+)
+def test_fargate_spot_runs_x86_64_only(capacity: str, architecture: str, refused: bool) -> None:
+    refusal = aws.spot_refusal(capacity, architecture)
+    assert (refusal is not None) == refused
+    if refusal is not None:
+        assert "Fargate Spot" in refusal.problem and "arm64" in refusal.problem
+
+
+def test_launch_retry_is_bounded_and_names_no_run_failure() -> None:
+    assert aws.LAUNCH_RETRY["MaxAttempts"] <= 3
+    assert not {"States.ALL", "States.TaskFailed", "States.Timeout"} & set(aws.LAUNCH_ERRORS)
+    assert (aws.MIN_TIMEOUT_SECONDS, aws.DEFAULT_TIMEOUT_SECONDS, aws.MAX_TIMEOUT_SECONDS) == (
+        60,
+        3600,
+        86400,
+    )
