@@ -2,7 +2,9 @@
 
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
-* ``cluster``: ECS cluster with Container Insights;
+* ``cluster``: ECS cluster with Container Insights, ``cluster_capacity_providers``: its Fargate
+  capacity providers (FARGATE and FARGATE_SPOT: ``capacity`` spot runs the tasks on FARGATE_SPOT,
+  on_demand keeps the FARGATE launch type, :func:`~dativo_infra.clouds.aws.capacity_provider_strategy`);
 * ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
 * ``partition``, ``caller_identity``: the account and partition every ARN and trust policy names;
 * ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``): pulls the
@@ -13,9 +15,14 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * network and security group (:mod:`.aws_fargate_network`), mode ``service``: the ECS service and its
   autoscaling (:mod:`.aws_fargate_service`) and, with ingress, its load balancer
-  (:mod:`.aws_fargate_load_balancer`), mode ``job`` with a schedule: EventBridge Scheduler, its
-  role and dead-letter queue (:mod:`.aws_fargate_schedule`); without a schedule nothing starts the
-  task (run it on demand). Those modules create their resources in this construct too.
+  (:mod:`.aws_fargate_load_balancer`), mode ``job``: the Step Functions state machine that runs the
+  task within ``timeout_seconds`` (:mod:`.aws_fargate_state_machine`) and, with a schedule,
+  EventBridge Scheduler starting it, its role and dead-letter queue (:mod:`.aws_fargate_schedule`);
+  without a schedule whoever runs the job starts the state machine. Those modules create their
+  resources in this construct too.
+
+Downstream code reads ``cluster_name``, ``cluster_arn``, ``execution_role_arn`` and ``task_role_arn``
+(plain attributes), never the resources behind them.
 
 The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AwsFargateRuntime`,
 whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Names, sizes and
@@ -33,6 +40,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
@@ -45,6 +53,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
+from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
@@ -63,8 +72,9 @@ from dativo_infra.constructs.aws_fargate_documents import (
 )
 from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer, service_load_balancer
 from dativo_infra.constructs.aws_fargate_network import task_network
-from dativo_infra.constructs.aws_fargate_schedule import Task, job_schedule
+from dativo_infra.constructs.aws_fargate_schedule import job_schedule
 from dativo_infra.constructs.aws_fargate_service import job_service
+from dativo_infra.constructs.aws_fargate_state_machine import Task, job_state_machine
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
@@ -82,6 +92,7 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
     "s3",
     "scheduler",
     "secretsmanager",
+    "sfn",
     "sqs",
     "sts",
 )
@@ -134,6 +145,15 @@ class Runtime(Construct):
             name=names.cluster,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
         )
+        self.cluster_name: str = self.cluster.name
+        self.cluster_arn: str = self.cluster.arn
+        # Both Fargate providers, whatever this job's capacity: a task names the one it runs on.
+        self.cluster_capacity_providers = EcsClusterCapacityProviders(
+            self,
+            "cluster_capacity_providers",
+            cluster_name=self.cluster_name,
+            capacity_providers=sorted(aws.CAPACITY_PROVIDERS.values()),
+        )
         self.log_group = CloudwatchLogGroup(
             self,
             "log_group",
@@ -152,6 +172,7 @@ class Runtime(Construct):
             # the ECS agent assumes to pull the image and write logs.
             assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
         )
+        self.execution_role_arn: str = self.execution_role.arn
         IamRolePolicyAttachment(
             self,
             "execution_role_policy_attachment",
@@ -186,6 +207,7 @@ class Runtime(Construct):
                 source_arn=ecs_source_arn(partition, placement.region, account),
             ),
         )
+        self.task_role_arn: str = self.task_role.arn
         permissions = runtime.permissions
         statements = task_statements(
             partition, permissions.storage, permissions.secrets, permissions.kms_keys
@@ -213,8 +235,8 @@ class Runtime(Construct):
             network_mode="awsvpc",
             cpu=str(aws.fargate_cpu_units(runtime.cpu_millicores)),
             memory=str(runtime.memory_mib),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
+            execution_role_arn=self.execution_role_arn,
+            task_role_arn=self.task_role_arn,
             ephemeral_storage=(
                 EcsTaskDefinitionEphemeralStorage(size_in_gib=runtime.ephemeral_storage_gib)
                 if runtime.ephemeral_storage_gib > aws.DEFAULT_EPHEMERAL_GIB
@@ -245,6 +267,7 @@ class Runtime(Construct):
 
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
+        self.state_machine: SfnStateMachine | None = None
         self.dead_letter_queue: SqsQueue | None = None
         self.load_balancer: ServiceLoadBalancer | None = None
         if service_mode:
@@ -256,28 +279,37 @@ class Runtime(Construct):
                 self,
                 runtime,
                 names,
-                cluster_arn=self.cluster.arn,
+                cluster_arn=self.cluster_arn,
                 task_definition_arn=self.task_definition.arn,
                 network=network,
                 load_balancer=self.load_balancer,
+                capacity_providers=self.cluster_capacity_providers,
             )
             service_name = self.service.name
         else:
             service_name = self.task_definition.family
+            task = Task(
+                partition=partition,
+                account=account,
+                region=placement.region,
+                cluster_name=self.cluster_name,
+                cluster_arn=self.cluster_arn,
+                task_definition_arn=self.task_definition.arn,
+                task_family_arn=self.task_definition.arn_without_revision,
+                role_arns=[self.execution_role_arn, self.task_role_arn],
+                network=network,
+            )
+            self.state_machine = job_state_machine(self, runtime, names, task)
             if runtime.schedule is not None:
-                task = Task(
-                    partition=partition,
-                    account=account,
-                    region=placement.region,
-                    cluster_name=names.cluster,
-                    cluster_arn=self.cluster.arn,
-                    task_definition_arn=self.task_definition.arn,
-                    task_family_arn=self.task_definition.arn_without_revision,
-                    role_arns=[self.execution_role.arn, self.task_role.arn],
-                    network=network,
-                )
                 self.schedule, self.dead_letter_queue = job_schedule(
-                    self, runtime, names, placement.name, task
+                    self,
+                    runtime,
+                    names,
+                    placement.name,
+                    partition=partition,
+                    region=placement.region,
+                    account=account,
+                    state_machine_arn=self.state_machine.arn,
                 )
 
         if self.load_balancer is not None:
@@ -285,18 +317,19 @@ class Runtime(Construct):
         elif service_mode:
             endpoint = NO_VALUE  # a service without ingress is reached by nothing
         else:
-            endpoint = f"ecs://{self.cluster.name}/{service_name}"
+            endpoint = f"ecs://{self.cluster_name}/{service_name}"
         self.outputs: dict[str, Any] = {
-            "cluster_name": self.cluster.name,
-            "cluster_arn": self.cluster.arn,
+            "cluster_name": self.cluster_name,
+            "cluster_arn": self.cluster_arn,
             "service_name": service_name,
             "service_endpoint": endpoint,
             "task_definition_arn": self.task_definition.arn,
-            "task_role_arn": self.task_role.arn,
-            "execution_role_arn": self.execution_role.arn,
+            "task_role_arn": self.task_role_arn,
+            "execution_role_arn": self.execution_role_arn,
             "log_group_name": self.log_group.name,
             "security_group_id": self.security_group_id,
             "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
             "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
             "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
+            "state_machine_arn": sm.arn if (sm := self.state_machine) is not None else NO_VALUE,
         }
