@@ -72,9 +72,8 @@ from dativo_infra.constructs.aws_fargate_documents import (
 )
 from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer, service_load_balancer
 from dativo_infra.constructs.aws_fargate_network import task_network
-from dativo_infra.constructs.aws_fargate_schedule import job_schedule
 from dativo_infra.constructs.aws_fargate_service import job_service
-from dativo_infra.constructs.aws_fargate_state_machine import Task, job_state_machine
+from dativo_infra.constructs.aws_fargate_state_machine import Task, job_runs
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
@@ -299,18 +298,9 @@ class Runtime(Construct):
                 role_arns=[self.execution_role_arn, self.task_role_arn],
                 network=network,
             )
-            self.state_machine = job_state_machine(self, runtime, names, task)
-            if runtime.schedule is not None:
-                self.schedule, self.dead_letter_queue = job_schedule(
-                    self,
-                    runtime,
-                    names,
-                    placement.name,
-                    partition=partition,
-                    region=placement.region,
-                    account=account,
-                    state_machine_arn=self.state_machine.arn,
-                )
+            self.state_machine, self.schedule, self.dead_letter_queue = job_runs(
+                self, runtime, names, placement.name, task
+            )
 
         if self.load_balancer is not None:
             endpoint = self.load_balancer.endpoint

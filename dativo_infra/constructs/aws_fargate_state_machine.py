@@ -22,7 +22,9 @@ from cdktf import Fn
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
 from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine, SfnStateMachineLoggingConfiguration
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from dativo_infra.clouds import aws
@@ -36,6 +38,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
 )
 from dativo_infra.constructs.aws_fargate_network import Network
 from dativo_infra.constructs.aws_fargate_run_definition import run_definition, run_task_state
+from dativo_infra.constructs.aws_fargate_schedule import job_schedule
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,27 @@ class Task:
     task_family_arn: str
     role_arns: list[str]
     network: Network
+
+
+def job_runs(
+    scope: Construct, runtime: AwsFargateRuntime, names: aws.AwsNames, job: str, task: Task
+) -> tuple[SfnStateMachine, SchedulerSchedule | None, SqsQueue | None]:
+    """Everything that runs a job-mode task: the state machine and, with a schedule, the schedule
+    starting it and its dead-letter queue (:mod:`.aws_fargate_schedule`)."""
+    machine = job_state_machine(scope, runtime, names, task)
+    if runtime.schedule is None:
+        return machine, None, None
+    schedule, queue = job_schedule(
+        scope,
+        runtime,
+        names,
+        job,
+        partition=task.partition,
+        region=task.region,
+        account=task.account,
+        state_machine_arn=machine.arn,
+    )
+    return machine, schedule, queue
 
 
 def job_state_machine(
