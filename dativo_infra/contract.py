@@ -44,7 +44,8 @@ OUTPUTS: dict[RuntimeType, dict[str, str]] = {
         "cluster_arn": "ARN of the ECS cluster",
         "service_name": "ECS service name (service mode) or the task family (job mode)",
         "service_endpoint": "Service mode: URL of the load balancer, https://<DNS name> (http:// without a "
-        "certificate), or 'none' with ingress none; job mode: ecs://<cluster>/<task family>",
+        "certificate), or 'none' with ingress none; job mode: ecs://<cluster>/<task family> (runs go through "
+        "state_machine_arn)",
         "task_definition_arn": "ARN of the task definition revision",
         "task_role_arn": "ARN of the IAM role the container runs as",
         "execution_role_arn": "ARN of the ECS task execution role",
@@ -54,6 +55,8 @@ OUTPUTS: dict[RuntimeType, dict[str, str]] = {
         "dead_letter_queue_arn": "ARN of the SQS queue receiving the schedule's failed task starts, "
         "or 'none' when the job is unscheduled",
         "dead_letter_queue_url": "URL of that dead-letter queue, or 'none' when the job is unscheduled",
+        "state_machine_arn": "Job mode: ARN of the Step Functions state machine that runs the job within "
+        "timeout_seconds (start it to run the job on demand; the schedule starts it too); 'none' in service mode",
     },
     RuntimeType.AZURE_CONTAINER_APPS: {
         "resource_group_name": "Resource group holding the runtime",

@@ -82,8 +82,8 @@ def resource_refs(job: LoadedJob) -> dict[str, Any]:
     return {**refs, **rendered}
 
 
-#: Attributes the older dialect's module declares that a runtime may not have (no timeout on Fargate, no
-#: VPC or security groups on Container Apps): present, null or empty, so one file fits that module.
+#: Attributes the older dialect's module declares that a runtime may not have (no VPC or security groups
+#: on Container Apps): present, null or empty, so one file fits that module.
 _OLDER_MODULE_DEFAULTS: dict[str, Any] = {
     "timeout_seconds": None,
     "network": {"vpc_id": None, "subnet_ids": [], "security_group_ids": []},

@@ -146,11 +146,13 @@ def aws_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block["memory_mib"] = draw(st.sampled_from(aws.FARGATE_SIZES[units]))
     block["ephemeral_storage_gib"] = draw(st.integers(aws.DEFAULT_EPHEMERAL_GIB, aws.MAX_EPHEMERAL_GIB))
     block["log_retention_days"] = draw(st.sampled_from(aws.LOG_RETENTION_DAYS))
+    block["capacity"] = draw(st.sampled_from(sorted(aws.CAPACITY_PROVIDERS)))  # x86_64: spot is allowed
     if mode == "job":
+        block["timeout_seconds"] = draw(st.integers(60, 86400))
+        block["scaling"] = {"parallelism": draw(st.integers(1, 100))}  # the state machine's, on demand too
         _schedule(draw, RuntimeType.AWS_FARGATE, block, zones=True)
         if "schedule" in block:
             block["retries"] = draw(st.integers(0, 10))
-            block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
         if block["ingress"] != "none":

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 
 def unliteral(text: str) -> str:
@@ -29,3 +31,17 @@ def unescaped(text: str) -> list[str]:
 def contains_unescaped(text: str) -> bool:
     """True when ``text`` (as written in .tf.json) holds a ``${``/``%{`` Terraform would evaluate."""
     return bool(unescaped(text))
+
+
+#: A Terraform reference written bare in an HCL expression (``aws_x.id.attr``, ``data.aws_x.id.attr``).
+_BARE_REFERENCE = re.compile(r'(?<![\w"${.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_]+\.[a-z_]+)')
+
+
+def jsonencoded(expression: str) -> Any:
+    """The value of a ``${jsonencode({...})}`` expression cdktf wrote, as JSON, each bare reference
+    written back as the ``${...}`` string it stands for (e.g. a state machine's ``definition``)."""
+    assert expression.startswith("${jsonencode(") and expression.endswith(")}"), expression[:40]
+    body = expression[len("${jsonencode(") : -len(")}")]
+    body = re.sub(r'"\s=\s', '": ', body)
+    body = _BARE_REFERENCE.sub(lambda m: '"${' + m.group(1) + '}"', body)
+    return json.loads(body)

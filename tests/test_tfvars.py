@@ -37,7 +37,7 @@ def test_variables_of_a_canonical_job() -> None:
     }
     dumped = job.config.runtime.model_dump(mode="json")
     dumped["network"]["assign_public_ip"] = True  # resolved: the default VPC path gives a public IP
-    assert runtime == {**dumped, **older, "timeout_seconds": None}
+    assert runtime == {**dumped, **older}
     assert (
         runtime["type"],
         runtime["mode"],
@@ -45,7 +45,7 @@ def test_variables_of_a_canonical_job() -> None:
         runtime["memory_mib"],
         runtime["timeout_seconds"],
         runtime["image"],
-    ) == ("aws_fargate", "job", 1000, 4096, None, "public.ecr.aws/dativo/ingest:1.8.2")  # Fargate: no timeout
+    ) == ("aws_fargate", "job", 1000, 4096, 5400, "public.ecr.aws/dativo/ingest:1.8.2")  # the state machine's
     assert runtime["network"] == {
         "vpc_id": None,
         "subnet_ids": [],

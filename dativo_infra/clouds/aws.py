@@ -50,6 +50,51 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 MAX_HEALTH_CHECK_GRACE_SECONDS = 2_147_483_647
 #: Elastic Load Balancing health check paths: at most 1024 characters, starting with '/'.
 MAX_HEALTH_CHECK_PATH = 1024
+#: How a failed task launch (not a task that ran) is retried by the job's state machine: at most
+#: 3 more attempts, 30 s after the first failure, each wait twice the one before (30, 60, 120 s).
+LAUNCH_RETRY = {"MaxAttempts": 3, "IntervalSeconds": 30, "BackoffRate": 2.0}
+#: Errors of the Step Functions ECS ``runTask`` integration that mean "the task did not start":
+#: ECS API errors (``ECS.<exception>``: throttling, server and generic service errors) and
+#: ``AmazonECS.Unknown``, which Step Functions raises for RunTask answering with a non-empty
+#: ``failures`` list (e.g. no Fargate or Fargate Spot capacity). A task that ran and failed is
+#: ``States.TaskFailed`` and one that ran too long ``States.Timeout``: neither is retried.
+LAUNCH_ERRORS: tuple[str, ...] = (
+    "AmazonECS.Unknown",
+    "ECS.AmazonECSException",
+    "ECS.ServerException",
+    "ECS.ThrottlingException",
+)
+#: ECS capacity provider of each ``capacity`` a job may choose (``FARGATE_SPOT``: spare capacity at a
+#: discount, interrupted with a two-minute warning when AWS needs it back).
+CAPACITY_PROVIDERS: dict[str, str] = {"on_demand": "FARGATE", "spot": "FARGATE_SPOT"}
+#: CPU architectures Fargate Spot runs (AWS: Linux tasks on X86_64 only; no ARM64, no Windows).
+SPOT_CPU_ARCHITECTURES: tuple[str, ...] = ("x86_64",)
+
+
+def capacity_provider_strategy(capacity: str) -> list[dict[str, str | int]]:
+    """The ECS capacity provider strategy of a job's ``capacity``: ``spot`` puts every task on
+    FARGATE_SPOT; ``on_demand`` has none, its tasks keep the FARGATE launch type (:func:`launch_type`),
+    so a service deployed before capacity existed is not replaced (a service's launch type cannot
+    change in place). The state machine's RunTask and the service both use this one rule."""
+    if capacity == "on_demand":
+        return []
+    return [{"capacity_provider": CAPACITY_PROVIDERS[capacity], "weight": 1, "base": 0}]
+
+
+def launch_type(capacity: str) -> str | None:
+    """ECS launch type of a job's tasks: FARGATE without a capacity provider strategy, else none (ECS
+    takes one or the other)."""
+    return None if capacity_provider_strategy(capacity) else "FARGATE"
+
+
+def spot_refusal(capacity: str, cpu_architecture: str) -> Refusal | None:
+    """Why a task with ``cpu_architecture`` cannot run on ``capacity``, or None."""
+    if capacity == "spot" and cpu_architecture not in SPOT_CPU_ARCHITECTURES:
+        return Refusal(
+            f"Fargate Spot does not run {cpu_architecture} tasks (Linux x86_64 only)",
+            "capacity on_demand with cpu_architecture arm64, or cpu_architecture x86_64 with capacity spot",
+        )
+    return None
 
 
 def fargate_cpu_units(millicores: int) -> int | None:
@@ -67,10 +112,10 @@ def fargate_memory_choices(millicores: int) -> tuple[int, ...]:
 # --- grant references ----------------------------------------------------------------------------
 # Every reference a job names becomes part of an IAM policy: each is checked against AWS's grammar,
 # and none may hold a wildcard or a policy variable (see :func:`dativo_infra.clouds.has_wildcard`).
-_ARN_HEAD = r"arn:(?P<partition>aws(?:-[a-z]+)*):{service}:(?P<region>[a-z]+(?:-[a-z]+)+-[0-9]{{1,2}}):(?P<account>[0-9]{{12}}):"
+ARN_HEAD = r"arn:(?P<partition>aws(?:-[a-z]+)*):{service}:(?P<region>[a-z]+(?:-[a-z]+)+-[0-9]{{1,2}}):(?P<account>[0-9]{{12}}):"
 #: Secrets Manager secret names: 1-512 of ASCII letters, digits and ``/_+=.@-``.
 _SECRET_NAME = r"[A-Za-z0-9/_+=.@-]{1,512}"
-SECRET_ARN_RE = re.compile(_ARN_HEAD.format(service="secretsmanager") + r"secret:" + _SECRET_NAME)
+SECRET_ARN_RE = re.compile(ARN_HEAD.format(service="secretsmanager") + r"secret:" + _SECRET_NAME)
 #: ECS ``valueFrom`` of a Secrets Manager secret: the ARN, optionally ``:json-key:version-stage:version-id``
 #: (each part may be empty, the three come together).
 _CONTAINER_SECRET_ARN_RE = re.compile(
@@ -80,21 +125,21 @@ _CONTAINER_SECRET_ARN_RE = re.compile(
 _PARAMETER_NAME = r"(?:[A-Za-z0-9_.-]{1,1011}|(?:/[A-Za-z0-9_.-]+){1,15})"
 _PARAMETER_NAME_RE = re.compile(_PARAMETER_NAME)
 _PARAMETER_ARN_RE = re.compile(
-    _ARN_HEAD.format(service="ssm") + r"parameter/[A-Za-z0-9_.-]{1,1011}(?:/[A-Za-z0-9_.-]+){0,14}"
+    ARN_HEAD.format(service="ssm") + r"parameter/[A-Za-z0-9_.-]{1,1011}(?:/[A-Za-z0-9_.-]+){0,14}"
 )
 #: KMS key ARNs: a key id (UUID) or a multi-Region key id (``mrk-`` + 32 hex).
 KMS_KEY_ARN_RE = re.compile(
-    _ARN_HEAD.format(service="kms")
+    ARN_HEAD.format(service="kms")
     + r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
-_KMS_ALIAS_ARN_RE = re.compile(_ARN_HEAD.format(service="kms") + r"alias/")
+_KMS_ALIAS_ARN_RE = re.compile(ARN_HEAD.format(service="kms") + r"alias/")
 #: VPC, subnet, security group and (managed) prefix list ids: the prefix and 8 or 17 lowercase hex digits.
 _NETWORK_ID_RE = {
     kind: re.compile(kind + r"-(?:[0-9a-f]{8}|[0-9a-f]{17})") for kind in ("vpc", "subnet", "sg", "pl")
 }
 #: ACM certificate ARNs (a certificate id is a UUID).
 CERTIFICATE_ARN_RE = re.compile(
-    _ARN_HEAD.format(service="acm")
+    ARN_HEAD.format(service="acm")
     + r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 #: Health check path characters ELB takes, without '$' (a Terraform interpolation), quotes and '?'.
@@ -138,9 +183,9 @@ def network_id_expected(kind: str) -> str:
     return f"an id such as '{kind}-0123456789abcdef0' ('{kind}-' and 8 or 17 lowercase hex digits)"
 
 
-def _arn_problem(reference: str, service: str) -> str | None:
+def arn_problem(reference: str, service: str) -> str | None:
     """What is wrong with the partition or region of an ARN of ``service``, or None."""
-    match = re.match(_ARN_HEAD.format(service=service), reference)
+    match = re.match(ARN_HEAD.format(service=service), reference)
     partitions = regions.aws_partitions()
     if match is None or not partitions:
         return None
@@ -194,7 +239,7 @@ def secret_arn_refusal(arn: str) -> Refusal | None:
         return Refusal(WILDCARD_PROBLEM, SECRET_ARN_EXPECTED)
     if not SECRET_ARN_RE.fullmatch(arn):
         return Refusal("not a Secrets Manager secret ARN", SECRET_ARN_EXPECTED)
-    problem = _arn_problem(arn, "secretsmanager")
+    problem = arn_problem(arn, "secretsmanager")
     return Refusal(problem, SECRET_ARN_EXPECTED) if problem else None
 
 
@@ -211,7 +256,7 @@ def kms_key_refusal(arn: str) -> Refusal | None:
         )
     if not KMS_KEY_ARN_RE.fullmatch(arn):
         return Refusal("not a KMS key ARN", KMS_KEY_EXPECTED)
-    problem = _arn_problem(arn, "kms")
+    problem = arn_problem(arn, "kms")
     return Refusal(problem, KMS_KEY_EXPECTED) if problem else None
 
 
@@ -221,7 +266,7 @@ def certificate_arn_refusal(arn: str) -> Refusal | None:
         return Refusal(WILDCARD_PROBLEM, CERTIFICATE_ARN_EXPECTED)
     if not CERTIFICATE_ARN_RE.fullmatch(arn):
         return Refusal("not an ACM certificate ARN", CERTIFICATE_ARN_EXPECTED)
-    problem = _arn_problem(arn, "acm")
+    problem = arn_problem(arn, "acm")
     return Refusal(problem, CERTIFICATE_ARN_EXPECTED) if problem else None
 
 
@@ -253,71 +298,6 @@ def network_id_refusal(kind: str, value: str) -> Refusal | None:
         return None
     names = {"vpc": "VPC", "subnet": "subnet", "sg": "security group", "pl": "prefix list"}
     return Refusal(f"not a {names[kind]} id", network_id_expected(kind))
-
-
-# --- existing infrastructure ---------------------------------------------------------------------
-#: An ECS cluster ARN: ``arn:<partition>:ecs:<region>:<account>:cluster/<name>``.
-CLUSTER_ARN_RE = re.compile(_ARN_HEAD.format(service="ecs") + r"cluster/(?P<name>[A-Za-z0-9_-]{1,255})")
-_CLUSTER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
-#: An IAM role ARN: ``arn:<partition>:iam::<account>:role/<path/><name>`` (name: 1-64 of ``[\w+=,.@-]``;
-#: path: ``/`` or ``/segments/``, each of letters, digits and ``+=,.@_-``; at most 512 characters).
-ROLE_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role/"
-    r"(?P<path>(?:[A-Za-z0-9+=,.@_-]+/){0,32})(?P<name>[A-Za-z0-9+=,.@_-]{1,64})"
-)
-CLUSTER_EXPECTED = (
-    "an ECS cluster name (1-255 of letters, digits, - and _) such as 'data-platform-shared', or its ARN "
-    "arn:aws:ecs:<region>:<12-digit account>:cluster/<name>"
-)
-ROLE_ARN_EXPECTED = "an IAM role ARN: arn:aws:iam::<12-digit account>:role/[<path>/]<name>"
-
-
-def cluster_refusal(cluster: str) -> Refusal | None:
-    """Why ``cluster`` names no ECS cluster (a name or an ARN), or None."""
-    if has_wildcard(cluster):
-        return Refusal(WILDCARD_PROBLEM, CLUSTER_EXPECTED)
-    if cluster.startswith("arn:"):
-        if not CLUSTER_ARN_RE.fullmatch(cluster):
-            return Refusal("not an ECS cluster ARN", CLUSTER_EXPECTED)
-        problem = _arn_problem(cluster, "ecs")
-        return Refusal(problem, CLUSTER_EXPECTED) if problem else None
-    if not _CLUSTER_NAME_RE.fullmatch(cluster):
-        return Refusal("not an ECS cluster name", CLUSTER_EXPECTED)
-    return None
-
-
-def cluster_name(cluster: str) -> str:
-    """The name of the cluster ``cluster`` names (a name, or the last part of its ARN)."""
-    match = CLUSTER_ARN_RE.fullmatch(cluster)
-    return match["name"] if match else cluster
-
-
-def cluster_region(cluster: str) -> str | None:
-    """The region of a cluster given by ARN (None for a name: the job's region)."""
-    match = CLUSTER_ARN_RE.fullmatch(cluster)
-    return match["region"] if match else None
-
-
-def cluster_arn(cluster: str, *, partition: str, region: str, account: str) -> str:
-    """The ARN of the cluster ``cluster`` names: as given, or built from the job's partition, region and
-    account (``partition``/``account`` may be tokens) and the name."""
-    if CLUSTER_ARN_RE.fullmatch(cluster):
-        return cluster
-    return f"arn:{partition}:ecs:{region}:{account}:cluster/{cluster}"
-
-
-def role_arn_refusal(arn: str) -> Refusal | None:
-    """Why ``arn`` is not an IAM role ARN (``existing.execution_role_arn``/``task_role_arn``), or None."""
-    if has_wildcard(arn):
-        return Refusal(WILDCARD_PROBLEM, ROLE_ARN_EXPECTED)
-    match = ROLE_ARN_RE.fullmatch(arn)
-    if match is None or len(arn) > 2048:
-        return Refusal("not an IAM role ARN", ROLE_ARN_EXPECTED)
-    partitions = regions.aws_partitions()
-    if partitions and match["partition"] not in partitions:
-        known = ", ".join(sorted(partitions))
-        return Refusal(f"unknown AWS partition {match['partition']!r} (known: {known})", ROLE_ARN_EXPECTED)
-    return None
 
 
 # --- networking ----------------------------------------------------------------------------------
@@ -375,7 +355,7 @@ def container_secret_refusal(reference: str) -> Refusal | None:
         service = reference.split(":")[2] if reference.count(":") >= 2 else ""
         grammar = {"secretsmanager": _CONTAINER_SECRET_ARN_RE, "ssm": _PARAMETER_ARN_RE}.get(service)
         if grammar is not None and grammar.fullmatch(reference):
-            problem = _arn_problem(reference, service)
+            problem = arn_problem(reference, service)
         elif service == "secretsmanager":
             problem = "not a Secrets Manager secret ARN"
         elif service == "ssm":
@@ -421,8 +401,18 @@ SQS_QUEUE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-"
 #: Application Load Balancer and target group names: 1-32 of ``[A-Za-z0-9-]``, no leading or trailing
 #: hyphen; a load balancer name must not start with ``internal-`` (see :func:`resource_names`).
 LOAD_BALANCER = NameRule(max_len=32, lowercase=False, allowed="A-Za-z0-9-", sep="-")
+#: Step Functions state machine names: 1-80 characters; with CloudWatch Logs logging only
+#: ``[0-9A-Za-z_-]`` (AWS: "to enable logging with CloudWatch Logs, the name should only contain
+#: 0-9, A-Z, a-z, - and _").
+STATE_MACHINE = NameRule(max_len=80, lowercase=False, allowed="A-Za-z0-9_-", sep="-")
 #: Prefix of the CloudWatch log group of every job: ``/dativo/<name>``.
 LOG_GROUP_PREFIX = "/dativo/"
+#: Prefix of the log group of a job's state machine: ``/aws/vendedlogs/`` is the prefix AWS
+#: recommends for vended logs (it keeps the CloudWatch Logs resource policy small).
+STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+#: The EventBridge managed rule Step Functions creates for ``ecs:runTask.sync`` (it learns from it
+#: that a task stopped).
+SYNC_ECS_RULE = "StepFunctionsGetEventsForECSTaskRule"
 
 
 @dataclass(frozen=True)
@@ -441,6 +431,9 @@ class AwsNames:
     dead_letter_queue: str
     load_balancer: str
     load_balancer_security_group: str
+    state_machine: str
+    state_machine_role: str
+    state_machine_log_group: str
 
 
 def resource_names(stack: str) -> AwsNames:
@@ -468,7 +461,16 @@ def resource_names(stack: str) -> AwsNames:
         dead_letter_queue=affixed(SQS_QUEUE, stack, suffix="-dlq"),
         load_balancer=load_balancer,
         load_balancer_security_group=alb_security_group,
+        state_machine=STATE_MACHINE.make(stack),
+        state_machine_role=affixed(IAM_ROLE, stack, suffix="-sfn"),
+        state_machine_log_group=affixed(LOG_GROUP, stack, prefix=STATE_MACHINE_LOG_GROUP_PREFIX),
     )
+
+
+def state_machine_arn(partition: str, region: str, account: str, name: str) -> str:
+    """ARN of a Step Functions state machine, built from its parts (its role's trust policy names it
+    before the state machine exists)."""
+    return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
 
 
 def target_group_name(stack: str, port: int) -> str:

@@ -2,7 +2,10 @@
 
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
-* ``cluster``: ECS cluster with Container Insights (none with ``existing.cluster``);
+* ``cluster``: ECS cluster with Container Insights, ``cluster_capacity_providers``: its Fargate
+  capacity providers (FARGATE and FARGATE_SPOT: ``capacity`` spot runs the tasks on FARGATE_SPOT,
+  on_demand keeps the FARGATE launch type, :func:`~dativo_infra.clouds.aws.capacity_provider_strategy`);
+  neither with ``existing.cluster`` (the platform's cluster keeps its own capacity providers);
 * ``log_group``: CloudWatch log group ``/dativo/<name>`` (retention, optional KMS key);
 * ``partition``, ``caller_identity``: the account and partition every ARN and trust policy names;
 * ``execution_role`` (+ ``execution_role_policy_attachment``, ``execution_role_secrets``) and
@@ -11,9 +14,14 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``task_definition``: Fargate, awsvpc, one container ``job`` with a read-only root filesystem;
 * network and security group (:mod:`.aws_fargate_network`), mode ``service``: the ECS service and its
   autoscaling (:mod:`.aws_fargate_service`) and, with ingress, its load balancer
-  (:mod:`.aws_fargate_load_balancer`), mode ``job`` with a schedule: EventBridge Scheduler, its
-  role and dead-letter queue (:mod:`.aws_fargate_schedule`); without a schedule nothing starts the
-  task (run it on demand). Those modules create their resources in this construct too.
+  (:mod:`.aws_fargate_load_balancer`), mode ``job``: the Step Functions state machine that runs the
+  task within ``timeout_seconds`` (:mod:`.aws_fargate_state_machine`) and, with a schedule,
+  EventBridge Scheduler starting it, its role and dead-letter queue (:mod:`.aws_fargate_schedule`);
+  without a schedule whoever runs the job starts the state machine. Those modules create their
+  resources in this construct too.
+
+Downstream code reads ``cluster_name``, ``cluster_arn``, ``execution_role_arn`` and ``task_role_arn``
+(plain attributes), never the resources behind them.
 
 Existing infrastructure is referenced, never created: the plain attributes ``cluster_name``,
 ``cluster_arn``, ``execution_role_arn`` and ``task_role_arn`` hold either the created resource's
@@ -37,6 +45,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
@@ -48,18 +57,19 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
+from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
-from dativo_infra.clouds import aws
+from dativo_infra.clouds import aws, aws_existing
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.aws_fargate_documents import container_definitions
 from dativo_infra.constructs.aws_fargate_load_balancer import ServiceLoadBalancer, service_load_balancer
 from dativo_infra.constructs.aws_fargate_network import task_network
 from dativo_infra.constructs.aws_fargate_roles import execution_role, task_role
-from dativo_infra.constructs.aws_fargate_schedule import Task, job_schedule
 from dativo_infra.constructs.aws_fargate_service import job_service
+from dativo_infra.constructs.aws_fargate_state_machine import Task, job_runs
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
@@ -77,6 +87,7 @@ LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
     "s3",
     "scheduler",
     "secretsmanager",
+    "sfn",
     "sqs",
     "sts",
 )
@@ -124,9 +135,10 @@ class Runtime(Construct):
         existing = runtime.existing
         # Cluster: the given one (referenced by name and ARN, never created), else the job's own.
         self.cluster: EcsCluster | None = None
+        self.cluster_capacity_providers: EcsClusterCapacityProviders | None = None
         if existing.cluster is not None:
-            self.cluster_name: str = aws.cluster_name(existing.cluster)
-            self.cluster_arn: str = aws.cluster_arn(
+            self.cluster_name: str = aws_existing.cluster_name(existing.cluster)
+            self.cluster_arn: str = aws_existing.cluster_arn(
                 existing.cluster, partition=partition, region=placement.region, account=account
             )
         else:
@@ -137,6 +149,13 @@ class Runtime(Construct):
                 setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
             )
             self.cluster_name, self.cluster_arn = self.cluster.name, self.cluster.arn
+            # Both Fargate providers, whatever this job's capacity: a task names the one it runs on.
+            self.cluster_capacity_providers = EcsClusterCapacityProviders(
+                self,
+                "cluster_capacity_providers",
+                cluster_name=self.cluster_name,
+                capacity_providers=sorted(aws.CAPACITY_PROVIDERS.values()),
+            )
         self.log_group = CloudwatchLogGroup(
             self,
             "log_group",
@@ -207,6 +226,7 @@ class Runtime(Construct):
 
         self.service: EcsService | None = None
         self.schedule: SchedulerSchedule | None = None
+        self.state_machine: SfnStateMachine | None = None
         self.dead_letter_queue: SqsQueue | None = None
         self.load_balancer: ServiceLoadBalancer | None = None
         if service_mode:
@@ -223,25 +243,25 @@ class Runtime(Construct):
                 task_definition_arn=self.task_definition.arn,
                 network=network,
                 load_balancer=self.load_balancer,
+                capacity_providers=self.cluster_capacity_providers,
             )
             service_name = self.service.name
         else:
             service_name = self.task_definition.family
-            if runtime.schedule is not None:
-                task = Task(
-                    partition=partition,
-                    account=account,
-                    region=placement.region,
-                    cluster_name=self.cluster_name,
-                    cluster_arn=self.cluster_arn,
-                    task_definition_arn=self.task_definition.arn,
-                    task_family_arn=self.task_definition.arn_without_revision,
-                    role_arns=[self.execution_role_arn, self.task_role_arn],
-                    network=network,
-                )
-                self.schedule, self.dead_letter_queue = job_schedule(
-                    self, runtime, names, placement.name, task
-                )
+            task = Task(
+                partition=partition,
+                account=account,
+                region=placement.region,
+                cluster_name=self.cluster_name,
+                cluster_arn=self.cluster_arn,
+                task_definition_arn=self.task_definition.arn,
+                task_family_arn=self.task_definition.arn_without_revision,
+                role_arns=[self.execution_role_arn, self.task_role_arn],
+                network=network,
+            )
+            self.state_machine, self.schedule, self.dead_letter_queue = job_runs(
+                self, runtime, names, placement.name, task
+            )
 
         if self.load_balancer is not None:
             endpoint = self.load_balancer.endpoint
@@ -262,4 +282,5 @@ class Runtime(Construct):
             "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
             "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
             "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
+            "state_machine_arn": sm.arn if (sm := self.state_machine) is not None else NO_VALUE,
         }

@@ -61,6 +61,7 @@ def policy_json(statements: Sequence[Mapping[str, Any]]) -> str:
 #: Service principals of the roles the stack creates.
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 SCHEDULER_SERVICE = "scheduler.amazonaws.com"
+STATES_SERVICE = "states.amazonaws.com"
 
 
 def ecs_source_arn(partition: str, region: str, account: str) -> str:
@@ -254,19 +255,50 @@ def execution_secret_statements(
     return statements
 
 
-def scheduler_statements(
+def scheduler_statements(state_machine_arn: str, *, dead_letter_queue_arn: str) -> list[dict[str, Any]]:
+    """The scheduler role: start the job's state machine (which runs the task) and send a failed start
+    to the schedule's dead-letter queue. Nothing else: ECS and the task roles are the state machine's."""
+    return [
+        _allow("StartJobRun", "states:StartExecution", state_machine_arn),
+        _allow("SendFailedStarts", "sqs:SendMessage", dead_letter_queue_arn),
+    ]
+
+
+#: What Step Functions needs of a state machine's role to deliver its logs to CloudWatch Logs, the
+#: list of the Step Functions developer guide ("IAM policies for logging to CloudWatch Logs"). These
+#: log delivery actions support no resource-level permissions: AWS documents ``Resource: "*"``.
+LOG_DELIVERY_ACTIONS: tuple[str, ...] = (
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+)
+
+
+def sync_rule_arn(partition: str, region: str, account: str) -> str:
+    """ARN of the EventBridge managed rule through which ``ecs:runTask.sync`` learns a task stopped."""
+    return f"arn:{partition}:events:{region}:{account}:rule/{aws.SYNC_ECS_RULE}"
+
+
+def state_machine_statements(
+    *,
+    partition: str,
+    region: str,
+    account: str,
     task_definition_family_arn: str,
     cluster_arn: str,
-    role_arns: Sequence[str],
-    *,
     task_arns: str,
-    dead_letter_queue_arn: str,
+    role_arns: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """The scheduler role: run any revision of the job's task family on its cluster, tag the tasks
-    it starts (the schedule turns on ECS managed tags and tag propagation, and AWS authorizes tags on
-    ``RunTask`` as ``ecs:TagResource``, allowed here only as part of ``RunTask`` and only on tasks
-    of the cluster: ``task_arns``), pass the task's two roles to ECS, and send a failed start to the
-    schedule's dead-letter queue."""
+    """The state machine role (``ecs:runTask.sync``): run any revision of the job's task family on its
+    cluster; watch and stop (at the timeout) the cluster's tasks; tag the tasks it starts (managed tags
+    and propagation: AWS authorizes them as ``ecs:TagResource``, allowed only as part of ``RunTask``);
+    pass exactly the task's two roles to ECS; keep the managed EventBridge rule ``.sync`` needs; and
+    deliver the state machine's logs."""
     return [
         _allow(
             "RunJobTask",
@@ -274,6 +306,7 @@ def scheduler_statements(
             f"{task_definition_family_arn}:*",
             {"ArnLike": {"ecs:cluster": cluster_arn}},
         ),
+        _allow("WatchAndStopJobTasks", ["ecs:DescribeTasks", "ecs:StopTask"], task_arns),
         _allow(
             "TagStartedTasks", "ecs:TagResource", task_arns, {"StringEquals": {"ecs:CreateAction": "RunTask"}}
         ),
@@ -283,7 +316,12 @@ def scheduler_statements(
             list(role_arns),
             {"StringLike": {"iam:PassedToService": ECS_TASKS_SERVICE}},
         ),
-        _allow("SendFailedStarts", "sqs:SendMessage", dead_letter_queue_arn),
+        _allow(
+            "SyncTaskEvents",
+            ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+            sync_rule_arn(partition, region, account),
+        ),
+        _allow("DeliverLogs", list(LOG_DELIVERY_ACTIONS), "*"),
     ]
 
 

@@ -2,15 +2,16 @@
 of :mod:`.aws_fargate`: every resource is created in the job's ``Runtime`` construct (construct ids
 are part of the contract).
 
+The schedule starts the job's state machine (:mod:`.aws_fargate_state_machine`), which runs the
+task within ``timeout_seconds``; the schedule itself names no cluster, task or role.
+
 Resources: ``schedule`` (retries, maximum event age, dead-letter queue), ``scheduler_role`` (+
-``scheduler_role_policy``: run and tag the task, pass its roles, send to the queue; trusted by
-Scheduler for the account's ``default`` schedule group only) and ``dead_letter_queue`` (SQS,
-SQS-managed encryption, 14 days).
+``scheduler_role_policy``: start the state machine, send to the queue; trusted by Scheduler for the
+account's ``default`` schedule group only) and ``dead_letter_queue`` (SQS, SQS-managed encryption,
+14 days).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -19,8 +20,6 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
     SchedulerScheduleFlexibleTimeWindow,
     SchedulerScheduleTarget,
     SchedulerScheduleTargetDeadLetterConfig,
-    SchedulerScheduleTargetEcsParameters,
-    SchedulerScheduleTargetEcsParametersNetworkConfiguration,
     SchedulerScheduleTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -30,35 +29,25 @@ from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_documents import (
     SCHEDULER_SERVICE,
-    ecs_task_arns,
     policy_json,
     schedule_group_arn,
     scheduler_statements,
     trust_policy,
 )
-from dativo_infra.constructs.aws_fargate_network import Network
-
-
-@dataclass(frozen=True)
-class Task:
-    """What starting one of the job's tasks names: where (account, region, cluster), which task
-    definition, and the roles ECS is passed."""
-
-    partition: str
-    account: str
-    region: str
-    cluster_name: str
-    cluster_arn: str
-    task_definition_arn: str
-    task_family_arn: str
-    role_arns: list[str]
-    network: Network
 
 
 def job_schedule(
-    scope: Construct, runtime: AwsFargateRuntime, names: aws.AwsNames, job: str, task: Task
+    scope: Construct,
+    runtime: AwsFargateRuntime,
+    names: aws.AwsNames,
+    job: str,
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    state_machine_arn: str,
 ) -> tuple[SchedulerSchedule, SqsQueue]:
-    """The schedule starting ``task`` on ``runtime.schedule`` and its dead-letter queue."""
+    """The schedule starting the job's state machine on ``runtime.schedule``, and its dead-letter queue."""
     assert runtime.schedule is not None
     # Failed starts (after the retries or the maximum event age) land here instead of vanishing.
     # SQS-managed encryption: a KMS key would need a key policy letting Scheduler use it, and the
@@ -74,30 +63,21 @@ def job_schedule(
         scope,
         "scheduler_role",
         name=names.scheduler_role,
-        description="EventBridge Scheduler: run the job's task",
+        description="EventBridge Scheduler: start the job's state machine",
         # Schedules live in the account's default group (no group_name below).
         assume_role_policy=trust_policy(
             SCHEDULER_SERVICE,
-            source_account=task.account,
-            source_arn=schedule_group_arn(task.partition, task.region, task.account),
+            source_account=account,
+            source_arn=schedule_group_arn(partition, region, account),
         ),
     )
     IamRolePolicy(
         scope,
         "scheduler_role_policy",
-        name="run-job-task",
+        name="start-job-run",
         role=role.id,
-        policy=policy_json(
-            scheduler_statements(
-                task.task_family_arn,
-                task.cluster_arn,
-                task.role_arns,
-                task_arns=ecs_task_arns(task.partition, task.region, task.account, task.cluster_name),
-                dead_letter_queue_arn=queue.arn,
-            )
-        ),
+        policy=policy_json(scheduler_statements(state_machine_arn, dead_letter_queue_arn=queue.arn)),
     )
-    network = task.network
     schedule = SchedulerSchedule(
         scope,
         "schedule",
@@ -108,25 +88,13 @@ def job_schedule(
         state="ENABLED",
         flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
         target=SchedulerScheduleTarget(
-            arn=task.cluster_arn,
+            arn=state_machine_arn,
             role_arn=role.arn,
             retry_policy=SchedulerScheduleTargetRetryPolicy(
                 maximum_retry_attempts=runtime.retries,
                 maximum_event_age_in_seconds=runtime.retry_max_event_age_seconds,
             ),
             dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue.arn),
-            ecs_parameters=SchedulerScheduleTargetEcsParameters(
-                task_definition_arn=task.task_definition_arn,
-                launch_type="FARGATE",
-                task_count=runtime.scaling.parallelism,
-                enable_ecs_managed_tags=True,
-                propagate_tags="TASK_DEFINITION",
-                network_configuration=SchedulerScheduleTargetEcsParametersNetworkConfiguration(
-                    subnets=network.subnets,
-                    security_groups=network.security_groups,
-                    assign_public_ip=network.assign_public_ip,
-                ),
-            ),
         ),
     )
     return schedule, queue

@@ -8,6 +8,8 @@ load balancer of :mod:`.aws_fargate_load_balancer` when it has ingress), and whe
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
@@ -17,12 +19,14 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
+    EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
 )
 from constructs import Construct
 
+from dativo_infra.clouds import aws
 from dativo_infra.clouds.aws import AwsNames
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_documents import CONTAINER_NAME
@@ -40,17 +44,33 @@ def job_service(
     task_definition_arn: str,
     network: Network,
     load_balancer: ServiceLoadBalancer | None = None,
+    capacity_providers: Any = None,
 ) -> EcsService:
     """The job's ECS service (and its CPU autoscaling when it may scale); with ``load_balancer`` its
-    tasks register in the target group, and the service waits for the listeners."""
+    tasks register in the target group, and the service waits for the listeners. With ``capacity`` spot
+    the tasks run on FARGATE_SPOT (the service waits for ``capacity_providers``, the cluster's
+    association of the Fargate capacity providers), else on the FARGATE launch type."""
     scaling = runtime.scaling
+    strategy = aws.capacity_provider_strategy(runtime.capacity)
+    waits_for: list[Any] = list(load_balancer.listeners) if load_balancer is not None else []
+    if strategy and capacity_providers is not None:
+        waits_for.append(capacity_providers)
     service = EcsService(
         scope,
         "service",
         name=names.service,
         cluster=cluster_arn,
         task_definition=task_definition_arn,
-        launch_type="FARGATE",
+        launch_type=aws.launch_type(runtime.capacity),
+        capacity_provider_strategy=[
+            EcsServiceCapacityProviderStrategy(
+                capacity_provider=str(item["capacity_provider"]),
+                weight=int(item["weight"]),
+                base=int(item["base"]),
+            )
+            for item in strategy
+        ]
+        or None,
         desired_count=scaling.min_replicas,
         network_configuration=EcsServiceNetworkConfiguration(
             subnets=network.subnets,
@@ -72,8 +92,9 @@ def job_service(
         health_check_grace_period_seconds=(
             load_balancer.grace_period_seconds if load_balancer is not None else None
         ),
-        # ECS refuses a target group that no listener of a load balancer uses yet.
-        depends_on=list(load_balancer.listeners) if load_balancer is not None else None,
+        # ECS refuses a target group that no listener of a load balancer uses yet, and a capacity
+        # provider the cluster is not associated with yet.
+        depends_on=waits_for or None,
         propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
         enable_execute_command=runtime.enable_execute_command,
         # availability_zone_rebalancing is not managed here (the local emulator never reports it, so

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dativo_infra.clouds import aws
+from dativo_infra.clouds import aws_existing
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.runtimes import AwsFargateRuntime
 
@@ -57,14 +57,16 @@ def existing_resources(jobs: Iterable[LoadedJob]) -> list[ExistingResource]:
         region = job.config.infrastructure.region
         existing = runtime.existing
         if existing.cluster is not None:
-            match = aws.CLUSTER_ARN_RE.fullmatch(existing.cluster)
+            match = aws_existing.CLUSTER_ARN_RE.fullmatch(existing.cluster)
             found.add(
                 ExistingResource(
-                    "cluster", match["region"] if match else region, aws.cluster_name(existing.cluster)
+                    "cluster",
+                    match["region"] if match else region,
+                    aws_existing.cluster_name(existing.cluster),
                 )
             )
         for arn in (existing.execution_role_arn, existing.task_role_arn):
-            match = aws.ROLE_ARN_RE.fullmatch(arn) if arn is not None else None
+            match = aws_existing.ROLE_ARN_RE.fullmatch(arn) if arn is not None else None
             if match is not None:
                 found.add(ExistingResource("role", region, match["name"], "/" + match["path"]))
     return sorted(found)

@@ -45,6 +45,12 @@ class StackRun:
     tags: list[ResourceTags] = field(default_factory=list)
     verified_outputs: dict[str, str] = field(default_factory=dict)  # output -> what the emulator reported
     task_environment: dict[str, str] = field(default_factory=dict)  # container env as the emulator holds it
+    state_machine_definition: dict[str, Any] = field(
+        default_factory=dict
+    )  # job mode, as the emulator holds it
+    capacity_providers: list[str] = field(
+        default_factory=list
+    )  # of the job's cluster, as the emulator reports
     leftovers: list[str] = field(default_factory=list)  # resources still in the emulator after destroy
     destroyed: bool = False
     error: str = ""
@@ -195,6 +201,7 @@ class LocalRun:
         if not clusters or clusters[0]["status"] != "ACTIVE":
             raise RuntimeError(f"cluster {out['cluster_name']!r} from the outputs is not in the emulator")
         run.verified_outputs["cluster_name"] = clusters[0]["clusterArn"]
+        run.capacity_providers = list(clusters[0].get("capacityProviders", []))
         task = ecs.describe_task_definition(taskDefinition=out["task_definition_arn"])["taskDefinition"]
         run.verified_outputs["task_definition_arn"] = task["taskDefinitionArn"]
         run.task_environment = {
@@ -211,6 +218,11 @@ class LocalRun:
             if not services:
                 raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
             run.verified_outputs["service_name"] = services[0]["serviceArn"]
+        if out.get("state_machine_arn", "none") != "none":  # job mode: runs go through the state machine
+            sfn = self._client(cloud, run, "stepfunctions")
+            machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
+            run.verified_outputs["state_machine_arn"] = machine["stateMachineArn"]
+            run.state_machine_definition = json.loads(machine["definition"])
         if out.get("dead_letter_queue_url", "none") != "none":  # scheduled jobs: the schedule's DLQ
             sqs = self._client(cloud, run, "sqs")
             queue = sqs.get_queue_attributes(
@@ -239,6 +251,14 @@ class LocalRun:
         if name and (existing is None or existing.cluster is None):
             live = ecs.describe_clusters(clusters=[name])["clusters"]
             run.leftovers += [c["clusterArn"] for c in live if c["status"] == "ACTIVE"]
+        machine = run.outputs.get("state_machine_arn", "none")
+        if machine != "none":
+            sfn = self._client(cloud, run, "stepfunctions")
+            try:
+                sfn.describe_state_machine(stateMachineArn=machine)
+                run.leftovers.append(machine)
+            except sfn.exceptions.StateMachineDoesNotExist:
+                pass
         for key in ("task_role_arn", "execution_role_arn"):
             if existing is not None and getattr(existing, key) is not None:
                 continue

@@ -3,7 +3,7 @@
 The resource list comes from the stack's Terraform state (``terraform show -json``): every managed
 resource whose state has a ``tags`` attribute can carry tags, and its tags are then read from the
 cloud with the service's own API (ECS, CloudWatch Logs, IAM, EC2, EventBridge Scheduler, SQS,
-Elastic Load Balancing) or, for anything else, the Resource Groups Tagging API. Resources without a
+Elastic Load Balancing, Step Functions) or, for anything else, the Resource Groups Tagging API. Resources without a
 ``tags`` attribute are reported as "cannot carry tags". No cdktf import.
 """
 
@@ -63,6 +63,11 @@ def _elbv2(session: Any, values: dict[str, Any]) -> dict[str, str]:
     return _pairs(found["Tags"])
 
 
+def _state_machine(session: Any, values: dict[str, Any]) -> dict[str, str]:
+    tags = session("stepfunctions").list_tags_for_resource(resourceArn=values["arn"])["tags"]
+    return _pairs(tags, "key", "value")
+
+
 def _tagging_api(session: Any, values: dict[str, Any]) -> dict[str, str]:
     mappings = session("resourcegroupstaggingapi").get_resources(ResourceARNList=[values["arn"]])
     found = mappings["ResourceTagMappingList"]
@@ -85,6 +90,7 @@ READERS: dict[str, TagReader] = {
     "aws_lb": _elbv2,
     "aws_lb_target_group": _elbv2,
     "aws_lb_listener": _elbv2,
+    "aws_sfn_state_machine": _state_machine,
 }
 
 

@@ -87,6 +87,10 @@ AWS_RULES: dict[str, tuple[int, str]] = {
     # ALB names: no leading/trailing hyphen, not starting with internal- (checked in check_names)
     "load_balancer": (32, r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"),
     "load_balancer_security_group": (255, r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+"),
+    # Step Functions: 1-80; with CloudWatch Logs logging only 0-9 A-Z a-z - _
+    "state_machine": (80, r"[0-9A-Za-z_-]+"),
+    "state_machine_role": (64, r"[\w+=,.@-]+"),
+    "state_machine_log_group": (512, r"[\w./#-]+"),
 }
 
 
@@ -103,7 +107,9 @@ def check_names(names: aws.AwsNames) -> None:
     assert names.execution_role.endswith("-exec")
     assert names.task_role.endswith("-task")
     assert names.scheduler_role.endswith("-scheduler")
-    assert len({names.execution_role, names.task_role, names.scheduler_role}) == 3
+    assert names.state_machine_role.endswith("-sfn")
+    assert names.state_machine_log_group.startswith("/aws/vendedlogs/states/")
+    assert len({names.execution_role, names.task_role, names.scheduler_role, names.state_machine_role}) == 4
     assert names.dead_letter_queue.endswith("-dlq")
 
 
@@ -592,47 +598,40 @@ def test_access_log_prefixes(prefix: str, problem: str | None) -> None:
     assert refusal is None or refusal.expected == aws.ACCESS_LOG_PREFIX_EXPECTED
 
 
-# --- existing infrastructure ---------------------------------------------------------------------
+def test_state_machine_arn_is_built_from_its_parts() -> None:
+    assert aws.state_machine_arn("aws-us-gov", "us-gov-west-1", "123456789012", "acme-orders") == (
+        "arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:acme-orders"
+    )
+    assert aws.resource_names("acme-orders").state_machine == "acme-orders"
+
+
+def test_capacity_provider_strategy_and_launch_type() -> None:
+    assert aws.capacity_provider_strategy("spot") == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+    assert aws.launch_type("spot") is None
+    # on demand: no strategy, the FARGATE launch type (ECS takes one or the other)
+    assert aws.capacity_provider_strategy("on_demand") == []
+    assert aws.launch_type("on_demand") == "FARGATE"
+    assert sorted(aws.CAPACITY_PROVIDERS.values()) == ["FARGATE", "FARGATE_SPOT"]
 
 
 @pytest.mark.parametrize(
-    ("cluster", "name", "arn"),
+    ("capacity", "architecture", "refused"),
     [
-        (
-            "data-platform-shared",
-            "data-platform-shared",
-            "arn:P:ecs:eu-west-1:A:cluster/data-platform-shared",
-        ),
-        (
-            "arn:aws:ecs:us-east-1:123456789012:cluster/shared_1",
-            "shared_1",
-            "arn:aws:ecs:us-east-1:123456789012:cluster/shared_1",
-        ),
+        ("spot", "x86_64", False),
+        ("spot", "arm64", True),
+        ("on_demand", "arm64", False),
+        ("on_demand", "x86_64", False),
     ],
 )
-def test_a_cluster_is_named_or_given_by_arn(cluster: str, name: str, arn: str) -> None:
-    assert aws.cluster_refusal(cluster) is None
-    assert aws.cluster_name(cluster) == name
-    assert aws.cluster_arn(cluster, partition="P", region="eu-west-1", account="A") == arn
+def test_fargate_spot_runs_x86_64_only(capacity: str, architecture: str, refused: bool) -> None:
+    refusal = aws.spot_refusal(capacity, architecture)
+    assert (refusal is not None) == refused
+    if refusal is not None:
+        assert "Fargate Spot" in refusal.problem and "arm64" in refusal.problem
 
 
-@pytest.mark.parametrize(
-    "cluster",
-    ["", "a b", "team/*", "x" * 256, "arn:aws:ecs:us-east-1:123456789012:cluster/", "arn:aws:ecs:us-east-1:1:cluster/x",
-     "arn:aws:ecs:us-east-1:123456789012:service/c/s", "arn:aws:eks:us-east-1:123456789012:cluster/x",
-     "arn:aws:ecs:us-east-1:123456789012:cluster/${x}"],
-)  # fmt: skip
-def test_what_names_no_cluster_is_refused(cluster: str) -> None:
-    assert aws.cluster_refusal(cluster) is not None
-
-
-@pytest.mark.parametrize(
-    ("arn", "ok"),
-    [("arn:aws:iam::123456789012:role/x", True), ("arn:aws:iam::123456789012:role/platform/ecs/x-exec", True),
-     ("arn:aws-cn:iam::123456789012:role/x", True), ("arn:aws:iam::123456789012:role/x*", False),
-     ("arn:aws:iam::123456789012:role/${aws:username}", False), ("arn:aws:iam::123456789012:user/x", False),
-     ("arn:aws:iam:us-east-1:123456789012:role/x", False), ("arn:aws:iam::123456789012:role/" + "x" * 65, False),
-     ("arn:aws-mars:iam::123456789012:role/x", False), ("role/x", False)],
-)  # fmt: skip
-def test_role_arns(arn: str, ok: bool) -> None:
-    assert (aws.role_arn_refusal(arn) is None) is ok
+def test_launch_retry_is_bounded_and_names_no_run_failure() -> None:
+    assert aws.LAUNCH_RETRY["MaxAttempts"] <= 3
+    assert not {"States.ALL", "States.TaskFailed", "States.Timeout"} & set(aws.LAUNCH_ERRORS)

@@ -158,15 +158,15 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/unknown_infra_field.yaml:6: infrastructure.regoin: unknown field, got 'us-east-2'; expected one of provider, region, resource_identifiers, runtime, tags, terraform",
     ],
     "unknown_output.yaml": [
-        "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/unknown_output.yaml:9: infrastructure.resource_identifiers.cluster_name: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, state_machine_arn, task_definition_arn, task_role_arn",
     ],
     "two_bad_identifiers.yaml": [
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:10: infrastructure.resource_identifiers.cluster_name: not a terraform_outputs placeholder, got 'my-cluster'; expected '{{terraform_outputs.<name>}}'",
         "tests/fixtures/jobs/invalid/two_bad_identifiers.yaml:11: infrastructure.resource_identifiers.log_group_name: not a terraform_outputs placeholder, got '{{terraform_output.log_group_name}}'; expected '{{terraform_outputs.<name>}}'",
     ],
     "two_unknown_outputs.yaml": [
-        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
-        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:10: infrastructure.resource_identifiers.url: output 'ingress_url' is not exported by aws_fargate, got '{{terraform_outputs.ingress_url}}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, state_machine_arn, task_definition_arn, task_role_arn",
+        "tests/fixtures/jobs/invalid/two_unknown_outputs.yaml:12: infrastructure.resource_identifiers.account: output 'service_account_email' is not exported by aws_fargate, got '{{ terraform_outputs.service_account_email }}'; expected one of cluster_arn, cluster_name, dead_letter_queue_arn, dead_letter_queue_url, execution_role_arn, log_group_name, schedule_name, security_group_id, service_endpoint, service_name, state_machine_arn, task_definition_arn, task_role_arn",
     ],
     "unknown_runtime.yaml": [
         "tests/fixtures/jobs/invalid/unknown_runtime.yaml:7: infrastructure.runtime.type: not an allowed value, got 'aws_batch'; expected 'aws_fargate', 'azure_container_apps' or 'gcp_cloud_run'",
@@ -235,12 +235,20 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/aws_cron_day_out_of_range.yaml:8: infrastructure.runtime.schedule: day-of-month field '32': 32 is out of range, got '0 3 32 * ?'; expected 1-31, with '*', ',', '-' and '/' (steps up to 31); or alone: '?', 'L' (last day), 'LW' (last weekday) or '<1-31>W' (the weekday nearest that day)",
     ],
     "aws_timeout.yaml": [
-        "tests/fixtures/jobs/invalid/aws_timeout.yaml:8: infrastructure.runtime.timeout_seconds: unknown field for aws_fargate, got 1800; expected no timeout_seconds (a field of azure_container_apps and gcp_cloud_run only)",
+        "tests/fixtures/jobs/invalid/aws_timeout.yaml:9: infrastructure.runtime.timeout_seconds: applies to mode job only, got 1800; expected no timeout_seconds in mode service",
+    ],
+    "aws_timeout_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/aws_timeout_out_of_range.yaml:8: infrastructure.runtime.timeout_seconds: out of range, got 90000; expected at most 86400",
+    ],
+    "aws_spot_arm64.yaml": [
+        "tests/fixtures/jobs/invalid/aws_spot_arm64.yaml:9: infrastructure.runtime.capacity: Fargate Spot does not run arm64 tasks (Linux x86_64 only), got 'spot'; expected capacity on_demand with cpu_architecture arm64, or cpu_architecture x86_64 with capacity spot",
+    ],
+    "aws_capacity_unknown.yaml": [
+        "tests/fixtures/jobs/invalid/aws_capacity_unknown.yaml:8: infrastructure.runtime.capacity: not an allowed value, got 'reserved'; expected 'on_demand' or 'spot'",
     ],
     "aws_retries_without_schedule.yaml": [
-        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:8: infrastructure.runtime.retries: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 2; expected a schedule, or no retries (whoever starts a task on demand sets its count and retries)",
-        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 600; expected a schedule, or no retry_max_event_age_seconds (whoever starts a task on demand sets its count and retries)",
-        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:11: infrastructure.runtime.scaling.parallelism: applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks), got 3; expected a schedule, or no parallelism (whoever starts a task on demand sets its count and retries)",
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:8: infrastructure.runtime.retries: applies to scheduled AWS jobs only (EventBridge Scheduler starts their runs), got 2; expected a schedule, or no retries (whoever starts the state machine on demand retries a failed start)",
+        "tests/fixtures/jobs/invalid/aws_retries_without_schedule.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: applies to scheduled AWS jobs only (EventBridge Scheduler starts their runs), got 600; expected a schedule, or no retry_max_event_age_seconds (whoever starts the state machine on demand retries a failed start)",
     ],
     "aws_event_age_out_of_range.yaml": [
         "tests/fixtures/jobs/invalid/aws_event_age_out_of_range.yaml:9: infrastructure.runtime.retry_max_event_age_seconds: out of range, got 172800; expected at most 86400",

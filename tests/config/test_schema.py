@@ -34,6 +34,18 @@ def test_defaults_are_filled() -> None:
     assert runtime.schedule is None and runtime.ingress == "internal" and runtime.ephemeral_storage_gib == 21
     assert runtime.network.vpc_id is None and runtime.network.subnet_ids == []
     assert runtime.permissions.storage == [] and runtime.log_retention_days == 30
+    # every run goes through the state machine with a one-hour timeout, on on-demand Fargate
+    assert (runtime.timeout_seconds, runtime.capacity) == (3600, "on_demand")
+
+
+def test_aws_on_demand_jobs_take_parallelism_timeout_and_spot(tmp_path: Path) -> None:
+    """The state machine starts on-demand runs too: their task count and timeout are the job's."""
+    text = BASE.replace(
+        "    type: aws_fargate\n",
+        "    type: aws_fargate\n    timeout_seconds: 86400\n    capacity: spot\n    scaling: {parallelism: 4}\n",
+    )
+    runtime = load_job(write(tmp_path, text)).config.runtime
+    assert (runtime.timeout_seconds, runtime.capacity, runtime.scaling.parallelism) == (86400, "spot", 4)
 
 
 def test_unknown_top_level_keys_are_kept(tmp_path: Path) -> None:

@@ -17,6 +17,9 @@ import pytest
 
 from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
+from tests.terraform_text import jsonencoded
+
+__all__ = ["jsonencoded"]
 
 #: The ``infrastructure.tags`` block of a test job file (2-space indented): ``TAGS.format(job=job_name)``.
 TAGS = """\

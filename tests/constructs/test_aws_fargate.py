@@ -19,7 +19,7 @@ import pytest
 
 from dativo_infra.config.settings import LocalCloud, PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
-from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resources
+from tests.constructs.conftest import TAGS, Synthesize, data_sources, jsonencoded, one, resources
 
 ACCOUNT = "123456789012"
 API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
@@ -32,7 +32,7 @@ LONG_JOB = "a_very_long_ingestion_job_name_" + "x" * 90 + "_end.v2"  # 128 chara
 LOCAL_ENDPOINT = "http://127.0.0.1:5999"
 ENDPOINT_SERVICES = (
     "cloudwatch", "ec2", "ecs", "elbv2", "events", "iam", "kms", "logs", "resourcegroupstaggingapi", "s3",
-    "scheduler", "secretsmanager", "sqs", "sts",
+    "scheduler", "secretsmanager", "sfn", "sqs", "sts",
 )  # fmt: skip
 
 
@@ -75,6 +75,8 @@ JOBS: dict[str, str] = {
       secrets: ["{RUNTIME_SECRET}"]
       kms_keys: ["{DATA_KEY}"]
     scaling: {{parallelism: 3}}
+    timeout_seconds: 5400
+    capacity: spot
     log_retention_days: 14
     log_kms_key_arn: {LOG_KEY}
 """,
@@ -106,6 +108,7 @@ JOBS: dict[str, str] = {
         """\
     mode: service
     ingress: none
+    capacity: spot
     scaling: {min_replicas: 1, max_replicas: 3}
     network:
       subnet_ids: [subnet-0c000000]
@@ -177,6 +180,20 @@ def local_doc(synthesize: Synthesize) -> dict[str, Any]:
     return synthesize({"manual": JOBS["manual"]}, platform)[1]["manual"]
 
 
+def definition(doc: dict[str, Any]) -> dict[str, Any]:
+    """The Amazon States Language definition of the stack's one state machine."""
+    result: dict[str, Any] = jsonencoded(one(doc, "aws_sfn_state_machine")["definition"])
+    return result
+
+
+def run_task(doc: dict[str, Any]) -> dict[str, Any]:
+    """The Task state running the job's task (at the top, or inside the Map state)."""
+    states = definition(doc)["States"]
+    if "RunTask" in states:
+        return dict(states["RunTask"])
+    return dict(states["RunTasks"]["ItemProcessor"]["States"]["RunTask"])
+
+
 def by_name(doc: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
     matches = [body for body in resources(doc, kind) if body.get("name") == name]
     assert len(matches) == 1, f"expected one {kind} named {name!r}, found {len(matches)}"
@@ -222,8 +239,12 @@ def test_common_resources(synthesized: dict[str, Any], case: str) -> None:
     doc = synthesized[case]
     cluster = one(doc, "aws_ecs_cluster")
     assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
-    log_group = one(doc, "aws_cloudwatch_log_group")
+    (log_group,) = [g for g in resources(doc, "aws_cloudwatch_log_group") if g["name"].startswith("/dativo/")]
     assert log_group["name"].startswith("/dativo/acme-")
+    # Both Fargate capacity providers are associated with the cluster, whatever the job's capacity.
+    providers = one(doc, "aws_ecs_cluster_capacity_providers")
+    assert providers["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
+    assert ref("aws_ecs_cluster", "name", providers["cluster_name"])
     task = one(doc, "aws_ecs_task_definition")
     assert task["requires_compatibilities"] == ["FARGATE"]
     assert task["network_mode"] == "awsvpc"
@@ -301,19 +322,12 @@ def test_scheduled_job_has_schedule_and_no_service(synthesized: dict[str, Any]) 
     assert schedule["flexible_time_window"] == {"mode": "OFF"}
     assert schedule["state"] == "ENABLED"
     target = schedule["target"]
-    assert ref("aws_ecs_cluster", "arn", target["arn"])
+    # The schedule starts the state machine, which runs the task within the timeout.
+    assert ref("aws_sfn_state_machine", "arn", target["arn"])
+    assert "ecs_parameters" not in target
     assert ref("aws_iam_role", "arn", target["role_arn"])
     assert target["retry_policy"] == {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 7200}
     assert ref("aws_sqs_queue", "arn", target["dead_letter_config"]["arn"])
-    ecs = target["ecs_parameters"]
-    assert ecs["launch_type"] == "FARGATE"
-    assert ecs["task_count"] == 3
-    assert ref("aws_ecs_task_definition", "arn", ecs["task_definition_arn"])
-    network = ecs["network_configuration"]
-    # default VPC (no vpc_id, no subnets): public subnets without NAT, the image pull needs a public IP
-    assert network["assign_public_ip"] is True
-    assert ref("data.aws_subnets", "ids", network["subnets"])
-    assert ref("aws_security_group", "id", network["security_groups"])
     assert ref("aws_scheduler_schedule", "name", doc["output"]["schedule_name"]["value"])
     assert ref("aws_sqs_queue", "arn", doc["output"]["dead_letter_queue_arn"]["value"])
     assert ref("aws_sqs_queue", "url", doc["output"]["dead_letter_queue_url"]["value"])
@@ -333,7 +347,7 @@ def test_unset_event_age_is_the_aws_default(synthesized: dict[str, Any]) -> None
     assert target["retry_policy"] == {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 86400}
 
 
-def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict[str, Any]) -> None:
+def test_scheduler_role_may_only_start_the_state_machine(synthesized: dict[str, Any]) -> None:
     doc = synthesized["scheduled"]
     role = by_name(doc, "aws_iam_role", "acme-nightly-orders-scheduler")
     (trust,) = json.loads(role["assume_role_policy"])["Statement"]
@@ -346,28 +360,14 @@ def test_scheduler_role_may_run_the_family_and_pass_both_roles(synthesized: dict
         source,
     )
     assert source.split(":")[4] == account
-    policy = by_name(doc, "aws_iam_role_policy", "run-job-task")
-    found = statements(policy)
-    run = found["RunJobTask"]
-    assert run["Action"] == "ecs:RunTask"
-    assert ref("aws_ecs_task_definition", "arn_without_revision", run["Resource"])
-    assert run["Resource"].endswith(":*")
-    assert ref("aws_ecs_cluster", "arn", run["Condition"])
-    passing = found["PassTaskRoles"]
-    assert passing["Action"] == "iam:PassRole"
-    assert len(passing["Resource"]) == 2
-    assert all(ref("aws_iam_role", "arn", arn) for arn in passing["Resource"])
-    # Managed tags on RunTask are authorized as ecs:TagResource: only while running a task, only its tasks.
-    tagging = found["TagStartedTasks"]
-    assert tagging["Action"] == "ecs:TagResource"
-    assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
-    # the cluster's name as the cluster resource reports it (a given cluster: its name as text)
-    assert re.search(r":task/\$\{aws_ecs_cluster\.\w+\.name\}/\*$", tagging["Resource"])
-    assert ref("data.aws_caller_identity", "account_id", tagging["Resource"])
+    found = statements(by_name(doc, "aws_iam_role_policy", "start-job-run"))
+    assert sorted(found) == ["SendFailedStarts", "StartJobRun"]
+    start = found["StartJobRun"]
+    assert start["Action"] == "states:StartExecution"
+    assert ref("aws_sfn_state_machine", "arn", start["Resource"])
     sending = found["SendFailedStarts"]
     assert sending["Action"] == "sqs:SendMessage"
     assert ref("aws_sqs_queue", "arn", sending["Resource"])
-    assert sorted(found) == ["PassTaskRoles", "RunJobTask", "SendFailedStarts", "TagStartedTasks"]
 
 
 @pytest.mark.parametrize("case", sorted(JOBS))
@@ -412,8 +412,7 @@ def test_task_size_storage_and_container(synthesized: dict[str, Any]) -> None:
 
 
 def test_log_group_retention_and_key(synthesized: dict[str, Any]) -> None:
-    log_group = one(synthesized["scheduled"], "aws_cloudwatch_log_group")
-    assert log_group["name"] == "/dativo/acme-nightly-orders"
+    log_group = by_name(synthesized["scheduled"], "aws_cloudwatch_log_group", "/dativo/acme-nightly-orders")
     assert log_group["retention_in_days"] == 14
     assert log_group["kms_key_id"] == LOG_KEY
 
@@ -459,6 +458,145 @@ def test_execution_role_reads_exactly_the_container_secrets(synthesized: dict[st
 
 
 # ---------------------------------------------------------------------------------------------
+# Job mode: the state machine that runs the task within timeout_seconds
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["scheduled", "manual", "long", "options"])
+def test_every_job_runs_through_a_state_machine_with_its_timeout(
+    synthesized: dict[str, Any], case: str
+) -> None:
+    doc = synthesized[case]
+    machine = one(doc, "aws_sfn_state_machine")
+    assert machine["type"] == "STANDARD"
+    assert ref("aws_iam_role", "arn", machine["role_arn"])
+    assert ref("aws_sfn_state_machine", "arn", doc["output"]["state_machine_arn"]["value"])
+    task = run_task(doc)
+    assert task["Type"] == "Task"
+    assert re.fullmatch(
+        r"arn:\$\{data\.aws_partition\.\w+\.partition\}:states:::ecs:runTask\.sync", task["Resource"]
+    )
+    assert task["TimeoutSeconds"] == (5400 if case == "scheduled" else 3600)
+    assert task["End"] is True
+    parameters = task["Parameters"]
+    assert ref("aws_ecs_cluster", "arn", parameters["Cluster"])
+    assert ref("aws_ecs_task_definition", "arn", parameters["TaskDefinition"])
+    assert (parameters["EnableECSManagedTags"], parameters["PropagateTags"]) == (True, "TASK_DEFINITION")
+    # Only a launch that failed is retried, a bounded number of times; a task that ran is not.
+    (retry,) = task["Retry"]
+    assert retry == {
+        "ErrorEquals": ["AmazonECS.Unknown", "ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException"],
+        "MaxAttempts": 3, "IntervalSeconds": 30, "BackoffRate": 2,
+    }  # fmt: skip
+    assert not {"States.ALL", "States.TaskFailed", "States.Timeout"} & set(retry["ErrorEquals"])
+    assert "Catch" not in task
+
+
+def test_parallel_runs_map_over_the_task(synthesized: dict[str, Any]) -> None:
+    states = definition(synthesized["scheduled"])["States"]
+    assert states["Tasks"] == {"Type": "Pass", "Result": [0, 1, 2], "Next": "RunTasks"}
+    mapped = states["RunTasks"]
+    assert (mapped["Type"], mapped["MaxConcurrency"], mapped["End"]) == ("Map", 3, True)
+    assert mapped["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
+    assert definition(synthesized["scheduled"])["StartAt"] == "Tasks"
+    assert definition(synthesized["manual"])["StartAt"] == "RunTask"  # one task: no Map
+
+
+def test_state_machine_network_capacity_and_exec(synthesized: dict[str, Any]) -> None:
+    scheduled = run_task(synthesized["scheduled"])["Parameters"]
+    network = scheduled["NetworkConfiguration"]["AwsvpcConfiguration"]
+    # default VPC (no vpc_id, no subnets): public subnets without NAT, the image pull needs a public IP
+    assert network["AssignPublicIp"] == "ENABLED"
+    assert ref("data.aws_subnets", "ids", network["Subnets"])
+    assert ref("aws_security_group", "id", network["SecurityGroups"])
+    # capacity spot: Fargate Spot through a capacity provider strategy, no launch type
+    assert scheduled["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1, "Base": 0}
+    ]
+    assert "LaunchType" not in scheduled and "EnableExecuteCommand" not in scheduled
+    options = run_task(synthesized["options"])["Parameters"]
+    assert options["LaunchType"] == "FARGATE" and "CapacityProviderStrategy" not in options
+    assert options["EnableExecuteCommand"] is True
+
+
+def test_state_machine_logs_errors_to_its_own_log_group(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    log_group = by_name(doc, "aws_cloudwatch_log_group", "/aws/vendedlogs/states/acme-nightly-orders")
+    assert (log_group["retention_in_days"], log_group["kms_key_id"]) == (14, LOG_KEY)
+    logging = one(doc, "aws_sfn_state_machine")["logging_configuration"]
+    assert (logging["level"], logging["include_execution_data"]) == ("ERROR", True)
+    assert re.fullmatch(
+        r"\$\{aws_cloudwatch_log_group\.runtime_state_machine_log_group_\w+\.arn\}:\*",
+        logging["log_destination"],
+    )
+    manual = by_name(
+        synthesized["manual"], "aws_cloudwatch_log_group", "/aws/vendedlogs/states/acme-manual-backfill"
+    )
+    assert manual["retention_in_days"] == 30 and "kms_key_id" not in manual
+
+
+def test_state_machine_role_is_least_privilege(synthesized: dict[str, Any]) -> None:
+    doc = synthesized["scheduled"]
+    role = by_name(doc, "aws_iam_role", "acme-nightly-orders-sfn")
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    account = trust["Condition"]["StringEquals"]["aws:SourceAccount"]
+    assert ref("data.aws_caller_identity", "account_id", account)
+    # the state machine's own ARN, built from its parts (no reference: no dependency cycle)
+    assert re.fullmatch(
+        r"arn:\$\{data\.aws_partition\.\w+\.partition\}:states:eu-central-1:(.+):stateMachine:acme-nightly-orders",
+        trust["Condition"]["ArnLike"]["aws:SourceArn"],
+    )
+    assert "aws_sfn_state_machine" not in role["assume_role_policy"]
+    found = statements(by_name(doc, "aws_iam_role_policy", "run-job-task"))
+    assert sorted(found) == [
+        "DeliverLogs", "PassTaskRoles", "RunJobTask", "SyncTaskEvents", "TagStartedTasks", "WatchAndStopJobTasks",
+    ]  # fmt: skip
+    run = found["RunJobTask"]
+    assert run["Action"] == "ecs:RunTask"
+    assert ref("aws_ecs_task_definition", "arn_without_revision", run["Resource"]) and run[
+        "Resource"
+    ].endswith(":*")
+    assert ref("aws_ecs_cluster", "arn", run["Condition"]["ArnLike"]["ecs:cluster"])
+    watch = found["WatchAndStopJobTasks"]
+    assert watch["Action"] == ["ecs:DescribeTasks", "ecs:StopTask"]
+    assert re.search(r":ecs:eu-central-1:.+:task/\$\{aws_ecs_cluster\.\w+\.name\}/\*$", watch["Resource"])
+    tagging = found["TagStartedTasks"]
+    assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    assert tagging["Resource"] == watch["Resource"]
+    passing = found["PassTaskRoles"]
+    assert passing["Action"] == "iam:PassRole" and len(passing["Resource"]) == 2
+    assert all(ref("aws_iam_role", "arn", arn) for arn in passing["Resource"])
+    assert passing["Condition"] == {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    events = found["SyncTaskEvents"]
+    assert events["Action"] == ["events:DescribeRule", "events:PutRule", "events:PutTargets"]
+    assert events["Resource"].endswith(":rule/StepFunctionsGetEventsForECSTaskRule")
+    assert ":events:eu-central-1:" in events["Resource"]
+    logs = found["DeliverLogs"]
+    assert logs["Resource"] == "*" and all(a.startswith("logs:") for a in logs["Action"])
+    assert len(logs["Action"]) == 8
+
+
+def test_service_mode_has_no_state_machine(synthesized: dict[str, Any]) -> None:
+    for case in ("svc_network", "svc_subnets", "svc_default"):
+        doc = synthesized[case]
+        assert resources(doc, "aws_sfn_state_machine") == [], case
+        assert doc["output"]["state_machine_arn"]["value"] == "none", case
+
+
+def test_service_capacity(synthesized: dict[str, Any]) -> None:
+    spot = one(synthesized["svc_subnets"], "aws_ecs_service")
+    assert spot["capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+    assert "launch_type" not in spot
+    # the service waits for the cluster's capacity providers
+    assert any(d.startswith("aws_ecs_cluster_capacity_providers.") for d in spot["depends_on"])
+    on_demand = one(synthesized["svc_default"], "aws_ecs_service")
+    assert on_demand["launch_type"] == "FARGATE" and "capacity_provider_strategy" not in on_demand
+
+
+# ---------------------------------------------------------------------------------------------
 # Job mode without a schedule
 # ---------------------------------------------------------------------------------------------
 
@@ -467,9 +605,12 @@ def test_manual_job_has_neither_schedule_nor_service(synthesized: dict[str, Any]
     doc = synthesized["manual"]
     for kind in ("aws_scheduler_schedule", "aws_ecs_service"):
         assert resources(doc, kind) == [], kind
-    assert len(resources(doc, "aws_iam_role")) == 2  # no scheduler role
+    assert len(resources(doc, "aws_iam_role")) == 3  # execution, task, state machine: no scheduler role
     assert resources(doc, "aws_sqs_queue") == []  # nothing to dead-letter
     outputs = doc["output"]
+    # On-demand runs start the state machine too: its ARN is the output to start.
+    one(doc, "aws_sfn_state_machine")
+    assert ref("aws_sfn_state_machine", "arn", outputs["state_machine_arn"]["value"])
     for name in ("schedule_name", "dead_letter_queue_arn", "dead_letter_queue_url"):
         assert outputs[name]["value"] == "none", name
     assert ref("aws_ecs_task_definition", "family", outputs["service_name"]["value"])
@@ -480,7 +621,8 @@ def test_manual_job_has_neither_schedule_nor_service(synthesized: dict[str, Any]
 
 def test_defaults_without_permissions_create_no_policy(synthesized: dict[str, Any]) -> None:
     doc = synthesized["manual"]
-    assert resources(doc, "aws_iam_role_policy") == []  # never an empty Statement list
+    # never an empty Statement list: the only inline policy is the state machine's
+    assert [p["name"] for p in resources(doc, "aws_iam_role_policy")] == ["run-job-task"]
     task = one(doc, "aws_ecs_task_definition")
     assert (task["cpu"], task["memory"]) == ("1024", "2048")
     assert "ephemeral_storage" not in task
@@ -489,7 +631,7 @@ def test_defaults_without_permissions_create_no_policy(synthesized: dict[str, An
     assert "command" not in spec
     assert "linuxParameters" not in spec and "repositoryCredentials" not in spec
     assert (spec["environment"], spec["secrets"]) == ([], [])
-    assert one(doc, "aws_cloudwatch_log_group")["retention_in_days"] == 30
+    assert by_name(doc, "aws_cloudwatch_log_group", "/dativo/acme-manual-backfill")["retention_in_days"] == 30
 
 
 def test_default_network_is_looked_up(synthesized: dict[str, Any]) -> None:
@@ -648,10 +790,8 @@ def test_given_egress_rules_replace_the_open_default(synthesized: dict[str, Any]
 
 
 def test_given_subnets_are_private_by_default(synthesized: dict[str, Any]) -> None:
-    network = one(synthesized["options"], "aws_scheduler_schedule")["target"]["ecs_parameters"][
-        "network_configuration"
-    ]
-    assert (network["subnets"], network["assign_public_ip"]) == (["subnet-0d000000"], False)
+    network = run_task(synthesized["options"])["Parameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert (network["Subnets"], network["AssignPublicIp"]) == (["subnet-0d000000"], "DISABLED")
 
 
 def test_arm64_exec_and_registry_credentials(synthesized: dict[str, Any]) -> None:
@@ -834,9 +974,13 @@ def test_service_without_ingress_has_no_load_balancer_and_no_endpoint(synthesize
 def test_long_job_names_fit_aws_limits(synthesized: dict[str, Any]) -> None:
     doc = synthesized["long"]
     roles = [role["name"] for role in resources(doc, "aws_iam_role")]
-    assert len(roles) == 3
+    assert len(roles) == 4
     assert all(len(name) <= 64 and re.fullmatch(r"[\w+=,.@-]+", name, re.ASCII) for name in roles)
-    assert sorted(name.rsplit("-", 1)[1] for name in roles) == ["exec", "scheduler", "task"]
+    assert sorted(name.rsplit("-", 1)[1] for name in roles) == ["exec", "scheduler", "sfn", "task"]
+    machine = one(doc, "aws_sfn_state_machine")["name"]
+    assert len(machine) <= 80 and re.fullmatch(r"[A-Za-z0-9_-]+", machine)
+    log_groups = [g["name"] for g in resources(doc, "aws_cloudwatch_log_group")]
+    assert all(len(name) <= 512 for name in log_groups)
     schedule = one(doc, "aws_scheduler_schedule")
     assert len(schedule["name"]) <= 64
     queue = one(doc, "aws_sqs_queue")["name"]

@@ -17,6 +17,7 @@ from dativo_infra.constructs.aws_fargate_documents import (
     policy_json,
     schedule_group_arn,
     scheduler_statements,
+    state_machine_statements,
     task_statements,
     trust_policy,
 )
@@ -139,31 +140,72 @@ def test_source_arns_carry_partition_region_and_account(partition: str, region: 
     )
 
 
-def test_scheduler_may_tag_only_while_running_and_send_only_to_its_queue() -> None:
+def test_scheduler_may_only_start_its_state_machine_and_send_to_its_queue() -> None:
+    machine = "arn:aws:states:eu-west-1:123456789012:stateMachine:c"
     found = {
         statement["Sid"]: statement
         for statement in scheduler_statements(
-            "arn:aws:ecs:eu-west-1:123456789012:task-definition/fam",
-            "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
-            ["arn:aws:iam::123456789012:role/exec", "arn:aws:iam::123456789012:role/task"],
-            task_arns="arn:aws:ecs:eu-west-1:123456789012:task/c/*",
-            dead_letter_queue_arn="arn:aws:sqs:eu-west-1:123456789012:c-dlq",
+            machine, dead_letter_queue_arn="arn:aws:sqs:eu-west-1:123456789012:c-dlq"
         )
     }
-    assert found["RunJobTask"]["Resource"] == "arn:aws:ecs:eu-west-1:123456789012:task-definition/fam:*"
+    assert found == {
+        "StartJobRun": {
+            "Action": "states:StartExecution", "Effect": "Allow", "Resource": machine, "Sid": "StartJobRun",
+        },
+        "SendFailedStarts": {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": "arn:aws:sqs:eu-west-1:123456789012:c-dlq",
+            "Sid": "SendFailedStarts",
+        },
+    }  # fmt: skip
+
+
+def test_state_machine_may_run_watch_stop_and_tag_only_its_tasks() -> None:
+    found = {
+        statement["Sid"]: statement
+        for statement in state_machine_statements(
+            partition="aws-cn",
+            region="cn-north-1",
+            account="123456789012",
+            task_definition_family_arn="arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/fam",
+            cluster_arn="arn:aws-cn:ecs:cn-north-1:123456789012:cluster/c",
+            task_arns="arn:aws-cn:ecs:cn-north-1:123456789012:task/c/*",
+            role_arns=["arn:aws-cn:iam::123456789012:role/exec", "arn:aws-cn:iam::123456789012:role/task"],
+        )
+    }
+    assert found["RunJobTask"] == {
+        "Action": "ecs:RunTask",
+        "Condition": {"ArnLike": {"ecs:cluster": "arn:aws-cn:ecs:cn-north-1:123456789012:cluster/c"}},
+        "Effect": "Allow",
+        "Resource": "arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/fam:*",
+        "Sid": "RunJobTask",
+    }
+    assert found["WatchAndStopJobTasks"]["Resource"] == "arn:aws-cn:ecs:cn-north-1:123456789012:task/c/*"
     assert found["TagStartedTasks"] == {
         "Action": "ecs:TagResource",
         "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         "Effect": "Allow",
-        "Resource": "arn:aws:ecs:eu-west-1:123456789012:task/c/*",
+        "Resource": "arn:aws-cn:ecs:cn-north-1:123456789012:task/c/*",
         "Sid": "TagStartedTasks",
     }
-    assert found["SendFailedStarts"] == {
-        "Action": "sqs:SendMessage",
-        "Effect": "Allow",
-        "Resource": "arn:aws:sqs:eu-west-1:123456789012:c-dlq",
-        "Sid": "SendFailedStarts",
-    }
+    assert found["PassTaskRoles"]["Resource"] == [
+        "arn:aws-cn:iam::123456789012:role/exec", "arn:aws-cn:iam::123456789012:role/task",
+    ]  # fmt: skip
     assert found["PassTaskRoles"]["Condition"] == {
         "StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
+    assert found["SyncTaskEvents"]["Resource"] == (
+        "arn:aws-cn:events:cn-north-1:123456789012:rule/StepFunctionsGetEventsForECSTaskRule"
+    )
+    # The Step Functions guide's list for logging to CloudWatch Logs (no resource-level permissions).
+    assert found["DeliverLogs"]["Action"] == sorted(
+        [
+            "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        ]
+    )  # fmt: skip
+    assert found["DeliverLogs"]["Resource"] == "*"
+    # Only the log delivery actions are unscoped; nothing ECS- or IAM-related is.
+    assert [sid for sid, st in found.items() if st["Resource"] == "*"] == ["DeliverLogs"]

@@ -109,7 +109,8 @@ def outputs(doc: dict[str, Any]) -> dict[str, Any]:
     return {name: body["value"] for name, body in doc["output"].items()}
 
 
-def scheduler_policy(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def state_machine_policy(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The statements of the state machine's role, which runs the job's task."""
     (policy,) = [p for p in resources(doc, "aws_iam_role_policy") if p["name"] == "run-job-task"]
     return statements(policy)
 
@@ -123,17 +124,20 @@ def test_an_existing_cluster_by_name_is_referenced_not_created(synthesized: dict
     assert arn.startswith(f"arn:{PARTITION}") and ":ecs:eu-central-1:" in arn
     assert ACCOUNT_REF in arn and arn.endswith(":cluster/data-platform-shared")
     assert found["service_endpoint"].startswith("ecs://data-platform-shared/")
-    policy = scheduler_policy(doc)
+    policy = state_machine_policy(doc)
     assert policy["RunJobTask"]["Condition"] == {"ArnLike": {"ecs:cluster": arn}}
     assert policy["TagStartedTasks"]["Resource"].endswith(":task/data-platform-shared/*")
-    target = one(doc, "aws_scheduler_schedule")["target"]
-    assert target["arn"] == arn
+    definition = one(doc, "aws_sfn_state_machine")["definition"]
+    assert json.dumps(arn)[1:-1] in definition  # the state machine runs the task on the given cluster
     # what the stack still owns is created as before
     assert {r["name"] for r in resources(doc, "aws_iam_role")} == {
         "acme-shared-cluster-exec",
         "acme-shared-cluster-task",
         "acme-shared-cluster-scheduler",
+        "acme-shared-cluster-sfn",
     }
+    # the platform's cluster keeps its own capacity providers: the stack associates none
+    assert resources(doc, "aws_ecs_cluster_capacity_providers") == []
     assert len(resources(doc, "aws_security_group")) == 1
 
 
@@ -178,15 +182,21 @@ def test_the_job_statements_follow_the_grants_in_the_task_policy(synthesized: di
 
 def test_given_roles_are_referenced_and_get_nothing_attached(synthesized: dict[str, Any]) -> None:
     doc = synthesized["roles"]
-    assert [r["name"] for r in resources(doc, "aws_iam_role")] == ["acme-given-roles-scheduler"]
+    assert sorted(r["name"] for r in resources(doc, "aws_iam_role")) == [
+        "acme-given-roles-scheduler",
+        "acme-given-roles-sfn",
+    ]
     assert resources(doc, "aws_iam_role_policy_attachment") == []
-    assert [p["name"] for p in resources(doc, "aws_iam_role_policy")] == ["run-job-task"]
+    assert sorted(p["name"] for p in resources(doc, "aws_iam_role_policy")) == [
+        "run-job-task",
+        "start-job-run",
+    ]
     task = one(doc, "aws_ecs_task_definition")
     assert (task["execution_role_arn"], task["task_role_arn"]) == (EXEC_ROLE, TASK_ROLE)
     # the container still names its secret: the given execution role must read it (validate warns)
     secrets = json.loads(task["container_definitions"])[0]["secrets"]
     assert secrets == [{"name": "API_TOKEN", "valueFrom": API_SECRET}]
-    assert scheduler_policy(doc)["PassTaskRoles"]["Resource"] == [EXEC_ROLE, TASK_ROLE]
+    assert state_machine_policy(doc)["PassTaskRoles"]["Resource"] == [EXEC_ROLE, TASK_ROLE]
     found = outputs(doc)
     assert (found["execution_role_arn"], found["task_role_arn"]) == (EXEC_ROLE, TASK_ROLE)
     assert len(resources(doc, "aws_ecs_cluster")) == 1  # the cluster is still the job's own

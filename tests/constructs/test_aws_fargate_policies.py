@@ -80,8 +80,12 @@ SUPPRESSED: dict[tuple[str, str, str], str] = {
         " that is what the role is for; the auditor is written for identity policies"
     ),
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "policy", "iam:passrole"): (
-        "the scheduler must pass the task's two roles to ECS to start it; the statement names exactly"
+        "the state machine must pass the task's two roles to ECS to start it; the statement names exactly"
         " those role ARNs and is conditioned on iam:PassedToService = ecs-tasks.amazonaws.com"
+    ),
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "policy", "logs:putresourcepolicy"): (
+        "Step Functions' documented log delivery permissions (CloudWatch Logs sets the resource policy"
+        " that lets the delivery write to /aws/vendedlogs/); these actions take no resource ARN"
     ),
 }
 

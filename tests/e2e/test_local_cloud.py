@@ -89,6 +89,33 @@ def test_placeholders_rendered_with_values_the_emulator_reports(
         assert "{{terraform_outputs." in run.job.path.read_text()
 
 
+def test_job_runs_go_through_a_state_machine_with_the_timeout(
+    local_run: tuple[LocalRun, list[StackRun], float],
+) -> None:
+    """Every job-mode stack deployed its state machine; the emulator holds the definition that runs
+    the task with ecs:runTask.sync within timeout_seconds, on Fargate Spot where the job asks for it."""
+    _, runs, _ = local_run
+    jobs = [run for run in runs if run.job.config.runtime.mode == "job"]
+    assert jobs
+    for run in jobs:
+        runtime = run.job.config.runtime
+        assert run.verified_outputs["state_machine_arn"] == run.outputs["state_machine_arn"]
+        (task,) = run.state_machine_definition["States"].values()
+        assert task["Resource"].endswith(":states:::ecs:runTask.sync")
+        assert task["TimeoutSeconds"] == runtime.timeout_seconds
+        strategy = task["Parameters"].get("CapacityProviderStrategy")
+        if runtime.capacity == "spot":
+            assert strategy == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1, "Base": 0}]
+        else:
+            assert strategy is None and task["Parameters"]["LaunchType"] == "FARGATE"
+    assert any(run.job.config.runtime.capacity == "spot" for run in jobs)  # the example proves Spot deploys
+    for run in runs:  # both Fargate capacity providers are associated with every cluster
+        assert sorted(run.capacity_providers) == ["FARGATE", "FARGATE_SPOT"], run.job.stack_name
+    for run in runs:
+        if run.job.config.runtime.mode == "service":
+            assert run.outputs["state_machine_arn"] == "none"
+
+
 def test_every_taggable_resource_carries_every_merged_tag(
     local_run: tuple[LocalRun, list[StackRun], float],
 ) -> None:
@@ -105,6 +132,8 @@ def test_every_taggable_resource_carries_every_merged_tag(
             "aws_iam_role",
             "aws_security_group",
         } <= types
+        if run.job.config.runtime.mode == "job":
+            assert "aws_sfn_state_machine" in types
         bad = [f"{t.address}: {t.summary()}" for t in taggable if not t.ok]
         assert not bad, bad
         for t in taggable:

@@ -76,3 +76,22 @@ def test_load_balancer_tags_are_read_with_the_elbv2_api(client: Any) -> None:
     assert balancer_tags.ok and balancer_tags.actual == {"team": "data"}
     assert group_tags.ok and group_tags.actual == {"team": "data"}
     assert not listener_tags.ok and listener_tags.missing == ["team"]
+
+
+def test_state_machine_tags_are_read_with_the_step_functions_api(client: Any) -> None:
+    assert "aws_sfn_state_machine" in READERS  # not the tagging API fallback
+    definition = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
+    arn = client("stepfunctions").create_state_machine(
+        name="acme-job",
+        definition=definition,
+        roleArn="arn:aws:iam::123456789012:role/acme-job-sfn",
+        tags=[{"key": "team", "value": "data"}, {"key": "job_name", "value": "job"}],
+    )["stateMachineArn"]
+    state = [
+        {"address": "aws_sfn_state_machine.m", "type": "aws_sfn_state_machine",
+         "values": {"arn": arn, "id": arn, "tags": {"job_name": "job"}}},
+    ]  # fmt: skip
+    (found,) = check_resources(state, {"team": "data"}, client)
+    assert found.ok and found.actual == {"team": "data", "job_name": "job"}
+    (missing,) = check_resources(state, {"team": "data", "owner": "x"}, client)
+    assert missing.missing == ["owner"]

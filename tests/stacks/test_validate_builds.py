@@ -25,7 +25,7 @@ from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
 from dativo_infra.tags import merged_tags, render_tags
 from tests.jobgen import jobs, strings
-from tests.terraform_text import unescaped, unliteral
+from tests.terraform_text import jsonencoded, unescaped, unliteral
 
 #: Jobs per app, and apps in the whole suite's run: 300 jobs in all.
 BATCH, BATCHES = 10, 30
@@ -64,9 +64,14 @@ def container_env(doc: dict[str, Any]) -> dict[str, str]:
 def check(job: LoadedJob, doc: dict[str, Any]) -> None:
     runtime = job.config.runtime
     assert set(doc["output"]) == set(OUTPUTS[runtime.TYPE]), job.file
+    # A state machine's definition is one jsonencode() expression the stack writes: inside it, too,
+    # only the stack's own references may be evaluated (job text never reaches it).
+    definitions = {b["definition"] for b in doc["resource"].get("aws_sfn_state_machine", {}).values()}
     for text in strings({k: v for k, v in doc.items() if k != "//"}):
-        for sequence in unescaped(text):
-            assert OWN_REFERENCE.fullmatch(sequence), (job.file, sequence, text)
+        inner = strings(jsonencoded(text)) if text in definitions else [text]
+        for part in inner:
+            for sequence in unescaped(part):
+                assert OWN_REFERENCE.fullmatch(sequence), (job.file, sequence, text)
     env = {name: unliteral(value) for name, value in container_env(doc).items()}
     assert {name: env[name] for name in runtime.env} == runtime.env, job.file
     expected = render_tags(merged_tags(job), PROVIDER_OF_RUNTIME[runtime.TYPE])

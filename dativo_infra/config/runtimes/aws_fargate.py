@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import Refusal, aws
+from dativo_infra.clouds import Refusal, aws, aws_existing
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
 from dativo_infra.config.runtimes.aws_fargate_load_balancer import AwsLoadBalancer, load_balancer_problems
@@ -22,7 +22,13 @@ from dativo_infra.config.runtimes.aws_platform import (
     existing_problems,
     statement_problems,
 )
-from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION, RuntimeBase, StorageGrant, described
+from dativo_infra.config.runtimes.base import (
+    ALLOWED_ESCALATION,
+    RuntimeBase,
+    StorageGrant,
+    described,
+    timeout_field,
+)
 from dativo_infra.contract import RuntimeType
 
 
@@ -131,19 +137,35 @@ class AwsFargateRuntime(RuntimeBase):
         RuntimeBase,
         "schedule",
         "Job mode: 5-field cron run by EventBridge Scheduler: unix cron, plus Quartz '?', 'L', 'W' and '#' in "
-        "the day fields. Unset: no schedule, the task runs when started (ecs run-task)",
+        "the day fields; each run starts the job's state machine. Unset: no schedule, the job runs when its state "
+        "machine is started (aws stepfunctions start-execution --state-machine-arn <state_machine_arn output>)",
+    )
+    timeout_seconds: int = timeout_field(
+        "Job mode: longest a run may take, in seconds; the job's Step Functions state machine runs the task "
+        "(ecs:runTask.sync) with this TimeoutSeconds and stops it when it is exceeded. Every run, scheduled "
+        "or on demand, goes through it. Unset: 3600",
+        "job",
+    )
+    capacity: Literal["on_demand", "spot"] = Field(
+        "on_demand",
+        description=(
+            "Fargate capacity of the tasks: on_demand (capacity provider FARGATE) or spot (FARGATE_SPOT: cheaper, "
+            "but AWS may stop a task with a two-minute warning; choose it only for a job that can be rerun "
+            "safely; x86_64 only). Unset: on_demand"
+        ),
     )
     retries: int = described(
         RuntimeBase,
         "retries",
-        "Scheduled jobs: EventBridge Scheduler retries of a failed task start. Unset: 0",
+        "Scheduled jobs: EventBridge Scheduler retries of a failed start of the job's state machine (a task that "
+        "fails to launch is retried by the state machine itself). Unset: 0",
     )
     retry_max_event_age_seconds: int = Field(
         aws.MAX_EVENT_AGE_SECONDS,
         ge=aws.MIN_EVENT_AGE_SECONDS,
         le=aws.MAX_EVENT_AGE_SECONDS,
         description=(
-            "Scheduled jobs: how long EventBridge Scheduler keeps retrying a failed task start, in seconds "
+            "Scheduled jobs: how long EventBridge Scheduler keeps retrying a failed start of the state machine, in seconds "
             f"({aws.MIN_EVENT_AGE_SECONDS}-{aws.MAX_EVENT_AGE_SECONDS}); after that, or after the retries, "
             f"the start goes to the job's dead-letter queue. Unset: {aws.MAX_EVENT_AGE_SECONDS} (AWS's default)"
         ),
@@ -258,8 +280,11 @@ class AwsFargateRuntime(RuntimeBase):
             found += load_balancer_problems(
                 self.load_balancer, self.ingress, given=given, subnet_ids=self.network.subnet_ids
             )
+        spot = aws.spot_refusal(self.capacity, self.cpu_architecture)
+        if spot is not None:
+            found.append(Problem(("capacity",), spot.problem, self.capacity, spot.expected))
         if self.mode == "job" and self.schedule is None:
-            # Without a schedule whoever starts the task chooses its count and its retries.
+            # Without a schedule whoever starts the state machine retries a failed start.
             scheduler_fields = (
                 (("retries",), self.retries, "retries" in self.model_fields_set),
                 (
@@ -267,18 +292,13 @@ class AwsFargateRuntime(RuntimeBase):
                     self.retry_max_event_age_seconds,
                     "retry_max_event_age_seconds" in self.model_fields_set,
                 ),
-                (
-                    ("scaling", "parallelism"),
-                    self.scaling.parallelism,
-                    "parallelism" in self.scaling.model_fields_set,
-                ),
             )
             found += [
                 Problem(
                     where,
-                    "applies to scheduled AWS jobs only (EventBridge Scheduler starts their tasks)",
+                    "applies to scheduled AWS jobs only (EventBridge Scheduler starts their runs)",
                     value,
-                    f"a schedule, or no {where[-1]} (whoever starts a task on demand sets its count and retries)",
+                    f"a schedule, or no {where[-1]} (whoever starts the state machine on demand retries a failed start)",
                 )
                 for where, value, given in scheduler_fields
                 if given
@@ -305,7 +325,7 @@ class AwsFargateRuntime(RuntimeBase):
         """An existing cluster given by ARN must be in the job's region: ECS runs a task definition
         only on a cluster of its own region."""
         cluster = self.existing.cluster
-        cluster_region = aws.cluster_region(cluster) if cluster is not None else None
+        cluster_region = aws_existing.cluster_region(cluster) if cluster is not None else None
         if cluster_region is None or cluster_region == region:
             return []
         return [

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import Field
 
-from dativo_infra.clouds import aws, aws_iam
+from dativo_infra.clouds import aws_existing, aws_iam
 from dativo_infra.config.fields import NonEmpty, Problem, Strict
 
 
@@ -146,11 +146,11 @@ def existing_problems(runtime: AwsFargateRuntime) -> list[Problem]:
     """The ids of existing infrastructure, and what the stack cannot do with what it does not own."""
     existing, network = runtime.existing, runtime.network
     found: list[Problem] = []
-    if existing.cluster is not None and (refusal := aws.cluster_refusal(existing.cluster)):
+    if existing.cluster is not None and (refusal := aws_existing.cluster_refusal(existing.cluster)):
         found.append(Problem(("existing", "cluster"), refusal.problem, existing.cluster, refusal.expected))
     for key in ("execution_role_arn", "task_role_arn"):
         arn = getattr(existing, key)
-        if arn is not None and (refusal := aws.role_arn_refusal(arn)):
+        if arn is not None and (refusal := aws_existing.role_arn_refusal(arn)):
             found.append(Problem(("existing", key), refusal.problem, arn, refusal.expected))
     if existing.task_role_arn is not None:
         not_owned = (
