@@ -109,8 +109,11 @@ def test_job_runs_go_through_a_state_machine_with_the_timeout(
         else:
             assert strategy is None and task["Parameters"]["LaunchType"] == "FARGATE"
     assert any(run.job.config.runtime.capacity == "spot" for run in jobs)  # the example proves Spot deploys
-    for run in runs:  # both Fargate capacity providers are associated with every cluster
-        assert sorted(run.capacity_providers) == ["FARGATE", "FARGATE_SPOT"], run.job.stack_name
+    for run in runs:  # both Fargate capacity providers on every cluster a stack owns, none on a given one
+        owned = run.job.config.runtime.existing.cluster is None
+        expected = ["FARGATE", "FARGATE_SPOT"] if owned else []
+        assert sorted(run.capacity_providers) == expected, run.job.stack_name
+    assert any(run.job.config.runtime.existing.cluster is not None for run in runs)
     for run in runs:
         if run.job.config.runtime.mode == "service":
             assert run.outputs["state_machine_arn"] == "none"
