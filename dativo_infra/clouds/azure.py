@@ -7,10 +7,11 @@ ARM segment names are case-insensitive, so the id patterns are too. Pure Python:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
-from dativo_infra.clouds import has_wildcard
+from dativo_infra.clouds import Refusal, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule, short_hash
 
@@ -25,6 +26,13 @@ MAX_WEEKDAY = 6
 #: Set on every container to the client id of the job's user-assigned identity (Azure SDKs pick the
 #: identity by it); a job may not set it itself.
 CLIENT_ID_VAR = "AZURE_CLIENT_ID"
+
+
+#: Container Apps environment attributes that need a subnet: azurerm 4.55.0 declares
+#: ``internal_load_balancer_enabled`` and ``zone_redundancy_enabled`` ``RequiredWith:
+#: infrastructure_subnet_id`` (both ForceNew): without a subnet an environment is external and not
+#: zone redundant, and the construct leaves both attributes out.
+ENVIRONMENT_SUBNET_ATTRIBUTES = ("internal_load_balancer_enabled", "zone_redundancy_enabled")
 
 
 def memory_mib(cpu_millicores: int) -> int:
@@ -178,3 +186,37 @@ def secret_names(variables: list[str] | tuple[str, ...]) -> dict[str, str]:
         var: secret if counts[secret] == 1 else CONTAINER_APP_SECRET.make(var, short_hash(var))
         for var, secret in sorted(plain.items())
     }
+
+
+# --- ingress IP restrictions (azurerm 4.55.0 ``ingress.ip_security_restriction``) -------------------
+#: The one action of every rule: the provider (and the service) refuse Allow and Deny rules mixed in
+#: one ingress; an Allow list denies every other source.
+IP_RESTRICTION_ACTION = "Allow"
+IP_RANGE_EXPECTED = (
+    "an IPv4 network in CIDR notation, e.g. 203.0.113.0/24 (a single address: /32), not 0.0.0.0/0"
+)
+
+
+def ip_range_refusal(value: str) -> Refusal | None:
+    """Why ``value`` cannot be an allowed source network of a Container App ingress, or None.
+
+    IPv4 CIDR only, without host bits below the prefix (``10.0.0.1/8`` names the network Azure would
+    mean); ``0.0.0.0/0`` is refused, as an allow-everything rule is no restriction."""
+    if "/" not in value:
+        return Refusal("not a CIDR block (no prefix length, e.g. /32)", IP_RANGE_EXPECTED)
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return Refusal("not an IPv4 CIDR block", IP_RANGE_EXPECTED)
+    if network.version != 4:
+        return Refusal("an IPv6 CIDR block: Container Apps IP restrictions take IPv4", IP_RANGE_EXPECTED)
+    if ipaddress.ip_interface(value).ip != network.network_address:
+        return Refusal(f"host bits set: the network is {network.with_prefixlen}", IP_RANGE_EXPECTED)
+    if network.prefixlen == 0:
+        return Refusal("allows every source: no restriction", IP_RANGE_EXPECTED)
+    return None
+
+
+def ip_restriction_name(index: int) -> str:
+    """Name of the ``index``-th (0-based) allow rule of an ingress (the provider requires a non-empty name)."""
+    return f"allow-{index + 1}"

@@ -16,7 +16,11 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * role assignments of that identity (:func:`role_assignments`);
 * ``app`` (service mode) or ``job`` (job mode), never both, on the ``Consumption`` workload profile,
   with a ``registry`` block (pull with the identity) when the image is on ``*.azurecr.io``. Both are
-  built by one container builder; only the resource around it differs.
+  built by one container builder; only the resource around it differs. External ingress takes one
+  Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry.
+
+With a subnet the environment is internal (``internal_load_balancer_enabled``) unless
+``network.external_environment``, and zone redundant when ``runtime.zone_redundant``.
 
 The construct takes the typed runtime model (:class:`~dativo_infra.config.runtimes.AzureContainerAppsRuntime`,
 whose fields say what an unset field does) and the job's :class:`~.registry.Placement`. Sizes, ids and
@@ -34,6 +38,7 @@ from cdktf_cdktf_provider_azurerm.container_app import (
     ContainerApp,
     ContainerAppIdentity,
     ContainerAppIngress,
+    ContainerAppIngressIpSecurityRestriction,
     ContainerAppIngressTrafficWeight,
     ContainerAppRegistry,
     ContainerAppSecret,
@@ -232,6 +237,11 @@ class Runtime(Construct):
                 logs_destination="log-analytics",
                 infrastructure_subnet_id=subnet_id,
                 infrastructure_resource_group_name=names.infrastructure_resource_group if subnet_id else None,
+                # both RequiredWith infrastructure_subnet_id in azurerm: left out without a subnet
+                internal_load_balancer_enabled=not runtime.network.external_environment
+                if subnet_id
+                else None,
+                zone_redundancy_enabled=runtime.zone_redundant if subnet_id else None,
                 workload_profile=[
                     ContainerAppEnvironmentWorkloadProfile(
                         name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE
@@ -338,6 +348,15 @@ class Runtime(Construct):
             ingress = ContainerAppIngress(
                 external_enabled=runtime.ingress == "external",
                 target_port=runtime.port,
+                ip_security_restriction=[
+                    ContainerAppIngressIpSecurityRestriction(
+                        name=azure.ip_restriction_name(index),
+                        action=azure.IP_RESTRICTION_ACTION,
+                        ip_address_range=cidr,
+                    )
+                    for index, cidr in enumerate(runtime.ingress_allowed_cidrs)
+                ]
+                or None,
                 traffic_weight=[ContainerAppIngressTrafficWeight(percentage=100, latest_revision=True)],
             )
         return ContainerApp(

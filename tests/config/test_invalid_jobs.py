@@ -195,6 +195,21 @@ EXPECTED: dict[str, list[str]] = {
     "azure_bad_storage_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_storage_id.yaml:12: infrastructure.runtime.permissions.storage[0].bucket: not a storage account resource id, got 'lakeread'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]",
     ],
+    "azure_environment_settings_without_subnet.yaml": [
+        "tests/fixtures/jobs/invalid/azure_environment_settings_without_subnet.yaml:8: infrastructure.runtime.zone_redundant: applies only to an environment the job creates in its own subnet (without one the environment is external and not zone redundant), got true; expected network.subnet_ids (one subnet id), or no zone_redundant",
+        "tests/fixtures/jobs/invalid/azure_environment_settings_without_subnet.yaml:10: infrastructure.runtime.network.external_environment: applies only to an environment the job creates in its own subnet (without one the environment is external and not zone redundant), got false; expected network.subnet_ids (one subnet id), or no external_environment",
+    ],
+    "azure_allowed_cidrs_internal_ingress.yaml": [
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:10: infrastructure.runtime.ingress_allowed_cidrs: restricts external ingress only (ingress is internal), got a list; expected ingress external, or no ingress_allowed_cidrs",
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:12: infrastructure.runtime.ingress_allowed_cidrs[1]: host bits set: the network is 10.0.0.0/8, got '10.0.0.1/8'; expected an IPv4 network in CIDR notation, e.g. 203.0.113.0/24 (a single address: /32), not 0.0.0.0/0",
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:13: infrastructure.runtime.ingress_allowed_cidrs[2]: allows every source: no restriction, got '0.0.0.0/0'; expected an IPv4 network in CIDR notation, e.g. 203.0.113.0/24 (a single address: /32), not 0.0.0.0/0",
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:14: infrastructure.runtime.ingress_allowed_cidrs[3]: an IPv6 CIDR block: Container Apps IP restrictions take IPv4, got '2001:db8::/32'; expected an IPv4 network in CIDR notation, e.g. 203.0.113.0/24 (a single address: /32), not 0.0.0.0/0",
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:15: infrastructure.runtime.ingress_allowed_cidrs[4]: listed twice, got '10.1.0.0/16'; expected each network once",
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_internal_ingress.yaml:16: infrastructure.runtime.ingress_allowed_cidrs[5]: not a CIDR block (no prefix length, e.g. /32), got 'office'; expected an IPv4 network in CIDR notation, e.g. 203.0.113.0/24 (a single address: /32), not 0.0.0.0/0",
+    ],
+    "azure_allowed_cidrs_job_mode.yaml": [
+        "tests/fixtures/jobs/invalid/azure_allowed_cidrs_job_mode.yaml:8: infrastructure.runtime.ingress_allowed_cidrs: applies to mode service only, got a list; expected no ingress_allowed_cidrs in mode job",
+    ],
     "azure_quartz_cron.yaml": [
         "tests/fixtures/jobs/invalid/azure_quartz_cron.yaml:10: infrastructure.runtime.schedule: day-of-month field '?' is not unix cron, got '0 3 ? * MON-FRI'; expected 1-31, with '*', ',', '-' and '/' (steps on '*' or a range); Quartz '?', 'L', 'W' and '#' are AWS-only",
     ],

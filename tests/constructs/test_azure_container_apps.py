@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.clouds import azure
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import stack_name
@@ -48,6 +49,7 @@ infrastructure:
     memory_mib: 1024
     port: 9000
     ingress: external
+    ingress_allowed_cidrs: [203.0.113.0/24, 198.51.100.7/32]
     log_retention_days: 60
     scaling: {{min_replicas: 2, max_replicas: 4}}
     network: {{subnet_ids: ["{SUBNET}"]}}
@@ -120,6 +122,18 @@ infrastructure:
     log_analytics_workspace_id: "{{{{terraform_outputs.log_analytics_workspace_id}}}}"
 """
     + TAGS.format(job="shared_batch"),
+    "job_prod_zone_redundant": f"""\
+tenant_id: acme
+environment: prod
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    zone_redundant: true
+    network: {{subnet_ids: ["{SUBNET}"], external_environment: true}}
+"""
+    + TAGS.format(job="prod_batch").replace("environment: dev", "environment: prod"),
 }
 MODES = sorted(JOBS)
 
@@ -141,6 +155,10 @@ def test_service_external_ingress(synthesized: dict[str, dict[str, Any]]) -> Non
     assert app["ingress"] == {
         "external_enabled": True,
         "target_port": 9000,
+        "ip_security_restriction": [
+            {"name": "allow-1", "action": "Allow", "ip_address_range": "203.0.113.0/24"},
+            {"name": "allow-2", "action": "Allow", "ip_address_range": "198.51.100.7/32"},
+        ],
         "traffic_weight": [{"latest_revision": True, "percentage": 100}],
     }
     assert app["identity"]["type"] == "UserAssigned"
@@ -511,3 +529,54 @@ def test_outputs_of_a_shared_environment(synthesized: dict[str, dict[str, Any]])
 def test_ingress_url_of_external_service(synthesized: dict[str, dict[str, Any]]) -> None:
     value = synthesized["service_external"]["output"]["ingress_url"]["value"]
     assert re.fullmatch(r"https://\$\{azurerm_container_app\.[\w-]+\.ingress\[0\]\.fqdn\}", value)
+
+
+# --- environment network, IP restrictions --------------------------------------------
+
+
+def test_subnet_makes_the_environment_internal(synthesized: dict[str, dict[str, Any]]) -> None:
+    environment = one(synthesized["service_external"], "azurerm_container_app_environment")
+    assert environment["infrastructure_subnet_id"] == SUBNET
+    assert environment["internal_load_balancer_enabled"] is True
+    assert environment["zone_redundancy_enabled"] is False
+
+
+def test_external_zone_redundant_environment_when_asked(synthesized: dict[str, dict[str, Any]]) -> None:
+    environment = one(synthesized["job_prod_zone_redundant"], "azurerm_container_app_environment")
+    assert environment["infrastructure_subnet_id"] == SUBNET
+    assert environment["internal_load_balancer_enabled"] is False
+    assert environment["zone_redundancy_enabled"] is True
+
+
+def test_environment_without_subnet_leaves_the_subnet_attributes_out(
+    synthesized: dict[str, dict[str, Any]],
+) -> None:
+    # azurerm: both are RequiredWith infrastructure_subnet_id, even when false
+    environment = one(synthesized["job_manual"], "azurerm_container_app_environment")
+    for attribute in ("infrastructure_subnet_id", *azure.ENVIRONMENT_SUBNET_ATTRIBUTES):
+        assert attribute not in environment
+
+
+def test_no_ip_restrictions_unless_listed(synthesized: dict[str, dict[str, Any]]) -> None:
+    for case in MODES:
+        for app in resources(synthesized[case], "azurerm_container_app"):
+            if case != "service_external":
+                assert "ip_security_restriction" not in app.get("ingress", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("203.0.113.0/24", None),
+        ("198.51.100.7/32", None),
+        ("203.0.113.0", "not a CIDR block (no prefix length, e.g. /32)"),
+        ("203.0.113.9/24", "host bits set: the network is 203.0.113.0/24"),
+        ("0.0.0.0/0", "allows every source: no restriction"),
+        ("2001:db8::/32", "an IPv6 CIDR block: Container Apps IP restrictions take IPv4"),
+        ("10.0.0.0/33", "not an IPv4 CIDR block"),
+        ("*/8", "not an IPv4 CIDR block"),
+    ],
+)
+def test_ip_range_rule(value: str, problem: str | None) -> None:
+    refusal = azure.ip_range_refusal(value)
+    assert (refusal.problem if refusal else None) == problem

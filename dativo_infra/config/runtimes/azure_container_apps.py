@@ -11,8 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, tail
-from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
+from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
 _STORAGE_FORM = (
@@ -35,6 +35,13 @@ class AzureNetwork(Strict):
         default_factory=list,
         description="At most one: the environment's infrastructure subnet id (workload profiles: /27 or larger, "
         "delegated to Microsoft.App/environments). Unset: a managed network",
+    )
+    external_environment: bool = Field(
+        False,
+        description="With subnet_ids: give the environment a public load balancer (external). Changing it "
+        "replaces the environment (ForceNew in azurerm). Unset: false, the environment is internal "
+        "(internal_load_balancer_enabled: reachable from the virtual network only). Only with subnet_ids: an "
+        "environment without a subnet is always external",
     )
 
 
@@ -90,7 +97,26 @@ class AzureContainerAppsRuntime(RuntimeBase):
         "Environment variables from Key Vault secret URLs https://<vault>.vault.azure.net/secrets/<name>"
         "[/<version>] (the vault's resource id must be in permissions.secrets). Unset: none",
     )
+    ingress: Ingress = described(
+        RuntimeBase,
+        "ingress",
+        "Service mode: who reaches the service. none; internal: apps of the same environment; external: "
+        "from outside the environment (from the internet, or only from the virtual network when the "
+        "environment is internal, see network.external_environment). Unset: internal",
+    )
+    ingress_allowed_cidrs: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Service mode with ingress external: the IPv4 networks (CIDR) allowed to reach the "
+        "service, one Allow ip_security_restriction each (every other source is denied). Unset: no "
+        "restriction",
+        json_schema_extra=only_in("service"),
+    )
     network: AzureNetwork = Field(default_factory=AzureNetwork)
+    zone_redundant: bool = Field(
+        False,
+        description="Spread the environment over availability zones (the region must have zones). Changing "
+        "it replaces the environment (ForceNew in azurerm). Only with network.subnet_ids. Unset: false",
+    )
     permissions: AzurePermissions = Field(default_factory=AzurePermissions)
     log_retention_days: int = described(
         RuntimeBase, "log_retention_days", "Log Analytics retention, 30 to 730 days. Unset: 30"
@@ -175,6 +201,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                     f"no {var} in env or secrets",
                 )
             )
+        found += self._network_problems()
         found += self._existing_resource_problems()
         found += self._key_vault_problems()
         for index, grant in enumerate(self.permissions.storage):
@@ -187,6 +214,51 @@ class AzureContainerAppsRuntime(RuntimeBase):
                         _STORAGE_FORM,
                     )
                 )
+        return found
+
+    def _network_problems(self) -> list[Problem]:
+        """Environment settings that need a subnet, and the ingress IP restrictions."""
+        found: list[Problem] = []
+        if not self.network.subnet_ids:
+            given = [
+                (("network", "external_environment"), self.network.external_environment)
+                if "external_environment" in self.network.model_fields_set
+                else None,
+                (("zone_redundant",), self.zone_redundant)
+                if "zone_redundant" in self.model_fields_set
+                else None,
+            ]
+            found += [
+                Problem(
+                    where,
+                    "applies only to an environment the job creates in its own subnet (without one the "
+                    "environment is external and not zone redundant)",
+                    value,
+                    f"network.subnet_ids (one subnet id), or no {where[-1]}",
+                )
+                for where, value in filter(None, given)
+            ]
+        if self.ingress_allowed_cidrs and self.mode == "service" and self.ingress != "external":
+            found.append(
+                Problem(
+                    ("ingress_allowed_cidrs",),
+                    f"restricts external ingress only (ingress is {self.ingress})",
+                    self.ingress_allowed_cidrs,
+                    "ingress external, or no ingress_allowed_cidrs",
+                )
+            )
+        seen: set[str] = set()
+        for index, cidr in enumerate(self.ingress_allowed_cidrs):
+            refusal = azure.ip_range_refusal(cidr)
+            if refusal is not None:
+                found.append(
+                    Problem(("ingress_allowed_cidrs", index), refusal.problem, cidr, refusal.expected)
+                )
+            elif cidr in seen:
+                found.append(
+                    Problem(("ingress_allowed_cidrs", index), "listed twice", cidr, "each network once")
+                )
+            seen.add(cidr)
         return found
 
     def _existing_resource_problems(self) -> list[Problem]:
