@@ -220,3 +220,20 @@ def ip_range_refusal(value: str) -> Refusal | None:
 def ip_restriction_name(index: int) -> str:
     """Name of the ``index``-th (0-based) allow rule of an ingress (the provider requires a non-empty name)."""
     return f"allow-{index + 1}"
+
+
+# --- management locks (azurerm 4.55.0 ``azurerm_management_lock``) --------------------------------
+#: Lock level of the delete lock (``CanNotDelete``: read and modify allowed, delete refused).
+DELETE_LOCK_LEVEL = "CanNotDelete"
+#: Name of the delete lock on each locked resource (unique per scope; the provider takes alphanumerics,
+#: '-' and '_', under 260 characters).
+DELETE_LOCK_NAME = "dativo-delete-lock"
+#: The provider's limit on a lock's notes.
+LOCK_NOTES_MAX = 512
+
+
+def delete_lock_notes(stack: str) -> str:
+    """The notes of a delete lock of ``stack`` (at most :data:`LOCK_NOTES_MAX` characters)."""
+    return f"Set by dativo-infra stack {stack} (runtime.delete_lock): remove the lock before deleting."[
+        :LOCK_NOTES_MAX
+    ]

@@ -17,7 +17,9 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``app`` (service mode) or ``job`` (job mode), never both, on the ``Consumption`` workload profile,
   with a ``registry`` block (pull with the identity) when the image is on ``*.azurecr.io``. Both are
   built by one container builder; only the resource around it differs. External ingress takes one
-  Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry.
+  Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry;
+* ``delete_lock_*``: CanNotDelete management locks when ``runtime.delete_lock`` (default: prod)
+  (:mod:`.azure_container_apps_lock`).
 
 With a subnet the environment is internal (``internal_load_balancer_enabled``) unless
 ``network.external_environment``, and zone redundant when ``runtime.zone_redundant``.
@@ -75,6 +77,7 @@ from constructs import Construct
 from dativo_infra.clouds import azure
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.azure_container_apps_lock import delete_locks
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
 
@@ -277,6 +280,17 @@ class Runtime(Construct):
             self.job = self._container_app_job()
             app_name = self.job.name
             ingress_url = NO_VALUE
+
+        self.delete_locks = []
+        locked = self.app or self.job
+        if locked is not None and runtime.locked(placement.environment):
+            self.delete_locks = delete_locks(
+                self,
+                placement.name,
+                resource=locked,
+                environment=self.environment,
+                resource_group=self.resource_group,
+            )
 
         self.outputs: dict[str, Any] = {
             "resource_group_name": rg_name,

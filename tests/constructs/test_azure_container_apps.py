@@ -74,6 +74,7 @@ infrastructure:
     mode: service
     ingress: none
     resource_group: shared-ingest-rg
+    delete_lock: true
 """
     + TAGS.format(job="queue_worker"),
     "job_scheduled": f"""\
@@ -118,6 +119,7 @@ infrastructure:
     image: AcmeACR.azurecr.io/ingest:3.1
     environment_id: "{SHARED_ENV}"
     schedule: "30 2 * * MON-FRI"
+    delete_lock: true
   resource_identifiers:
     log_analytics_workspace_id: "{{{{terraform_outputs.log_analytics_workspace_id}}}}"
 """
@@ -531,7 +533,7 @@ def test_ingress_url_of_external_service(synthesized: dict[str, dict[str, Any]])
     assert re.fullmatch(r"https://\$\{azurerm_container_app\.[\w-]+\.ingress\[0\]\.fqdn\}", value)
 
 
-# --- environment network, IP restrictions --------------------------------------------
+# --- environment network, IP restrictions, delete locks --------------------------------------------
 
 
 def test_subnet_makes_the_environment_internal(synthesized: dict[str, dict[str, Any]]) -> None:
@@ -562,6 +564,53 @@ def test_no_ip_restrictions_unless_listed(synthesized: dict[str, dict[str, Any]]
         for app in resources(synthesized[case], "azurerm_container_app"):
             if case != "service_external":
                 assert "ip_security_restriction" not in app.get("ingress", {})
+
+
+def _locks(doc: dict[str, Any]) -> dict[str, str]:
+    """``{resource type of the locked scope: scope}`` of every management lock in a stack."""
+    found = {}
+    for lock in resources(doc, "azurerm_management_lock"):
+        assert lock["lock_level"] == "CanNotDelete"
+        assert lock["name"] == "dativo-delete-lock"
+        assert len(lock["notes"]) <= 512
+        match = re.fullmatch(r"\$\{(azurerm_[a-z_]+)\.[\w-]+\.id\}", lock["scope"])
+        assert match, lock["scope"]
+        found[match[1]] = lock["scope"]
+    return found
+
+
+def test_prod_locks_the_job_environment_and_resource_group(synthesized: dict[str, dict[str, Any]]) -> None:
+    locks = _locks(synthesized["job_prod_zone_redundant"])
+    assert sorted(locks) == [
+        "azurerm_container_app_environment",
+        "azurerm_container_app_job",
+        "azurerm_resource_group",
+    ]
+
+
+def test_delete_lock_skips_what_the_stack_does_not_own(synthesized: dict[str, dict[str, Any]]) -> None:
+    # existing resource group: the app and the environment the stack creates are locked, not the group
+    assert sorted(_locks(synthesized["service_no_ingress"])) == [
+        "azurerm_container_app",
+        "azurerm_container_app_environment",
+    ]
+    # shared environment: the job and the stack's own resource group
+    assert sorted(_locks(synthesized["job_shared_environment"])) == [
+        "azurerm_container_app_job",
+        "azurerm_resource_group",
+    ]
+
+
+def test_no_delete_lock_outside_prod_by_default(synthesized: dict[str, dict[str, Any]]) -> None:
+    for case in ("service_external", "job_scheduled", "job_manual"):
+        assert resources(synthesized[case], "azurerm_management_lock") == []
+
+
+def test_delete_lock_default_follows_the_environment() -> None:
+    assert azure_runtime().locked("prod") is True
+    assert azure_runtime().locked("dev") is False
+    assert azure_runtime(delete_lock=False).locked("prod") is False
+    assert azure_runtime(delete_lock=True).locked("dev") is True
 
 
 @pytest.mark.parametrize(

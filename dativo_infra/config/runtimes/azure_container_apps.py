@@ -117,6 +117,13 @@ class AzureContainerAppsRuntime(RuntimeBase):
         description="Spread the environment over availability zones (the region must have zones). Changing "
         "it replaces the environment (ForceNew in azurerm). Only with network.subnet_ids. Unset: false",
     )
+    delete_lock: bool | None = Field(
+        None,
+        description="A CanNotDelete management lock on the Container App / Job, and on the environment and "
+        "resource group when the stack creates them (the deploying principal needs "
+        "Microsoft.Authorization/locks/*, e.g. Owner or User Access Administrator). Unset: true when the "
+        "job's environment is prod, else false",
+    )
     permissions: AzurePermissions = Field(default_factory=AzurePermissions)
     log_retention_days: int = described(
         RuntimeBase, "log_retention_days", "Log Analytics retention, 30 to 730 days. Unset: 30"
@@ -260,6 +267,10 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             seen.add(cidr)
         return found
+
+    def locked(self, environment: str) -> bool:
+        """Whether the stack's resources get a delete lock: the field, else on in ``prod``."""
+        return self.delete_lock if self.delete_lock is not None else environment == "prod"
 
     def _existing_resource_problems(self) -> list[Problem]:
         """environment_id and registry_id: their form, and the settings a shared environment fixes."""
