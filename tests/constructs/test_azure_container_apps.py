@@ -629,3 +629,22 @@ def test_delete_lock_default_follows_the_environment() -> None:
 def test_ip_range_rule(value: str, problem: str | None) -> None:
     refusal = azure.ip_range_refusal(value)
     assert (refusal.problem if refusal else None) == problem
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_provider_plan_time_rules(synthesized: dict[str, dict[str, Any]], case: str) -> None:
+    """Rules azurerm 4.55.0 (bound by cdktf-cdktf-provider-azurerm 14.23.1) enforces at plan time
+    that the typed bindings do not: RequiredWith on the environment's subnet attributes (an explicit
+    false counts as set), one action per ingress, management lock name/level/notes."""
+    doc = synthesized[case]
+    for environment in resources(doc, "azurerm_container_app_environment"):
+        if any(a in environment for a in azure.ENVIRONMENT_SUBNET_ATTRIBUTES):
+            assert environment.get("infrastructure_subnet_id")
+    for app in resources(doc, "azurerm_container_app"):
+        rules = app.get("ingress", {}).get("ip_security_restriction", [])
+        assert len({rule["action"] for rule in rules}) <= 1
+        assert all(rule["action"] in ("Allow", "Deny") and rule["name"] for rule in rules)
+    for lock in resources(doc, "azurerm_management_lock"):
+        assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
+        assert len(lock.get("notes", "")) <= 512
