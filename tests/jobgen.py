@@ -303,6 +303,19 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     return block
 
 
+_GCP_MEMBER = st.sampled_from(
+    [
+        "allUsers",
+        "allAuthenticatedUsers",
+        "user:ops@acme.example",
+        "group:analysts@acme.example",
+        "domain:acme.example",
+        "serviceAccount:caller@acme-data.iam.gserviceaccount.com",
+        "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/group/analysts",
+    ]
+)
+
+
 @st.composite
 def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.GCP_CLOUD_RUN, mode))
@@ -318,6 +331,7 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         _schedule(draw, RuntimeType.GCP_CLOUD_RUN, block, zones=True)
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+        block["invokers"] = draw(st.lists(_GCP_MEMBER, max_size=3, unique=True))
     block["network"] = {
         "vpc_id": draw(st.none() | nonempty),
         "subnet_ids": draw(st.lists(nonempty, max_size=1)),

@@ -144,3 +144,35 @@ def _account_id(name: str, suffix: str) -> str:
     so the suffix stays readable. The result passes through :data:`SERVICE_ACCOUNT` once more."""
     base_rule = replace(SERVICE_ACCOUNT, min_len=1, max_len=SERVICE_ACCOUNT.max_len - len(suffix) - 1)
     return SERVICE_ACCOUNT.make(base_rule.make(name), suffix)
+
+
+# --- invokers (IAM members of roles/run.invoker on a service) -------------------------------------
+#: The members that make a service public; granted only when a job lists them by name.
+PUBLIC_MEMBERS: tuple[str, ...] = ("allUsers", "allAuthenticatedUsers")
+_EMAIL = r"[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+_DOMAIN = r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+#: A pool id, subject, group id or attribute value in a principal identifier (no '/', no wildcard).
+_PART = r"[A-Za-z0-9._@:+=-]{1,127}"
+_POOL = rf"(?:locations/global/workforcePools/{_PART}|projects/[0-9]{{1,20}}/locations/global/workloadIdentityPools/{_PART})"
+#: IAM v1 allow-policy principal identifiers (cloud.google.com/iam/docs/principal-identifiers),
+#: without the wildcard form ``principalSet://.../<pool>/*`` (a job names exact principals).
+_MEMBER_RE = re.compile(
+    rf"(?:user|serviceAccount|group):{_EMAIL}"
+    rf"|domain:{_DOMAIN}"
+    rf"|principal://iam\.googleapis\.com/{_POOL}/subject/{_PART}"
+    rf"|principalSet://iam\.googleapis\.com/{_POOL}/(?:group/{_PART}|attribute\.[A-Za-z0-9_]{{1,63}}/{_PART})"
+    r"|principalSet://cloudresourcemanager\.googleapis\.com/(?:projects|folders|organizations)/[0-9]{1,20}"
+    r"/type/ServiceAccount"
+    r"|allUsers|allAuthenticatedUsers"
+)
+MEMBER_EXPECTED = (
+    "an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, "
+    "principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers"
+)
+
+
+def member_refusal(member: str) -> Refusal | None:
+    """Why ``member`` is not an IAM allow-policy member a job may grant, or None."""
+    if has_wildcard(member):
+        return Refusal(WILDCARD_PROBLEM, MEMBER_EXPECTED)
+    return None if _MEMBER_RE.fullmatch(member) else Refusal("not an IAM member", MEMBER_EXPECTED)

@@ -3,8 +3,9 @@
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
 * ``service_account``: the service account the container runs as;
-* EITHER ``service`` (a Cloud Run v2 service), public (``allUsers`` invoker, ``invoker``) only with
-  ingress ``external``, OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
+* EITHER ``service`` (a Cloud Run v2 service) with one ``roles/run.invoker`` binding per member of
+  ``invokers`` (``invoker`` for ``allUsers``, ``invoker_<hash>`` for the others; nobody is granted
+  implicitly, whatever the ingress), OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
   builder; only the resource around it differs;
 * ``storage_<hash>``: a bucket IAM member per storage grant; ``secret_<hash>``: a Secret Manager
   accessor per secret;
@@ -96,10 +97,16 @@ INGRESS: dict[str, str] = {
     "external": "INGRESS_TRAFFIC_ALL",
     "none": "INGRESS_TRAFFIC_INTERNAL_ONLY",
 }
-#: Member granted ``roles/run.invoker`` on a service whose ingress is ``external`` (e.g. a public
-#: webhook receiver). ``internal`` services get no public binding: callers inside the VPC must
-#: present an identity token of a principal the platform team grants ``roles/run.invoker``.
+#: The public invoker: its binding keeps the construct id ``invoker`` it had when ingress ``external``
+#: granted it implicitly, so a deployed stack that now lists it by name is not replaced.
 PUBLIC_INVOKER = "allUsers"
+
+
+def invoker_id(member: str) -> str:
+    """Construct id of the ``roles/run.invoker`` binding of ``member``: ``invoker`` for ``allUsers``
+    (its id from before invokers were a list), ``invoker_<hash of the member>`` for every other one."""
+    return "invoker" if member == PUBLIC_INVOKER else f"invoker_{short_hash(member)}"
+
 
 _Resource = TypeVar("_Resource", bound=TerraformResource)
 
@@ -320,15 +327,15 @@ class Runtime(Construct):
             ),
             depends_on=list[ITerraformDependable](depends_on) or None,
         )
-        if runtime.ingress == "external":
+        for member in runtime.invokers:
             CloudRunV2ServiceIamMember(
                 self,
-                "invoker",
+                invoker_id(member),
                 name=service.name,
                 location=region,
                 project=runtime.project_id,
                 role=RUN_INVOKER_ROLE,
-                member=PUBLIC_INVOKER,
+                member=member,
             )
         return service
 

@@ -216,6 +216,16 @@ EXPECTED: dict[str, list[str]] = {
     "gcp_service_timeout.yaml": [
         "tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)",
     ],
+    "gcp_bad_invokers.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:13: infrastructure.runtime.invokers[1]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:14: infrastructure.runtime.invokers[2]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'user:${var.who}'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:15: infrastructure.runtime.invokers[3]: not an IAM member, got 'alice@acme.example'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:16: infrastructure.runtime.invokers[4]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:17: infrastructure.runtime.invokers[5]: listed twice, got 'user:ops@acme.example'; expected each member once",
+    ],
+    "gcp_invokers_job_mode.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_invokers_job_mode.yaml:10: infrastructure.runtime.invokers: applies to mode service only, got a list; expected no invokers in mode job",
+    ],
     "gcp_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: unknown field for gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id (a field of azure_container_apps only)",
     ],

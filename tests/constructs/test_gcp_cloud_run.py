@@ -7,6 +7,7 @@ are on resource types and properties, never on the hashed logical ids.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from pathlib import Path
@@ -93,6 +94,20 @@ JOBS: dict[str, str] = {
         project_id: acme-data-stg
         ingress: external
         deletion_protection: true
+        """,
+    ),
+    "service_invokers": job_yaml(
+        "acme",
+        "dev",
+        "public_webhook",
+        """
+        mode: service
+        project_id: acme-data-dev
+        ingress: external
+        invokers:
+          - allUsers
+          - group:analysts@acme.example
+          - serviceAccount:caller@acme-data-dev.iam.gserviceaccount.com
         """,
     ),
     "service_no_ingress": job_yaml(
@@ -230,7 +245,7 @@ def test_provider_is_project_and_region_without_default_labels(
 # service mode
 # ---------------------------------------------------------------------------------------------
 def test_service_mode_has_a_service_and_no_job_or_scheduler(synthesized: dict) -> None:
-    for key in ("service_internal", "service_external", "service_no_ingress"):
+    for key in ("service_internal", "service_external", "service_no_ingress", "service_invokers"):
         stack = synthesized[key]
         assert len(resources(stack, "google_cloud_run_v2_service")) == 1
         assert resources(stack, "google_cloud_run_v2_job") == []
@@ -281,31 +296,53 @@ def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> N
 
 
 @pytest.mark.parametrize(
-    ("key", "ingress", "invoker"),
+    ("key", "ingress", "members"),
     [
-        ("service_internal", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
-        ("service_external", "INGRESS_TRAFFIC_ALL", True),
-        ("service_no_ingress", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
+        ("service_internal", "INGRESS_TRAFFIC_INTERNAL_ONLY", []),
+        # ingress external alone grants nobody: allUsers only when listed by name
+        ("service_external", "INGRESS_TRAFFIC_ALL", []),
+        ("service_no_ingress", "INGRESS_TRAFFIC_INTERNAL_ONLY", []),
+        (
+            "service_invokers",
+            "INGRESS_TRAFFIC_ALL",
+            [
+                "allUsers",
+                "group:analysts@acme.example",
+                "serviceAccount:caller@acme-data-dev.iam.gserviceaccount.com",
+            ],
+        ),
     ],
 )
-def test_ingress_and_invoker_binding(synthesized: dict, key: str, ingress: str, invoker: bool) -> None:
+def test_ingress_and_invoker_bindings(synthesized: dict, key: str, ingress: str, members: list[str]) -> None:
     stack = synthesized[key]
     service = one(stack, "google_cloud_run_v2_service")
     assert service["ingress"] == ingress
-    members = resources(stack, "google_cloud_run_v2_service_iam_member")
-    if not invoker:
-        assert members == []
-        return
     lid = logical_id(stack, "google_cloud_run_v2_service", lambda _: True)
-    assert members == [
+    bindings = resources(stack, "google_cloud_run_v2_service_iam_member")
+    assert sorted(bindings, key=lambda b: b["member"]) == [
         {
             "name": ref("google_cloud_run_v2_service", lid, "name"),
             "location": service["location"],
             "project": service["project"],
             "role": "roles/run.invoker",
-            "member": "allUsers",
+            "member": member,
         }
+        for member in members
     ]
+
+
+def test_all_users_binding_keeps_its_construct_id(synthesized: dict) -> None:
+    """``allUsers`` keeps the id ``invoker`` it had when ingress external granted it implicitly (a stack
+    deployed before is updated in place); every other member gets ``invoker_<hash>``."""
+    bindings = synthesized["service_invokers"]["resource"]["google_cloud_run_v2_service_iam_member"]
+    by_member = {body["member"]: lid for lid, body in bindings.items()}
+    # cdktf's logical id: <scope>_<id>_<first 8 hex of md5("<scope>/<id>")>, the address deployed before
+    digest = hashlib.md5(b"runtime/invoker").hexdigest()[:8].upper()
+    assert by_member["allUsers"] == f"runtime_invoker_{digest}"
+    others = [lid for member, lid in by_member.items() if member != "allUsers"]
+    assert len(others) == 2 and all(
+        re.fullmatch(r"runtime_invoker_[0-9a-z]+_[0-9A-F]{8}", lid) for lid in others
+    )
 
 
 def test_secret_referenced_only_by_env_is_granted(synthesized: dict) -> None:

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import Refusal, gcp
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
@@ -83,6 +83,14 @@ class GcpCloudRunRuntime(RuntimeBase):
         "Environment variables from Secret Manager: [projects/<p>/secrets/]<name>[/versions/<v>] (version "
         "latest when absent). Unset: none",
     )
+    invokers: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Service mode: IAM members granted roles/run.invoker on the service, one binding each "
+        "(user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://..., "
+        "principalSet://..., allUsers, allAuthenticatedUsers). allUsers only when listed: ingress external "
+        "alone grants nobody. Unset: none (callers need a grant made outside the stack)",
+        json_schema_extra=only_in("service"),
+    )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
     deletion_protection: bool | None = Field(
@@ -123,6 +131,15 @@ class GcpCloudRunRuntime(RuntimeBase):
             for index, secret in enumerate(self.permissions.secrets)
         ]
         checks += [(("secrets", var), ref, gcp.secret_refusal(ref)) for var, ref in self.secrets.items()]
+        checks += [
+            (("invokers", index), member, gcp.member_refusal(member))
+            for index, member in enumerate(self.invokers)
+        ]
+        seen: set[str] = set()
+        for index, member in enumerate(self.invokers):
+            if member in seen:
+                checks.append((("invokers", index), member, Refusal("listed twice", "each member once")))
+            seen.add(member)
         found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
         return found
 
