@@ -337,7 +337,8 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         "subnet_ids": draw(st.lists(nonempty, max_size=1)),
     }
     bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True).filter(gcp.is_bucket_name)
-    grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS})
+    prefix = st.sampled_from(["raw/", "raw/orders/2024-", "tmp/%{x}/", "a b/ü/"])
+    grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS}, optional={"prefix": prefix})
     block["permissions"] = {
         "storage": draw(st.lists(grant, max_size=2)),
         "secrets": draw(st.lists(_GCP_SECRET, max_size=2)),

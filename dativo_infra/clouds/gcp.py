@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_wildcard
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_control, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule
 
@@ -176,3 +176,42 @@ def member_refusal(member: str) -> Refusal | None:
     if has_wildcard(member):
         return Refusal(WILDCARD_PROBLEM, MEMBER_EXPECTED)
     return None if _MEMBER_RE.fullmatch(member) else Refusal("not an IAM member", MEMBER_EXPECTED)
+
+
+# --- storage prefixes (IAM conditions on the object name) -----------------------------------------
+#: Cloud Storage object names are at most 1024 bytes of UTF-8.
+MAX_OBJECT_NAME_BYTES = 1024
+PREFIX_EXPECTED = (
+    "an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash "
+    f"or control character; at most {MAX_OBJECT_NAME_BYTES} bytes)"
+)
+
+
+def prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` cannot limit a bucket grant (it becomes a CEL string literal in an IAM
+    condition, so a quote or a backslash would end or escape it), or None."""
+    if has_wildcard(prefix):
+        return Refusal(WILDCARD_PROBLEM, PREFIX_EXPECTED)
+    if has_control(prefix) or '"' in prefix or "'" in prefix or "\\" in prefix:
+        return Refusal("holds a quote, backslash or control character", PREFIX_EXPECTED)
+    if prefix.startswith("/"):
+        return Refusal(
+            "an object prefix does not start with '/' (gs://b/a/ is the prefix 'a/')", PREFIX_EXPECTED
+        )
+    if len(prefix.encode()) > MAX_OBJECT_NAME_BYTES:
+        return Refusal(f"longer than an object name ({MAX_OBJECT_NAME_BYTES} bytes)", PREFIX_EXPECTED)
+    return None
+
+
+def prefix_condition(bucket: str, prefix: str) -> str:
+    """The IAM condition (CEL) that limits a bucket role to objects whose name starts with ``prefix``.
+
+    Object permissions (get, create, delete, ...) are checked on the object, whose resource name is
+    ``projects/_/buckets/<bucket>/objects/<name>``. ``storage.objects.list`` is checked on the bucket, so
+    the second half allows a list request only when its ``prefix`` parameter starts with ``prefix``
+    (the ``storage.googleapis.com/objectListPrefix`` request attribute); a list of the whole bucket is
+    denied. Both values were checked by :func:`bucket_refusal` and :func:`prefix_refusal`."""
+    return (
+        f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}")'
+        f' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")'
+    )

@@ -7,7 +7,8 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   ``invokers`` (``invoker`` for ``allUsers``, ``invoker_<hash>`` for the others; nobody is granted
   implicitly, whatever the ingress), OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
   builder; only the resource around it differs;
-* ``storage_<hash>``: a bucket IAM member per storage grant; ``secret_<hash>``: a Secret Manager
+* ``storage_<hash>``: a bucket IAM member per storage grant, with an IAM condition on the object name
+  when the grant has a ``prefix``; ``secret_<hash>``: a Secret Manager
   accessor per secret;
 * for a scheduled job: ``scheduler`` (a Cloud Scheduler job) that POSTs to the Cloud Run Admin API
   ``jobs/<job>:run`` with the OAuth token of its own invoker service account
@@ -68,7 +69,10 @@ from cdktf_cdktf_provider_google.cloud_scheduler_job import (
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
+    StorageBucketIamMember,
+    StorageBucketIamMemberCondition,
+)
 from constructs import Construct
 
 from dativo_infra.clouds import gcp
@@ -245,17 +249,40 @@ class Runtime(Construct):
 
     # -- IAM -----------------------------------------------------------------------------------
     def _grant_storage(self) -> list[StorageBucketIamMember]:
-        grants = sorted({(g.bucket, STORAGE_ROLES[g.access]) for g in self.runtime.permissions.storage})
-        return [
-            self._renamed_resource(
-                StorageBucketIamMember,
-                f"storage_{short_hash(bucket + ' ' + role)}",
-                bucket=bucket,
-                role=role,
-                member=self.member,
+        """One bucket IAM member per (bucket, role, prefix). A grant without a prefix keeps its id
+        ``storage_<hash of bucket and role>``; a prefixed one is ``storage_<hash of bucket, role and
+        prefix>`` with an IAM condition on the object name (:func:`gcp.prefix_condition`)."""
+        storage = self.runtime.permissions.storage
+        grants = sorted({(g.bucket, STORAGE_ROLES[g.access], g.prefix) for g in storage})
+        members = []
+        for bucket, role, prefix in grants:
+            if not prefix:
+                members.append(
+                    self._renamed_resource(
+                        StorageBucketIamMember,
+                        f"storage_{short_hash(bucket + ' ' + role)}",
+                        bucket=bucket,
+                        role=role,
+                        member=self.member,
+                    )
+                )
+                continue
+            condition = StorageBucketIamMemberCondition(
+                title=f"dativo prefix {short_hash(prefix)}",
+                description=f"{role} of {self.placement.name} on gs://{bucket}/{prefix} only"[:256],
+                expression=gcp.prefix_condition(bucket, prefix),
             )
-            for bucket, role in grants
-        ]
+            members.append(
+                StorageBucketIamMember(
+                    self,
+                    f"storage_{short_hash(bucket + ' ' + role + ' ' + prefix)}",
+                    bucket=bucket,
+                    role=role,
+                    member=self.member,
+                    condition=condition,
+                )
+            )
+        return members
 
     def _grant_secrets(self) -> list[SecretManagerSecretIamMember]:
         runtime = self.runtime

@@ -226,6 +226,12 @@ EXPECTED: dict[str, list[str]] = {
     "gcp_invokers_job_mode.yaml": [
         "tests/fixtures/jobs/invalid/gcp_invokers_job_mode.yaml:10: infrastructure.runtime.invokers: applies to mode service only, got a list; expected no invokers in mode job",
     ],
+    "gcp_bad_prefixes.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:12: infrastructure.runtime.permissions.storage[0].prefix: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'raw/*'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:14: infrastructure.runtime.permissions.storage[1].prefix: holds a quote, backslash or control character, got 'raw/\") || true || (\"'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:16: infrastructure.runtime.permissions.storage[2].prefix: an object prefix does not start with '/' (gs://b/a/ is the prefix 'a/'), got '/raw/'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:18: infrastructure.runtime.permissions.storage[3].prefix: holds a quote, backslash or control character, got 'raw\\\\x'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+    ],
     "gcp_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: unknown field for gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id (a field of azure_container_apps only)",
     ],
@@ -310,7 +316,6 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:10: infrastructure.runtime.log_kms_key_arn: unknown field for gcp_cloud_run, got 'arn:aws:kms:us-east-1:123456789012:key/1'; expected no log_kms_key_arn (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:12: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:16: infrastructure.runtime.permissions.storage[0].prefix: unknown field for gcp_cloud_run, got 'landing/'; expected no prefix (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:17: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_aws_only_fields.yaml": [
@@ -318,7 +323,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:12: infrastructure.runtime.network.vpc_id: unknown field for azure_container_apps, got 'vnet-1'; expected no vpc_id (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for azure_container_apps, got a list; expected no security_group_ids (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:19: infrastructure.runtime.permissions.kms_keys: unknown field for azure_container_apps, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_fields_of_other_runtimes.yaml": [

@@ -153,6 +153,25 @@ JOBS: dict[str, str] = {
             - projects/initech-data-prod/secrets/sf-client-id
         """,
     ),
+    "job_prefixes": job_yaml(
+        "initech",
+        "dev",
+        "partitioned_load",
+        """
+        mode: job
+        project_id: initech-data-dev
+        permissions:
+          storage:
+            - bucket: initech-lake
+              access: read_write
+              prefix: raw/orders/
+            - bucket: initech-lake
+              access: read_write
+              prefix: "tmp/%{x}/"
+            - bucket: initech-landing
+              access: read
+        """,
+    ),
     "job_manual": job_yaml(
         "initech",
         "dev",
@@ -480,6 +499,38 @@ def test_storage_grants_use_the_predefined_roles(synthesized: dict) -> None:
         ("initech-landing", "roles/storage.objectViewer", member),
         ("initech-staging", "roles/storage.objectCreator", member),
     ]
+
+
+def test_storage_prefix_becomes_an_iam_condition(synthesized: dict) -> None:
+    stack = synthesized["job_prefixes"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    grants = sorted(
+        resources(stack, "google_storage_bucket_iam_member"),
+        key=lambda g: (g["bucket"], str(g.get("condition"))),
+    )
+    assert [(g["bucket"], g["role"], g["member"]) for g in grants] == [
+        ("initech-lake", "roles/storage.objectUser", member),
+        ("initech-lake", "roles/storage.objectUser", member),
+        ("initech-landing", "roles/storage.objectViewer", member),
+    ]
+    assert "condition" not in grants[2]  # no prefix: the whole bucket, unconditioned
+    by_expression = {g["condition"]["expression"]: g["condition"] for g in grants[:2]}
+    raw = by_expression[
+        'resource.name.startsWith("projects/_/buckets/initech-lake/objects/raw/orders/")'
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("raw/orders/")'
+    ]
+    assert raw["title"].startswith("dativo prefix ")
+    assert (
+        raw["description"]
+        == "roles/storage.objectUser of initech-partitioned-load on gs://initech-lake/raw/orders/ only"
+    )
+    # a template sequence in a prefix stays literal (escaped for Terraform)
+    assert (
+        'resource.name.startsWith("projects/_/buckets/initech-lake/objects/tmp/%%{x}/")'
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("tmp/%%{x}/")'
+    ) in by_expression
+    titles = {c["title"] for c in by_expression.values()}
+    assert len(titles) == 2  # deterministic and distinct per prefix
 
 
 def test_secret_grants_one_per_secret_without_version(synthesized: dict) -> None:

@@ -37,6 +37,12 @@ class GcpStorageGrant(StorageGrant):
         "access",
         "read (objectViewer), write (objectCreator) or read_write (objectUser). Unset: read",
     )
+    prefix: str = Field(
+        "",
+        description="Object name prefix the grant is limited to, by an IAM condition on the bucket binding "
+        "(the bucket needs uniform bucket-level access; listing is allowed only with a list prefix under this "
+        "one). Unset: the whole bucket",
+    )
 
 
 class GcpPermissions(Strict):
@@ -125,6 +131,11 @@ class GcpCloudRunRuntime(RuntimeBase):
         checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = [
             (("permissions", "storage", index, "bucket"), grant.bucket, gcp.bucket_refusal(grant.bucket))
             for index, grant in enumerate(self.permissions.storage)
+        ]
+        checks += [
+            (("permissions", "storage", index, "prefix"), grant.prefix, gcp.prefix_refusal(grant.prefix))
+            for index, grant in enumerate(self.permissions.storage)
+            if grant.prefix
         ]
         checks += [
             (("permissions", "secrets", index), secret, gcp.secret_refusal(secret))
