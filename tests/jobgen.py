@@ -329,6 +329,19 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         block["retries"] = draw(st.integers(0, 10))
         block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
         _schedule(draw, RuntimeType.GCP_CLOUD_RUN, block, zones=True)
+        if block.get("schedule") is not None and draw(st.booleans()):
+            low, high = sorted(
+                draw(st.lists(st.integers(0, gcp.SCHEDULER_MAX_BACKOFF_SECONDS), min_size=2, max_size=2))
+            )
+            block["schedule_retry"] = {
+                "retry_count": draw(st.integers(0, gcp.SCHEDULER_MAX_RETRY_COUNT)),
+                "min_backoff_seconds": low,
+                "max_backoff_seconds": high,
+                "max_doublings": draw(st.integers(0, gcp.SCHEDULER_MAX_DOUBLINGS)),
+            }
+            block["schedule_attempt_deadline_seconds"] = draw(
+                st.integers(*gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS)
+            )
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
         block["invokers"] = draw(st.lists(_GCP_MEMBER, max_size=3, unique=True))

@@ -215,3 +215,16 @@ def prefix_condition(bucket: str, prefix: str) -> str:
         f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}")'
         f' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")'
     )
+
+
+# --- Cloud Scheduler retries (hashicorp/google 6.50.0 google_cloud_scheduler_job; Scheduler v1 API) -------
+#: ``retry_config.retry_count``: "Values greater than 5 and negative values are not allowed."
+SCHEDULER_MAX_RETRY_COUNT = 5
+#: ``attempt_deadline`` of an HTTP target: "between 15 seconds and 30 minutes".
+SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS: tuple[int, int] = (15, 1800)
+#: Longest backoff or retry window a job may ask for: a day (the platform's bound, not the API's: a
+#: longer one outlives any daily schedule it retries for).
+SCHEDULER_MAX_BACKOFF_SECONDS = 86400
+#: Most doublings of the backoff a job may ask for (the platform's bound, not the API's: 5 s doubled
+#: 16 times is over three days, past any useful retry).
+SCHEDULER_MAX_DOUBLINGS = 16

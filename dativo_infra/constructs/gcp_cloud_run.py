@@ -65,6 +65,7 @@ from cdktf_cdktf_provider_google.cloud_scheduler_job import (
     CloudSchedulerJob,
     CloudSchedulerJobHttpTarget,
     CloudSchedulerJobHttpTargetOauthToken,
+    CloudSchedulerJobRetryConfig,
 )
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
@@ -77,6 +78,7 @@ from constructs import Construct
 
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
+from dativo_infra.config.runtimes.gcp_cloud_run import GcpScheduleRetry
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
@@ -421,6 +423,8 @@ class Runtime(Construct):
             region=placement.region,
             schedule=schedule,
             time_zone=runtime.schedule_timezone,
+            retry_config=_retry_config(runtime.schedule_retry),
+            attempt_deadline=_seconds(runtime.schedule_attempt_deadline_seconds),
             http_target=CloudSchedulerJobHttpTarget(
                 uri=gcp.run_job_uri(runtime.project_id, placement.region, self.names.cloud_run),
                 http_method="POST",
@@ -431,3 +435,21 @@ class Runtime(Construct):
             ),
             depends_on=[grant, job],
         )
+
+
+def _seconds(value: int | None) -> str | None:
+    """A duration in Cloud Scheduler's form (``"30s"``), or None (the field stays unset)."""
+    return None if value is None else f"{value}s"
+
+
+def _retry_config(retry: GcpScheduleRetry | None) -> CloudSchedulerJobRetryConfig | None:
+    """The scheduler's ``retry_config``: only the fields the job set (the others keep the API's defaults)."""
+    if retry is None:
+        return None
+    return CloudSchedulerJobRetryConfig(
+        retry_count=retry.retry_count,
+        min_backoff_duration=_seconds(retry.min_backoff_seconds),
+        max_backoff_duration=_seconds(retry.max_backoff_seconds),
+        max_doublings=retry.max_doublings,
+        max_retry_duration=_seconds(retry.max_retry_duration_seconds),
+    )

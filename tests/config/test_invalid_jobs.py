@@ -232,6 +232,20 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:16: infrastructure.runtime.permissions.storage[2].prefix: an object prefix does not start with '/' (gs://b/a/ is the prefix 'a/'), got '/raw/'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
         "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:18: infrastructure.runtime.permissions.storage[3].prefix: holds a quote, backslash or control character, got 'raw\\\\x'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
     ],
+    "gcp_bad_schedule_retry.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:11: infrastructure.runtime.schedule_retry.retry_count: out of range, got 6; expected at most 5",
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:14: infrastructure.runtime.schedule_retry.max_doublings: out of range, got -1; expected at least 0",
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:15: infrastructure.runtime.schedule_attempt_deadline_seconds: out of range, got 3600; expected at most 1800",
+    ],
+    "gcp_schedule_retry_unscheduled.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:9: infrastructure.runtime.schedule_retry: applies to a scheduled job only, got a mapping; expected a schedule, or no schedule_retry",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:11: infrastructure.runtime.schedule_retry.min_backoff_seconds: longer than max_backoff_seconds, got 600; expected at most max_backoff_seconds (60)",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:13: infrastructure.runtime.schedule_attempt_deadline_seconds: applies to a scheduled job only, got 60; expected a schedule, or no schedule_attempt_deadline_seconds",
+    ],
+    "gcp_schedule_retry_service.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_service.yaml:10: infrastructure.runtime.schedule_retry: applies to mode job only, got a mapping; expected no schedule_retry in mode service",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_service.yaml:12: infrastructure.runtime.schedule_attempt_deadline_seconds: applies to mode job only, got 60; expected no schedule_attempt_deadline_seconds in mode service",
+    ],
     "gcp_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: unknown field for gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id (a field of azure_container_apps only)",
     ],

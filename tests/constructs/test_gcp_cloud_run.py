@@ -172,6 +172,35 @@ JOBS: dict[str, str] = {
               access: read
         """,
     ),
+    "job_scheduler_retry": job_yaml(
+        "initech",
+        "dev",
+        "retried_load",
+        """
+        mode: job
+        project_id: initech-data-dev
+        schedule: "0 2 * * *"
+        schedule_retry:
+          retry_count: 5
+          min_backoff_seconds: 10
+          max_backoff_seconds: 300
+          max_doublings: 3
+          max_retry_duration_seconds: 3600
+        schedule_attempt_deadline_seconds: 1800
+        """,
+    ),
+    "job_scheduler_retry_count_only": job_yaml(
+        "initech",
+        "dev",
+        "retried_once",
+        """
+        mode: job
+        project_id: initech-data-dev
+        schedule: "0 3 * * *"
+        schedule_retry:
+          retry_count: 1
+        """,
+    ),
     "job_manual": job_yaml(
         "initech",
         "dev",
@@ -448,6 +477,30 @@ def test_scheduler_runs_the_job_through_the_admin_api(synthesized: dict) -> None
     }
     grant_lid = logical_id(stack, "google_cloud_run_v2_job_iam_member", lambda _: True)
     assert f"google_cloud_run_v2_job_iam_member.{grant_lid}" in scheduler["depends_on"]
+
+
+def test_scheduler_retry_config_and_attempt_deadline(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduler_retry"], "google_cloud_scheduler_job")
+    assert scheduler["retry_config"] == {
+        "retry_count": 5,
+        "min_backoff_duration": "10s",
+        "max_backoff_duration": "300s",
+        "max_doublings": 3,
+        "max_retry_duration": "3600s",
+    }
+    assert scheduler["attempt_deadline"] == "1800s"
+
+
+def test_scheduler_retry_sets_only_the_given_fields(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduler_retry_count_only"], "google_cloud_scheduler_job")
+    assert scheduler["retry_config"] == {"retry_count": 1}
+    assert "attempt_deadline" not in scheduler
+
+
+def test_scheduler_without_retry_settings_keeps_the_defaults(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduled"], "google_cloud_scheduler_job")
+    assert "retry_config" not in scheduler
+    assert "attempt_deadline" not in scheduler
 
 
 @pytest.mark.parametrize("key", ["job_manual", "job_prod_unprotected"])

@@ -6,7 +6,7 @@ The rules come from :mod:`dativo_infra.clouds.gcp`, which the construct builds w
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -56,6 +56,37 @@ class GcpPermissions(Strict):
     )
 
 
+def _seconds(what: str, default: str) -> Any:
+    return Field(
+        None, ge=0, le=gcp.SCHEDULER_MAX_BACKOFF_SECONDS, description=f"{what}, in seconds. Unset: {default}"
+    )
+
+
+class GcpScheduleRetry(Strict):
+    """How Cloud Scheduler retries a failed start of the job (the POST to ``jobs/<job>:run`` failed or
+    timed out). A failed *execution* is retried by Cloud Run (``retries``). Unset fields keep Cloud
+    Scheduler's defaults."""
+
+    retry_count: int | None = Field(
+        None,
+        ge=0,
+        le=gcp.SCHEDULER_MAX_RETRY_COUNT,
+        description=f"Retries of a failed start (0-{gcp.SCHEDULER_MAX_RETRY_COUNT}). Unset: 0, no retry; the "
+        "next scheduled time runs anyway",
+    )
+    min_backoff_seconds: int | None = _seconds("Shortest wait before a retry", "5")
+    max_backoff_seconds: int | None = _seconds("Longest wait before a retry", "3600")
+    max_doublings: int | None = Field(
+        None,
+        ge=0,
+        le=gcp.SCHEDULER_MAX_DOUBLINGS,
+        description="Times the wait doubles before growing linearly. Unset: 5",
+    )
+    max_retry_duration_seconds: int | None = _seconds(
+        "Time limit for retrying, from the first attempt (0: unlimited)", "0, unlimited"
+    )
+
+
 class GcpCloudRunRuntime(RuntimeBase):
     """A Cloud Run v2 job (job mode) or service (service mode) with its own service account."""
 
@@ -97,6 +128,21 @@ class GcpCloudRunRuntime(RuntimeBase):
         "alone grants nobody. Unset: none (callers need a grant made outside the stack)",
         json_schema_extra=only_in("service"),
     )
+    schedule_retry: GcpScheduleRetry | None = Field(
+        None,
+        description="Job mode, with a schedule: retry_config of the Cloud Scheduler job. Unset: Cloud "
+        "Scheduler's defaults (no retry)",
+        json_schema_extra=only_in("job"),
+    )
+    schedule_attempt_deadline_seconds: int | None = Field(
+        None,
+        ge=gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS[0],
+        le=gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS[1],
+        description="Job mode, with a schedule: how long Cloud Scheduler waits for the Cloud Run Admin API "
+        "to accept a start (attempt_deadline, 15-1800 for an HTTP target). Unset: Cloud Scheduler's default "
+        "(180)",
+        json_schema_extra=only_in("job"),
+    )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
     deletion_protection: bool | None = Field(
@@ -128,6 +174,7 @@ class GcpCloudRunRuntime(RuntimeBase):
             )
             problem = "longer than a Cloud Run service request may take"
             found.append(Problem(("timeout_seconds",), problem, self.timeout_seconds, expected))
+        found += self._schedule_problems()
         checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = [
             (("permissions", "storage", index, "bucket"), grant.bucket, gcp.bucket_refusal(grant.bucket))
             for index, grant in enumerate(self.permissions.storage)
@@ -152,6 +199,31 @@ class GcpCloudRunRuntime(RuntimeBase):
                 checks.append((("invokers", index), member, Refusal("listed twice", "each member once")))
             seen.add(member)
         found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
+        return found
+
+    def _schedule_problems(self) -> list[Problem]:
+        """Scheduler settings need a schedule (job mode: other modes are reported as mode errors);
+        the shortest backoff is not longer than the longest."""
+        found: list[Problem] = []
+        if self.mode == "job" and self.schedule is None:
+            for name in ("schedule_retry", "schedule_attempt_deadline_seconds"):
+                value = getattr(self, name)
+                if value is not None:
+                    shown = (
+                        value.model_dump(exclude_unset=True) if isinstance(value, GcpScheduleRetry) else value
+                    )
+                    expected = f"a schedule, or no {name}"
+                    found.append(Problem((name,), "applies to a scheduled job only", shown, expected))
+        retry = self.schedule_retry
+        low = retry.min_backoff_seconds if retry is not None else None
+        high = retry.max_backoff_seconds if retry is not None else None
+        if low is not None and high is not None and low > high:
+            where = ("schedule_retry", "min_backoff_seconds")
+            found.append(
+                Problem(
+                    where, "longer than max_backoff_seconds", low, f"at most max_backoff_seconds ({high})"
+                )
+            )
         return found
 
     def deletion_protected(self, environment: str) -> bool:
