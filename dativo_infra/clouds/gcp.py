@@ -228,3 +228,5 @@ SCHEDULER_MAX_BACKOFF_SECONDS = 86400
 #: Most doublings of the backoff a job may ask for (the platform's bound, not the API's: 5 s doubled
 #: 16 times is over three days, past any useful retry).
 SCHEDULER_MAX_DOUBLINGS = 16
+#: The role that lets a principal start a Cloud Run job or call a Cloud Run service.
+RUN_INVOKER_ROLE = "roles/run.invoker"

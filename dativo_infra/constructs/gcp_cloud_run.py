@@ -10,10 +10,9 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``storage_<hash>``: a bucket IAM member per storage grant, with an IAM condition on the object name
   when the grant has a ``prefix``; ``secret_<hash>``: a Secret Manager
   accessor per secret;
-* for a scheduled job: ``scheduler`` (a Cloud Scheduler job) that POSTs to the Cloud Run Admin API
-  ``jobs/<job>:run`` with the OAuth token of its own invoker service account
-  (``scheduler_service_account``), which holds ``roles/run.invoker`` on the job only
-  (``scheduler_invoker``).
+* for a scheduled job: ``scheduler`` (a Cloud Scheduler job, with its retries and attempt deadline),
+  ``scheduler_service_account`` and ``scheduler_invoker``, built in this scope by
+  :func:`~.gcp_cloud_run_schedule.scheduler`.
 
 These ids were written with hyphens before (``service-account``, ``storage-<hash>``, ...); each resource
 whose id changed carries a ``moved`` block from its old address, so a stack deployed with the old ids
@@ -46,7 +45,6 @@ from cdktf_cdktf_provider_google.cloud_run_v2_job import (
     CloudRunV2JobTemplateTemplateVpcAccess,
     CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
 )
-from cdktf_cdktf_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
 from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
@@ -61,12 +59,7 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
 )
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from cdktf_cdktf_provider_google.cloud_scheduler_job import (
-    CloudSchedulerJob,
-    CloudSchedulerJobHttpTarget,
-    CloudSchedulerJobHttpTargetOauthToken,
-    CloudSchedulerJobRetryConfig,
-)
+from cdktf_cdktf_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
@@ -78,8 +71,8 @@ from constructs import Construct
 
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
-from dativo_infra.config.runtimes.gcp_cloud_run import GcpScheduleRetry
 from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.gcp_cloud_run_schedule import scheduler
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
 
@@ -95,7 +88,7 @@ STORAGE_ROLES: dict[str, str] = {
     "read_write": "roles/storage.objectUser",
 }
 SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
-RUN_INVOKER_ROLE = "roles/run.invoker"
+RUN_INVOKER_ROLE = gcp.RUN_INVOKER_ROLE
 
 #: Cloud Run ingress per job ingress. ``none`` keeps the service internal and grants no invoker.
 INGRESS: dict[str, str] = {
@@ -212,7 +205,9 @@ class Runtime(Construct):
             cloud_run_name = self.job.name
             service_url = NO_VALUE
             if runtime.schedule is not None:
-                self.scheduler = self._scheduler(self.job, runtime.schedule)
+                self.scheduler = scheduler(
+                    self, runtime, placement, self._renamed_resource, self.job, runtime.schedule
+                )
 
         self.outputs: dict[str, Any] = {
             "service_name": cloud_run_name,
@@ -391,65 +386,3 @@ class Runtime(Construct):
             ),
             depends_on=list[ITerraformDependable](depends_on) or None,
         )
-
-    # -- scheduler -----------------------------------------------------------------------------
-    def _scheduler(self, job: CloudRunV2Job, schedule: str) -> CloudSchedulerJob:
-        runtime, placement = self.runtime, self.placement
-        invoker = self._renamed_resource(
-            ServiceAccount,
-            "scheduler_service_account",
-            account_id=self.names.scheduler_account_id,
-            display_name=f"Dativo scheduler of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
-            description=f"Starts the Cloud Run job of the Dativo stack {placement.name} on its schedule"[
-                :256
-            ],
-            project=runtime.project_id,
-        )
-        grant = self._renamed_resource(
-            CloudRunV2JobIamMember,
-            "scheduler_invoker",
-            name=job.name,
-            location=placement.region,
-            project=runtime.project_id,
-            role=RUN_INVOKER_ROLE,
-            member=f"serviceAccount:{invoker.email}",
-        )
-        return CloudSchedulerJob(
-            self,
-            "scheduler",
-            name=self.names.scheduler_job,
-            description=f"Runs the Cloud Run job of {placement.job_name}"[:500],
-            project=runtime.project_id,
-            region=placement.region,
-            schedule=schedule,
-            time_zone=runtime.schedule_timezone,
-            retry_config=_retry_config(runtime.schedule_retry),
-            attempt_deadline=_seconds(runtime.schedule_attempt_deadline_seconds),
-            http_target=CloudSchedulerJobHttpTarget(
-                uri=gcp.run_job_uri(runtime.project_id, placement.region, self.names.cloud_run),
-                http_method="POST",
-                oauth_token=CloudSchedulerJobHttpTargetOauthToken(
-                    service_account_email=invoker.email,
-                    scope="https://www.googleapis.com/auth/cloud-platform",
-                ),
-            ),
-            depends_on=[grant, job],
-        )
-
-
-def _seconds(value: int | None) -> str | None:
-    """A duration in Cloud Scheduler's form (``"30s"``), or None (the field stays unset)."""
-    return None if value is None else f"{value}s"
-
-
-def _retry_config(retry: GcpScheduleRetry | None) -> CloudSchedulerJobRetryConfig | None:
-    """The scheduler's ``retry_config``: only the fields the job set (the others keep the API's defaults)."""
-    if retry is None:
-        return None
-    return CloudSchedulerJobRetryConfig(
-        retry_count=retry.retry_count,
-        min_backoff_duration=_seconds(retry.min_backoff_seconds),
-        max_backoff_duration=_seconds(retry.max_backoff_seconds),
-        max_doublings=retry.max_doublings,
-        max_retry_duration=_seconds(retry.max_retry_duration_seconds),
-    )
