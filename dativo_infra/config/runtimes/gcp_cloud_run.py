@@ -201,6 +201,21 @@ class GcpCloudRunRuntime(RuntimeBase):
         found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
         return found
 
+    def cloud_warnings(self) -> list[Problem]:
+        """A public invoker is valid (a webhook receiver needs it) but worth a second look."""
+        return [
+            Problem(
+                ("invokers", index),
+                "anyone on the internet may call the service"
+                if member == "allUsers"
+                else "anyone with a Google account may call the service",
+                member,
+                "the groups or service accounts that call it, unless the service is meant to be public",
+            )
+            for index, member in enumerate(self.invokers)
+            if member in gcp.PUBLIC_MEMBERS
+        ]
+
     def _schedule_problems(self) -> list[Problem]:
         """Scheduler settings need a schedule (job mode: other modes are reported as mode errors);
         the shortest backoff is not longer than the longest."""
