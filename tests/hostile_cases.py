@@ -172,6 +172,12 @@ GCP_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {
     "secrets-star": {("permissions", "secrets"): ["*"]},
     "secrets-project-star": {("permissions", "secrets"): ["projects/*/secrets/*"]},
     "container-secret-star": {("secrets",): {"TOKEN": "*"}},
+    "prefix-star": {("permissions", "storage"): [{"bucket": "initech-lake", "prefix": "raw/*"}]},
+    "prefix-template": {("permissions", "storage"): [{"bucket": "initech-lake", "prefix": "raw/${var.x}"}]},
+    "invoker-star": {("invokers",): ["user:*@initech.example"]},
+    "invoker-pool-star": {
+        ("invokers",): ["principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*"]
+    },
 }
 _SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
 AZURE_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {

@@ -303,6 +303,19 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     return block
 
 
+_GCP_MEMBER = st.sampled_from(
+    [
+        "allUsers",
+        "allAuthenticatedUsers",
+        "user:ops@acme.example",
+        "group:analysts@acme.example",
+        "domain:acme.example",
+        "serviceAccount:caller@acme-data.iam.gserviceaccount.com",
+        "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/group/analysts",
+    ]
+)
+
+
 @st.composite
 def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.GCP_CLOUD_RUN, mode))
@@ -316,14 +329,29 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         block["retries"] = draw(st.integers(0, 10))
         block["scaling"] = {"parallelism": draw(st.integers(1, 100))}
         _schedule(draw, RuntimeType.GCP_CLOUD_RUN, block, zones=True)
+        if block.get("schedule") is not None and draw(st.booleans()):
+            low, high = sorted(
+                draw(st.lists(st.integers(0, gcp.SCHEDULER_MAX_BACKOFF_SECONDS), min_size=2, max_size=2))
+            )
+            block["schedule_retry"] = {
+                "retry_count": draw(st.integers(0, gcp.SCHEDULER_MAX_RETRY_COUNT)),
+                "min_backoff_seconds": low,
+                "max_backoff_seconds": high,
+                "max_doublings": draw(st.integers(0, gcp.SCHEDULER_MAX_DOUBLINGS)),
+            }
+            block["schedule_attempt_deadline_seconds"] = draw(
+                st.integers(*gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS)
+            )
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+        block["invokers"] = draw(st.lists(_GCP_MEMBER, max_size=3, unique=True))
     block["network"] = {
         "vpc_id": draw(st.none() | nonempty),
         "subnet_ids": draw(st.lists(nonempty, max_size=1)),
     }
     bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True).filter(gcp.is_bucket_name)
-    grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS})
+    prefix = st.sampled_from(["raw/", "raw/orders/2024-", "tmp/%{x}/", "a b/ü/"])
+    grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS}, optional={"prefix": prefix})
     block["permissions"] = {
         "storage": draw(st.lists(grant, max_size=2)),
         "secrets": draw(st.lists(_GCP_SECRET, max_size=2)),

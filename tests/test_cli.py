@@ -76,6 +76,21 @@ def test_validate_warns_about_no_public_ip_on_the_default_vpc(tmp_path: Path) ->
     )
 
 
+def test_validate_warns_about_a_public_gcp_service(tmp_path: Path) -> None:
+    text = Path("jobs/initech/clickstream_collector.yaml").read_text()
+    job = tmp_path / "public.yaml"
+    job.write_text(
+        text.replace("    ingress: internal\n", "    ingress: external\n    invokers: [allUsers]\n")
+    )
+    result = in_process("validate", job.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = result.stderr.splitlines()
+    line = job.read_text().splitlines().index("    invokers: [allUsers]") + 1
+    assert warning.startswith(
+        f"warning: public.yaml:{line}: infrastructure.runtime.invokers[0]: anyone on the internet may call the service"
+    )
+
+
 def test_validate_missing_path() -> None:
     result = in_process("validate", "no/such/dir")
     assert result.returncode == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_wildcard
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_control, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule
 
@@ -144,3 +144,89 @@ def _account_id(name: str, suffix: str) -> str:
     so the suffix stays readable. The result passes through :data:`SERVICE_ACCOUNT` once more."""
     base_rule = replace(SERVICE_ACCOUNT, min_len=1, max_len=SERVICE_ACCOUNT.max_len - len(suffix) - 1)
     return SERVICE_ACCOUNT.make(base_rule.make(name), suffix)
+
+
+# --- invokers (IAM members of roles/run.invoker on a service) -------------------------------------
+#: The members that make a service public; granted only when a job lists them by name.
+PUBLIC_MEMBERS: tuple[str, ...] = ("allUsers", "allAuthenticatedUsers")
+_EMAIL = r"[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+_DOMAIN = r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+#: A pool id, subject, group id or attribute value in a principal identifier (no '/', no wildcard).
+_PART = r"[A-Za-z0-9._@:+=-]{1,127}"
+_POOL = rf"(?:locations/global/workforcePools/{_PART}|projects/[0-9]{{1,20}}/locations/global/workloadIdentityPools/{_PART})"
+#: IAM v1 allow-policy principal identifiers (cloud.google.com/iam/docs/principal-identifiers),
+#: without the wildcard form ``principalSet://.../<pool>/*`` (a job names exact principals).
+_MEMBER_RE = re.compile(
+    rf"(?:user|serviceAccount|group):{_EMAIL}"
+    rf"|domain:{_DOMAIN}"
+    rf"|principal://iam\.googleapis\.com/{_POOL}/subject/{_PART}"
+    rf"|principalSet://iam\.googleapis\.com/{_POOL}/(?:group/{_PART}|attribute\.[A-Za-z0-9_]{{1,63}}/{_PART})"
+    r"|principalSet://cloudresourcemanager\.googleapis\.com/(?:projects|folders|organizations)/[0-9]{1,20}"
+    r"/type/ServiceAccount"
+    r"|allUsers|allAuthenticatedUsers"
+)
+MEMBER_EXPECTED = (
+    "an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, "
+    "principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers"
+)
+
+
+def member_refusal(member: str) -> Refusal | None:
+    """Why ``member`` is not an IAM allow-policy member a job may grant, or None."""
+    if has_wildcard(member):
+        return Refusal(WILDCARD_PROBLEM, MEMBER_EXPECTED)
+    return None if _MEMBER_RE.fullmatch(member) else Refusal("not an IAM member", MEMBER_EXPECTED)
+
+
+# --- storage prefixes (IAM conditions on the object name) -----------------------------------------
+#: Cloud Storage object names are at most 1024 bytes of UTF-8.
+MAX_OBJECT_NAME_BYTES = 1024
+PREFIX_EXPECTED = (
+    "an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash "
+    f"or control character; at most {MAX_OBJECT_NAME_BYTES} bytes)"
+)
+
+
+def prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` cannot limit a bucket grant (it becomes a CEL string literal in an IAM
+    condition, so a quote or a backslash would end or escape it), or None."""
+    if has_wildcard(prefix):
+        return Refusal(WILDCARD_PROBLEM, PREFIX_EXPECTED)
+    if has_control(prefix) or '"' in prefix or "'" in prefix or "\\" in prefix:
+        return Refusal("holds a quote, backslash or control character", PREFIX_EXPECTED)
+    if prefix.startswith("/"):
+        return Refusal(
+            "an object prefix does not start with '/' (gs://b/a/ is the prefix 'a/')", PREFIX_EXPECTED
+        )
+    if len(prefix.encode()) > MAX_OBJECT_NAME_BYTES:
+        return Refusal(f"longer than an object name ({MAX_OBJECT_NAME_BYTES} bytes)", PREFIX_EXPECTED)
+    return None
+
+
+def prefix_condition(bucket: str, prefix: str) -> str:
+    """The IAM condition (CEL) that limits a bucket role to objects whose name starts with ``prefix``.
+
+    Object permissions (get, create, delete, ...) are checked on the object, whose resource name is
+    ``projects/_/buckets/<bucket>/objects/<name>``. ``storage.objects.list`` is checked on the bucket, so
+    the second half allows a list request only when its ``prefix`` parameter starts with ``prefix``
+    (the ``storage.googleapis.com/objectListPrefix`` request attribute); a list of the whole bucket is
+    denied. Both values were checked by :func:`bucket_refusal` and :func:`prefix_refusal`."""
+    return (
+        f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}")'
+        f' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")'
+    )
+
+
+# --- Cloud Scheduler retries (hashicorp/google 6.50.0 google_cloud_scheduler_job; Scheduler v1 API) -------
+#: ``retry_config.retry_count``: "Values greater than 5 and negative values are not allowed."
+SCHEDULER_MAX_RETRY_COUNT = 5
+#: ``attempt_deadline`` of an HTTP target: "between 15 seconds and 30 minutes".
+SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS: tuple[int, int] = (15, 1800)
+#: Longest backoff or retry window a job may ask for: a day (the platform's bound, not the API's: a
+#: longer one outlives any daily schedule it retries for).
+SCHEDULER_MAX_BACKOFF_SECONDS = 86400
+#: Most doublings of the backoff a job may ask for (the platform's bound, not the API's: 5 s doubled
+#: 16 times is over three days, past any useful retry).
+SCHEDULER_MAX_DOUBLINGS = 16
+#: The role that lets a principal start a Cloud Run job or call a Cloud Run service.
+RUN_INVOKER_ROLE = "roles/run.invoker"

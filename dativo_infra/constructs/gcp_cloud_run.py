@@ -3,15 +3,16 @@
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
 * ``service_account``: the service account the container runs as;
-* EITHER ``service`` (a Cloud Run v2 service), public (``allUsers`` invoker, ``invoker``) only with
-  ingress ``external``, OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
+* EITHER ``service`` (a Cloud Run v2 service) with one ``roles/run.invoker`` binding per member of
+  ``invokers`` (``invoker`` for ``allUsers``, ``invoker_<hash>`` for the others; nobody is granted
+  implicitly, whatever the ingress), OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
   builder; only the resource around it differs;
-* ``storage_<hash>``: a bucket IAM member per storage grant; ``secret_<hash>``: a Secret Manager
+* ``storage_<hash>``: a bucket IAM member per storage grant, with an IAM condition on the object name
+  when the grant has a ``prefix``; ``secret_<hash>``: a Secret Manager
   accessor per secret;
-* for a scheduled job: ``scheduler`` (a Cloud Scheduler job) that POSTs to the Cloud Run Admin API
-  ``jobs/<job>:run`` with the OAuth token of its own invoker service account
-  (``scheduler_service_account``), which holds ``roles/run.invoker`` on the job only
-  (``scheduler_invoker``).
+* for a scheduled job: ``scheduler`` (a Cloud Scheduler job, with its retries and attempt deadline),
+  ``scheduler_service_account`` and ``scheduler_invoker``, built in this scope by
+  :func:`~.gcp_cloud_run_schedule.scheduler`.
 
 These ids were written with hyphens before (``service-account``, ``storage-<hash>``, ...); each resource
 whose id changed carries a ``moved`` block from its old address, so a stack deployed with the old ids
@@ -44,7 +45,6 @@ from cdktf_cdktf_provider_google.cloud_run_v2_job import (
     CloudRunV2JobTemplateTemplateVpcAccess,
     CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
 )
-from cdktf_cdktf_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
 from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
@@ -59,20 +59,20 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
 )
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from cdktf_cdktf_provider_google.cloud_scheduler_job import (
-    CloudSchedulerJob,
-    CloudSchedulerJobHttpTarget,
-    CloudSchedulerJobHttpTargetOauthToken,
-)
+from cdktf_cdktf_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
+    StorageBucketIamMember,
+    StorageBucketIamMemberCondition,
+)
 from constructs import Construct
 
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.gcp_cloud_run_schedule import scheduler
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
 
@@ -88,7 +88,7 @@ STORAGE_ROLES: dict[str, str] = {
     "read_write": "roles/storage.objectUser",
 }
 SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
-RUN_INVOKER_ROLE = "roles/run.invoker"
+RUN_INVOKER_ROLE = gcp.RUN_INVOKER_ROLE
 
 #: Cloud Run ingress per job ingress. ``none`` keeps the service internal and grants no invoker.
 INGRESS: dict[str, str] = {
@@ -96,10 +96,16 @@ INGRESS: dict[str, str] = {
     "external": "INGRESS_TRAFFIC_ALL",
     "none": "INGRESS_TRAFFIC_INTERNAL_ONLY",
 }
-#: Member granted ``roles/run.invoker`` on a service whose ingress is ``external`` (e.g. a public
-#: webhook receiver). ``internal`` services get no public binding: callers inside the VPC must
-#: present an identity token of a principal the platform team grants ``roles/run.invoker``.
+#: The public invoker: its binding keeps the construct id ``invoker`` it had when ingress ``external``
+#: granted it implicitly, so a deployed stack that now lists it by name is not replaced.
 PUBLIC_INVOKER = "allUsers"
+
+
+def invoker_id(member: str) -> str:
+    """Construct id of the ``roles/run.invoker`` binding of ``member``: ``invoker`` for ``allUsers``
+    (its id from before invokers were a list), ``invoker_<hash of the member>`` for every other one."""
+    return "invoker" if member == PUBLIC_INVOKER else f"invoker_{short_hash(member)}"
+
 
 _Resource = TypeVar("_Resource", bound=TerraformResource)
 
@@ -199,7 +205,9 @@ class Runtime(Construct):
             cloud_run_name = self.job.name
             service_url = NO_VALUE
             if runtime.schedule is not None:
-                self.scheduler = self._scheduler(self.job, runtime.schedule)
+                self.scheduler = scheduler(
+                    self, runtime, placement, self._renamed_resource, self.job, runtime.schedule
+                )
 
         self.outputs: dict[str, Any] = {
             "service_name": cloud_run_name,
@@ -238,17 +246,40 @@ class Runtime(Construct):
 
     # -- IAM -----------------------------------------------------------------------------------
     def _grant_storage(self) -> list[StorageBucketIamMember]:
-        grants = sorted({(g.bucket, STORAGE_ROLES[g.access]) for g in self.runtime.permissions.storage})
-        return [
-            self._renamed_resource(
-                StorageBucketIamMember,
-                f"storage_{short_hash(bucket + ' ' + role)}",
-                bucket=bucket,
-                role=role,
-                member=self.member,
+        """One bucket IAM member per (bucket, role, prefix). A grant without a prefix keeps its id
+        ``storage_<hash of bucket and role>``; a prefixed one is ``storage_<hash of bucket, role and
+        prefix>`` with an IAM condition on the object name (:func:`gcp.prefix_condition`)."""
+        storage = self.runtime.permissions.storage
+        grants = sorted({(g.bucket, STORAGE_ROLES[g.access], g.prefix) for g in storage})
+        members = []
+        for bucket, role, prefix in grants:
+            if not prefix:
+                members.append(
+                    self._renamed_resource(
+                        StorageBucketIamMember,
+                        f"storage_{short_hash(bucket + ' ' + role)}",
+                        bucket=bucket,
+                        role=role,
+                        member=self.member,
+                    )
+                )
+                continue
+            condition = StorageBucketIamMemberCondition(
+                title=f"dativo prefix {short_hash(prefix)}",
+                description=f"{role} of {self.placement.name} on gs://{bucket}/{prefix} only"[:256],
+                expression=gcp.prefix_condition(bucket, prefix),
             )
-            for bucket, role in grants
-        ]
+            members.append(
+                StorageBucketIamMember(
+                    self,
+                    f"storage_{short_hash(bucket + ' ' + role + ' ' + prefix)}",
+                    bucket=bucket,
+                    role=role,
+                    member=self.member,
+                    condition=condition,
+                )
+            )
+        return members
 
     def _grant_secrets(self) -> list[SecretManagerSecretIamMember]:
         runtime = self.runtime
@@ -320,15 +351,15 @@ class Runtime(Construct):
             ),
             depends_on=list[ITerraformDependable](depends_on) or None,
         )
-        if runtime.ingress == "external":
+        for member in runtime.invokers:
             CloudRunV2ServiceIamMember(
                 self,
-                "invoker",
+                invoker_id(member),
                 name=service.name,
                 location=region,
                 project=runtime.project_id,
                 role=RUN_INVOKER_ROLE,
-                member=PUBLIC_INVOKER,
+                member=member,
             )
         return service
 
@@ -354,46 +385,4 @@ class Runtime(Construct):
                 ),
             ),
             depends_on=list[ITerraformDependable](depends_on) or None,
-        )
-
-    # -- scheduler -----------------------------------------------------------------------------
-    def _scheduler(self, job: CloudRunV2Job, schedule: str) -> CloudSchedulerJob:
-        runtime, placement = self.runtime, self.placement
-        invoker = self._renamed_resource(
-            ServiceAccount,
-            "scheduler_service_account",
-            account_id=self.names.scheduler_account_id,
-            display_name=f"Dativo scheduler of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
-            description=f"Starts the Cloud Run job of the Dativo stack {placement.name} on its schedule"[
-                :256
-            ],
-            project=runtime.project_id,
-        )
-        grant = self._renamed_resource(
-            CloudRunV2JobIamMember,
-            "scheduler_invoker",
-            name=job.name,
-            location=placement.region,
-            project=runtime.project_id,
-            role=RUN_INVOKER_ROLE,
-            member=f"serviceAccount:{invoker.email}",
-        )
-        return CloudSchedulerJob(
-            self,
-            "scheduler",
-            name=self.names.scheduler_job,
-            description=f"Runs the Cloud Run job of {placement.job_name}"[:500],
-            project=runtime.project_id,
-            region=placement.region,
-            schedule=schedule,
-            time_zone=runtime.schedule_timezone,
-            http_target=CloudSchedulerJobHttpTarget(
-                uri=gcp.run_job_uri(runtime.project_id, placement.region, self.names.cloud_run),
-                http_method="POST",
-                oauth_token=CloudSchedulerJobHttpTargetOauthToken(
-                    service_account_email=invoker.email,
-                    scope="https://www.googleapis.com/auth/cloud-platform",
-                ),
-            ),
-            depends_on=[grant, job],
         )

@@ -120,3 +120,45 @@ def test_secret_ids(reference: str, problem: str | None) -> None:
     if problem is not None:
         with pytest.raises(ValueError):
             gcp.split_secret(reference)
+
+
+@pytest.mark.parametrize(
+    ("member", "ok"),
+    [
+        ("user:alex@example.com", True),
+        ("serviceAccount:sa@acme-data.iam.gserviceaccount.com", True),
+        ("group:admins@example.com", True),
+        ("domain:example.com", True),
+        ("allUsers", True),
+        ("allAuthenticatedUsers", True),
+        (
+            "principal://iam.googleapis.com/locations/global/workforcePools/staff/subject/alex@example.com",
+            True,
+        ),
+        (
+            "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/"
+            "ci/subject/repo:acme/app:ref:refs/heads/main",
+            False,  # '/' inside a subject: refused rather than guessed
+        ),
+        ("principalSet://iam.googleapis.com/locations/global/workforcePools/staff/group/analysts", True),
+        (
+            "principalSet://iam.googleapis.com/projects/1234/locations/global/workloadIdentityPools/ci/"
+            "attribute.repository/acme-app",
+            True,
+        ),
+        (
+            "principalSet://cloudresourcemanager.googleapis.com/projects/123456789012/type/ServiceAccount",
+            True,
+        ),
+        ("principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*", False),
+        ("user:*@example.com", False),
+        ("user:${var.x}", False),
+        ("user:a'b@example.com", False),
+        ("alex@example.com", False),
+        ("allusers", False),
+        ("projectOwner:acme", False),
+        ("user:alex@example.com\n", False),
+    ],
+)
+def test_iam_members(member: str, ok: bool) -> None:
+    assert (gcp.member_refusal(member) is None) is ok

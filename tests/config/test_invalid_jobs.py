@@ -231,6 +231,36 @@ EXPECTED: dict[str, list[str]] = {
     "gcp_service_timeout.yaml": [
         "tests/fixtures/jobs/invalid/gcp_service_timeout.yaml:10: infrastructure.runtime.timeout_seconds: longer than a Cloud Run service request may take, got 7200; expected at most 3600 for mode service (mode job runs up to 86400)",
     ],
+    "gcp_bad_invokers.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:13: infrastructure.runtime.invokers[1]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '*'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:14: infrastructure.runtime.invokers[2]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'user:${var.who}'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:15: infrastructure.runtime.invokers[3]: not an IAM member, got 'alice@acme.example'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:16: infrastructure.runtime.invokers[4]: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*'; expected an IAM member: user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://iam.googleapis.com/... or principalSet://... (no wildcard), allUsers or allAuthenticatedUsers",
+        "tests/fixtures/jobs/invalid/gcp_bad_invokers.yaml:17: infrastructure.runtime.invokers[5]: listed twice, got 'user:ops@acme.example'; expected each member once",
+    ],
+    "gcp_invokers_job_mode.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_invokers_job_mode.yaml:10: infrastructure.runtime.invokers: applies to mode service only, got a list; expected no invokers in mode job",
+    ],
+    "gcp_bad_prefixes.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:12: infrastructure.runtime.permissions.storage[0].prefix: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got 'raw/*'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:14: infrastructure.runtime.permissions.storage[1].prefix: holds a quote, backslash or control character, got 'raw/\") || true || (\"'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:16: infrastructure.runtime.permissions.storage[2].prefix: an object prefix does not start with '/' (gs://b/a/ is the prefix 'a/'), got '/raw/'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+        "tests/fixtures/jobs/invalid/gcp_bad_prefixes.yaml:18: infrastructure.runtime.permissions.storage[3].prefix: holds a quote, backslash or control character, got 'raw\\\\x'; expected an object name prefix such as 'raw/orders/' (no leading '/', no '*', '?', '${', quote, backslash or control character; at most 1024 bytes)",
+    ],
+    "gcp_bad_schedule_retry.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:11: infrastructure.runtime.schedule_retry.retry_count: out of range, got 6; expected at most 5",
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:14: infrastructure.runtime.schedule_retry.max_doublings: out of range, got -1; expected at least 0",
+        "tests/fixtures/jobs/invalid/gcp_bad_schedule_retry.yaml:15: infrastructure.runtime.schedule_attempt_deadline_seconds: out of range, got 3600; expected at most 1800",
+    ],
+    "gcp_schedule_retry_unscheduled.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:9: infrastructure.runtime.schedule_retry: applies to a scheduled job only, got a mapping; expected a schedule, or no schedule_retry",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:11: infrastructure.runtime.schedule_retry.min_backoff_seconds: longer than max_backoff_seconds, got 600; expected at most max_backoff_seconds (60)",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_unscheduled.yaml:13: infrastructure.runtime.schedule_attempt_deadline_seconds: applies to a scheduled job only, got 60; expected a schedule, or no schedule_attempt_deadline_seconds",
+    ],
+    "gcp_schedule_retry_service.yaml": [
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_service.yaml:10: infrastructure.runtime.schedule_retry: applies to mode job only, got a mapping; expected no schedule_retry in mode service",
+        "tests/fixtures/jobs/invalid/gcp_schedule_retry_service.yaml:12: infrastructure.runtime.schedule_attempt_deadline_seconds: applies to mode job only, got 60; expected no schedule_attempt_deadline_seconds in mode service",
+    ],
     "gcp_environment_id.yaml": [
         "tests/fixtures/jobs/invalid/gcp_environment_id.yaml:9: infrastructure.runtime.environment_id: unknown field for gcp_cloud_run, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected no environment_id (a field of azure_container_apps only)",
     ],
@@ -315,7 +345,6 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:10: infrastructure.runtime.log_kms_key_arn: unknown field for gcp_cloud_run, got 'arn:aws:kms:us-east-1:123456789012:key/1'; expected no log_kms_key_arn (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:12: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:16: infrastructure.runtime.permissions.storage[0].prefix: unknown field for gcp_cloud_run, got 'landing/'; expected no prefix (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:17: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_aws_only_fields.yaml": [
@@ -323,7 +352,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:12: infrastructure.runtime.network.vpc_id: unknown field for azure_container_apps, got 'vnet-1'; expected no vpc_id (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for azure_container_apps, got a list; expected no security_group_ids (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:19: infrastructure.runtime.permissions.kms_keys: unknown field for azure_container_apps, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_fields_of_other_runtimes.yaml": [

@@ -7,6 +7,7 @@ are on resource types and properties, never on the hashed logical ids.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from pathlib import Path
@@ -95,6 +96,20 @@ JOBS: dict[str, str] = {
         deletion_protection: true
         """,
     ),
+    "service_invokers": job_yaml(
+        "acme",
+        "dev",
+        "public_webhook",
+        """
+        mode: service
+        project_id: acme-data-dev
+        ingress: external
+        invokers:
+          - allUsers
+          - group:analysts@acme.example
+          - serviceAccount:caller@acme-data-dev.iam.gserviceaccount.com
+        """,
+    ),
     "service_no_ingress": job_yaml(
         "acme",
         "prod",
@@ -136,6 +151,54 @@ JOBS: dict[str, str] = {
           secrets:
             - projects/initech-data-prod/secrets/sf-token
             - projects/initech-data-prod/secrets/sf-client-id
+        """,
+    ),
+    "job_prefixes": job_yaml(
+        "initech",
+        "dev",
+        "partitioned_load",
+        """
+        mode: job
+        project_id: initech-data-dev
+        permissions:
+          storage:
+            - bucket: initech-lake
+              access: read_write
+              prefix: raw/orders/
+            - bucket: initech-lake
+              access: read_write
+              prefix: "tmp/%{x}/"
+            - bucket: initech-landing
+              access: read
+        """,
+    ),
+    "job_scheduler_retry": job_yaml(
+        "initech",
+        "dev",
+        "retried_load",
+        """
+        mode: job
+        project_id: initech-data-dev
+        schedule: "0 2 * * *"
+        schedule_retry:
+          retry_count: 5
+          min_backoff_seconds: 10
+          max_backoff_seconds: 300
+          max_doublings: 3
+          max_retry_duration_seconds: 3600
+        schedule_attempt_deadline_seconds: 1800
+        """,
+    ),
+    "job_scheduler_retry_count_only": job_yaml(
+        "initech",
+        "dev",
+        "retried_once",
+        """
+        mode: job
+        project_id: initech-data-dev
+        schedule: "0 3 * * *"
+        schedule_retry:
+          retry_count: 1
         """,
     ),
     "job_manual": job_yaml(
@@ -230,7 +293,7 @@ def test_provider_is_project_and_region_without_default_labels(
 # service mode
 # ---------------------------------------------------------------------------------------------
 def test_service_mode_has_a_service_and_no_job_or_scheduler(synthesized: dict) -> None:
-    for key in ("service_internal", "service_external", "service_no_ingress"):
+    for key in ("service_internal", "service_external", "service_no_ingress", "service_invokers"):
         stack = synthesized[key]
         assert len(resources(stack, "google_cloud_run_v2_service")) == 1
         assert resources(stack, "google_cloud_run_v2_job") == []
@@ -281,31 +344,53 @@ def test_service_env_is_sorted_literal_and_secret_backed(synthesized: dict) -> N
 
 
 @pytest.mark.parametrize(
-    ("key", "ingress", "invoker"),
+    ("key", "ingress", "members"),
     [
-        ("service_internal", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
-        ("service_external", "INGRESS_TRAFFIC_ALL", True),
-        ("service_no_ingress", "INGRESS_TRAFFIC_INTERNAL_ONLY", False),
+        ("service_internal", "INGRESS_TRAFFIC_INTERNAL_ONLY", []),
+        # ingress external alone grants nobody: allUsers only when listed by name
+        ("service_external", "INGRESS_TRAFFIC_ALL", []),
+        ("service_no_ingress", "INGRESS_TRAFFIC_INTERNAL_ONLY", []),
+        (
+            "service_invokers",
+            "INGRESS_TRAFFIC_ALL",
+            [
+                "allUsers",
+                "group:analysts@acme.example",
+                "serviceAccount:caller@acme-data-dev.iam.gserviceaccount.com",
+            ],
+        ),
     ],
 )
-def test_ingress_and_invoker_binding(synthesized: dict, key: str, ingress: str, invoker: bool) -> None:
+def test_ingress_and_invoker_bindings(synthesized: dict, key: str, ingress: str, members: list[str]) -> None:
     stack = synthesized[key]
     service = one(stack, "google_cloud_run_v2_service")
     assert service["ingress"] == ingress
-    members = resources(stack, "google_cloud_run_v2_service_iam_member")
-    if not invoker:
-        assert members == []
-        return
     lid = logical_id(stack, "google_cloud_run_v2_service", lambda _: True)
-    assert members == [
+    bindings = resources(stack, "google_cloud_run_v2_service_iam_member")
+    assert sorted(bindings, key=lambda b: b["member"]) == [
         {
             "name": ref("google_cloud_run_v2_service", lid, "name"),
             "location": service["location"],
             "project": service["project"],
             "role": "roles/run.invoker",
-            "member": "allUsers",
+            "member": member,
         }
+        for member in members
     ]
+
+
+def test_all_users_binding_keeps_its_construct_id(synthesized: dict) -> None:
+    """``allUsers`` keeps the id ``invoker`` it had when ingress external granted it implicitly (a stack
+    deployed before is updated in place); every other member gets ``invoker_<hash>``."""
+    bindings = synthesized["service_invokers"]["resource"]["google_cloud_run_v2_service_iam_member"]
+    by_member = {body["member"]: lid for lid, body in bindings.items()}
+    # cdktf's logical id: <scope>_<id>_<first 8 hex of md5("<scope>/<id>")>, the address deployed before
+    digest = hashlib.md5(b"runtime/invoker").hexdigest()[:8].upper()
+    assert by_member["allUsers"] == f"runtime_invoker_{digest}"
+    others = [lid for member, lid in by_member.items() if member != "allUsers"]
+    assert len(others) == 2 and all(
+        re.fullmatch(r"runtime_invoker_[0-9a-z]+_[0-9A-F]{8}", lid) for lid in others
+    )
 
 
 def test_secret_referenced_only_by_env_is_granted(synthesized: dict) -> None:
@@ -394,6 +479,30 @@ def test_scheduler_runs_the_job_through_the_admin_api(synthesized: dict) -> None
     assert f"google_cloud_run_v2_job_iam_member.{grant_lid}" in scheduler["depends_on"]
 
 
+def test_scheduler_retry_config_and_attempt_deadline(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduler_retry"], "google_cloud_scheduler_job")
+    assert scheduler["retry_config"] == {
+        "retry_count": 5,
+        "min_backoff_duration": "10s",
+        "max_backoff_duration": "300s",
+        "max_doublings": 3,
+        "max_retry_duration": "3600s",
+    }
+    assert scheduler["attempt_deadline"] == "1800s"
+
+
+def test_scheduler_retry_sets_only_the_given_fields(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduler_retry_count_only"], "google_cloud_scheduler_job")
+    assert scheduler["retry_config"] == {"retry_count": 1}
+    assert "attempt_deadline" not in scheduler
+
+
+def test_scheduler_without_retry_settings_keeps_the_defaults(synthesized: dict) -> None:
+    scheduler = one(synthesized["job_scheduled"], "google_cloud_scheduler_job")
+    assert "retry_config" not in scheduler
+    assert "attempt_deadline" not in scheduler
+
+
 @pytest.mark.parametrize("key", ["job_manual", "job_prod_unprotected"])
 def test_manual_job_has_no_scheduler(synthesized: dict, key: str) -> None:
     stack = synthesized[key]
@@ -443,6 +552,38 @@ def test_storage_grants_use_the_predefined_roles(synthesized: dict) -> None:
         ("initech-landing", "roles/storage.objectViewer", member),
         ("initech-staging", "roles/storage.objectCreator", member),
     ]
+
+
+def test_storage_prefix_becomes_an_iam_condition(synthesized: dict) -> None:
+    stack = synthesized["job_prefixes"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    grants = sorted(
+        resources(stack, "google_storage_bucket_iam_member"),
+        key=lambda g: (g["bucket"], str(g.get("condition"))),
+    )
+    assert [(g["bucket"], g["role"], g["member"]) for g in grants] == [
+        ("initech-lake", "roles/storage.objectUser", member),
+        ("initech-lake", "roles/storage.objectUser", member),
+        ("initech-landing", "roles/storage.objectViewer", member),
+    ]
+    assert "condition" not in grants[2]  # no prefix: the whole bucket, unconditioned
+    by_expression = {g["condition"]["expression"]: g["condition"] for g in grants[:2]}
+    raw = by_expression[
+        'resource.name.startsWith("projects/_/buckets/initech-lake/objects/raw/orders/")'
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("raw/orders/")'
+    ]
+    assert raw["title"].startswith("dativo prefix ")
+    assert (
+        raw["description"]
+        == "roles/storage.objectUser of initech-partitioned-load on gs://initech-lake/raw/orders/ only"
+    )
+    # a template sequence in a prefix stays literal (escaped for Terraform)
+    assert (
+        'resource.name.startsWith("projects/_/buckets/initech-lake/objects/tmp/%%{x}/")'
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("tmp/%%{x}/")'
+    ) in by_expression
+    titles = {c["title"] for c in by_expression.values()}
+    assert len(titles) == 2  # deterministic and distinct per prefix
 
 
 def test_secret_grants_one_per_secret_without_version(synthesized: dict) -> None:

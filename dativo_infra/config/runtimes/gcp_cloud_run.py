@@ -6,12 +6,12 @@ The rules come from :mod:`dativo_infra.clouds.gcp`, which the construct builds w
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from dativo_infra.clouds import Refusal, gcp
-from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict
+from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
@@ -37,6 +37,12 @@ class GcpStorageGrant(StorageGrant):
         "access",
         "read (objectViewer), write (objectCreator) or read_write (objectUser). Unset: read",
     )
+    prefix: str = Field(
+        "",
+        description="Object name prefix the grant is limited to, by an IAM condition on the bucket binding "
+        "(the bucket needs uniform bucket-level access; listing is allowed only with a list prefix under this "
+        "one). Unset: the whole bucket",
+    )
 
 
 class GcpPermissions(Strict):
@@ -47,6 +53,37 @@ class GcpPermissions(Strict):
         default_factory=list,
         description="Secret Manager secrets the job reads (projects/<p>/secrets/<name>); secrets referenced by "
         "runtime.secrets are granted anyway. Unset: none",
+    )
+
+
+def _seconds(what: str, default: str) -> Any:
+    return Field(
+        None, ge=0, le=gcp.SCHEDULER_MAX_BACKOFF_SECONDS, description=f"{what}, in seconds. Unset: {default}"
+    )
+
+
+class GcpScheduleRetry(Strict):
+    """How Cloud Scheduler retries a failed start of the job (the POST to ``jobs/<job>:run`` failed or
+    timed out). A failed *execution* is retried by Cloud Run (``retries``). Unset fields keep Cloud
+    Scheduler's defaults."""
+
+    retry_count: int | None = Field(
+        None,
+        ge=0,
+        le=gcp.SCHEDULER_MAX_RETRY_COUNT,
+        description=f"Retries of a failed start (0-{gcp.SCHEDULER_MAX_RETRY_COUNT}). Unset: 0, no retry; the "
+        "next scheduled time runs anyway",
+    )
+    min_backoff_seconds: int | None = _seconds("Shortest wait before a retry", "5")
+    max_backoff_seconds: int | None = _seconds("Longest wait before a retry", "3600")
+    max_doublings: int | None = Field(
+        None,
+        ge=0,
+        le=gcp.SCHEDULER_MAX_DOUBLINGS,
+        description="Times the wait doubles before growing linearly. Unset: 5",
+    )
+    max_retry_duration_seconds: int | None = _seconds(
+        "Time limit for retrying, from the first attempt (0: unlimited)", "0, unlimited"
     )
 
 
@@ -83,6 +120,29 @@ class GcpCloudRunRuntime(RuntimeBase):
         "Environment variables from Secret Manager: [projects/<p>/secrets/]<name>[/versions/<v>] (version "
         "latest when absent). Unset: none",
     )
+    invokers: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Service mode: IAM members granted roles/run.invoker on the service, one binding each "
+        "(user:<email>, serviceAccount:<email>, group:<email>, domain:<domain>, principal://..., "
+        "principalSet://..., allUsers, allAuthenticatedUsers). allUsers only when listed: ingress external "
+        "alone grants nobody. Unset: none (callers need a grant made outside the stack)",
+        json_schema_extra=only_in("service"),
+    )
+    schedule_retry: GcpScheduleRetry | None = Field(
+        None,
+        description="Job mode, with a schedule: retry_config of the Cloud Scheduler job. Unset: Cloud "
+        "Scheduler's defaults (no retry)",
+        json_schema_extra=only_in("job"),
+    )
+    schedule_attempt_deadline_seconds: int | None = Field(
+        None,
+        ge=gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS[0],
+        le=gcp.SCHEDULER_HTTP_ATTEMPT_DEADLINE_SECONDS[1],
+        description="Job mode, with a schedule: how long Cloud Scheduler waits for the Cloud Run Admin API "
+        "to accept a start (attempt_deadline, 15-1800 for an HTTP target). Unset: Cloud Scheduler's default "
+        "(180)",
+        json_schema_extra=only_in("job"),
+    )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
     deletion_protection: bool | None = Field(
@@ -114,16 +174,71 @@ class GcpCloudRunRuntime(RuntimeBase):
             )
             problem = "longer than a Cloud Run service request may take"
             found.append(Problem(("timeout_seconds",), problem, self.timeout_seconds, expected))
+        found += self._schedule_problems()
         checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = [
             (("permissions", "storage", index, "bucket"), grant.bucket, gcp.bucket_refusal(grant.bucket))
             for index, grant in enumerate(self.permissions.storage)
+        ]
+        checks += [
+            (("permissions", "storage", index, "prefix"), grant.prefix, gcp.prefix_refusal(grant.prefix))
+            for index, grant in enumerate(self.permissions.storage)
+            if grant.prefix
         ]
         checks += [
             (("permissions", "secrets", index), secret, gcp.secret_refusal(secret))
             for index, secret in enumerate(self.permissions.secrets)
         ]
         checks += [(("secrets", var), ref, gcp.secret_refusal(ref)) for var, ref in self.secrets.items()]
+        checks += [
+            (("invokers", index), member, gcp.member_refusal(member))
+            for index, member in enumerate(self.invokers)
+        ]
+        seen: set[str] = set()
+        for index, member in enumerate(self.invokers):
+            if member in seen:
+                checks.append((("invokers", index), member, Refusal("listed twice", "each member once")))
+            seen.add(member)
         found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
+        return found
+
+    def cloud_warnings(self) -> list[Problem]:
+        """A public invoker is valid (a webhook receiver needs it) but worth a second look."""
+        return [
+            Problem(
+                ("invokers", index),
+                "anyone on the internet may call the service"
+                if member == "allUsers"
+                else "anyone with a Google account may call the service",
+                member,
+                "the groups or service accounts that call it, unless the service is meant to be public",
+            )
+            for index, member in enumerate(self.invokers)
+            if member in gcp.PUBLIC_MEMBERS
+        ]
+
+    def _schedule_problems(self) -> list[Problem]:
+        """Scheduler settings need a schedule (job mode: other modes are reported as mode errors);
+        the shortest backoff is not longer than the longest."""
+        found: list[Problem] = []
+        if self.mode == "job" and self.schedule is None:
+            for name in ("schedule_retry", "schedule_attempt_deadline_seconds"):
+                value = getattr(self, name)
+                if value is not None:
+                    shown = (
+                        value.model_dump(exclude_unset=True) if isinstance(value, GcpScheduleRetry) else value
+                    )
+                    expected = f"a schedule, or no {name}"
+                    found.append(Problem((name,), "applies to a scheduled job only", shown, expected))
+        retry = self.schedule_retry
+        low = retry.min_backoff_seconds if retry is not None else None
+        high = retry.max_backoff_seconds if retry is not None else None
+        if low is not None and high is not None and low > high:
+            where = ("schedule_retry", "min_backoff_seconds")
+            found.append(
+                Problem(
+                    where, "longer than max_backoff_seconds", low, f"at most max_backoff_seconds ({high})"
+                )
+            )
         return found
 
     def deletion_protected(self, environment: str) -> bool:
