@@ -178,6 +178,14 @@ GCP_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {
     "invoker-pool-star": {
         ("invokers",): ["principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*"]
     },
+    "role-star": {("permissions", "roles"): [{"role": "roles/bigquery.*"}]},
+    "role-template": {("permissions", "roles"): [{"role": "projects/${var.p}/roles/loader"}]},
+    "role-dataset-star": {
+        ("permissions", "roles"): [{"role": "roles/bigquery.dataViewer", "resource": "datasets/*"}]
+    },
+    "role-topic-template": {
+        ("permissions", "roles"): [{"role": "roles/pubsub.publisher", "resource": "topics/${var.t}"}]
+    },
 }
 _SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
 AZURE_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {

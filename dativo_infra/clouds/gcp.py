@@ -8,6 +8,7 @@ Pure Python: no cdktf.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_control, has_wildcard
@@ -230,3 +231,128 @@ SCHEDULER_MAX_BACKOFF_SECONDS = 86400
 SCHEDULER_MAX_DOUBLINGS = 16
 #: The role that lets a principal start a Cloud Run job or call a Cloud Run service.
 RUN_INVOKER_ROLE = "roles/run.invoker"
+
+
+# --- extra roles (permissions.roles; hashicorp/google 6.50.0 *_iam_member resources) -----------------
+#: A predefined role ``roles/<service>.<name>`` (or a basic role ``roles/<name>``), a project custom role
+#: ``projects/<project>/roles/<id>`` or an organization custom role ``organizations/<n>/roles/<id>``
+#: (custom role ids: 3-64 of letters, digits, '_' and '.').
+_ROLE_RE = re.compile(
+    r"roles/[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z][a-zA-Z0-9_]*)*"
+    rf"|projects/{_PROJECT}/roles/[A-Za-z0-9_.]{{3,64}}"
+    r"|organizations/[0-9]{1,20}/roles/[A-Za-z0-9_.]{3,64}"
+)
+ROLE_EXPECTED = (
+    "an exact IAM role: roles/<service>.<name> such as 'roles/bigquery.jobUser', or a custom role "
+    "projects/<project>/roles/<id> or organizations/<number>/roles/<id> (no '*', '?' or '${')"
+)
+#: The roles a job may not grant its own service account unless the platform setting
+#: ``gcp.allowed_privileged_roles`` names them: the basic roles that can do (almost) anything, and the
+#: roles that manage IAM or act as another identity (a job holding one could grant itself more, or
+#: become an account with more). The one list: the model refuses with it, the README cites it.
+PRIVILEGED_ROLES: tuple[str, ...] = (
+    "roles/owner",
+    "roles/editor",
+    "roles/iam.serviceAccountTokenCreator",
+    "roles/iam.serviceAccountOpenIdTokenCreator",
+    "roles/iam.serviceAccountUser",
+    "roles/iam.workloadIdentityUser",
+)
+#: Role families that are privileged as a whole: every IAM and Resource Manager admin role
+#: (roles/iam.securityAdmin, roles/iam.roleAdmin, roles/resourcemanager.projectIamAdmin, ...).
+_PRIVILEGED_FAMILY_RE = re.compile(r"roles/(?:iam|resourcemanager)\.[A-Za-z0-9_.]*Admin")
+PRIVILEGED_EXPECTED = (
+    "a role that does not own the project, manage IAM or act as another identity, or the role named in "
+    "the platform setting gcp.allowed_privileged_roles (jobs/platform.yaml)"
+)
+
+
+def role_refusal(role: str) -> Refusal | None:
+    """Why ``role`` is not one exact IAM role, or None."""
+    if has_wildcard(role):
+        return Refusal(WILDCARD_PROBLEM, ROLE_EXPECTED)
+    return None if _ROLE_RE.fullmatch(role) else Refusal("not an IAM role", ROLE_EXPECTED)
+
+
+def is_privileged_role(role: str) -> bool:
+    """Whether ``role`` is in :data:`PRIVILEGED_ROLES` or an IAM / Resource Manager admin role."""
+    return role in PRIVILEGED_ROLES or _PRIVILEGED_FAMILY_RE.fullmatch(role) is not None
+
+
+def privilege_refusal(role: str, allowed: Collection[str]) -> Refusal | None:
+    """Why a job may not grant the privileged ``role`` (unless ``allowed`` names it), or None."""
+    if is_privileged_role(role) and role not in allowed:
+        return Refusal(
+            "a privileged role (owns the project, manages IAM or acts as another identity)",
+            PRIVILEGED_EXPECTED,
+        )
+    return None
+
+
+#: The resource a role is granted on: ``datasets/<id>`` or ``projects/<p>/datasets/<id>`` (BigQuery),
+#: ``topics/<id>`` or ``projects/<p>/topics/<id>`` (Pub/Sub), ``buckets/<name>`` (Cloud Storage).
+#: Dataset ids: 1-1024 of letters, digits, '_'. Topic ids: 3-255, starting with a letter, of letters,
+#: digits and - _ . ~ + (no '%': it would open a Terraform template), not starting with 'goog'.
+_ROLE_RESOURCE_RE = re.compile(
+    rf"(?:projects/(?P<project>{_PROJECT})/)?(?P<kind>datasets|topics)/(?P<id>[A-Za-z0-9_.~+-]{{1,1024}})"
+    r"|buckets/(?P<bucket>[^/]+)"
+)
+_DATASET_ID_RE = re.compile(r"[A-Za-z0-9_]{1,1024}")
+_TOPIC_ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.~+-]{2,254}")
+ROLE_RESOURCE_EXPECTED = (
+    "a BigQuery dataset [projects/<project>/]datasets/<id>, a Pub/Sub topic [projects/<project>/]topics/<id> "
+    "or a bucket buckets/<name> (no '*', '?' or '${'); without a project: the job's project_id"
+)
+
+
+@dataclass(frozen=True)
+class RoleResource:
+    """A resource a role is granted on: ``kind`` dataset, topic or bucket; ``project`` None: the job's."""
+
+    kind: str
+    name: str
+    project: str | None = None
+
+
+def parse_role_resource(resource: str) -> RoleResource | Refusal:
+    """The resource named by ``resource``, or why it names none."""
+    if has_wildcard(resource):
+        return Refusal(WILDCARD_PROBLEM, ROLE_RESOURCE_EXPECTED)
+    match = _ROLE_RESOURCE_RE.fullmatch(resource)
+    if match is None:
+        return Refusal("not a dataset, topic or bucket", ROLE_RESOURCE_EXPECTED)
+    if match["bucket"] is not None:
+        if not is_bucket_name(match["bucket"]):
+            return Refusal("not a bare bucket name", BUCKET_EXPECTED)
+        return RoleResource("bucket", match["bucket"])
+    kind, name = match["kind"][:-1], match["id"]
+    if kind == "dataset" and not _DATASET_ID_RE.fullmatch(name):
+        return Refusal("not a BigQuery dataset id (letters, digits and '_')", ROLE_RESOURCE_EXPECTED)
+    if kind == "topic" and (not _TOPIC_ID_RE.fullmatch(name) or name.startswith("goog")):
+        return Refusal(
+            "not a Pub/Sub topic id (3-255, starting with a letter, not with 'goog')", ROLE_RESOURCE_EXPECTED
+        )
+    return RoleResource(kind, name, match["project"])
+
+
+# --- an existing service account -------------------------------------------------------------------
+#: A service account email: a user-managed account ``<id>@<project>.iam.gserviceaccount.com``, or a
+#: default account ``<number>-compute@developer.gserviceaccount.com`` / ``<project>@appspot.gserviceaccount.com``.
+_SERVICE_ACCOUNT_EMAIL_RE = re.compile(
+    rf"[a-z][a-z0-9-]{{4,28}}[a-z0-9]@{_PROJECT}\.iam\.gserviceaccount\.com"
+    r"|[0-9]{1,20}-compute@developer\.gserviceaccount\.com"
+    rf"|{_PROJECT}@appspot\.gserviceaccount\.com"
+)
+SERVICE_ACCOUNT_EMAIL_EXPECTED = (
+    "a service account email <id>@<project>.iam.gserviceaccount.com (id 6-30 of a-z 0-9 -), "
+    "<number>-compute@developer.gserviceaccount.com or <project>@appspot.gserviceaccount.com"
+)
+
+
+def service_account_email_refusal(email: str) -> Refusal | None:
+    """Why ``email`` is not a service account email, or None."""
+    if has_wildcard(email):
+        return Refusal(WILDCARD_PROBLEM, SERVICE_ACCOUNT_EMAIL_EXPECTED)
+    if _SERVICE_ACCOUNT_EMAIL_RE.fullmatch(email) is None:
+        return Refusal("not a service account email", SERVICE_ACCOUNT_EMAIL_EXPECTED)
+    return None

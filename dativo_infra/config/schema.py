@@ -29,7 +29,7 @@ from pydantic import (
 from dativo_infra.clouds.regions import region_refusal
 from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug, Strict, fail, raise_all
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
-from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION
+from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION, ALLOWED_PRIVILEGED_ROLES
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType
 
@@ -50,9 +50,12 @@ RENDERED = "rendered"
 def validation_context(settings: PlatformSettings | None, *, rendered: bool = False) -> dict[str, Any]:
     """The context a job is validated with: ``rendered`` (see the module docstring) and what the platform
     settings allow (:data:`~dativo_infra.config.runtimes.base.ALLOWED_ESCALATION`: the IAM actions a
-    job's statements may grant although they can escalate privileges). Without settings nothing is allowed."""
+    job's statements may grant although they can escalate privileges;
+    :data:`~dativo_infra.config.runtimes.base.ALLOWED_PRIVILEGED_ROLES`: the privileged roles a GCP job's
+    permissions.roles may grant). Without settings nothing is allowed."""
     allowed = tuple(settings.aws.allowed_escalation_actions) if settings is not None else ()
-    return {RENDERED: rendered, ALLOWED_ESCALATION: allowed}
+    roles = tuple(settings.gcp.allowed_privileged_roles) if settings is not None else ()
+    return {RENDERED: rendered, ALLOWED_ESCALATION: allowed, ALLOWED_PRIVILEGED_ROLES: roles}
 
 
 class Infrastructure(Strict):

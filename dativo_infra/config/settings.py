@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
-from dativo_infra.clouds import aws_iam
+from dativo_infra.clouds import aws_iam, gcp
 from dativo_infra.config.fields import Problem, Strict, raise_all
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
@@ -109,6 +109,32 @@ class AwsPlatform(Strict):
         return value
 
 
+class GcpPlatform(Strict):
+    """What the platform team allows every GCP job."""
+
+    allowed_privileged_roles: list[str] = Field(
+        default_factory=list,
+        description=(
+            "IAM roles a job's permissions.roles may grant although they are privileged (roles/owner, "
+            "roles/editor, IAM and Resource Manager admin roles, roles that act as another identity: "
+            "dativo_infra.clouds.gcp.PRIVILEGED_ROLES), e.g. roles/iam.serviceAccountUser. Exact roles, no "
+            "wildcard. Unset: none (every such role is refused)"
+        ),
+    )
+
+    @field_validator("allowed_privileged_roles")
+    @classmethod
+    def _exact(cls, value: list[str]) -> list[str]:
+        raise_all(
+            [
+                Problem((index,), refusal.problem, role, refusal.expected)
+                for index, role in enumerate(value)
+                if (refusal := gcp.role_refusal(role)) is not None
+            ]
+        )
+        return value
+
+
 class PlatformSettings(Strict):
     """The platform settings file."""
 
@@ -127,6 +153,7 @@ class PlatformSettings(Strict):
         "point into. The jobs tree (this file's directory) is always allowed",
     )
     aws: AwsPlatform = Field(default_factory=AwsPlatform, description="AWS rules for every job")
+    gcp: GcpPlatform = Field(default_factory=GcpPlatform, description="GCP rules for every job")
     #: The file these settings were read from, with positions (None: built in code, or no file).
     _source: PositionedDocument | None = PrivateAttr(None)
     #: The path of that file (None: built in code, or no file).

@@ -2,14 +2,15 @@
 
 Resources (construct ids are part of the contract: renaming one replaces the cloud resource):
 
-* ``service_account``: the service account the container runs as;
+* ``service_account``: the service account the container runs as (none with
+  ``existing.service_account_email``: the container runs as that account, and nothing is granted to it);
 * EITHER ``service`` (a Cloud Run v2 service) with one ``roles/run.invoker`` binding per member of
   ``invokers`` (``invoker`` for ``allUsers``, ``invoker_<hash>`` for the others; nobody is granted
   implicitly, whatever the ingress), OR ``job`` (a Cloud Run v2 job), never both. Both are built by one container
   builder; only the resource around it differs;
 * ``storage_<hash>``: a bucket IAM member per storage grant, with an IAM condition on the object name
   when the grant has a ``prefix``; ``secret_<hash>``: a Secret Manager
-  accessor per secret;
+  accessor per secret; ``role_<hash>``: one IAM member per extra role (:mod:`.gcp_cloud_run_roles`);
 * for a scheduled job: ``scheduler`` (a Cloud Scheduler job, with its retries and attempt deadline),
   ``scheduler_service_account`` and ``scheduler_invoker``, built in this scope by
   :func:`~.gcp_cloud_run_schedule.scheduler`.
@@ -72,6 +73,7 @@ from constructs import Construct
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs.gcp_cloud_run_roles import grant_roles
 from dativo_infra.constructs.gcp_cloud_run_schedule import scheduler
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
@@ -181,17 +183,25 @@ class Runtime(Construct):
         self._id = id
         self._renamed: list[tuple[type[TerraformResource], str]] = []
 
-        self.service_account = self._renamed_resource(
-            ServiceAccount,
-            "service_account",
-            account_id=self.names.service_account_id,
-            display_name=f"Dativo runtime of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
-            description=f"Runs the Cloud Run {runtime.mode} of the Dativo stack {placement.name}"[:256],
-            project=runtime.project_id,
-        )
-        self.member = f"serviceAccount:{self.service_account.email}"
-        secret_grants = self._grant_secrets()
-        self._grant_storage()
+        self.service_account: ServiceAccount | None = None
+        secret_grants: list[SecretManagerSecretIamMember] = []
+        if runtime.existing.service_account_email is not None:
+            # given: nothing is created or granted (validation refused permissions with it)
+            self.service_account_email: Any = runtime.existing.service_account_email
+        else:
+            self.service_account = self._renamed_resource(
+                ServiceAccount,
+                "service_account",
+                account_id=self.names.service_account_id,
+                display_name=f"Dativo runtime of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
+                description=f"Runs the Cloud Run {runtime.mode} of the Dativo stack {placement.name}"[:256],
+                project=runtime.project_id,
+            )
+            self.service_account_email = self.service_account.email
+            self.member = f"serviceAccount:{self.service_account.email}"
+            secret_grants = self._grant_secrets()
+            self._grant_storage()
+            grant_roles(self, runtime, self.member)
 
         self.service: CloudRunV2Service | None = None
         self.job: CloudRunV2Job | None = None
@@ -214,7 +224,7 @@ class Runtime(Construct):
             "project_id": runtime.project_id,
             "region": placement.region,
             "service_url": service_url,
-            "service_account_email": self.service_account.email,
+            "service_account_email": self.service_account_email,
             "scheduler_job_name": self.scheduler.name if self.scheduler is not None else NO_VALUE,
         }
         self._write_moved()
@@ -336,7 +346,7 @@ class Runtime(Construct):
             ingress=INGRESS[runtime.ingress],
             deletion_protection=runtime.deletion_protected(self.placement.environment),
             template=CloudRunV2ServiceTemplate(
-                service_account=self.service_account.email,
+                service_account=self.service_account_email,
                 timeout=f"{runtime.timeout_seconds}s",
                 scaling=CloudRunV2ServiceTemplateScaling(
                     min_instance_count=runtime.scaling.min_replicas,
@@ -377,7 +387,7 @@ class Runtime(Construct):
                 task_count=runtime.scaling.parallelism,
                 parallelism=runtime.scaling.parallelism,
                 template=CloudRunV2JobTemplateTemplate(
-                    service_account=self.service_account.email,
+                    service_account=self.service_account_email,
                     timeout=f"{runtime.timeout_seconds}s",
                     max_retries=runtime.retries,
                     containers=[self._container(_JOB)],

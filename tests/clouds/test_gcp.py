@@ -162,3 +162,87 @@ def test_secret_ids(reference: str, problem: str | None) -> None:
 )
 def test_iam_members(member: str, ok: bool) -> None:
     assert (gcp.member_refusal(member) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("role", "ok"),
+    [
+        ("roles/bigquery.dataEditor", True),
+        ("roles/owner", True),
+        ("roles/cloudsql.instanceUser", True),
+        ("projects/acme-data-dev/roles/loader", True),
+        ("projects/123456/roles/dativo.loader_v2", True),
+        ("organizations/123/roles/loader", True),
+        ("roles/bigquery.*", False),
+        ("roles/${x}", False),
+        ("Roles/owner", False),
+        ("roles/bigquery.dataEditor ", False),
+        ("projects/acme-data-dev/roles/ab", False),
+        ("folders/1/roles/loader", False),
+    ],
+)
+def test_roles(role: str, ok: bool) -> None:
+    assert (gcp.role_refusal(role) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("role", "privileged"),
+    [
+        ("roles/owner", True),
+        ("roles/editor", True),
+        ("roles/iam.securityAdmin", True),
+        ("roles/iam.serviceAccountAdmin", True),
+        ("roles/iam.workloadIdentityPoolAdmin", True),
+        ("roles/resourcemanager.projectIamAdmin", True),
+        ("roles/iam.serviceAccountTokenCreator", True),
+        ("roles/iam.serviceAccountUser", True),
+        ("roles/iam.workloadIdentityUser", True),
+        ("roles/viewer", False),
+        ("roles/iam.roleViewer", False),
+        ("roles/bigquery.admin", False),
+        ("roles/storage.admin", False),
+    ],
+)
+def test_privileged_roles(role: str, privileged: bool) -> None:
+    assert gcp.is_privileged_role(role) is privileged
+    assert (gcp.privilege_refusal(role, ()) is not None) is privileged
+    assert gcp.privilege_refusal(role, (role,)) is None
+
+
+@pytest.mark.parametrize(
+    ("resource", "parsed"),
+    [
+        ("datasets/raw_salesforce", gcp.RoleResource("dataset", "raw_salesforce")),
+        ("projects/acme-shared/datasets/ref", gcp.RoleResource("dataset", "ref", "acme-shared")),
+        ("topics/loads-done", gcp.RoleResource("topic", "loads-done")),
+        ("projects/123456/topics/a.b~c+d", gcp.RoleResource("topic", "a.b~c+d", "123456")),
+        ("buckets/acme-raw", gcp.RoleResource("bucket", "acme-raw")),
+        ("datasets/raw-x", None),
+        ("topics/1abc", None),
+        ("topics/goog-x", None),
+        ("buckets/acme/raw", None),
+        ("projects/_/buckets/acme-raw", None),
+        ("datasets/*", None),
+        ("", None),
+    ],
+)
+def test_role_resources(resource: str, parsed: gcp.RoleResource | None) -> None:
+    result = gcp.parse_role_resource(resource)
+    assert (result if isinstance(result, gcp.RoleResource) else None) == parsed
+
+
+@pytest.mark.parametrize(
+    ("email", "ok"),
+    [
+        ("ingest@acme-data-dev.iam.gserviceaccount.com", True),
+        ("123456789012-compute@developer.gserviceaccount.com", True),
+        ("acme-data-dev@appspot.gserviceaccount.com", True),
+        ("ingest@acme-data-dev.iam.gserviceaccount.com.example", False),
+        ("Ingest@acme-data-dev.iam.gserviceaccount.com", False),
+        ("short@acme-data-dev.iam.gserviceaccount.com", False),
+        ("user@acme.example", False),
+        ("*@acme-data-dev.iam.gserviceaccount.com", False),
+    ],
+)
+def test_service_account_emails(email: str, ok: bool) -> None:
+    assert (gcp.service_account_email_refusal(email) is None) is ok

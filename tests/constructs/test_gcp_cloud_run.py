@@ -223,6 +223,54 @@ JOBS: dict[str, str] = {
           vpc_id: projects/globex-net/global/networks/shared
         """,
     ),
+    "job_roles": job_yaml(
+        "initech",
+        "dev",
+        "bq_loader",
+        """
+        mode: job
+        project_id: initech-data-dev
+        permissions:
+          roles:
+            - role: roles/bigquery.jobUser
+            - role: roles/bigquery.dataEditor
+              resource: datasets/raw_salesforce
+            - role: roles/bigquery.dataViewer
+              resource: projects/initech-shared/datasets/reference
+            - role: roles/pubsub.publisher
+              resource: topics/loads-done
+            - role: roles/pubsub.publisher
+              resource: projects/initech-events/topics/loads-done
+            - role: roles/storage.objectViewer
+              resource: buckets/initech-landing
+            - role: projects/initech-data-dev/roles/dativoLoader
+        """,
+    ),
+    "service_existing_account": job_yaml(
+        "acme",
+        "dev",
+        "shared_identity",
+        """
+        mode: service
+        project_id: acme-data-dev
+        existing:
+          service_account_email: shared-ingest@acme-data-dev.iam.gserviceaccount.com
+        secrets:
+          DB_PASSWORD: db-password
+        """,
+    ),
+    "job_existing_account": job_yaml(
+        "acme",
+        "dev",
+        "shared_batch",
+        """
+        mode: job
+        project_id: acme-data-dev
+        schedule: "0 1 * * *"
+        existing:
+          service_account_email: 123456789012-compute@developer.gserviceaccount.com
+        """,
+    ),
     "job_prod_unprotected": job_yaml(
         "globex",
         "prod",
@@ -603,6 +651,89 @@ def test_no_grants_without_permissions(synthesized: dict) -> None:
     stack = synthesized["job_manual"]
     assert resources(stack, "google_storage_bucket_iam_member") == []
     assert resources(stack, "google_secret_manager_secret_iam_member") == []
+
+
+def test_project_roles_are_project_iam_members(synthesized: dict) -> None:
+    stack = synthesized["job_roles"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    grants = resources(stack, "google_project_iam_member")
+    assert sorted((g["project"], g["role"], g["member"]) for g in grants) == [
+        ("initech-data-dev", "projects/initech-data-dev/roles/dativoLoader", member),
+        ("initech-data-dev", "roles/bigquery.jobUser", member),
+    ]
+    assert all("condition" not in g for g in grants)
+
+
+def test_roles_on_datasets_topics_and_buckets(synthesized: dict) -> None:
+    """A resource without a project is in the job's project; one with a project is in that one."""
+    stack = synthesized["job_roles"]
+    member = "serviceAccount:" + runtime_sa_email(stack)
+    datasets = resources(stack, "google_bigquery_dataset_iam_member")
+    assert sorted((g["project"], g["dataset_id"], g["role"], g["member"]) for g in datasets) == [
+        ("initech-data-dev", "raw_salesforce", "roles/bigquery.dataEditor", member),
+        ("initech-shared", "reference", "roles/bigquery.dataViewer", member),
+    ]
+    topics = resources(stack, "google_pubsub_topic_iam_member")
+    assert sorted((g["project"], g["topic"], g["role"], g["member"]) for g in topics) == [
+        ("initech-data-dev", "loads-done", "roles/pubsub.publisher", member),
+        ("initech-events", "loads-done", "roles/pubsub.publisher", member),
+    ]
+    (bucket,) = resources(stack, "google_storage_bucket_iam_member")
+    assert (bucket["bucket"], bucket["role"], bucket["member"]) == (
+        "initech-landing",
+        "roles/storage.objectViewer",
+        member,
+    )
+
+
+def test_no_role_bindings_without_roles(synthesized: dict) -> None:
+    stack = synthesized["job_scheduled"]
+    for rtype in (
+        "google_project_iam_member",
+        "google_bigquery_dataset_iam_member",
+        "google_pubsub_topic_iam_member",
+    ):
+        assert resources(stack, rtype) == [], rtype
+
+
+@pytest.mark.parametrize(
+    ("key", "rtype", "email"),
+    [
+        (
+            "service_existing_account",
+            "google_cloud_run_v2_service",
+            "shared-ingest@acme-data-dev.iam.gserviceaccount.com",
+        ),
+        (
+            "job_existing_account",
+            "google_cloud_run_v2_job",
+            "123456789012-compute@developer.gserviceaccount.com",
+        ),
+    ],
+)
+def test_an_existing_service_account_is_used_not_created_nor_granted(
+    synthesized: dict, key: str, rtype: str, email: str
+) -> None:
+    stack = synthesized[key]
+    template = one(stack, rtype)["template"]
+    template = template.get("template", template)  # a job's task template is one level deeper
+    assert template["service_account"] == email
+    assert stack["output"]["service_account_email"]["value"] == email
+    accounts = resources(stack, "google_service_account")
+    assert all(a["account_id"].endswith("-sched") for a in accounts)  # only a schedule's own account
+    for grant in (
+        "google_secret_manager_secret_iam_member",
+        "google_storage_bucket_iam_member",
+        "google_project_iam_member",
+    ):
+        assert resources(stack, grant) == [], grant
+
+
+def test_a_scheduled_job_with_an_existing_account_keeps_its_scheduler_account(synthesized: dict) -> None:
+    stack = synthesized["job_existing_account"]
+    (account,) = resources(stack, "google_service_account")
+    assert account["account_id"].endswith("-sched")
+    assert one(stack, "google_cloud_run_v2_job_iam_member")["role"] == "roles/run.invoker"
 
 
 # ---------------------------------------------------------------------------------------------

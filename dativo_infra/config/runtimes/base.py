@@ -40,6 +40,9 @@ DEFAULT_IMAGE = "ghcr.io/dativo-io/dativo-ingest:1.8.2"
 #: Validation context key: the IAM actions the platform settings let a job grant although they can
 #: escalate privileges (``aws.allowed_escalation_actions``; see :func:`~dativo_infra.config.schema.validation_context`).
 ALLOWED_ESCALATION = "allowed_escalation_actions"
+#: Validation context key: the privileged IAM roles the platform settings let a GCP job grant
+#: (``gcp.allowed_privileged_roles``).
+ALLOWED_PRIVILEGED_ROLES = "allowed_privileged_roles"
 
 Ingress = Literal["none", "internal", "external"]
 Access = Literal["read", "write", "read_write"]

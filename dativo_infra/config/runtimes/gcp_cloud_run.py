@@ -6,13 +6,20 @@ The rules come from :mod:`dativo_infra.clouds.gcp`, which the construct builds w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from dativo_infra.clouds import Refusal, gcp
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
-from dativo_infra.config.runtimes.base import RuntimeBase, StorageGrant, described, timeout_field
+from dativo_infra.config.runtimes.base import (
+    ALLOWED_PRIVILEGED_ROLES,
+    RuntimeBase,
+    StorageGrant,
+    described,
+    timeout_field,
+)
 from dativo_infra.contract import RuntimeType
 
 
@@ -45,6 +52,22 @@ class GcpStorageGrant(StorageGrant):
     )
 
 
+class GcpRole(Strict):
+    """One more IAM role of the job's service account, on the project or on one named resource."""
+
+    role: NonEmpty = Field(
+        description="An exact role: roles/<service>.<name> (predefined) or projects/<p>/roles/<id> "
+        "(custom). roles/owner, roles/editor and IAM-admin / impersonation roles only when the platform "
+        "setting gcp.allowed_privileged_roles names them"
+    )
+    resource: NonEmpty | None = Field(
+        None,
+        description="Where the role is granted: [projects/<p>/]datasets/<id> (a BigQuery dataset), "
+        "[projects/<p>/]topics/<id> (a Pub/Sub topic) or buckets/<name> (a bucket); without a project, in "
+        "project_id. Unset: on the project (project_id)",
+    )
+
+
 class GcpPermissions(Strict):
     """What the job's service account may touch. Unset: nothing beyond the secrets its env references."""
 
@@ -53,6 +76,26 @@ class GcpPermissions(Strict):
         default_factory=list,
         description="Secret Manager secrets the job reads (projects/<p>/secrets/<name>); secrets referenced by "
         "runtime.secrets are granted anyway. Unset: none",
+    )
+    roles: list[GcpRole] = Field(
+        default_factory=list,
+        description="More IAM roles, each on the project or on a dataset, topic or bucket (one "
+        "*_iam_member each). Unset: none",
+    )
+
+    def given(self) -> list[str]:
+        """The names of the fields that grant something, in field order."""
+        return [name for name in ("storage", "secrets", "roles") if getattr(self, name)]
+
+
+class GcpExisting(Strict):
+    """An identity the job uses instead of creating its own. Unset: the stack creates it."""
+
+    service_account_email: NonEmpty | None = Field(
+        None,
+        description="An existing service account the container runs as; no service account is created "
+        "and nothing is granted to it, so permissions are errors with it (grant them to the account). "
+        "Unset: the stack creates the job's service account",
     )
 
 
@@ -145,6 +188,7 @@ class GcpCloudRunRuntime(RuntimeBase):
     )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
+    existing: GcpExisting = Field(default_factory=GcpExisting)
     deletion_protection: bool | None = Field(
         None, description="Cloud Run deletion protection. Unset: on in prod, off elsewhere"
     )
@@ -193,17 +237,83 @@ class GcpCloudRunRuntime(RuntimeBase):
             (("invokers", index), member, gcp.member_refusal(member))
             for index, member in enumerate(self.invokers)
         ]
+        checks += self._role_checks()
         seen: set[str] = set()
         for index, member in enumerate(self.invokers):
             if member in seen:
                 checks.append((("invokers", index), member, Refusal("listed twice", "each member once")))
             seen.add(member)
         found += [Problem(where, r.problem, value, r.expected) for where, value, r in checks if r is not None]
+        return found + self._existing_problems()
+
+    def _role_checks(self) -> list[tuple[tuple[str | int, ...], str, Refusal | None]]:
+        """Each role and resource of permissions.roles well formed, each (role, resource) once."""
+        checks: list[tuple[tuple[str | int, ...], str, Refusal | None]] = []
+        seen: set[tuple[str, str | None]] = set()
+        for index, grant in enumerate(self.permissions.roles):
+            where = ("permissions", "roles", index)
+            checks.append(((*where, "role"), grant.role, gcp.role_refusal(grant.role)))
+            if grant.resource is not None:
+                parsed = gcp.parse_role_resource(grant.resource)
+                refusal = parsed if isinstance(parsed, Refusal) else None
+                checks.append(((*where, "resource"), grant.resource, refusal))
+            if (grant.role, grant.resource) in seen:
+                checks.append(
+                    ((*where, "role"), grant.role, Refusal("listed twice", "each role once per resource"))
+                )
+            seen.add((grant.role, grant.resource))
+        return checks
+
+    def _existing_problems(self) -> list[Problem]:
+        """A given service account: well formed, and nothing granted to it (the stack attaches
+        permissions only to an account it owns)."""
+        email = self.existing.service_account_email
+        if email is None:
+            return []
+        found: list[Problem] = []
+        if (refusal := gcp.service_account_email_refusal(email)) is not None:
+            found.append(
+                Problem(("existing", "service_account_email"), refusal.problem, email, refusal.expected)
+            )
+        for name in self.permissions.given():
+            count = len(getattr(self.permissions, name))
+            found.append(
+                Problem(
+                    ("permissions", name),
+                    "the stack grants nothing to a service account it does not own: grant them to the "
+                    "account, or drop the field",
+                    f"{count} {'entry' if count == 1 else 'entries'}",
+                    f"no permissions.{name} with existing.service_account_email",
+                )
+            )
         return found
 
-    def cloud_warnings(self) -> list[Problem]:
-        """A public invoker is valid (a webhook receiver needs it) but worth a second look."""
+    def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
+        """Privileged roles of permissions.roles, unless the platform settings allow them (``context``)."""
+        allowed = context.get(ALLOWED_PRIVILEGED_ROLES, ())
         return [
+            Problem(("permissions", "roles", index, "role"), refusal.problem, grant.role, refusal.expected)
+            for index, grant in enumerate(self.permissions.roles)
+            if gcp.role_refusal(grant.role) is None
+            and (refusal := gcp.privilege_refusal(grant.role, allowed)) is not None
+        ]
+
+    def cloud_warnings(self) -> list[Problem]:
+        """A public invoker is valid (a webhook receiver needs it) but worth a second look; a given
+        service account must already read the secrets the env references."""
+        found = []
+        if (email := self.existing.service_account_email) is not None and self.secrets:
+            found.append(
+                Problem(
+                    ("existing", "service_account_email"),
+                    "the stack grants nothing to a service account it does not own: this account must "
+                    f"already read {', '.join(f'secrets.{name}' for name in sorted(self.secrets))}, or the "
+                    "container does not start",
+                    email,
+                    "an account with roles/secretmanager.secretAccessor on these secrets",
+                )
+            )
+        return found + [
             Problem(
                 ("invokers", index),
                 "anyone on the internet may call the service"
