@@ -229,6 +229,15 @@ SCHEDULER_MAX_BACKOFF_SECONDS = 86400
 #: Most doublings of the backoff a job may ask for (the platform's bound, not the API's: 5 s doubled
 #: 16 times is over three days, past any useful retry).
 SCHEDULER_MAX_DOUBLINGS = 16
+#: Predefined Cloud Storage roles per access level of a storage grant
+#: (cloud.google.com/storage/docs/access-control/iam-roles): objectViewer = get + list; objectCreator =
+#: create only (no read, no delete, so no overwrite of an existing object); objectUser = create, get,
+#: list, update, delete (no ACL / IAM management).
+STORAGE_ROLES: dict[str, str] = {
+    "read": "roles/storage.objectViewer",
+    "write": "roles/storage.objectCreator",
+    "read_write": "roles/storage.objectUser",
+}
 #: The role that lets a principal start a Cloud Run job or call a Cloud Run service.
 RUN_INVOKER_ROLE = "roles/run.invoker"
 

@@ -81,14 +81,8 @@ from dativo_infra.naming import short_hash
 #: Construct id of the provider inside the stack (part of the contract: it names the provider block).
 PROVIDER_ID = "google"
 
-#: Predefined Cloud Storage roles per access level (cloud.google.com/storage/docs/access-control/iam-roles):
-#: objectViewer = get + list; objectCreator = create only (no read, no delete, so no overwrite of an
-#: existing object); objectUser = create, get, list, update, delete (no ACL / IAM management).
-STORAGE_ROLES: dict[str, str] = {
-    "read": "roles/storage.objectViewer",
-    "write": "roles/storage.objectCreator",
-    "read_write": "roles/storage.objectUser",
-}
+#: Predefined Cloud Storage roles per access level (the rule lives in :mod:`dativo_infra.clouds.gcp`).
+STORAGE_ROLES: dict[str, str] = gcp.STORAGE_ROLES
 SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 RUN_INVOKER_ROLE = gcp.RUN_INVOKER_ROLE
 

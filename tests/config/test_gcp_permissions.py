@@ -209,3 +209,18 @@ def test_a_given_service_account_with_env_secrets_is_a_warning(tmp_path: Path) -
     (warning,) = [str(w) for w in job_warnings(job) if "service_account_email" in str(w)]
     assert "must already read secrets.SF_TOKEN" in warning
     assert job.config.runtime.existing.service_account_email.startswith("ingest@")
+
+
+def test_a_role_a_storage_grant_already_gives_is_refused(tmp_path: Path) -> None:
+    """Two members of one binding: destroying either would drop the grant of both."""
+    path = write(
+        tmp_path,
+        "    permissions:\n      storage:\n        - bucket: initech-lake\n          access: read\n"
+        + "        - bucket: initech-landing\n          prefix: raw/\n"
+        + "      roles:\n"
+        + role("roles/storage.objectViewer", "buckets/initech-lake")
+        + role("roles/storage.objectViewer", "buckets/initech-landing"),
+    )
+    (error,) = errors(path)
+    assert error.startswith(f"{path}:{line_of(path, 'role:')}: {PREFIX}permissions.roles[0].role: ")
+    assert "permissions.storage grants this role on this bucket already" in error

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.clouds import gcp
 from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
@@ -822,3 +823,48 @@ def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> No
     )
     with pytest.raises(ErrorReport, match="Cloud Run takes one subnetwork"):
         load_jobs([str(path)])
+
+
+# ---------------------------------------------------------------------------------------------
+# plan-time rules of the IAM member resources (hashicorp/google 6.50.0, bound by
+# cdktf-cdktf-provider-google 16.12.1): IamMemberBaseSchema makes role and member Required (member
+# must not start with "deleted:"), each resource's parent attribute is Required, a condition needs a
+# title and an expression; one member per (parent, role, member, condition), else two resources fight
+# over the same binding.
+# ---------------------------------------------------------------------------------------------
+IAM_PARENT: dict[str, tuple[str, ...]] = {
+    "google_project_iam_member": ("project",),
+    "google_bigquery_dataset_iam_member": ("dataset_id",),
+    "google_pubsub_topic_iam_member": ("topic",),
+    "google_storage_bucket_iam_member": ("bucket",),
+    "google_secret_manager_secret_iam_member": ("secret_id",),
+    "google_cloud_run_v2_service_iam_member": ("name", "location"),
+    "google_cloud_run_v2_job_iam_member": ("name", "location"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(JOBS))
+def test_iam_members_follow_the_providers_plan_time_rules(synthesized: dict, key: str) -> None:
+    stack = synthesized[key]
+    seen: set[tuple[Any, ...]] = set()
+    for rtype in sorted(stack.get("resource", {})):
+        if not rtype.endswith("_iam_member"):
+            continue
+        assert rtype in IAM_PARENT, f"{rtype}: add its plan-time rules"
+        for body in resources(stack, rtype):
+            parent = tuple(body.get(name) for name in IAM_PARENT[rtype])
+            assert all(parent), (rtype, parent)
+            assert body["role"] and body["member"], rtype
+            assert not body["member"].startswith("deleted:")
+            if (
+                body["role"].startswith(("roles/", "projects/", "organizations/"))
+                and "${" not in body["role"]
+            ):
+                assert gcp.role_refusal(body["role"]) is None, body["role"]
+            condition = body.get("condition")
+            if condition is not None:
+                assert condition["title"] and condition["expression"], rtype
+            where = (body.get("project"), body.get("location"), *parent)  # project: the provider's, if unset
+            binding = (rtype, where, body["role"], body["member"], str(condition))
+            assert binding not in seen, binding
+            seen.add(binding)

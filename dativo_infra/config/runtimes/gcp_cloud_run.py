@@ -257,6 +257,17 @@ class GcpCloudRunRuntime(RuntimeBase):
                 parsed = gcp.parse_role_resource(grant.resource)
                 refusal = parsed if isinstance(parsed, Refusal) else None
                 checks.append(((*where, "resource"), grant.resource, refusal))
+            storage = {  # unconditioned storage grants only: a prefixed one is its own binding
+                gcp.STORAGE_ROLES[g.access]
+                for g in self.permissions.storage
+                if f"buckets/{g.bucket}" == grant.resource and not g.prefix
+            }
+            if grant.role in storage:
+                refusal = Refusal(
+                    "permissions.storage grants this role on this bucket already",
+                    "the grant once: in permissions.storage (access) or here",
+                )
+                checks.append(((*where, "role"), grant.role, refusal))
             if (grant.role, grant.resource) in seen:
                 checks.append(
                     ((*where, "role"), grant.role, Refusal("listed twice", "each role once per resource"))
