@@ -16,7 +16,7 @@ from dativo_infra.clouds import azure
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import stack_name
-from tests.clouds.rules import assert_valid_names
+from tests.clouds.rules import AZURERM_PROBE_RANGES, assert_azurerm_plan_time_rules, assert_valid_names
 from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resources
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data"
@@ -600,15 +600,6 @@ def test_no_ip_restrictions_unless_listed(synthesized: dict[str, dict[str, Any]]
 def _locks(doc: dict[str, Any]) -> dict[str, str]:
     """``{resource type of the locked scope: scope}`` of every management lock in a stack."""
     found = {}
-    for app in resources(doc, "azurerm_container_app"):
-        container = app["template"]["container"][0]
-        for kind in azure.PROBE_KINDS:
-            for probe in container.get(f"{kind}_probe", []):
-                assert probe["transport"] in ("TCP", "HTTP", "HTTPS")
-                assert 1 <= probe["port"] <= 65535
-                assert probe["transport"] != "TCP" or "path" not in probe
-                for low, high, attribute in PROBE_RANGES[kind]:
-                    assert low <= probe.get(attribute, low) <= high, (kind, attribute)
     for lock in resources(doc, "azurerm_management_lock"):
         assert lock["lock_level"] == "CanNotDelete"
         assert lock["name"] == "dativo-delete-lock"
@@ -671,54 +662,17 @@ def test_ip_range_rule(value: str, problem: str | None) -> None:
     assert (refusal.problem if refusal else None) == problem
 
 
-#: Probe attribute ranges as azurerm v4.55.0 declares them (container_apps.go, validation.IntBetween),
-#: written out here independently of clouds/azure.PROBE_SETTINGS so a drift in either shows.
-_COMMON_PROBE_RANGES = [
-    (0, 60, "initial_delay"),
-    (1, 240, "interval_seconds"),
-    (1, 240, "timeout"),
-    (1, 30, "failure_count_threshold"),
-]
-PROBE_RANGES = {
-    "liveness": _COMMON_PROBE_RANGES,
-    "readiness": [*_COMMON_PROBE_RANGES, (1, 10, "success_count_threshold")],
-    "startup": _COMMON_PROBE_RANGES,
-}
-
-
 def test_probe_table_matches_the_provider() -> None:
-    for kind, ranges in PROBE_RANGES.items():
+    for kind, ranges in AZURERM_PROBE_RANGES.items():
         table = {s.attribute: (s.low, s.high) for s in azure.PROBE_SETTINGS.values() if kind in s.kinds}
         assert table == {attribute: (low, high) for low, high, attribute in ranges}
 
 
 @pytest.mark.parametrize("case", MODES)
 def test_provider_plan_time_rules(synthesized: dict[str, dict[str, Any]], case: str) -> None:
-    """Rules azurerm 4.55.0 (bound by cdktf-cdktf-provider-azurerm 14.23.1) enforces at plan time
-    that the typed bindings do not: RequiredWith on the environment's subnet attributes (an explicit
-    false counts as set), one action per ingress, probe transports, ports and ranges (no path on a TCP
-    probe), management lock name/level/notes."""
-    doc = synthesized[case]
-    for environment in resources(doc, "azurerm_container_app_environment"):
-        if any(a in environment for a in azure.ENVIRONMENT_SUBNET_ATTRIBUTES):
-            assert environment.get("infrastructure_subnet_id")
-    for app in resources(doc, "azurerm_container_app"):
-        rules = app.get("ingress", {}).get("ip_security_restriction", [])
-        assert len({rule["action"] for rule in rules}) <= 1
-        assert all(rule["action"] in ("Allow", "Deny") and rule["name"] for rule in rules)
-    for app in resources(doc, "azurerm_container_app"):
-        container = app["template"]["container"][0]
-        for kind in azure.PROBE_KINDS:
-            for probe in container.get(f"{kind}_probe", []):
-                assert probe["transport"] in ("TCP", "HTTP", "HTTPS")
-                assert 1 <= probe["port"] <= 65535
-                assert probe["transport"] != "TCP" or "path" not in probe
-                for low, high, attribute in PROBE_RANGES[kind]:
-                    assert low <= probe.get(attribute, low) <= high, (kind, attribute)
-    for lock in resources(doc, "azurerm_management_lock"):
-        assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
-        assert len(lock.get("notes", "")) <= 512
+    """azurerm 4.55.0 plan-time rules (tests/clouds/rules.py) over every test stack; the hypothesis-drawn
+    jobs of tests/stacks/test_validate_builds.py are checked with the same function."""
+    assert_azurerm_plan_time_rules(synthesized[case])
 
 
 # --- health probes ------------------------------------------------------------------------------
