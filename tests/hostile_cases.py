@@ -197,6 +197,14 @@ AZURE_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {
     },
     "vault-star": {("permissions", "secrets"): ["*"]},
     "secret-url-star": {("secrets",): {"TOKEN": "https://*.vault.azure.net/secrets/x"}},
+    "identity-star": {
+        ("existing_identity_id",): _SUBSCRIPTION
+        + "data/providers/Microsoft.ManagedIdentity/userAssignedIdentities/*"
+    },
+    "identity-template": {
+        ("existing_identity_id",): _SUBSCRIPTION
+        + "data/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${var.id}"
+    },
 }
 
 

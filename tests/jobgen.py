@@ -258,6 +258,20 @@ def _arm(draw: st.DrawFn, kind: str, name: st.SearchStrategy[str]) -> str:
 
 
 @st.composite
+def _azure_probe(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    """One Container App probe of ``kind`` within the provider's ranges (clouds/azure.PROBE_SETTINGS)."""
+    probe: dict[str, Any] = {"transport": draw(st.sampled_from(sorted(azure.PROBE_TRANSPORTS)))}
+    if probe["transport"] != "tcp" and draw(st.booleans()):
+        probe["path"] = draw(st.from_regex(r"/[A-Za-z0-9/_.?=&-]{0,20}", fullmatch=True))
+    if draw(st.booleans()):
+        probe["port"] = draw(st.integers(*azure.PROBE_PORT))
+    for name, setting in azure.PROBE_SETTINGS.items():
+        if kind in setting.kinds and draw(st.booleans()):
+            probe[name] = draw(st.integers(setting.low, setting.high))
+    return probe
+
+
+@st.composite
 def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.AZURE_CONTAINER_APPS, mode))
     block["cpu_millicores"] = draw(st.sampled_from(azure.CPU_MILLICORES))
@@ -269,6 +283,9 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         _schedule(draw, RuntimeType.AZURE_CONTAINER_APPS, block, zones=False)
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+        kinds = draw(st.lists(st.sampled_from(azure.PROBE_KINDS), max_size=3, unique=True))
+        if kinds:
+            block["probes"] = {kind: draw(_azure_probe(kind)) for kind in kinds}
     if draw(st.booleans()):
         name = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
         block["environment_id"] = _arm(draw, "Microsoft.App/managedEnvironments", name)
@@ -300,6 +317,11 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         url = st.builds("https://{}.vault.azure.net/secrets/{}".format, st.sampled_from(vaults), secret)
         secrets = draw(st.dictionaries(env_names.filter(lambda n: n != azure.CLIENT_ID_VAR), url, max_size=2))
         block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
+    if draw(st.booleans()):  # an existing identity: the stack grants it nothing
+        name = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{2,20}", fullmatch=True)
+        block["existing_identity_id"] = _arm(draw, "Microsoft.ManagedIdentity/userAssignedIdentities", name)
+        del block["permissions"]
+        block.pop("registry_id", None)
     return block
 
 

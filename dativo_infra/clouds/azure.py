@@ -237,3 +237,66 @@ def delete_lock_notes(stack: str) -> str:
     return f"Set by dativo-infra stack {stack} (runtime.delete_lock): remove the lock before deleting."[
         :LOCK_NOTES_MAX
     ]
+
+
+# --- health probes (azurerm 4.55.0 ``template.container.{liveness,readiness,startup}_probe``) -------
+#: The probe kinds, each a block ``<kind>_probe`` of the container (one of each is sent to Azure).
+PROBE_KINDS = ("liveness", "readiness", "startup")
+#: Probe transports: the model's lowercase value and the provider's value.
+PROBE_TRANSPORTS: dict[str, str] = {"http": "HTTP", "https": "HTTPS", "tcp": "TCP"}
+
+
+@dataclass(frozen=True)
+class ProbeSetting:
+    """One integer setting of a probe: the provider attribute it fills, its range and the kinds that
+    take it (read from ``Container App{Liveness,Readiness,Startup}ProbeSchema`` in azurerm v4.55.0,
+    internal/services/containerapps/helpers/container_apps.go, ``validation.IntBetween``)."""
+
+    attribute: str
+    low: int
+    high: int
+    kinds: tuple[str, ...] = PROBE_KINDS
+
+
+#: Model field -> provider rule. Unset fields are left out (provider defaults: initial_delay 1 for
+#: liveness and 0 for readiness and startup, interval 10, timeout 1, failure 3, success 3).
+PROBE_SETTINGS: dict[str, ProbeSetting] = {
+    "initial_delay_seconds": ProbeSetting("initial_delay", 0, 60),
+    "interval_seconds": ProbeSetting("interval_seconds", 1, 240),
+    "timeout_seconds": ProbeSetting("timeout", 1, 240),
+    "failure_threshold": ProbeSetting("failure_count_threshold", 1, 30),
+    "success_threshold": ProbeSetting("success_count_threshold", 1, 10, ("readiness",)),
+}
+#: Probe port range (``validation.IntBetween(1, 65535)``).
+PROBE_PORT = (1, 65535)
+#: An HTTP(S) probe path: starts with '/', printable ASCII without spaces (the provider takes any
+#: string and defaults to '/'; the service sends it as the request target).
+PROBE_PATH_RE = re.compile(r"/[!-~]{0,1023}")
+PROBE_PATH_EXPECTED = (
+    "a request path starting with '/', e.g. /healthz (printable ASCII, no spaces, no ${ or %{)"
+)
+
+
+def probe_path_refusal(path: str) -> Refusal | None:
+    """Why ``path`` cannot be the path of an HTTP(S) probe, or None."""
+    if "${" in path or "%{" in path:
+        return Refusal("a Terraform template sequence ('${' or '%{') is not a path", PROBE_PATH_EXPECTED)
+    if not PROBE_PATH_RE.fullmatch(path):
+        return Refusal("not a request path", PROBE_PATH_EXPECTED)
+    return None
+
+
+# --- existing user-assigned identity (``runtime.existing_identity_id``) ---------------------------
+#: User-assigned managed identity resource id: 3-128 alphanumerics, '-' and '_', starting alphanumeric.
+USER_ASSIGNED_IDENTITY_ID_RE = re.compile(
+    _ARM + r"Microsoft\.ManagedIdentity/userAssignedIdentities/(?P<name>[a-z0-9][a-z0-9_-]{2,127})", re.I
+)
+USER_ASSIGNED_IDENTITY_FORM = ARM_FORM + "Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
+
+
+def identity_parts(identity_id: str) -> tuple[str, str] | None:
+    """``(resource group, name)`` of a user-assigned identity resource id, or None."""
+    if has_wildcard(identity_id) or "%{" in identity_id:
+        return None
+    match = USER_ASSIGNED_IDENTITY_ID_RE.fullmatch(identity_id)
+    return (match["resource_group"], match["name"]) if match else None

@@ -10,14 +10,17 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   environment (``runtime.environment_id``) it is looked up (``data.azurerm_container_app_environment``)
   instead, and neither workspace nor environment is created: one subscription holds at most 15
   environments per region by default, so many jobs should share one;
-* ``identity``: the user-assigned identity the app/job runs as. Its client id is set as
+* ``identity``: the user-assigned identity the app/job runs as, or, when the job names one
+  (``runtime.existing_identity_id``), a ``data.azurerm_user_assigned_identity`` lookup of it (no role
+  assignments then: a stack grants roles only to an identity it owns). Its client id is set as
   ``AZURE_CLIENT_ID`` in the container, which is how Azure SDKs (``DefaultAzureCredential``,
   ``ManagedIdentityCredential``) pick a user-assigned identity;
 * role assignments of that identity (:func:`role_assignments`);
 * ``app`` (service mode) or ``job`` (job mode), never both, on the ``Consumption`` workload profile,
   with a ``registry`` block (pull with the identity) when the image is on ``*.azurecr.io``. Both are
   built by one container builder; only the resource around it differs. External ingress takes one
-  Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry;
+  Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry; the app's container
+  takes the health probes of ``runtime.probes`` (:mod:`.azure_container_apps_probes`);
 * ``delete_lock_*``: CanNotDelete management locks when ``runtime.delete_lock`` (default: prod)
   (:mod:`.azure_container_apps_lock`).
 
@@ -67,6 +70,7 @@ from cdktf_cdktf_provider_azurerm.data_azurerm_container_app_environment import 
     DataAzurermContainerAppEnvironment,
 )
 from cdktf_cdktf_provider_azurerm.data_azurerm_resource_group import DataAzurermResourceGroup
+from cdktf_cdktf_provider_azurerm.data_azurerm_user_assigned_identity import DataAzurermUserAssignedIdentity
 from cdktf_cdktf_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
@@ -78,6 +82,7 @@ from dativo_infra.clouds import azure
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.azure_container_apps_lock import delete_locks
+from dativo_infra.constructs.azure_container_apps_probes import probe_blocks
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 from dativo_infra.naming import short_hash
 
@@ -110,7 +115,8 @@ class Grant:
 
 
 def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
-    """Every role the job identity gets (least privilege), in a stable order:
+    """Every role the job identity gets (least privilege), in a stable order; none for an existing
+    identity (``runtime.existing_identity_id``: a stack grants roles only to an identity it owns):
 
     * ``storage_<reader|contributor>_<hash of scope>``: a Storage Blob Data role per storage account
       (or blob container) of ``permissions.storage``, the stronger one when a scope is listed twice;
@@ -125,6 +131,8 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
       ``*.azurecr.io`` image is still pulled with the identity, which then needs AcrPull granted
       elsewhere (e.g. once per registry by the platform team).
     """
+    if runtime.existing_identity_id is not None:
+        return []  # the model refuses permissions and registry_id with an identity the stack does not own
     storage: dict[str, str] = {}
     for grant in runtime.permissions.storage:
         role = STORAGE_ROLES[grant.access]
@@ -255,9 +263,13 @@ class Runtime(Construct):
         else:
             self.environment = self._existing_environment(runtime.environment_id)
             workspace_id = NO_VALUE
-        self.identity = UserAssignedIdentity(
-            self, "identity", name=names.identity, location=placement.region, resource_group_name=rg_name
-        )
+        self.identity: UserAssignedIdentity | DataAzurermUserAssignedIdentity
+        if runtime.existing_identity_id is None:
+            self.identity = UserAssignedIdentity(
+                self, "identity", name=names.identity, location=placement.region, resource_group_name=rg_name
+            )
+        else:
+            self.identity = self._existing_identity(runtime.existing_identity_id)
         self.role_assignments = [
             RoleAssignment(
                 self,
@@ -325,7 +337,20 @@ class Runtime(Construct):
             ),
         )
 
-    def _container_parts(self, kinds: _Bindings) -> dict[str, Any]:
+    def _existing_identity(self, identity_id: str) -> DataAzurermUserAssignedIdentity:
+        """Look up ``identity_id`` (the model guarantees its form) for its client id; the stack neither
+        creates it nor grants it roles."""
+        parts = azure.identity_parts(identity_id)
+        if parts is None:
+            raise ValueError(f"not a user-assigned identity resource id: {identity_id!r}")
+        resource_group, name = parts
+        return DataAzurermUserAssignedIdentity(
+            self, "identity", name=name, resource_group_name=resource_group
+        )
+
+    def _container_parts(
+        self, kinds: _Bindings, probes: dict[str, list[Any]] | None = None
+    ) -> dict[str, Any]:
         """What the app and the job share: identity, registry, Key Vault secrets and the one container
         (``AZURE_CLIENT_ID`` first, then plain variables, then secret references, each sorted)."""
         runtime = self.runtime
@@ -349,6 +374,7 @@ class Runtime(Construct):
                 memory=azure.memory_quantity(runtime.memory_mib),
                 command=list(runtime.command) or None,
                 env=env,
+                **(probes or {}),
             ),
             # secrets are resolved and storage is reached with the identity's roles: grant first
             "depends_on": list[ITerraformDependable](self.role_assignments) or None,
@@ -356,7 +382,7 @@ class Runtime(Construct):
 
     def _container_app(self) -> ContainerApp:
         runtime = self.runtime
-        parts = self._container_parts(_APP)
+        parts = self._container_parts(_APP, probe_blocks(runtime))
         ingress = None
         if runtime.ingress != "none":
             ingress = ContainerAppIngress(

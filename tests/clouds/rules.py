@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -131,3 +132,56 @@ def expressions(draw: st.DrawFn, valid: bool, unix: bool = False) -> str:
         any_day = "*" if unix else "*?"[draw(_ints(0, 1))]
         day, weekday = (day, any_day) if draw(_ints(0, 1)) else (any_day, weekday)
     return " ".join([minute, hour, day, month, weekday])
+
+
+# ---------------------------------------------------------------------------------------------
+# azurerm 4.55.0 plan-time rules the typed bindings do not carry (cdktf-cdktf-provider-azurerm
+# 14.23.1), read from the provider source, written independently of dativo_infra.clouds.azure
+# ---------------------------------------------------------------------------------------------
+
+_COMMON_PROBE_RANGES = [
+    (0, 60, "initial_delay"),
+    (1, 240, "interval_seconds"),
+    (1, 240, "timeout"),
+    (1, 30, "failure_count_threshold"),
+]
+#: Probe attribute ranges per probe block (internal/services/containerapps/helpers/container_apps.go,
+#: ``validation.IntBetween``).
+AZURERM_PROBE_RANGES = {
+    "liveness": _COMMON_PROBE_RANGES,
+    "readiness": [*_COMMON_PROBE_RANGES, (1, 10, "success_count_threshold")],
+    "startup": _COMMON_PROBE_RANGES,
+}
+
+
+def _bodies(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return list(doc.get("resource", {}).get(kind, {}).values())
+
+
+def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
+    """RequiredWith infrastructure_subnet_id on the environment's internal_load_balancer_enabled and
+    zone_redundancy_enabled (an explicit false counts as set); one ip_security_restriction action per
+    ingress, each rule named; probe transports (TCP, HTTP, HTTPS), ports (1-65535) and ranges, no path
+    on a TCP probe; management lock level, name (alphanumerics, '-', '_', under 260) and notes (512)."""
+    for environment in _bodies(doc, "azurerm_container_app_environment"):
+        if "internal_load_balancer_enabled" in environment or "zone_redundancy_enabled" in environment:
+            assert environment.get("infrastructure_subnet_id")
+    for app in _bodies(doc, "azurerm_container_app"):
+        rules = app.get("ingress", {}).get("ip_security_restriction", [])
+        assert len({rule["action"] for rule in rules}) <= 1
+        assert all(rule["action"] in ("Allow", "Deny") and rule["name"] for rule in rules)
+    for app in _bodies(doc, "azurerm_container_app") + _bodies(doc, "azurerm_container_app_job"):
+        for container in app["template"]["container"]:
+            for kind, ranges in AZURERM_PROBE_RANGES.items():
+                for probe in container.get(f"{kind}_probe", []):
+                    assert probe["transport"] in ("TCP", "HTTP", "HTTPS")
+                    assert 1 <= probe["port"] <= 65535
+                    assert probe["transport"] != "TCP" or "path" not in probe
+                    allowed = {"transport", "port", "path", *(attribute for _, _, attribute in ranges)}
+                    assert set(probe) <= allowed, (kind, set(probe) - allowed)
+                    for low, high, attribute in ranges:
+                        assert low <= probe.get(attribute, low) <= high, (kind, attribute)
+    for lock in _bodies(doc, "azurerm_management_lock"):
+        assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
+        assert len(lock.get("notes", "")) <= 512

@@ -219,6 +219,29 @@ EXPECTED: dict[str, list[str]] = {
     "azure_registry_mismatch.yaml": [
         "tests/fixtures/jobs/invalid/azure_registry_mismatch.yaml:11: infrastructure.runtime.registry_id: the image is not pulled from this registry (it ends '...oft.ContainerRegistry/registries/acmeacr'), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected image on acmeacr.azurecr.io, or no registry_id",
     ],
+    "azure_probes_out_of_range.yaml": [
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:11: infrastructure.runtime.probes.liveness.path: not a request path, got 'healthz'; expected a request path starting with '/', e.g. /healthz (printable ASCII, no spaces, no ${ or %{)",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:12: infrastructure.runtime.probes.liveness.interval_seconds: outside the Container Apps probe range (interval_seconds), got 0; expected 1 to 240",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:13: infrastructure.runtime.probes.liveness.timeout_seconds: outside the Container Apps probe range (timeout), got 241; expected 1 to 240",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:14: infrastructure.runtime.probes.liveness.failure_threshold: outside the Container Apps probe range (failure_count_threshold), got 31; expected 1 to 30",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:15: infrastructure.runtime.probes.liveness.initial_delay_seconds: outside the Container Apps probe range (initial_delay), got 61; expected 0 to 60",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:16: infrastructure.runtime.probes.liveness.success_threshold: applies to a readiness probe only, got 2; expected no success_threshold in liveness",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:18: infrastructure.runtime.probes.readiness.path: a Terraform template sequence ('${' or '%{') is not a path, got '/${var.x}'; expected a request path starting with '/', e.g. /healthz (printable ASCII, no spaces, no ${ or %{)",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:19: infrastructure.runtime.probes.readiness.port: not a port, got 70000; expected 1 to 65535",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:20: infrastructure.runtime.probes.readiness.success_threshold: outside the Container Apps probe range (success_count_threshold), got 11; expected 1 to 10",
+        "tests/fixtures/jobs/invalid/azure_probes_out_of_range.yaml:23: infrastructure.runtime.probes.startup.path: a tcp probe has no path, got '/started'; expected transport http or https, or no path",
+    ],
+    "azure_probes_job_mode.yaml": [
+        "tests/fixtures/jobs/invalid/azure_probes_job_mode.yaml:8: infrastructure.runtime.probes: applies to mode service only, got a mapping; expected no probes in mode job",
+    ],
+    "azure_existing_identity_with_grants.yaml": [
+        "tests/fixtures/jobs/invalid/azure_existing_identity_with_grants.yaml:10: infrastructure.runtime.registry_id: the stack grants roles only to an identity it creates (existing_identity_id is given), got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected grant AcrPull on the registry to the identity where it is managed, or drop registry_id",
+        "tests/fixtures/jobs/invalid/azure_existing_identity_with_grants.yaml:12: infrastructure.runtime.permissions.storage: the stack grants roles only to an identity it creates (existing_identity_id is given), got a list; expected grant storage roles to the identity where it is managed, or drop permissions.storage",
+        "tests/fixtures/jobs/invalid/azure_existing_identity_with_grants.yaml:14: infrastructure.runtime.permissions.secrets: the stack grants roles only to an identity it creates (existing_identity_id is given), got a list; expected grant Key Vault Secrets User to the identity where it is managed, or drop permissions.secrets",
+    ],
+    "azure_bad_identity_id.yaml": [
+        "tests/fixtures/jobs/invalid/azure_bad_identity_id.yaml:8: infrastructure.runtime.existing_identity_id: wildcards are not allowed: '*', '?' and '${...}' would widen the grant, got '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/prov...; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+    ],
     "gcp_bucket_url.yaml": [
         "tests/fixtures/jobs/invalid/gcp_bucket_url.yaml:11: infrastructure.runtime.permissions.storage[0].bucket: not a bare bucket name, got 'gs://initech-landing/raw'; expected a bucket name such as 'acme-raw' (3-63 of a-z 0-9 - _ ., no gs://, no /)",
     ],

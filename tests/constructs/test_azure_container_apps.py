@@ -16,8 +16,8 @@ from dativo_infra.clouds import azure
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.naming import stack_name
-from tests.clouds.rules import assert_valid_names
-from tests.constructs.conftest import TAGS, Synthesize, one, resources
+from tests.clouds.rules import AZURERM_PROBE_RANGES, assert_azurerm_plan_time_rules, assert_valid_names
+from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resources
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data"
 ACCOUNT_READ = f"{SUB}/providers/Microsoft.Storage/storageAccounts/lakeread"
@@ -30,6 +30,7 @@ REGISTRY = f"{SUB}/providers/Microsoft.ContainerRegistry/registries/example"
 SHARED_ENV = f"{SUB}/providers/Microsoft.App/managedEnvironments/shared-cae"
 CONTAINER_SCOPE = f"{ACCOUNT_READ}/blobServices/default/containers/raw"
 SUBNET = f"{SUB}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aca"
+IDENTITY = f"{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-id"
 LONG_JOB = "very_long_ingestion_job_name_" + "x" * 90 + "_ending9"  # 127 characters
 
 JOBS: dict[str, str] = {
@@ -136,6 +137,36 @@ infrastructure:
     network: {{subnet_ids: ["{SUBNET}"], external_environment: true}}
 """
     + TAGS.format(job="prod_batch").replace("environment: dev", "environment: prod"),
+    "service_probes": """\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    mode: service
+    port: 9000
+    probes:
+      liveness: {path: /healthz, initial_delay_seconds: 5, interval_seconds: 15, timeout_seconds: 3,
+                 failure_threshold: 5}
+      readiness: {transport: https, port: 9443, path: /ready, success_threshold: 2}
+      startup: {transport: tcp, interval_seconds: 2, failure_threshold: 30}
+"""
+    + TAGS.format(job="probed_service"),
+    "job_existing_identity": f"""\
+tenant_id: acme
+environment: dev
+infrastructure:
+  provider: azure
+  region: westeurope
+  runtime:
+    type: azure_container_apps
+    image: example.azurecr.io/ingest:2.0
+    existing_identity_id: "{IDENTITY}"
+    secrets: {{API_TOKEN: "{VAULT_SECRET}"}}
+"""
+    + TAGS.format(job="given_identity"),
 }
 MODES = sorted(JOBS)
 
@@ -369,7 +400,7 @@ def test_no_tags_conflict_and_tags_from_aspect(synthesized: dict[str, dict[str, 
 
 # --- workload profiles, identity, registry, shared environment -----------------------------------
 
-IDENTITY_CLIENT_ID_RE = r"\$\{azurerm_user_assigned_identity\.[\w-]+\.client_id\}"
+IDENTITY_CLIENT_ID_RE = r"\$\{(?:data\.)?azurerm_user_assigned_identity\.[\w-]+\.client_id\}"
 
 
 @pytest.mark.parametrize("case", MODES)
@@ -631,20 +662,85 @@ def test_ip_range_rule(value: str, problem: str | None) -> None:
     assert (refusal.problem if refusal else None) == problem
 
 
+def test_probe_table_matches_the_provider() -> None:
+    for kind, ranges in AZURERM_PROBE_RANGES.items():
+        table = {s.attribute: (s.low, s.high) for s in azure.PROBE_SETTINGS.values() if kind in s.kinds}
+        assert table == {attribute: (low, high) for low, high, attribute in ranges}
+
+
 @pytest.mark.parametrize("case", MODES)
 def test_provider_plan_time_rules(synthesized: dict[str, dict[str, Any]], case: str) -> None:
-    """Rules azurerm 4.55.0 (bound by cdktf-cdktf-provider-azurerm 14.23.1) enforces at plan time
-    that the typed bindings do not: RequiredWith on the environment's subnet attributes (an explicit
-    false counts as set), one action per ingress, management lock name/level/notes."""
-    doc = synthesized[case]
-    for environment in resources(doc, "azurerm_container_app_environment"):
-        if any(a in environment for a in azure.ENVIRONMENT_SUBNET_ATTRIBUTES):
-            assert environment.get("infrastructure_subnet_id")
-    for app in resources(doc, "azurerm_container_app"):
-        rules = app.get("ingress", {}).get("ip_security_restriction", [])
-        assert len({rule["action"] for rule in rules}) <= 1
-        assert all(rule["action"] in ("Allow", "Deny") and rule["name"] for rule in rules)
-    for lock in resources(doc, "azurerm_management_lock"):
-        assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
-        assert len(lock.get("notes", "")) <= 512
+    """azurerm 4.55.0 plan-time rules (tests/clouds/rules.py) over every test stack; the hypothesis-drawn
+    jobs of tests/stacks/test_validate_builds.py are checked with the same function."""
+    assert_azurerm_plan_time_rules(synthesized[case])
+
+
+# --- health probes ------------------------------------------------------------------------------
+
+
+def test_probes_on_the_app_container(synthesized: dict[str, dict[str, Any]]) -> None:
+    container = one(synthesized["service_probes"], "azurerm_container_app")["template"]["container"][0]
+    assert container["liveness_probe"] == [
+        {
+            "transport": "HTTP",
+            "port": 9000,
+            "path": "/healthz",
+            "initial_delay": 5,
+            "interval_seconds": 15,
+            "timeout": 3,
+            "failure_count_threshold": 5,
+        }
+    ]
+    assert container["readiness_probe"] == [
+        {"transport": "HTTPS", "port": 9443, "path": "/ready", "success_count_threshold": 2}
+    ]
+    assert container["startup_probe"] == [
+        {"transport": "TCP", "port": 9000, "interval_seconds": 2, "failure_count_threshold": 30}
+    ]
+
+
+@pytest.mark.parametrize("case", [c for c in MODES if c != "service_probes"])
+def test_no_probes_unless_given(synthesized: dict[str, dict[str, Any]], case: str) -> None:
+    for kind in ("azurerm_container_app", "azurerm_container_app_job"):
+        for resource in resources(synthesized[case], kind):
+            container = resource["template"]["container"][0]
+            assert not {f"{k}_probe" for k in azure.PROBE_KINDS} & set(container)
+
+
+# --- existing identity --------------------------------------------------------------------------
+
+
+def test_existing_identity_is_looked_up_not_created(synthesized: dict[str, dict[str, Any]]) -> None:
+    doc = synthesized["job_existing_identity"]
+    assert resources(doc, "azurerm_user_assigned_identity") == []
+    assert resources(doc, "azurerm_role_assignment") == []
+    [lookup] = data_sources(doc, "azurerm_user_assigned_identity")
+    assert (lookup["name"], lookup["resource_group_name"]) == ("ingest-id", "data")
+    job = one(doc, "azurerm_container_app_job")
+    ref = "${data.azurerm_user_assigned_identity."
+    assert job["identity"]["identity_ids"][0].startswith(ref)
+    assert job["registry"][0]["identity"].startswith(ref)
+    assert job["secret"][0]["identity"].startswith(ref)
+    env = job["template"]["container"][0]["env"][0]
+    assert (
+        env["name"] == azure.CLIENT_ID_VAR and env["value"].startswith(ref) and ".client_id}" in env["value"]
+    )
+    outputs = doc["output"]
+    assert outputs["managed_identity_id"]["value"].startswith(ref)
+    assert outputs["managed_identity_client_id"]["value"].endswith(".client_id}")
+    assert "depends_on" not in job
+
+
+@pytest.mark.parametrize(
+    ("value", "parts"),
+    [
+        (IDENTITY, ("data", "ingest-id")),
+        (IDENTITY.replace("userAssignedIdentities", "userassignedidentities"), ("data", "ingest-id")),
+        (IDENTITY.replace("ingest-id", "*"), None),
+        (IDENTITY.replace("ingest-id", "${var.id}"), None),
+        (IDENTITY.replace("ingest-id", "_x"), None),
+        (f"{SUB}/providers/Microsoft.ManagedIdentity/identities/x1y", None),
+    ],
+)
+def test_identity_id_grammar(value: str, parts: tuple[str, str] | None) -> None:
+    assert azure.identity_parts(value) == parts

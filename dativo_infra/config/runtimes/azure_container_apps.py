@@ -12,6 +12,7 @@ from pydantic import Field
 
 from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
+from dativo_infra.config.runtimes.azure_probes import AzureProbes
 from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
@@ -65,7 +66,7 @@ class AzurePermissions(Strict):
     secrets: list[NonEmpty] = Field(
         default_factory=list,
         description="Key Vault resource ids the job reads (every vault of a secret in runtime.secrets must be "
-        "listed). Unset: none",
+        "listed, unless existing_identity_id, where it is an error). Unset: none",
     )
 
 
@@ -95,7 +96,8 @@ class AzureContainerAppsRuntime(RuntimeBase):
         RuntimeBase,
         "secrets",
         "Environment variables from Key Vault secret URLs https://<vault>.vault.azure.net/secrets/<name>"
-        "[/<version>] (the vault's resource id must be in permissions.secrets). Unset: none",
+        "[/<version>] (the vault's resource id must be in permissions.secrets; with existing_identity_id the "
+        "identity must already read it). Unset: none",
     )
     ingress: Ingress = described(
         RuntimeBase,
@@ -111,6 +113,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         "restriction",
         json_schema_extra=only_in("service"),
     )
+    probes: AzureProbes = Field(default_factory=AzureProbes, json_schema_extra=only_in("service"))
     network: AzureNetwork = Field(default_factory=AzureNetwork)
     zone_redundant: bool = Field(
         False,
@@ -144,6 +147,16 @@ class AzureContainerAppsRuntime(RuntimeBase):
         None,
         description="The Azure Container Registry holding the image (resource id); the job identity gets AcrPull "
         "on it. Unset: no grant (an *.azurecr.io image is still pulled with the identity)",
+    )
+
+    existing_identity_id: str | None = Field(
+        None,
+        description="Run as this existing user-assigned managed identity, "
+        f"{azure.USER_ASSIGNED_IDENTITY_FORM} (its client id is looked up for AZURE_CLIENT_ID). The stack "
+        "creates no identity and no role assignment: permissions and registry_id are errors, grant the "
+        "identity its roles where it is managed (it needs Key Vault Secrets User on every vault of "
+        "runtime.secrets, AcrPull on an *.azurecr.io image's registry). Unset: the stack creates a "
+        "user-assigned identity and grants it permissions",
     )
 
     @staticmethod
@@ -209,6 +222,8 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             )
         found += self._network_problems()
+        found += self.probes.problems(("probes",))
+        found += self._identity_problems()
         found += self._existing_resource_problems()
         found += self._key_vault_problems()
         for index, grant in enumerate(self.permissions.storage):
@@ -326,6 +341,38 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
         return found
 
+    def _identity_problems(self) -> list[Problem]:
+        """existing_identity_id: its form, and no role assignment for an identity the stack does not own."""
+        if self.existing_identity_id is None:
+            return []
+        found: list[Problem] = []
+        if azure.identity_parts(self.existing_identity_id) is None:
+            found.append(
+                Problem(
+                    ("existing_identity_id",),
+                    _not_a("user-assigned identity resource id", self.existing_identity_id),
+                    self.existing_identity_id,
+                    azure.USER_ASSIGNED_IDENTITY_FORM,
+                )
+            )
+        owned = "the stack grants roles only to an identity it creates (existing_identity_id is given)"
+        given = [
+            (("permissions", "storage"), self.permissions.storage, "storage roles"),
+            (("permissions", "secrets"), self.permissions.secrets, "Key Vault Secrets User"),
+            (("registry_id",), self.registry_id, "AcrPull on the registry"),
+        ]
+        found += [
+            Problem(
+                where,
+                owned,
+                value,
+                f"grant {roles} to the identity where it is managed, or drop {'.'.join(map(str, where))}",
+            )
+            for where, value, roles in given
+            if value
+        ]
+        return found
+
     def _key_vault_problems(self) -> list[Problem]:
         """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
         found: list[Problem] = []
@@ -354,7 +401,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                         "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
                     )
                 )
-            elif secret[0] not in vaults:
+            elif secret[0] not in vaults and self.existing_identity_id is None:
                 found.append(
                     Problem(
                         ("secrets", var),
