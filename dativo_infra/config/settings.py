@@ -8,13 +8,14 @@ Validated with the same positioned errors as job files. Pure Python, no cdktf.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
-from dativo_infra.clouds import aws_iam, gcp
+from dativo_infra.clouds import Refusal, aws_iam, gcp
 from dativo_infra.config.fields import Problem, Strict, raise_all
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
@@ -84,6 +85,18 @@ class LocalCloud(Strict):
     secret_key: str = "testing"
 
 
+def _each_refused(values: list[str], refusal_of: Callable[[str], Refusal | None]) -> list[str]:
+    """``values`` when ``refusal_of`` refuses none of them; else every refused one, positioned by index."""
+    raise_all(
+        [
+            Problem((index,), refusal.problem, value, refusal.expected)
+            for index, value in enumerate(values)
+            if (refusal := refusal_of(value)) is not None
+        ]
+    )
+    return values
+
+
 class AwsPlatform(Strict):
     """What the platform team allows every AWS job."""
 
@@ -99,14 +112,7 @@ class AwsPlatform(Strict):
     @field_validator("allowed_escalation_actions")
     @classmethod
     def _exact(cls, value: list[str]) -> list[str]:
-        raise_all(
-            [
-                Problem((index,), refusal.problem, action, refusal.expected)
-                for index, action in enumerate(value)
-                if (refusal := aws_iam.action_refusal(action)) is not None
-            ]
-        )
-        return value
+        return _each_refused(value, aws_iam.action_refusal)
 
 
 class GcpPlatform(Strict):
@@ -125,14 +131,7 @@ class GcpPlatform(Strict):
     @field_validator("allowed_privileged_roles")
     @classmethod
     def _exact(cls, value: list[str]) -> list[str]:
-        raise_all(
-            [
-                Problem((index,), refusal.problem, role, refusal.expected)
-                for index, role in enumerate(value)
-                if (refusal := gcp.role_refusal(role)) is not None
-            ]
-        )
-        return value
+        return _each_refused(value, gcp.role_refusal)
 
 
 class PlatformSettings(Strict):
