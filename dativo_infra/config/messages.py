@@ -62,7 +62,8 @@ _DESCRIPTIONS = {
     ("infrastructure", "region"): "a cloud region, e.g. us-east-1",
     ("infrastructure", "runtime"): "a runtime block with a type",
     ("infrastructure", "runtime", "type"): _RUNTIME_TYPES,
-    ("infrastructure", "runtime", "project_id"): "a GCP project id such as 'acme-data-prod'",
+    ("infrastructure", "runtime", "project_id"): "a GCP project id such as 'acme-data-prod' "
+    "(or gcp.project_id in the platform settings for every GCP job)",
     ("infrastructure", "tags"): "a tags mapping with job_name, team, pipeline_type, environment, cost_center",
 }
 

@@ -116,7 +116,14 @@ class AwsPlatform(Strict):
 
 
 class GcpPlatform(Strict):
-    """What the platform team allows every GCP job."""
+    """What the platform team allows and defaults for every GCP job."""
+
+    project_id: str | None = Field(
+        None,
+        pattern=gcp.PROJECT_ID_PATTERN,
+        description="Project of every GCP job that gives no runtime.project_id (a job's own wins). "
+        "Unset: every GCP job must give project_id",
+    )
 
     allowed_privileged_roles: list[str] = Field(
         default_factory=list,

@@ -102,7 +102,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/field_wrong_runtime.yaml:8: infrastructure.runtime.project_id: unknown field for aws_fargate, got 'my-project-123'; expected no project_id (a field of gcp_cloud_run only)",
     ],
     "gcp_missing_project.yaml": [
-        "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required field missing; expected a GCP project id such as 'acme-data-prod'",
+        "tests/fixtures/jobs/invalid/gcp_missing_project.yaml:6: infrastructure.runtime.project_id: required field missing; expected a GCP project id such as 'acme-data-prod' (or gcp.project_id in the platform settings for every GCP job)",
     ],
     "invalid_yaml.yaml": [
         "tests/fixtures/jobs/invalid/invalid_yaml.yaml:6: invalid YAML: did not find expected ',' or ']'",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
 from dativo_infra.clouds import Refusal, gcp
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.base import (
     ALLOWED_PRIVILEGED_ROLES,
+    DEFAULT_PROJECT,
     RuntimeBase,
     StorageGrant,
     described,
@@ -130,6 +131,13 @@ class GcpScheduleRetry(Strict):
     )
 
 
+def _project_id_optional(schema: dict[str, Any]) -> None:
+    """The JSON schema cannot see the platform settings: project_id may be left to gcp.project_id there."""
+    required = schema.get("required", [])
+    if "project_id" in required:
+        required.remove("project_id")
+
+
 class GcpCloudRunRuntime(RuntimeBase):
     """A Cloud Run v2 job (job mode) or service (service mode) with its own service account."""
 
@@ -137,8 +145,22 @@ class GcpCloudRunRuntime(RuntimeBase):
 
     type: Literal[RuntimeType.GCP_CLOUD_RUN] = Field(description="gcp_cloud_run")
     project_id: str = Field(
-        pattern=gcp.PROJECT_ID_PATTERN, description="Required: the project the runtime is created in"
+        pattern=gcp.PROJECT_ID_PATTERN,
+        description="The project the runtime is created in. Unset: gcp.project_id of the platform settings "
+        "(jobs/platform.yaml); an error when that is unset too",
     )
+
+    model_config = ConfigDict(json_schema_extra=_project_id_optional)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_project(cls, data: Any, info: ValidationInfo) -> Any:
+        """A job without project_id takes the platform's (the validation context's) default project."""
+        context = info.context if isinstance(info.context, Mapping) else {}
+        if isinstance(data, Mapping) and "project_id" not in data and context.get(DEFAULT_PROJECT):
+            return {**data, "project_id": context[DEFAULT_PROJECT]}
+        return data
+
     cpu_millicores: int = described(
         RuntimeBase,
         "cpu_millicores",
