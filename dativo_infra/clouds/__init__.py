@@ -7,6 +7,7 @@ policy variable, whatever its cloud: job text names exact resources, it never wi
 
 from __future__ import annotations
 
+import ipaddress
 from typing import NamedTuple
 
 
@@ -42,4 +43,26 @@ def unpinned_image(image: str) -> str | None:
         return "image has no tag (the registry serves :latest, which moves)"
     if name.rsplit(":", 1)[1] == "latest":
         return "image tag latest moves: a redeploy or a new task may run another version"
+    return None
+
+
+def cidr_problem(
+    value: str,
+    version: int,
+    *,
+    wrong_version: str = "an IPv{found} CIDR block where IPv{version} is expected",
+) -> str | None:
+    """What is wrong with ``value`` as an IPv``version`` network in CIDR notation, or None: no prefix
+    length, not an address, the other IP version (worded by ``wrong_version``), or host bits set below
+    the prefix (``10.0.0.1/8``: the message names the network a cloud would mean)."""
+    if "/" not in value:
+        return "not a CIDR block (no prefix length, e.g. /32)"
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"not an IPv{version} CIDR block"
+    if network.version != version:
+        return wrong_version.format(found=network.version, version=version)
+    if ipaddress.ip_interface(value).ip != network.network_address:
+        return f"host bits set: the network is {network.with_prefixlen}"
     return None

@@ -7,12 +7,11 @@ construct (:mod:`dativo_infra.constructs.aws_fargate`) builds with the same func
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, has_control, has_wildcard, regions
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, cidr_problem, has_control, has_wildcard, regions
 from dativo_infra.clouds.cron import aws_schedule_expression
 from dativo_infra.naming import NameRule, affixed
 
@@ -319,18 +318,8 @@ def cidr_refusal(value: str, version: Literal[4, 6]) -> Refusal | None:
     """Why ``value`` is not an IPv4 (``version`` 4) or IPv6 network in CIDR notation, or None. A
     host address with bits set below the prefix (``10.0.0.1/8``) is refused, naming the network
     AWS would mean; so is an address without a prefix length."""
-    expected = cidr_expected(version)
-    if "/" not in value:
-        return Refusal("not a CIDR block (no prefix length, e.g. /32)", expected)
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return Refusal(f"not an IPv{version} CIDR block", expected)
-    if network.version != version:
-        return Refusal(f"an IPv{network.version} CIDR block where IPv{version} is expected", expected)
-    if ipaddress.ip_interface(value).ip != network.network_address:
-        return Refusal(f"host bits set: the network is {network.with_prefixlen}", expected)
-    return None
+    problem = cidr_problem(value, version)
+    return Refusal(problem, cidr_expected(version)) if problem is not None else None
 
 
 def sg_description_refusal(text: str) -> Refusal | None:

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from dativo_infra.clouds import Refusal, has_wildcard
+from dativo_infra.clouds import Refusal, cidr_problem, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule, short_hash
 
@@ -202,17 +202,10 @@ def ip_range_refusal(value: str) -> Refusal | None:
 
     IPv4 CIDR only, without host bits below the prefix (``10.0.0.1/8`` names the network Azure would
     mean); ``0.0.0.0/0`` is refused, as an allow-everything rule is no restriction."""
-    if "/" not in value:
-        return Refusal("not a CIDR block (no prefix length, e.g. /32)", IP_RANGE_EXPECTED)
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return Refusal("not an IPv4 CIDR block", IP_RANGE_EXPECTED)
-    if network.version != 4:
-        return Refusal("an IPv6 CIDR block: Container Apps IP restrictions take IPv4", IP_RANGE_EXPECTED)
-    if ipaddress.ip_interface(value).ip != network.network_address:
-        return Refusal(f"host bits set: the network is {network.with_prefixlen}", IP_RANGE_EXPECTED)
-    if network.prefixlen == 0:
+    wrong_version = "an IPv{found} CIDR block: Container Apps IP restrictions take IPv{version}"
+    if (problem := cidr_problem(value, 4, wrong_version=wrong_version)) is not None:
+        return Refusal(problem, IP_RANGE_EXPECTED)
+    if ipaddress.ip_network(value).prefixlen == 0:
         return Refusal("allows every source: no restriction", IP_RANGE_EXPECTED)
     return None
 
