@@ -7,18 +7,31 @@ read-after-create of a tagged ``aws_appautoscaling_target`` gets HTTP 500 and re
 Likewise the provider validates a state machine's definition (``ValidateStateMachineDefinition``)
 before creating it and lists its versions (``ListStateMachineVersions``) when it reads it. This
 module adds those operations to moto's own response classes (same wire format as AWS: JSON 1.0/1.1)
-and then runs the unmodified moto server. Nothing else changes. The definition check here is only
-structural (JSON with ``StartAt`` naming one of ``States``); AWS's own validation is the real one.
+and then runs moto's own server. The definition check here is only structural (JSON with ``StartAt``
+naming one of ``States``); AWS's own validation is the real one.
+
+moto's backends are plain dicts and lists without locks, and its server handles every connection in
+its own thread. Several providers deploying at once can then meet a half-updated backend: a request
+fails with HTTP 500 (or stalls) after it changed the state, the provider's SDK retries it, and the
+retry of a non-idempotent call fails (``InvalidPermission.Duplicate`` for a security group rule the
+first call did add). AWS itself serializes what it must; here :func:`install_serialized_requests`
+makes moto answer one request at a time, and logs every answer that is a 5xx or slower than
+:data:`SLOW_SECONDS` as one ``dativo-moto:`` line (operation, status, seconds) in the server's log.
 
 Run: ``python -m dativo_infra.localcloud.moto_ext -H 127.0.0.1 -p PORT`` (same arguments as ``moto_server``).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 _TAGS: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)  # account -> arn -> tags
 
@@ -89,9 +102,74 @@ def install_stepfunctions() -> None:
     Response._dativo_validate = True  # type: ignore[attr-defined]
 
 
+#: An answer slower than this many seconds is logged (a provider waiting that long may retry).
+SLOW_SECONDS = 5.0
+#: Prefix of the server log lines written by :func:`install_serialized_requests`.
+LOG_PREFIX = "dativo-moto:"
+
+
+def operation(environ: dict[str, Any], body: bytes) -> str:
+    """The AWS operation a request calls: the JSON protocols' ``X-Amz-Target``, else the query
+    protocol's ``Action`` (query string or form body), else the method and path (REST protocols)."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return str(target)
+    for source in (str(environ.get("QUERY_STRING", "")), body.decode("utf-8", "replace")):
+        action = parse_qs(source).get("Action")
+        if action:
+            return action[0]
+    return f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO', '')}"
+
+
+def install_serialized_requests() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication as App
+
+    if getattr(App, "_dativo_serialized", False):
+        return
+    original_call = App.__call__
+    lock = threading.Lock()
+
+    def serialized_call(
+        self: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        statuses: list[str] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        with lock:
+            started = time.monotonic()
+            try:
+                answer = original_call(self, environ, recording_start_response)
+                try:
+                    chunks = list(answer)  # the whole answer is built while no other request runs
+                finally:
+                    close = getattr(answer, "close", None)
+                    if close is not None:
+                        close()
+            except BaseException:
+                statuses.append("500 raised")  # the server answers 500 for an exception
+                raise
+            finally:
+                seconds = time.monotonic() - started
+                status = statuses[-1] if statuses else "?"
+                if status.startswith("5") or seconds > SLOW_SECONDS:
+                    note = f"{LOG_PREFIX} {operation(environ, body)} {status.split(' ')[0]} {seconds:.1f}s"
+                    print(note, file=sys.stderr, flush=True)
+        return chunks
+
+    App.__call__ = serialized_call  # type: ignore[method-assign]
+    App._dativo_serialized = True  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> None:
     install()
     install_stepfunctions()
+    install_serialized_requests()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

@@ -329,6 +329,12 @@ class LocalRun:
                 self._status(run, "synthesizing")
             self.synth(env)
             self._each("deploy", self.runs, lambda r: self.deploy(r, env))
+            notes = cloud.diagnostics()
+            for run in self.runs:
+                if run.error and notes:  # what the emulator itself saw fail or stall
+                    run.error += (
+                        "\nthe local cloud's own notes (" + str(cloud.log) + "):\n" + "\n".join(notes)
+                    )
             # The templates stay untouched: outputs go into a copy of the whole jobs tree (assets and
             # platform settings included, so the rendered jobs still validate).
             shutil.copytree(self.jobs_dir, self.workdir / "rendered")

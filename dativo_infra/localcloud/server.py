@@ -118,6 +118,15 @@ class MotoServer:
             for service, read in reads.items():
                 read(boto3.client(service, **self.client_kwargs(region)))
 
+    def diagnostics(self, last: int = 10) -> list[str]:
+        """The server's own notes from its log (5xx and slow answers), the ``last`` ones."""
+        from dativo_infra.localcloud.moto_ext import LOG_PREFIX
+
+        if self.log is None or not self.log.is_file():
+            return []
+        with open(self.log, encoding="utf-8", errors="replace") as handle:
+            return [line.rstrip() for line in handle if line.startswith(LOG_PREFIX)][-last:]
+
     def environ(self) -> dict[str, str]:
         """Variables that point the stacks' AWS provider (and boto3) at this server."""
         return {
