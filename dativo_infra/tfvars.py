@@ -1,7 +1,8 @@
 """A job's Terraform variables, for plain Terraform modules (``dativo-infra tfvars JOB``).
 
 Five variables, each documented in :func:`job_variables`: ``cloud_provider``,
-``runtime_environment``, ``tags``, ``resource_refs`` and ``job_metadata``. Two renderings:
+``runtime_environment``, ``tags``, ``resource_refs`` and ``job_metadata``; plus one variable per entry
+of the job's ``infrastructure.terraform.variables`` (the loader checked their names). Two renderings:
 
 * ``json`` — a ``.tfvars.json`` file. Terraform reads strings of a JSON variables file literally
   (checked with ``terraform console``: ``"${x}"`` there stays ``${x}``), so nothing is escaped.
@@ -109,6 +110,8 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
       else the job name), source_connector and target_connector (``connector`` of the job's
       ``source``/``target`` block, ``""`` when there is none).
 
+    * every entry of ``infrastructure.terraform.variables``, as written (``enable_cloudwatch_logs``).
+
     ``settings`` defaults to the platform settings the job was loaded with.
     """
     config = job.config
@@ -131,7 +134,9 @@ def job_variables(job: LoadedJob, settings: PlatformSettings | None = None) -> d
             "service_account": older.get("service_account"),
         }
     )
+    extra = config.infrastructure.terraform.get("variables") or {}
     return {
+        **extra,
         "cloud_provider": config.infrastructure.provider.value,
         "runtime_environment": environment,
         "tags": merged_tags(job, settings),

@@ -211,10 +211,12 @@ def test_json_is_sorted_and_literal() -> None:
     assert text == render_tfvars(job, "json")
 
 
-MAIN_TF = "".join(
-    f'variable "{name}" {{\n  type = any\n}}\noutput "{name}" {{\n  value = var.{name}\n}}\n'
-    for name in VARIABLES
-)
+def main_tf(names: list[str]) -> str:
+    """A configuration that declares the variables ``names`` and outputs each as it is."""
+    return "".join(
+        f'variable "{name}" {{\n  type = any\n}}\noutput "{name}" {{\n  value = var.{name}\n}}\n'
+        for name in names
+    )
 
 
 def terraform_reads(workdir: Path, var_file: Path) -> dict[str, Any]:
@@ -243,7 +245,7 @@ def terraform_reads(workdir: Path, var_file: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("fmt", ["hcl", "json"])
 def test_terraform_reads_back_exactly_the_jobs_values(fmt: str, tmp_path: Path) -> None:
     job = load_jobs([str(TRICKY)])[0]
-    (tmp_path / "main.tf").write_text(MAIN_TF)
+    (tmp_path / "main.tf").write_text(main_tf(sorted(job_variables(job))))
     var_file = tmp_path / ("job.tfvars" if fmt == "hcl" else "job.tfvars.json")
     var_file.write_text(render_tfvars(job, fmt))
     read = terraform_reads(tmp_path, var_file)
@@ -251,7 +253,9 @@ def test_terraform_reads_back_exactly_the_jobs_values(fmt: str, tmp_path: Path) 
     assert read == json.loads(json.dumps(expected))
     assert read["runtime_environment"]["env"]["TEMPLATE"] == "dativo_${table}"
     assert read["runtime_environment"]["env"]["ESCAPED"] == "$${already}"
-    assert read["resource_refs"]["role ${arn}"] == "arn:aws:iam::123456789012:role/x"
+    assert read["role_template"] == "role ${arn}"
+    assert read["nested"]["key ${x}"] == [1, True, None, "%{x}"]
+    assert read["resource_refs"] == {"execution_role_arn": "arn:aws:iam::123456789012:role/x"}
 
 
 def test_cli_tfvars() -> None:

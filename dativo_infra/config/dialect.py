@@ -78,7 +78,7 @@ ONE_OF_THEM = "one of them"
 NOT_MIXED = "one of them (the canonical and the older dialect cannot be mixed in one infrastructure block)"
 
 
-class _Mapping:
+class DocumentRewrite:
     """One older-dialect ``infrastructure`` block being rewritten: the new positions and the errors."""
 
     def __init__(self, doc: PositionedDocument) -> None:
@@ -139,7 +139,7 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
     infra = data.get("infrastructure")
     if not is_legacy(infra):
         return doc
-    m = _Mapping(doc)
+    m = DocumentRewrite(doc)
     base: PathKey = ("infrastructure",)
     handled = ("provider", "cloud_provider", "runtime", "runtime_environment", "tags", "terraform", "region")
     # Unknown keys are left for the schema to report as unknown fields.
@@ -193,7 +193,7 @@ def to_canonical(doc: PositionedDocument) -> PositionedDocument:
     return PositionedDocument(doc.file, new_data, m.lines)
 
 
-def _runtime(m: _Mapping, env: object) -> Any:
+def _runtime(m: DocumentRewrite, env: object) -> Any:
     """``runtime_environment`` as the canonical ``runtime`` block (errors go to ``m``)."""
     old: PathKey = ("infrastructure", "runtime_environment")
     new: PathKey = ("infrastructure", "runtime")
@@ -243,7 +243,9 @@ def _runtime(m: _Mapping, env: object) -> Any:
     return runtime
 
 
-def _storage(m: _Mapping, storage: object, path: PathKey, put: Callable[[Any, Any, PathKey], None]) -> None:
+def _storage(
+    m: DocumentRewrite, storage: object, path: PathKey, put: Callable[[Any, Any, PathKey], None]
+) -> None:
     """``runtime_environment.storage``: ``ephemeral_storage_gb`` becomes ``ephemeral_storage_gib`` (the
     runtime's model says where that is allowed); ``persistent_volume: false`` is what every runtime
     does; anything else has no canonical field and is an error rather than dropped."""

@@ -21,6 +21,7 @@ from dativo_infra.config.dialect import to_canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.posture import log_encryption_errors
+from dativo_infra.config.refs import map_resource_refs
 from dativo_infra.config.schema import JobConfig, validation_context
 from dativo_infra.config.settings import PlatformSettings, load_settings
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, parse_bytes, read_bounded
@@ -145,7 +146,7 @@ def job_from_source(
     unread (content from another commit, whose asset is not on disk): the job then has none, and the
     rules that need its classification (:mod:`~dativo_infra.config.posture`) are not checked."""
     try:
-        document = to_canonical(source)
+        document = map_resource_refs(to_canonical(source))
     except JobError as exc:
         raise ErrorReport([exc]) from None
     try:

@@ -83,7 +83,8 @@ class Infrastructure(Strict):
     )
     terraform: dict[str, Any] = Field(
         default_factory=dict,
-        description="Older dialect: resource_refs/variables for plain Terraform modules. Kept, not used",
+        description="resource_refs (each mapped onto the runtime's existing-infrastructure field) and variables "
+        "(written by tfvars) for plain Terraform modules; other keys (module_path, ...) are kept as written",
     )
 
     @model_validator(mode="before")

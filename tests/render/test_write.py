@@ -56,7 +56,7 @@ def test_legacy_job_renders_with_the_files_own_paths(tmp_path: Path, tf_outputs:
     with pytest.raises(ErrorReport) as err:
         render_one(job, outputs, in_place=True)
     assert [str(e) for e in err.value] == [
-        f"{os.path.relpath(job)}:20: infrastructure.terraform.resource_refs.cluster: output 'cluster_name' not in "
+        f"{os.path.relpath(job)}:20: infrastructure.terraform.variables.cluster: output 'cluster_name' not in "
         f"{os.path.relpath(outputs)}, got '{{{{terraform_outputs.cluster_name}}}}'; expected one of log_group_name"
     ]
     outputs.write_text(tf_outputs({"log_group_name": "/l", "cluster_name": "c"}))
