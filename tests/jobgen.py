@@ -11,7 +11,8 @@ each cloud's cron grammar (tests/clouds/rules.py).
 from __future__ import annotations
 
 import string
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ from dativo_infra.clouds import aws, azure, gcp, has_wildcard
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.clouds.timezones import iana_time_zones
 from dativo_infra.config.runtimes.base import DEFAULT_IMAGE
-from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.contract import RuntimeType, exported_outputs
 from tests.clouds.rules import env_names, expressions
 
 #: Text Terraform would evaluate if it reached the JSON unescaped, and its escaped look-alikes.
@@ -400,6 +401,28 @@ _TAG_TEXT = st.text(
 _REQUIRED_TAG = _TAG_TEXT.filter(str.strip)
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the output conditions read from a runtime, taken from a drawn runtime block (the models'
+    defaults for what it leaves out)."""
+
+    TYPE: RuntimeType
+    mode: Literal["job", "service"]
+    schedule: str | None
+    ingress: Literal["none", "internal", "external"]
+    environment_id: str | None
+
+    @classmethod
+    def of(cls, runtime: RuntimeType, block: dict[str, Any]) -> _Facts:
+        return cls(
+            runtime,
+            block.get("mode", "job"),
+            block.get("schedule"),
+            block.get("ingress", "internal"),
+            block.get("environment_id"),
+        )
+
+
 @st.composite
 def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
     """A valid job of any runtime and mode; ``index`` makes its stack name unique in a batch."""
@@ -421,7 +444,9 @@ def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
     )
     for key in draw(st.lists(st.from_regex(r"x[a-z0-9_]{0,15}", fullmatch=True), max_size=3, unique=True)):
         tags[key] = draw(extra_value)
-    outputs = sorted(OUTPUTS[runtime])
+    runtime_block = draw(block(mode))
+    # only outputs this configuration exports (a placeholder for another is a validate error)
+    outputs = sorted(exported_outputs(_Facts.of(runtime, runtime_block)))
     wanted = draw(st.lists(st.sampled_from(outputs), max_size=3, unique=True))
     return {
         "tenant_id": draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,62}", fullmatch=True)),
@@ -430,7 +455,7 @@ def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
         "infrastructure": {
             "provider": provider,
             "region": region,
-            "runtime": draw(block(mode)),
+            "runtime": runtime_block,
             "resource_identifiers": {name: f"{{{{ terraform_outputs.{name} }}}}" for name in wanted},
             "tags": tags,
         },

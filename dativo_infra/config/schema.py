@@ -31,7 +31,7 @@ from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
 from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION, ALLOWED_PRIVILEGED_ROLES, DEFAULT_PROJECT
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType
+from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType, exported_outputs
 
 REQUIRED_TAGS: tuple[str, ...] = ("job_name", "team", "pipeline_type", "environment", "cost_center")
 JOB_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"
@@ -159,22 +159,33 @@ class Infrastructure(Strict):
 
     @model_validator(mode="after")
     def _outputs_exist(self) -> Infrastructure:
-        exported = OUTPUTS[self.runtime.TYPE]
-        allowed = "one of " + ", ".join(sorted(exported))
         raise_all(
             [
-                Problem(
-                    ("resource_identifiers", key),
-                    f"output {name!r} is not exported by {self.runtime.TYPE.value}",
-                    text,
-                    allowed,
-                )
+                problem._replace(where=("resource_identifiers", key))
                 for key, text in self.resource_identifiers.items()
-                for name in _placeholder_names(text)
-                if name not in exported
+                for problem in output_problems(self.runtime, text)
             ]
         )
         return self
+
+
+def output_problems(runtime: AnyRuntime, text: str) -> list[Problem]:
+    """One problem (``where`` left to the caller) per placeholder of ``text`` that names no output this
+    job exports: an output its runtime does not have, or one its configuration does not export (saying
+    when that output is exported). Expected: the outputs the job exports."""
+    exported = exported_outputs(runtime)
+    allowed = "one of " + ", ".join(sorted(exported))
+    found = []
+    for name in _placeholder_names(text):
+        if name in exported:
+            continue
+        output = OUTPUTS[runtime.TYPE].get(name)
+        if output is None:
+            why = f"output {name!r} is not exported by {runtime.TYPE.value}"
+        else:
+            why = f"output {name!r} is not exported by this job: {runtime.TYPE.value} exports it only {output.condition()}"
+        found.append(Problem((), why, text, allowed))
+    return found
 
 
 def _placeholder_names(text: str) -> list[str]:

@@ -70,7 +70,7 @@ from dativo_infra.constructs.aws_fargate_network import task_network
 from dativo_infra.constructs.aws_fargate_roles import execution_role, task_role
 from dativo_infra.constructs.aws_fargate_service import job_service
 from dativo_infra.constructs.aws_fargate_state_machine import Task, job_runs
-from dativo_infra.constructs.registry import NO_VALUE, Placement
+from dativo_infra.constructs.registry import Placement
 
 #: Services the construct (and its data sources) call; all of them go to the emulator when local.
 LOCAL_ENDPOINT_SERVICES: tuple[str, ...] = (
@@ -263,24 +263,25 @@ class Runtime(Construct):
                 self, runtime, names, placement.name, task
             )
 
-        if self.load_balancer is not None:
-            endpoint = self.load_balancer.endpoint
-        elif service_mode:
-            endpoint = NO_VALUE  # a service without ingress is reached by nothing
-        else:
-            endpoint = f"ecs://{self.cluster_name}/{service_name}"
+        # Only the outputs that exist for this configuration (contract.exported_outputs says which).
         self.outputs: dict[str, Any] = {
             "cluster_name": self.cluster_name,
             "cluster_arn": self.cluster_arn,
             "service_name": service_name,
-            "service_endpoint": endpoint,
             "task_definition_arn": self.task_definition.arn,
             "task_role_arn": self.task_role_arn,
             "execution_role_arn": self.execution_role_arn,
             "log_group_name": self.log_group.name,
             "security_group_id": self.security_group_id,
-            "schedule_name": self.schedule.name if self.schedule is not None else NO_VALUE,
-            "dead_letter_queue_arn": dlq.arn if (dlq := self.dead_letter_queue) is not None else NO_VALUE,
-            "dead_letter_queue_url": dlq.url if dlq is not None else NO_VALUE,
-            "state_machine_arn": sm.arn if (sm := self.state_machine) is not None else NO_VALUE,
         }
+        if self.load_balancer is not None:
+            self.outputs["service_endpoint"] = self.load_balancer.endpoint
+        elif not service_mode:  # a service without ingress is reached by nothing: no endpoint
+            self.outputs["service_endpoint"] = f"ecs://{self.cluster_name}/{service_name}"
+        if self.state_machine is not None:
+            self.outputs["state_machine_arn"] = self.state_machine.arn
+        if self.schedule is not None:
+            self.outputs["schedule_name"] = self.schedule.name
+        if self.dead_letter_queue is not None:
+            self.outputs["dead_letter_queue_arn"] = self.dead_letter_queue.arn
+            self.outputs["dead_letter_queue_url"] = self.dead_letter_queue.url

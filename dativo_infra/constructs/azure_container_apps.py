@@ -83,7 +83,7 @@ from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.azure_container_apps_lock import delete_locks
 from dativo_infra.constructs.azure_container_apps_probes import probe_blocks
-from dativo_infra.constructs.registry import NO_VALUE, Placement
+from dativo_infra.constructs.registry import Placement
 from dativo_infra.naming import short_hash
 
 #: Role granted on a storage account (or blob container) per access level.
@@ -259,10 +259,8 @@ class Runtime(Construct):
                     )
                 ],
             )
-            workspace_id: str = self.log_analytics.id
         else:
             self.environment = self._existing_environment(runtime.environment_id)
-            workspace_id = NO_VALUE
         self.identity: UserAssignedIdentity | DataAzurermUserAssignedIdentity
         if runtime.existing_identity_id is None:
             self.identity = UserAssignedIdentity(
@@ -287,11 +285,9 @@ class Runtime(Construct):
         if runtime.mode == "service":
             self.app = self._container_app()
             app_name = self.app.name
-            ingress_url = f"https://{self.app.ingress.fqdn}" if runtime.ingress != "none" else NO_VALUE
         else:
             self.job = self._container_app_job()
             app_name = self.job.name
-            ingress_url = NO_VALUE
 
         self.delete_locks = []
         locked = self.app or self.job
@@ -304,15 +300,18 @@ class Runtime(Construct):
                 resource_group=self.resource_group,
             )
 
+        # Only the outputs that exist for this configuration (contract.exported_outputs says which).
         self.outputs: dict[str, Any] = {
             "resource_group_name": rg_name,
             "environment_name": self.environment.name,
             "container_app_name": app_name,
-            "ingress_url": ingress_url,
             "managed_identity_id": self.identity.id,
             "managed_identity_client_id": self.identity.client_id,
-            "log_analytics_workspace_id": workspace_id,
         }
+        if self.app is not None and runtime.ingress != "none":
+            self.outputs["ingress_url"] = f"https://{self.app.ingress.fqdn}"
+        if self.log_analytics is not None:  # a shared environment's workspace is not this stack's
+            self.outputs["log_analytics_workspace_id"] = self.log_analytics.id
 
     def _existing_environment(self, environment_id: str) -> DataAzurermContainerAppEnvironment:
         """Look up ``environment_id`` (the model guarantees its form); the plan fails if it is not in the

@@ -75,7 +75,7 @@ from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.gcp_cloud_run_roles import grant_roles
 from dativo_infra.constructs.gcp_cloud_run_schedule import scheduler
-from dativo_infra.constructs.registry import NO_VALUE, Placement
+from dativo_infra.constructs.registry import Placement
 from dativo_infra.naming import short_hash
 
 #: Construct id of the provider inside the stack (part of the contract: it names the provider block).
@@ -203,24 +203,25 @@ class Runtime(Construct):
         if runtime.mode == "service":
             self.service = self._service(secret_grants)
             cloud_run_name: Any = self.service.name
-            service_url: Any = self.service.uri
         else:
             self.job = self._job(secret_grants)
             cloud_run_name = self.job.name
-            service_url = NO_VALUE
             if runtime.schedule is not None:
                 self.scheduler = scheduler(
                     self, runtime, placement, self._renamed_resource, self.job, runtime.schedule
                 )
 
+        # Only the outputs that exist for this configuration (contract.exported_outputs says which).
         self.outputs: dict[str, Any] = {
             "service_name": cloud_run_name,
             "project_id": runtime.project_id,
             "region": placement.region,
-            "service_url": service_url,
             "service_account_email": self.service_account_email,
-            "scheduler_job_name": self.scheduler.name if self.scheduler is not None else NO_VALUE,
         }
+        if self.service is not None:
+            self.outputs["service_url"] = self.service.uri
+        if self.scheduler is not None:
+            self.outputs["scheduler_job_name"] = self.scheduler.name
         self._write_moved()
 
     def _renamed_resource(self, cls: type[_Resource], construct_id: str, **config: Any) -> _Resource:

@@ -8,7 +8,8 @@ Every construct module provides (:class:`RuntimeModule`):
 
 * ``Runtime(scope, id, runtime, placement)``: the construct, taking the typed model of its runtime
   (whose field descriptions say what an unset field does) and the job's :class:`Placement`; its
-  ``outputs`` hold a value for every output the contract lists for the runtime (the job stack checks);
+  ``outputs`` hold a value for exactly the outputs the contract exports for the job's configuration
+  (:func:`~dativo_infra.contract.exported_outputs`; the job stack checks);
 * ``configure_provider(stack, placement, runtime, settings)``: the provider block(s) of its cloud.
 """
 
@@ -24,9 +25,6 @@ from constructs import Construct
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.providers import register_provider_packages
 from dativo_infra.contract import CONSTRUCT_MODULES, RuntimeType
-
-#: Value of an output whose resource the job's settings switch off (outputs are never null).
-NO_VALUE = "none"
 
 
 @dataclass(frozen=True)

@@ -218,12 +218,12 @@ class LocalRun:
             if not services:
                 raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
             run.verified_outputs["service_name"] = services[0]["serviceArn"]
-        if out.get("state_machine_arn", "none") != "none":  # job mode: runs go through the state machine
+        if "state_machine_arn" in out:  # job mode: runs go through the state machine
             sfn = self._client(cloud, run, "stepfunctions")
             machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
             run.verified_outputs["state_machine_arn"] = machine["stateMachineArn"]
             run.state_machine_definition = json.loads(machine["definition"])
-        if out.get("dead_letter_queue_url", "none") != "none":  # scheduled jobs: the schedule's DLQ
+        if "dead_letter_queue_url" in out:  # scheduled jobs: the schedule's DLQ
             sqs = self._client(cloud, run, "sqs")
             queue = sqs.get_queue_attributes(
                 QueueUrl=out["dead_letter_queue_url"], AttributeNames=["QueueArn"]
@@ -251,8 +251,8 @@ class LocalRun:
         if name and (existing is None or existing.cluster is None):
             live = ecs.describe_clusters(clusters=[name])["clusters"]
             run.leftovers += [c["clusterArn"] for c in live if c["status"] == "ACTIVE"]
-        machine = run.outputs.get("state_machine_arn", "none")
-        if machine != "none":
+        machine = run.outputs.get("state_machine_arn")
+        if machine is not None:
             sfn = self._client(cloud, run, "stepfunctions")
             try:
                 sfn.describe_state_machine(stateMachineArn=machine)

@@ -38,7 +38,7 @@ from dativo_infra.config.settings import (
     S3Backend as S3Settings,
 )
 from dativo_infra.constructs.registry import Placement, runtime_module
-from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
+from dativo_infra.contract import PROVIDER_OF_RUNTIME, exported_outputs
 from dativo_infra.literal import deep_literal
 from dativo_infra.stacks.tagging import TaggingAspect
 from dativo_infra.tags import merged_tags, render_tags
@@ -56,8 +56,9 @@ class JobStack(TerraformStack):
     * the runtime construct looked up in the registry by ``infrastructure.runtime.type``, given the
       typed runtime model and the job's placement (stack name, region, job name, environment);
     * :class:`TaggingAspect` with the merged, cloud-rendered tags;
-    * one ``TerraformOutput`` per contract output, named exactly as the contract says (a construct that
-      returns other outputs than the contract lists is a bug, raised here).
+    * one ``TerraformOutput`` per output the contract exports for this job's configuration
+      (:func:`~dativo_infra.contract.exported_outputs`), named exactly as the contract says (a construct
+      that returns other outputs than those is a bug, raised here).
     """
 
     def __init__(self, scope: Construct, job: LoadedJob, settings: PlatformSettings) -> None:
@@ -79,15 +80,17 @@ class JobStack(TerraformStack):
         self.tags = render_tags(merged_tags(job, settings), provider)
         Aspects.of(self).add(TaggingAspect(deep_literal(self.tags)))
 
-        # The output contract, checked once here for every runtime.
+        # The output contract, checked once here for every runtime: exactly the outputs this job's
+        # configuration exports (no placeholder value for an output that does not exist).
         outputs = self.runtime.outputs
-        if set(outputs) != set(OUTPUTS[runtime_type]):
-            mismatch = sorted(set(outputs) ^ set(OUTPUTS[runtime_type]))
+        exported = exported_outputs(job.config.runtime)
+        if set(outputs) != set(exported):
+            mismatch = sorted(set(outputs) ^ set(exported))
             raise AssertionError(f"{runtime_type.value} outputs out of sync with the contract: {mismatch}")
         # Stack-level outputs: cdktf names an element directly under the stack by its construct id
         # alone (no path hash), so the Terraform output is exactly the contract name (the tests check
         # every name; an override_logical_id here would cost a jsii round trip per output for nothing).
-        for name, description in sorted(OUTPUTS[runtime_type].items()):
+        for name, description in sorted(exported.items()):
             TerraformOutput(self, name, value=outputs[name], description=description)
 
 

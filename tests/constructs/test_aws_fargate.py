@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.settings import LocalCloud, PlatformSettings
-from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.contract import OUTPUTS, RuntimeType, exported_outputs
 from tests.constructs.conftest import TAGS, Synthesize, data_sources, jsonencoded, one, resources
 
 ACCOUNT = "123456789012"
@@ -225,13 +226,37 @@ def ref(kind: str, attribute: str, body: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+_SCHEDULE_OUTPUTS = {"schedule_name", "dead_letter_queue_arn", "dead_letter_queue_url"}
+_SERVICE_LACKS = {"state_machine_arn", *_SCHEDULE_OUTPUTS}
+#: Outputs each test job does not export (its configuration has no such thing); every other exists.
+NOT_EXPORTED: dict[str, set[str]] = {
+    "scheduled": set(),
+    "manual": _SCHEDULE_OUTPUTS,
+    "svc_network": _SERVICE_LACKS,
+    "svc_subnets": {"service_endpoint", *_SERVICE_LACKS},  # ingress none: nothing reaches it
+    "svc_default": _SERVICE_LACKS,
+    "svc_external": _SERVICE_LACKS,
+    "svc_public_http": _SERVICE_LACKS,
+    "long": set(),
+    "options": set(),
+}
+
+
+def test_every_case_says_which_outputs_it_lacks() -> None:
+    assert set(NOT_EXPORTED) == set(JOBS)
+
+
 @pytest.mark.parametrize("case", sorted(JOBS))
-def test_every_contract_output_is_exported_and_never_null(synthesized: dict[str, Any], case: str) -> None:
-    outputs = synthesized[case]["output"]
-    assert sorted(outputs) == sorted(OUTPUTS[RuntimeType.AWS_FARGATE])
+def test_exactly_the_outputs_of_the_configuration_are_exported_and_never_null(
+    fargate_out: tuple[Path, dict[str, LoadedJob], dict[str, Any]], case: str
+) -> None:
+    _, jobs, docs = fargate_out
+    outputs = docs[case]["output"]
+    expected = set(OUTPUTS[RuntimeType.AWS_FARGATE]) - NOT_EXPORTED[case]
+    assert set(outputs) == expected == set(exported_outputs(jobs[case].config.runtime))
     for name, output in outputs.items():
-        assert output["value"] not in (None, ""), name
-        assert output["description"] == OUTPUTS[RuntimeType.AWS_FARGATE][name]
+        assert output["value"] not in (None, "", "none"), name
+        assert output["description"] == OUTPUTS[RuntimeType.AWS_FARGATE][name].description
 
 
 @pytest.mark.parametrize("case", sorted(JOBS))
@@ -581,7 +606,7 @@ def test_service_mode_has_no_state_machine(synthesized: dict[str, Any]) -> None:
     for case in ("svc_network", "svc_subnets", "svc_default"):
         doc = synthesized[case]
         assert resources(doc, "aws_sfn_state_machine") == [], case
-        assert doc["output"]["state_machine_arn"]["value"] == "none", case
+        assert "state_machine_arn" not in doc["output"], case
 
 
 def test_service_capacity(synthesized: dict[str, Any]) -> None:
@@ -612,7 +637,7 @@ def test_manual_job_has_neither_schedule_nor_service(synthesized: dict[str, Any]
     one(doc, "aws_sfn_state_machine")
     assert ref("aws_sfn_state_machine", "arn", outputs["state_machine_arn"]["value"])
     for name in ("schedule_name", "dead_letter_queue_arn", "dead_letter_queue_url"):
-        assert outputs[name]["value"] == "none", name
+        assert name not in outputs, name  # unscheduled: no schedule, no dead-letter queue
     assert ref("aws_ecs_task_definition", "family", outputs["service_name"]["value"])
     endpoint = outputs["service_endpoint"]["value"]
     assert endpoint.startswith("ecs://${aws_ecs_cluster.")
@@ -683,7 +708,7 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert container(doc)["portMappings"] == [{"containerPort": 9000, "hostPort": 9000, "protocol": "tcp"}]
     outputs = doc["output"]
     assert ref("aws_ecs_service", "name", outputs["service_name"]["value"])
-    assert outputs["schedule_name"]["value"] == "none"
+    assert "schedule_name" not in outputs
 
 
 def test_service_with_subnets_only_and_no_ingress(synthesized: dict[str, Any]) -> None:
@@ -963,7 +988,7 @@ def test_service_without_ingress_has_no_load_balancer_and_no_endpoint(synthesize
     assert len(resources(doc, "aws_security_group")) == 1
     service = one(doc, "aws_ecs_service")
     assert "load_balancer" not in service and "health_check_grace_period_seconds" not in service
-    assert doc["output"]["service_endpoint"]["value"] == "none"
+    assert "service_endpoint" not in doc["output"]  # reached by nothing: no endpoint output
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from dativo_infra.clouds import azure
+from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.contract import OUTPUTS, RuntimeType, exported_outputs
 from dativo_infra.naming import stack_name
 from tests.clouds.rules import AZURERM_PROBE_RANGES, assert_azurerm_plan_time_rules, assert_valid_names
 from tests.constructs.conftest import TAGS, Synthesize, data_sources, one, resources
@@ -122,7 +123,7 @@ infrastructure:
     schedule: "30 2 * * MON-FRI"
     delete_lock: true
   resource_identifiers:
-    log_analytics_workspace_id: "{{{{terraform_outputs.log_analytics_workspace_id}}}}"
+    environment_name: "{{{{terraform_outputs.environment_name}}}}"
 """
     + TAGS.format(job="shared_batch"),
     "job_prod_zone_redundant": f"""\
@@ -172,9 +173,17 @@ MODES = sorted(JOBS)
 
 
 @pytest.fixture(scope="session")
-def synthesized(synthesize: Synthesize) -> dict[str, dict[str, Any]]:
-    """``{case: parsed cdk.tf.json}``: every test job synthesized once per session."""
-    return synthesize(JOBS, PlatformSettings())[1]
+def azure_out(synthesize: Synthesize) -> tuple[dict[str, LoadedJob], dict[str, dict[str, Any]]]:
+    """``({case: loaded job}, {case: parsed cdk.tf.json})``: every test job synthesized once per session."""
+    return synthesize(JOBS, PlatformSettings())
+
+
+@pytest.fixture(scope="session")
+def synthesized(
+    azure_out: tuple[dict[str, LoadedJob], dict[str, dict[str, Any]]],
+) -> dict[str, dict[str, Any]]:
+    """``{case: parsed cdk.tf.json}``."""
+    return azure_out[1]
 
 
 # --- structure per mode -------------------------------------------------------------------------
@@ -247,7 +256,7 @@ def test_service_without_ingress(synthesized: dict[str, dict[str, Any]]) -> None
     app = one(doc, "azurerm_container_app")
     assert "ingress" not in app
     assert resources(doc, "azurerm_container_app_job") == []
-    assert doc["output"]["ingress_url"]["value"] == "none"
+    assert "ingress_url" not in doc["output"]  # no ingress, no URL (and no "none" stand-in)
     (container,) = app["template"]["container"]
     assert (container["cpu"], container["memory"]) == (1, "2Gi")  # the defaults
     assert (app["template"]["min_replicas"], app["template"]["max_replicas"]) == (1, 1)
@@ -293,7 +302,7 @@ def test_scheduled_job(synthesized: dict[str, dict[str, Any]]) -> None:
     assert (container["name"], container["cpu"], container["memory"]) == ("job", 0.25, "0.5Gi")
     assert "secret" not in job
     assert job["name"] == "caj-acme-nightly-batch"
-    assert doc["output"]["ingress_url"]["value"] == "none"
+    assert "ingress_url" not in doc["output"]  # job mode has no ingress
 
 
 def test_manual_job(synthesized: dict[str, dict[str, Any]]) -> None:
@@ -517,14 +526,35 @@ def test_key_vault_grants_per_referenced_secret_and_per_sdk_vault() -> None:
 # --- outputs ------------------------------------------------------------------------------------
 
 
+#: Outputs each test job does not export (its configuration has no such thing); every other exists.
+NOT_EXPORTED: dict[str, set[str]] = {
+    "service_external": set(),
+    "service_no_ingress": {"ingress_url"},
+    "service_probes": set(),
+    "job_scheduled": {"ingress_url"},
+    "job_manual": {"ingress_url"},
+    "job_prod_zone_redundant": {"ingress_url"},
+    "job_existing_identity": {"ingress_url"},
+    "job_shared_environment": {"ingress_url", "log_analytics_workspace_id"},
+}
+
+
+def test_every_case_says_which_outputs_it_lacks() -> None:
+    assert set(NOT_EXPORTED) == set(JOBS)
+
+
 @pytest.mark.parametrize("case", MODES)
-def test_every_contract_output_is_exported(synthesized: dict[str, dict[str, Any]], case: str) -> None:
-    outputs = synthesized[case]["output"]
-    expected = OUTPUTS[RuntimeType.AZURE_CONTAINER_APPS]
-    assert set(expected) <= set(outputs)
+def test_exactly_the_outputs_of_the_configuration_are_exported(
+    azure_out: tuple[dict[str, LoadedJob], dict[str, dict[str, Any]]], case: str
+) -> None:
+    jobs, docs = azure_out
+    outputs = docs[case]["output"]
+    expected = set(OUTPUTS[RuntimeType.AZURE_CONTAINER_APPS]) - NOT_EXPORTED[case]
+    assert set(outputs) == expected == set(exported_outputs(jobs[case].config.runtime))
     for name in expected:
         value = outputs[name]["value"]
-        assert isinstance(value, str) and value, (case, name, value)
+        assert isinstance(value, str) and value and value != "none", (case, name, value)
+        assert outputs[name]["description"] == OUTPUTS[RuntimeType.AZURE_CONTAINER_APPS][name].description
 
 
 @pytest.mark.parametrize(
@@ -554,7 +584,7 @@ def test_outputs_of_a_shared_environment(synthesized: dict[str, dict[str, Any]])
     assert re.fullmatch(
         r"\$\{data\.azurerm_container_app_environment\.[\w-]+\.name\}", outputs["environment_name"]
     )
-    assert outputs["log_analytics_workspace_id"] == "none"  # the shared environment's, not this stack's
+    assert "log_analytics_workspace_id" not in outputs  # the shared environment's, not this stack's
     assert re.fullmatch(r"\$\{azurerm_container_app_job\.[\w-]+\.name\}", outputs["container_app_name"])
     assert re.fullmatch(r"\$\{azurerm_user_assigned_identity\.[\w-]+\.id\}", outputs["managed_identity_id"])
 

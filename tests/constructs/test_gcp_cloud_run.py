@@ -18,7 +18,7 @@ import pytest
 from dativo_infra.clouds import gcp
 from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.contract import OUTPUTS, RuntimeType
+from dativo_infra.contract import OUTPUTS, RuntimeType, exported_outputs
 from dativo_infra.errors import ErrorReport
 from tests.constructs.conftest import Synthesize, one, resources
 
@@ -560,8 +560,8 @@ def test_manual_job_has_no_scheduler(synthesized: dict, key: str) -> None:
     assert resources(stack, "google_cloud_scheduler_job") == []
     assert resources(stack, "google_cloud_run_v2_job_iam_member") == []
     assert len(resources(stack, "google_service_account")) == 1
-    assert stack["output"]["scheduler_job_name"]["value"] == "none"
-    assert stack["output"]["service_url"]["value"] == "none"
+    assert "scheduler_job_name" not in stack["output"]  # unscheduled: no Cloud Scheduler job
+    assert "service_url" not in stack["output"]  # job mode: no URL
 
 
 def test_long_job_name_gives_valid_cloud_names(synthesized: dict) -> None:
@@ -740,13 +740,31 @@ def test_a_scheduled_job_with_an_existing_account_keeps_its_scheduler_account(sy
 # ---------------------------------------------------------------------------------------------
 # outputs
 # ---------------------------------------------------------------------------------------------
+_UNSCHEDULED_JOB = {"service_url", "scheduler_job_name"}
+#: Outputs each test job does not export (its configuration has no such thing); every other exists.
+NOT_EXPORTED: dict[str, set[str]] = {
+    **{key: {"scheduler_job_name"} for key in JOBS if key.startswith("service_")},
+    **{key: {"service_url"} for key in ("job_scheduled", "job_scheduler_retry")},
+    "job_scheduler_retry_count_only": {"service_url"},
+    "job_existing_account": {"service_url"},
+    **{key: _UNSCHEDULED_JOB for key in ("job_prefixes", "job_manual", "job_roles", "job_prod_unprotected")},
+}
+
+
+def test_every_case_says_which_outputs_it_lacks() -> None:
+    assert set(NOT_EXPORTED) == set(JOBS)
+
+
 @pytest.mark.parametrize("key", sorted(JOBS))
-def test_every_contract_output_exists_and_is_not_null(synthesized: dict, key: str) -> None:
+def test_exactly_the_outputs_of_the_configuration_exist_and_none_is_null(
+    synthesized: dict, loaded: dict[str, LoadedJob], key: str
+) -> None:
     outputs = synthesized[key]["output"]
-    for name in OUTPUTS[RuntimeType.GCP_CLOUD_RUN]:
-        assert name in outputs, name
+    expected = set(OUTPUTS[RuntimeType.GCP_CLOUD_RUN]) - NOT_EXPORTED[key]
+    assert set(outputs) == expected == set(exported_outputs(loaded[key].config.runtime))
+    for name in expected:
         value = outputs[name]["value"]
-        assert isinstance(value, str) and value, (name, value)
+        assert isinstance(value, str) and value and value != "none", (name, value)
         token = TOKEN_RE.match(value)
         if token:  # a reference must point at a resource of this stack
             rtype, lid, _ = token.groups()
@@ -762,7 +780,7 @@ def test_output_values_per_mode(synthesized: dict, loaded: dict) -> None:
     assert out["service_account_email"] == runtime_sa_email(service_stack)
     assert out["project_id"] == "acme-data-dev"
     assert out["region"] == "europe-west1"
-    assert out["scheduler_job_name"] == "none"
+    assert "scheduler_job_name" not in out
 
     job_stack = synthesized["job_scheduled"]
     job_lid = logical_id(job_stack, "google_cloud_run_v2_job", lambda _: True)
@@ -770,7 +788,7 @@ def test_output_values_per_mode(synthesized: dict, loaded: dict) -> None:
     out = {k: v["value"] for k, v in job_stack["output"].items()}
     assert out["service_name"] == ref("google_cloud_run_v2_job", job_lid, "name")
     assert out["scheduler_job_name"] == ref("google_cloud_scheduler_job", scheduler_lid, "name")
-    assert out["service_url"] == "none"
+    assert "service_url" not in out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from dativo_infra.contract import exported_outputs
 from dativo_infra.localcloud.run import LocalRun, StackRun
 
 pytestmark = pytest.mark.slow
@@ -114,9 +115,10 @@ def test_job_runs_go_through_a_state_machine_with_the_timeout(
         expected = ["FARGATE", "FARGATE_SPOT"] if owned else []
         assert sorted(run.capacity_providers) == expected, run.job.stack_name
     assert any(run.job.config.runtime.existing.cluster is not None for run in runs)
-    for run in runs:
+    for run in runs:  # each stack exports exactly the outputs its configuration has (no "none")
+        assert set(run.outputs) == set(exported_outputs(run.job.config.runtime)), run.job.stack_name
         if run.job.config.runtime.mode == "service":
-            assert run.outputs["state_machine_arn"] == "none"
+            assert "state_machine_arn" not in run.outputs
 
 
 def test_every_taggable_resource_carries_every_merged_tag(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME
+from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, exported_outputs
 
 EXAMPLE_STACKS = [
     "acme-catalog-orders-to-dynamodb",
@@ -48,10 +48,12 @@ def test_contract_outputs_at_stack_level(
 ) -> None:
     job = next(j for j in example_jobs if j.stack_name == stack)
     outputs = example_synth[stack]["output"]
-    expected = set(OUTPUTS[job.config.runtime.type])
-    assert expected <= set(outputs), f"missing outputs: {sorted(expected - set(outputs))}"
-    for name in expected:
-        assert outputs[name]["value"] not in (None, ""), f"{stack}: output {name} is empty"
+    exported = exported_outputs(job.config.runtime)
+    assert set(outputs) == set(exported), sorted(set(outputs) ^ set(exported))
+    assert set(exported) <= set(OUTPUTS[job.config.runtime.type])
+    for name, description in exported.items():
+        assert outputs[name]["value"] not in (None, "", "none"), f"{stack}: output {name} is empty"
+        assert outputs[name]["description"] == description
     assert set(job.config.referenced_outputs()) <= set(outputs)
 
 

@@ -3,8 +3,8 @@
 Hypothesis draws valid jobs of every runtime and mode from the models' rules (tests/jobgen.py: names up
 to their allowed lengths, unicode and ``${``/``%{`` in every free-text field, every cron shape each
 cloud's grammar accepts). Each batch is written as job files, loaded by the real loader (which must
-accept every one) and synthesized in one app. Every stack must build, export exactly its contract's
-outputs, and carry job text literally: the only unescaped interpolations in the JSON are the stack's
+accept every one) and synthesized in one app. Every stack must build, export exactly the outputs the
+contract exports for its configuration (no "none" stand-in), and carry job text literally: the only unescaped interpolations in the JSON are the stack's
 own references, and the container environment and the tags read back (as Terraform reads ``$${``) as
 exactly what the job said.
 """
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
-from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider
+from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider, exported_outputs
 from dativo_infra.tags import merged_tags, render_tags
 from tests.clouds.rules import assert_azurerm_plan_time_rules
 from tests.jobgen import jobs, strings
@@ -64,7 +64,8 @@ def container_env(doc: dict[str, Any]) -> dict[str, str]:
 
 def check(job: LoadedJob, doc: dict[str, Any]) -> None:
     runtime = job.config.runtime
-    assert set(doc["output"]) == set(OUTPUTS[runtime.TYPE]), job.file
+    assert set(doc["output"]) == set(exported_outputs(runtime)), job.file
+    assert "none" not in [output["value"] for output in doc["output"].values()], job.file
     if PROVIDER_OF_RUNTIME[runtime.TYPE] is Provider.AZURE:
         assert_azurerm_plan_time_rules(doc)
     # A state machine's definition is one jsonencode() expression the stack writes: inside it, too,
