@@ -20,6 +20,7 @@ from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.errors import ErrorReport
+from tests.clouds.rules import assert_google_plan_time_rules
 from tests.constructs.conftest import Synthesize, one, resources
 
 LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
@@ -868,3 +869,9 @@ def test_iam_members_follow_the_providers_plan_time_rules(synthesized: dict, key
             binding = (rtype, where, body["role"], body["member"], str(condition))
             assert binding not in seen, binding
             seen.add(binding)
+
+
+@pytest.mark.parametrize("key", sorted(JOBS))
+def test_every_stack_follows_the_google_providers_plan_time_rules(synthesized: dict, key: str) -> None:
+    """hashicorp/google 6.50.0 rules of every resource type the construct emits (tests/clouds/rules.py)."""
+    assert_google_plan_time_rules(synthesized[key])
