@@ -20,7 +20,7 @@ from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType
 from dativo_infra.errors import ErrorReport
-from tests.clouds.rules import assert_google_plan_time_rules
+from tests.clouds.rules import GOOGLE_IAM_PARENT, assert_google_plan_time_rules
 from tests.constructs.conftest import Synthesize, one, resources
 
 LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
@@ -833,15 +833,7 @@ def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> No
 # title and an expression; one member per (parent, role, member, condition), else two resources fight
 # over the same binding.
 # ---------------------------------------------------------------------------------------------
-IAM_PARENT: dict[str, tuple[str, ...]] = {
-    "google_project_iam_member": ("project",),
-    "google_bigquery_dataset_iam_member": ("dataset_id",),
-    "google_pubsub_topic_iam_member": ("topic",),
-    "google_storage_bucket_iam_member": ("bucket",),
-    "google_secret_manager_secret_iam_member": ("secret_id",),
-    "google_cloud_run_v2_service_iam_member": ("name", "location"),
-    "google_cloud_run_v2_job_iam_member": ("name", "location"),
-}
+IAM_PARENT = GOOGLE_IAM_PARENT  # the one table (tests/clouds/rules.py)
 
 
 @pytest.mark.parametrize("key", sorted(JOBS))
