@@ -304,7 +304,7 @@ class GcpSecretVolume(Strict):
                 )
             paths.add(item.path)
             refusal = gcp.secret_refusal(f"s/versions/{item.version}")
-            if refusal is not None or has_template(item.version):
+            if refusal is not None:
                 expected = "latest, a version number or an alias"
                 found.append(
                     Problem(
@@ -319,10 +319,6 @@ class GcpSecretVolume(Strict):
             return [(item.path, item.version) for item in self.items]
         secret, version = gcp.split_secret(self.secret)
         return [(secret.rsplit("/", 1)[-1], version)]
-
-
-def has_template(text: str) -> bool:
-    return "${" in text or "%{" in text
 
 
 def volumes_problems(volumes: list[GcpSecretVolume], where: Where) -> list[Problem]:
