@@ -339,6 +339,77 @@ _GCP_MEMBER = st.sampled_from(
 )
 
 
+_GCP_CONNECTOR = st.one_of(
+    st.from_regex(r"[a-z][-a-z0-9]{0,23}[a-z0-9]", fullmatch=True),
+    st.from_regex(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", fullmatch=True).map(
+        "projects/{}/locations/europe-west1/connectors/conn-1".format
+    ),
+)
+_NETWORK_TAG = st.from_regex(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?", fullmatch=True)
+_EGRESS = st.sampled_from(["ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"])
+_GCP_KMS_KEY = st.from_regex(
+    r"projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/europe-west1/keyRings/[A-Za-z0-9_-]{1,63}"
+    r"/cryptoKeys/[A-Za-z0-9_-]{1,63}",
+    fullmatch=True,
+)
+_ITEM_PATH = st.from_regex(r"[a-z0-9._-]{0,20}[a-z0-9]", fullmatch=True).filter(lambda p: p.strip(".") == p)
+_GCP_VOLUME = st.one_of(
+    st.tuples(_GCP_SECRET, st.just({})),
+    st.tuples(
+        _GCP_SECRET.map(lambda s: s.split("/versions/")[0]),
+        st.lists(_ITEM_PATH, min_size=1, max_size=3, unique=True).map(
+            lambda paths: {"items": [{"path": path} for path in paths]}
+        ),
+    ),
+)
+
+
+@st.composite
+def _gcp_network(draw: st.DrawFn) -> dict[str, Any]:
+    """No VPC, direct VPC egress (with tags and egress), or a connector (with egress)."""
+    form = draw(st.sampled_from(["none", "direct", "connector"]))
+    if form == "none":
+        return {}
+    network: dict[str, Any] = {}
+    if draw(st.booleans()):
+        network["egress"] = draw(_EGRESS)
+    if form == "connector":
+        return {**network, "connector": draw(_GCP_CONNECTOR)}
+    network["vpc_id"] = draw(nonempty)
+    network["subnet_ids"] = draw(st.lists(nonempty, max_size=1))
+    network["tags"] = draw(st.lists(_NETWORK_TAG, max_size=3, unique=True))
+    return network
+
+
+@st.composite
+def _gcp_probe(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    """A probe Cloud Run takes: one action, values in range, timeout <= period, startup within 240 s."""
+    high = 240 if kind == "startup" else 3600
+    actions = ["http_get", "grpc"] + (["tcp_socket"] if kind == "startup" else [])
+    action = draw(st.sampled_from(actions))
+    body: dict[str, Any] = {"port": draw(st.integers(1, 65535))} if draw(st.booleans()) else {}
+    if action == "http_get" and draw(st.booleans()):
+        body["path"] = "/" + draw(st.from_regex(r"[a-z0-9/_.-]{0,30}", fullmatch=True))
+    period = draw(st.integers(1, high))
+    probe: dict[str, Any] = {
+        action: body,
+        "period_seconds": period,
+        "timeout_seconds": draw(st.integers(1, period)),
+        "initial_delay_seconds": draw(st.integers(0, high)),
+    }
+    probe["failure_threshold"] = draw(st.integers(1, max(1, 240 // period) if kind == "startup" else 10))
+    return probe
+
+
+@st.composite
+def _gcp_probes(draw: st.DrawFn) -> dict[str, Any]:
+    probes = {}
+    for kind in ("startup", "liveness"):
+        if draw(st.booleans()):
+            probes[kind] = draw(_gcp_probe(kind))
+    return probes
+
+
 @st.composite
 def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.GCP_CLOUD_RUN, mode))
@@ -368,10 +439,20 @@ def gcp_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
         block["invokers"] = draw(st.lists(_GCP_MEMBER, max_size=3, unique=True))
-    block["network"] = {
-        "vpc_id": draw(st.none() | nonempty),
-        "subnet_ids": draw(st.lists(nonempty, max_size=1)),
-    }
+    block["network"] = draw(_gcp_network())
+    if mode == "service":
+        if draw(st.booleans()):
+            block["probes"] = draw(_gcp_probes())
+        block["cpu_idle"] = draw(st.booleans())
+        block["startup_cpu_boost"] = draw(st.booleans())
+    if draw(st.booleans()):
+        block["execution_environment"] = draw(st.sampled_from(["gen1", "gen2"]))
+    block["volumes"] = [
+        {"secret": secret, "mount_path": f"/secrets/v{index}", **items}
+        for index, (secret, items) in enumerate(draw(st.lists(_GCP_VOLUME, max_size=2)))
+    ]
+    if draw(st.booleans()):
+        block["encryption_key"] = draw(_GCP_KMS_KEY)
     bucket = st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", fullmatch=True).filter(gcp.is_bucket_name)
     prefix = st.sampled_from(["raw/", "raw/orders/2024-", "tmp/%{x}/", "a b/ü/"])
     grant = st.fixed_dictionaries({"bucket": bucket, "access": _ACCESS}, optional={"prefix": prefix})
@@ -424,9 +505,12 @@ class _Facts:
 
 
 @st.composite
-def jobs(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    """A valid job of any runtime and mode; ``index`` makes its stack name unique in a batch."""
-    runtime = draw(st.sampled_from(list(RuntimeType)))
+def jobs(
+    draw: st.DrawFn, index: int, runtimes: tuple[RuntimeType, ...] = tuple(RuntimeType)
+) -> dict[str, Any]:
+    """A valid job of any of ``runtimes`` (unset: every runtime) and mode; ``index`` makes its stack
+    name unique in a batch."""
+    runtime = draw(st.sampled_from(list(runtimes)))
     mode = draw(st.sampled_from(["job", "service"]))
     provider, region, block = RUNTIMES[runtime]
     environment = draw(st.from_regex(r"[a-z][a-z0-9_-]{0,10}", fullmatch=True))

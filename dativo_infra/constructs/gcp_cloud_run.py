@@ -11,6 +11,11 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
 * ``storage_<hash>``: a bucket IAM member per storage grant, with an IAM condition on the object name
   when the grant has a ``prefix``; ``secret_<hash>``: a Secret Manager
   accessor per secret; ``role_<hash>``: one IAM member per extra role (:mod:`.gcp_cloud_run_roles`);
+* with ``encryption_key``: ``cmek_project`` (a ``google_project`` data source, for the project number) and
+  ``cmek_grant`` (the Cloud Run service agent's ``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on the key,
+  :mod:`.gcp_cloud_run_cmek`), made before the service or job;
+* inside the template (no resources): VPC access, probes, secret volumes, execution environment
+  (:mod:`.gcp_cloud_run_template`);
 * for a scheduled job: ``scheduler`` (a Cloud Scheduler job, with its retries and attempt deadline),
   ``scheduler_service_account`` and ``scheduler_invoker``, built in this scope by
   :func:`~.gcp_cloud_run_schedule.scheduler`.
@@ -30,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cdktf import ITerraformDependable, TerraformResource, TerraformStack
@@ -38,26 +42,12 @@ from cdktf_cdktf_provider_google.cloud_run_v2_job import (
     CloudRunV2Job,
     CloudRunV2JobTemplate,
     CloudRunV2JobTemplateTemplate,
-    CloudRunV2JobTemplateTemplateContainers,
-    CloudRunV2JobTemplateTemplateContainersEnv,
-    CloudRunV2JobTemplateTemplateContainersEnvValueSource,
-    CloudRunV2JobTemplateTemplateContainersEnvValueSourceSecretKeyRef,
-    CloudRunV2JobTemplateTemplateContainersResources,
-    CloudRunV2JobTemplateTemplateVpcAccess,
-    CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
 )
 from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
-    CloudRunV2ServiceTemplateContainers,
-    CloudRunV2ServiceTemplateContainersEnv,
-    CloudRunV2ServiceTemplateContainersEnvValueSource,
-    CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef,
     CloudRunV2ServiceTemplateContainersPorts,
-    CloudRunV2ServiceTemplateContainersResources,
     CloudRunV2ServiceTemplateScaling,
-    CloudRunV2ServiceTemplateVpcAccess,
-    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
 )
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktf_cdktf_provider_google.cloud_scheduler_job import CloudSchedulerJob
@@ -73,8 +63,11 @@ from constructs import Construct
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.constructs import gcp_cloud_run_template as template
+from dativo_infra.constructs.gcp_cloud_run_cmek import grant_run_agent
 from dativo_infra.constructs.gcp_cloud_run_roles import grant_roles
 from dativo_infra.constructs.gcp_cloud_run_schedule import scheduler
+from dativo_infra.constructs.gcp_cloud_run_template import JOB, SERVICE, Bindings
 from dativo_infra.constructs.registry import Placement
 from dativo_infra.naming import short_hash
 
@@ -132,40 +125,6 @@ def configure_provider(
     )
 
 
-@dataclass(frozen=True)
-class _Bindings:
-    """The binding classes of one resource kind (service or job): both take the same container
-    blocks under different class names."""
-
-    container: Any
-    env: Any
-    value_source: Any
-    secret_key_ref: Any
-    resources: Any
-    vpc_access: Any
-    network_interface: Any
-
-
-_SERVICE = _Bindings(
-    CloudRunV2ServiceTemplateContainers,
-    CloudRunV2ServiceTemplateContainersEnv,
-    CloudRunV2ServiceTemplateContainersEnvValueSource,
-    CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef,
-    CloudRunV2ServiceTemplateContainersResources,
-    CloudRunV2ServiceTemplateVpcAccess,
-    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
-)
-_JOB = _Bindings(
-    CloudRunV2JobTemplateTemplateContainers,
-    CloudRunV2JobTemplateTemplateContainersEnv,
-    CloudRunV2JobTemplateTemplateContainersEnvValueSource,
-    CloudRunV2JobTemplateTemplateContainersEnvValueSourceSecretKeyRef,
-    CloudRunV2JobTemplateTemplateContainersResources,
-    CloudRunV2JobTemplateTemplateVpcAccess,
-    CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
-)
-
-
 class Runtime(Construct):
     """The Cloud Run runtime of one job. ``outputs`` holds every contract output (never null)."""
 
@@ -178,7 +137,7 @@ class Runtime(Construct):
         self._renamed: list[tuple[type[TerraformResource], str]] = []
 
         self.service_account: ServiceAccount | None = None
-        secret_grants: list[SecretManagerSecretIamMember] = []
+        grants: list[TerraformResource] = []
         if runtime.existing.service_account_email is not None:
             # given: nothing is created or granted (validation refused permissions with it)
             self.service_account_email: Any = runtime.existing.service_account_email
@@ -193,18 +152,21 @@ class Runtime(Construct):
             )
             self.service_account_email = self.service_account.email
             self.member = f"serviceAccount:{self.service_account.email}"
-            secret_grants = self._grant_secrets()
+            grants += self._grant_secrets()
             self._grant_storage()
             grant_roles(self, runtime, self.member)
+
+        if (key_grant := grant_run_agent(self, runtime)) is not None:
+            grants.append(key_grant)
 
         self.service: CloudRunV2Service | None = None
         self.job: CloudRunV2Job | None = None
         self.scheduler: CloudSchedulerJob | None = None
         if runtime.mode == "service":
-            self.service = self._service(secret_grants)
+            self.service = self._service(grants)
             cloud_run_name: Any = self.service.name
         else:
-            self.job = self._job(secret_grants)
+            self.job = self._job(grants)
             cloud_run_name = self.job.name
             if runtime.schedule is not None:
                 self.scheduler = scheduler(
@@ -287,9 +249,7 @@ class Runtime(Construct):
         return members
 
     def _grant_secrets(self) -> list[SecretManagerSecretIamMember]:
-        runtime = self.runtime
-        secrets = {gcp.split_secret(s)[0] for s in runtime.permissions.secrets}
-        secrets |= {gcp.split_secret(s)[0] for s in runtime.secrets.values()}
+        """One accessor per secret the container reads: env secrets, secret volumes, permissions.secrets."""
         return [
             self._renamed_resource(
                 SecretManagerSecretIamMember,
@@ -298,12 +258,13 @@ class Runtime(Construct):
                 role=SECRET_ACCESSOR_ROLE,
                 member=self.member,
             )
-            for secret in sorted(secrets)
+            for secret in self.runtime.secret_ids()
         ]
 
     # -- the container, shared by service and job ------------------------------------------------
-    def _container(self, kinds: _Bindings, **extra: Any) -> Any:
-        """The one container: image, command, cpu/memory limits, env (plain and secret, by name)."""
+    def _container(self, kinds: Bindings, resources: dict[str, Any], **extra: Any) -> Any:
+        """The one container: image, command, cpu/memory limits, env (plain and secret, by name), the
+        mounts of the secret volumes."""
         runtime = self.runtime
         env = [kinds.env(name=name, value=value) for name, value in runtime.env.items()]
         for name, reference in runtime.secrets.items():
@@ -315,23 +276,20 @@ class Runtime(Construct):
         return kinds.container(
             image=runtime.image,
             command=list(runtime.command) or None,
-            resources=kinds.resources(limits=limits),
+            resources=kinds.resources(limits=limits, **resources),
             env=env or None,
+            volume_mounts=template.volumes(kinds, runtime)[1],
             **extra,
         )
 
-    def _vpc_access(self, kinds: _Bindings) -> Any:
-        network = self.runtime.network
-        subnetwork = network.subnet_ids[0] if network.subnet_ids else None
-        if network.vpc_id is None and subnetwork is None:
-            return None
-        return kinds.vpc_access(
-            network_interfaces=[kinds.network_interface(network=network.vpc_id, subnetwork=subnetwork)]
-        )
+    def _depends_on(self, grants: list[TerraformResource]) -> list[ITerraformDependable] | None:
+        """The secret and key grants the revision needs before it can start."""
+        return list[ITerraformDependable](grants) or None
 
     # -- service -------------------------------------------------------------------------------
-    def _service(self, depends_on: list[SecretManagerSecretIamMember]) -> CloudRunV2Service:
+    def _service(self, depends_on: list[TerraformResource]) -> CloudRunV2Service:
         runtime, region = self.runtime, self.placement.region
+        resources = {"cpu_idle": runtime.cpu_idle, "startup_cpu_boost": runtime.startup_cpu_boost or None}
         service = CloudRunV2Service(
             self,
             "service",
@@ -349,12 +307,18 @@ class Runtime(Construct):
                 ),
                 containers=[
                     self._container(
-                        _SERVICE, ports=CloudRunV2ServiceTemplateContainersPorts(container_port=runtime.port)
+                        SERVICE,
+                        resources,
+                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=runtime.port),
+                        **template.probes(runtime),
                     )
                 ],
-                vpc_access=self._vpc_access(_SERVICE),
+                vpc_access=template.vpc_access(SERVICE, runtime, region),
+                volumes=template.volumes(SERVICE, runtime)[0],
+                execution_environment=template.execution_environment(runtime),
+                encryption_key=runtime.encryption_key,
             ),
-            depends_on=list[ITerraformDependable](depends_on) or None,
+            depends_on=self._depends_on(depends_on),
         )
         for member in runtime.invokers:
             CloudRunV2ServiceIamMember(
@@ -369,7 +333,7 @@ class Runtime(Construct):
         return service
 
     # -- job -----------------------------------------------------------------------------------
-    def _job(self, depends_on: list[SecretManagerSecretIamMember]) -> CloudRunV2Job:
+    def _job(self, depends_on: list[TerraformResource]) -> CloudRunV2Job:
         runtime = self.runtime
         return CloudRunV2Job(
             self,
@@ -385,9 +349,12 @@ class Runtime(Construct):
                     service_account=self.service_account_email,
                     timeout=f"{runtime.timeout_seconds}s",
                     max_retries=runtime.retries,
-                    containers=[self._container(_JOB)],
-                    vpc_access=self._vpc_access(_JOB),
+                    containers=[self._container(JOB, {})],
+                    vpc_access=template.vpc_access(JOB, runtime, self.placement.region),
+                    volumes=template.volumes(JOB, runtime)[0],
+                    execution_environment=template.execution_environment(runtime),
+                    encryption_key=runtime.encryption_key,
                 ),
             ),
-            depends_on=list[ITerraformDependable](depends_on) or None,
+            depends_on=self._depends_on(depends_on),
         )

@@ -185,3 +185,210 @@ def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
         assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
         assert len(lock.get("notes", "")) <= 512
+
+
+# ---------------------------------------------------------------------------------------------
+# hashicorp/google 6.50.0 plan-time rules (the version cdktf-cdktf-provider-google 16.12.1 binds: its
+# schema descriptions and validations, the magic-modules product definitions of Cloud Run v2 and
+# Cloud Scheduler, the IAM member base schema), plus the API rules the provider defers to where a
+# plan would pass and the apply fail; written independently of dativo_infra.clouds.gcp / gcp_run.
+# ---------------------------------------------------------------------------------------------
+def _literal(value: Any) -> bool:
+    """A value written as text (not a reference to another resource, which Terraform resolves)."""
+    return isinstance(value, str) and "${" not in value.replace("$${", "")
+
+
+_PROJECT_RE = r"(?:[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})"
+_GCP_LOCATION_RE = r"[a-z]+-[a-z]+[0-9]+"
+#: validateRFC1035Name(6, 30) of google_service_account.account_id.
+SERVICE_ACCOUNT_ID_RE = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
+#: google_cloud_run_v2_service.template.timeout / job task timeout: "^[0-9]+(?:\.[0-9]{1,9})?s$".
+DURATION_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,9})?s")
+CONNECTOR_RE = re.compile(
+    rf"projects/{_PROJECT_RE}/locations/{_GCP_LOCATION_RE}/connectors/[a-z][-a-z0-9]{{0,23}}[a-z0-9]"
+)
+NETWORK_TAG_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
+KMS_KEY_RE = re.compile(
+    rf"projects/{_PROJECT_RE}/locations/(?P<location>[a-z0-9-]+)/keyRings/[A-Za-z0-9_-]{{1,63}}"
+    r"/cryptoKeys/[A-Za-z0-9_-]{1,63}"
+)
+#: (low, startup high, liveness high) of each numeric probe attribute (cloud_run_v2_service schema docs).
+GOOGLE_PROBE_RANGES: dict[str, tuple[int, int | None, int | None]] = {
+    "initial_delay_seconds": (0, 240, 3600),
+    "period_seconds": (1, 240, 3600),
+    "timeout_seconds": (1, 3600, 3600),
+    "failure_threshold": (1, None, None),
+}
+#: The parent attributes (Required) of each IAM member resource (IamMemberBaseSchema + the resource's
+#: parent attribute).
+GOOGLE_IAM_PARENT: dict[str, tuple[str, ...]] = {
+    "google_project_iam_member": ("project",),
+    "google_bigquery_dataset_iam_member": ("dataset_id",),
+    "google_pubsub_topic_iam_member": ("topic",),
+    "google_storage_bucket_iam_member": ("bucket",),
+    "google_secret_manager_secret_iam_member": ("secret_id",),
+    "google_cloud_run_v2_service_iam_member": ("name", "location"),
+    "google_cloud_run_v2_job_iam_member": ("name", "location"),
+    "google_kms_crypto_key_iam_member": ("crypto_key_id",),
+}
+#: Every google resource and data source type the GCP constructs emit, each with its rules below.
+GOOGLE_RESOURCE_TYPES = frozenset(
+    {
+        "google_service_account",
+        "google_cloud_run_v2_service",
+        "google_cloud_run_v2_job",
+        "google_cloud_scheduler_job",
+    }
+    | set(GOOGLE_IAM_PARENT)
+)
+GOOGLE_DATA_TYPES = frozenset({"google_project"})
+
+
+def _check_probe(kind: str, probe: dict[str, Any]) -> None:
+    actions = [name for name in ("http_get", "tcp_socket", "grpc") if name in probe]
+    assert len(actions) == 1, (kind, actions)  # the API's probe_type oneof
+    assert kind == "startup" or actions != ["tcp_socket"], "Cloud Run has no TCP liveness probe"
+    port = probe[actions[0]].get("port")
+    assert port is None or 1 <= port <= 65535
+    if "http_get" in probe:
+        path = probe["http_get"].get("path", "/")
+        assert path.startswith("/") and not re.search(r"[\s?#]", path), path
+    for attribute, (low, startup_high, liveness_high) in GOOGLE_PROBE_RANGES.items():
+        high = startup_high if kind == "startup" else liveness_high
+        value = probe.get(attribute)
+        assert value is None or (value >= low and (high is None or value <= high)), (kind, attribute, value)
+    period, timeout = probe.get("period_seconds", 10), probe.get("timeout_seconds", 1)
+    assert timeout <= period, (kind, timeout, period)  # "Must be smaller than periodSeconds"
+    if kind == "startup":
+        assert probe.get("failure_threshold", 3) * period <= 240
+
+
+def _check_revision(template: dict[str, Any], location: str, service: bool) -> None:
+    """The revision template rules a service and a job share (``service``: the service-only parts)."""
+    if "timeout" in template:
+        assert DURATION_RE.fullmatch(template["timeout"]), template["timeout"]
+    assert template.get("execution_environment", "EXECUTION_ENVIRONMENT_GEN2") in (
+        "EXECUTION_ENVIRONMENT_GEN1",
+        "EXECUTION_ENVIRONMENT_GEN2",
+    )
+    if "encryption_key" in template and _literal(template["encryption_key"]):
+        match = KMS_KEY_RE.fullmatch(template["encryption_key"])
+        assert match and match["location"] == location, template["encryption_key"]
+    vpc = template.get("vpc_access")
+    if vpc is not None:
+        assert vpc.get("egress", "PRIVATE_RANGES_ONLY") in ("ALL_TRAFFIC", "PRIVATE_RANGES_ONLY")
+        interfaces = vpc.get("network_interfaces", [])
+        assert ("connector" in vpc) != bool(interfaces), vpc  # a connector or direct VPC egress
+        assert len(interfaces) <= 1  # "Currently only single network interface is supported"
+        if "connector" in vpc and _literal(vpc["connector"]):
+            assert CONNECTOR_RE.fullmatch(vpc["connector"]) and f"/locations/{location}/" in vpc["connector"]
+        for interface in interfaces:
+            assert interface.get("network") or interface.get("subnetwork")  # at least one of them
+            tags = interface.get("tags", [])
+            assert len(tags) <= 64 and len(set(tags)) == len(tags)
+            assert all(NETWORK_TAG_RE.fullmatch(tag) for tag in tags), tags
+    volumes = {volume["name"]: volume for volume in template.get("volumes", [])}
+    assert len(volumes) == len(template.get("volumes", []))
+    for volume in volumes.values():
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", volume["name"])
+        secret = volume["secret"]
+        assert secret["secret"]
+        for item in secret.get("items", []):
+            assert item["path"] and not item["path"].startswith("/") and ".." not in item["path"].split("/")
+    (container,) = template["containers"]
+    assert container["image"]
+    ports = container.get("ports", [])
+    ports = [ports] if isinstance(ports, dict) else ports  # a max-1 block is written as one object
+    assert len(ports) <= 1
+    for port in ports:
+        assert 0 < port["container_port"] < 65536
+    mounts = [mount["mount_path"] for mount in container.get("volume_mounts", [])]
+    assert len(set(mounts)) == len(mounts)
+    for mount in container.get("volume_mounts", []):
+        assert mount["name"] in volumes  # "This must match the Name of a Volume"
+        path = mount["mount_path"]
+        assert path.startswith("/") and ":" not in path and path != "/"  # "Must not contain ':'"
+        assert not any(path == p or path.startswith(p + "/") for p in ("/dev", "/proc", "/sys"))
+    for env in container.get("env", []):
+        assert env["name"] and (("value" in env) != ("value_source" in env)), env
+    resources = container.get("resources", {})
+    assert set(resources) <= {"limits", "cpu_idle", "startup_cpu_boost"}
+    assert service or not {"cpu_idle", "startup_cpu_boost"} & set(resources)
+    for kind in ("startup", "liveness"):
+        probe = container.get(f"{kind}_probe")
+        if probe is not None:
+            assert service, "a job container has no probes"
+            _check_probe(kind, probe)
+
+
+def _check_iam_members(doc: dict[str, Any]) -> None:
+    seen: set[tuple[Any, ...]] = set()
+    for rtype, parent_names in GOOGLE_IAM_PARENT.items():
+        for body in _bodies(doc, rtype):
+            parent = tuple(body.get(name) for name in parent_names)
+            assert all(parent), (rtype, parent)
+            assert body["role"] and body["member"], rtype
+            assert not body["member"].startswith("deleted:")
+            condition = body.get("condition")
+            if condition is not None:
+                assert condition["title"] and condition["expression"], rtype
+            where = (body.get("project"), body.get("location"), *parent)
+            binding = (rtype, where, body["role"], body["member"], str(condition))
+            assert binding not in seen, binding  # two members of one binding fight over it
+            seen.add(binding)
+    for body in _bodies(doc, "google_kms_crypto_key_iam_member"):
+        if _literal(body["crypto_key_id"]):
+            assert KMS_KEY_RE.fullmatch(body["crypto_key_id"]), body["crypto_key_id"]
+
+
+def assert_google_plan_time_rules(doc: dict[str, Any]) -> None:
+    """Every google resource of a synthesized stack against the provider's plan-time rules: the stack
+    emits only types listed here, each resource's Required attributes, enums, formats and ranges, the
+    ExactlyOneOf / ConflictsWith pairs, and the API rules the provider leaves to apply time."""
+    google = {kind for kind in doc.get("resource", {}) if kind.startswith("google_")}
+    assert google <= GOOGLE_RESOURCE_TYPES, f"add the plan-time rules of {google - GOOGLE_RESOURCE_TYPES}"
+    assert set(doc.get("data", {})) <= GOOGLE_DATA_TYPES, set(doc.get("data", {}))
+    for body in _bodies(doc, "google_service_account"):
+        assert SERVICE_ACCOUNT_ID_RE.fullmatch(body["account_id"]), body["account_id"]
+        assert len(body.get("display_name", "")) <= 100 and len(body.get("description", "")) <= 256
+    for body in _bodies(doc, "google_cloud_run_v2_service"):
+        assert body["name"] and body["location"] and body["template"]
+        assert body.get("ingress", "INGRESS_TRAFFIC_ALL") in (
+            "INGRESS_TRAFFIC_ALL",
+            "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+        )
+        scaling = body["template"].get("scaling", {})
+        assert scaling.get("min_instance_count", 0) <= scaling.get("max_instance_count", 100)
+        _check_revision(body["template"], body["location"], service=True)
+    for body in _bodies(doc, "google_cloud_run_v2_job"):
+        assert body["name"] and body["location"]
+        outer = body["template"]
+        assert outer.get("task_count", 1) >= 1 and 1 <= outer.get("parallelism", 1) <= outer.get(
+            "task_count", 1
+        )
+        assert outer["template"].get("max_retries", 3) >= 0
+        _check_revision(outer["template"], body["location"], service=False)
+    for body in _bodies(doc, "google_cloud_scheduler_job"):
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,500}", body["name"]) and body["schedule"]
+        target = body["http_target"]
+        assert target["uri"] and target.get("http_method", "POST") in (
+            "POST",
+            "GET",
+            "HEAD",
+            "PUT",
+            "DELETE",
+            "PATCH",
+            "OPTIONS",
+        )
+        assert "oauth_token" not in target or "oidc_token" not in target  # ConflictsWith
+        if "attempt_deadline" in body:
+            assert re.fullmatch(r"[0-9]+s", body["attempt_deadline"])
+            assert 15 <= int(body["attempt_deadline"][:-1]) <= 1800  # an HTTP target's bounds
+        retry = body.get("retry_config", {})
+        assert 0 <= retry.get("retry_count", 0) <= 5
+        for name in ("min_backoff_duration", "max_backoff_duration", "max_retry_duration"):
+            assert name not in retry or DURATION_RE.fullmatch(retry[name])
+    for body in doc.get("data", {}).get("google_project", {}).values():
+        assert re.fullmatch(_PROJECT_RE, body["project_id"])
+    _check_iam_members(doc)

@@ -20,6 +20,7 @@ from dativo_infra.config.loader import LoadedJob, load_jobs
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType, exported_outputs
 from dativo_infra.errors import ErrorReport
+from tests.clouds.rules import GOOGLE_IAM_PARENT, assert_google_plan_time_rules
 from tests.constructs.conftest import Synthesize, one, resources
 
 LONG_JOB_NAME = ("Very.Long_job-name_" * 7)[:127] + "X"  # 128 characters, the schema's maximum
@@ -850,15 +851,7 @@ def test_more_than_one_subnetwork_is_refused_by_validation(tmp_path: Path) -> No
 # title and an expression; one member per (parent, role, member, condition), else two resources fight
 # over the same binding.
 # ---------------------------------------------------------------------------------------------
-IAM_PARENT: dict[str, tuple[str, ...]] = {
-    "google_project_iam_member": ("project",),
-    "google_bigquery_dataset_iam_member": ("dataset_id",),
-    "google_pubsub_topic_iam_member": ("topic",),
-    "google_storage_bucket_iam_member": ("bucket",),
-    "google_secret_manager_secret_iam_member": ("secret_id",),
-    "google_cloud_run_v2_service_iam_member": ("name", "location"),
-    "google_cloud_run_v2_job_iam_member": ("name", "location"),
-}
+IAM_PARENT = GOOGLE_IAM_PARENT  # the one table (tests/clouds/rules.py)
 
 
 @pytest.mark.parametrize("key", sorted(JOBS))
@@ -886,3 +879,9 @@ def test_iam_members_follow_the_providers_plan_time_rules(synthesized: dict, key
             binding = (rtype, where, body["role"], body["member"], str(condition))
             assert binding not in seen, binding
             seen.add(binding)
+
+
+@pytest.mark.parametrize("key", sorted(JOBS))
+def test_every_stack_follows_the_google_providers_plan_time_rules(synthesized: dict, key: str) -> None:
+    """hashicorp/google 6.50.0 rules of every resource type the construct emits (tests/clouds/rules.py)."""
+    assert_google_plan_time_rules(synthesized[key])

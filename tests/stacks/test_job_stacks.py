@@ -20,6 +20,7 @@ EXAMPLE_STACKS = [
     "globex-events-api-service",
     "globex-hubspot-contacts-to-adls",
     "initech-clickstream-collector",
+    "initech-inventory-sync-api",
     "initech-salesforce-accounts-to-bq",
     "umbrella-hr-employees-csv-to-iceberg",
     "umbrella-shipments-api-to-s3",

@@ -24,7 +24,7 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider, exported_outputs
 from dativo_infra.tags import merged_tags, render_tags
-from tests.clouds.rules import assert_azurerm_plan_time_rules
+from tests.clouds.rules import assert_azurerm_plan_time_rules, assert_google_plan_time_rules
 from tests.jobgen import jobs, strings
 from tests.terraform_text import jsonencoded, unescaped, unliteral
 
@@ -68,6 +68,8 @@ def check(job: LoadedJob, doc: dict[str, Any]) -> None:
     assert "none" not in [output["value"] for output in doc["output"].values()], job.file
     if PROVIDER_OF_RUNTIME[runtime.TYPE] is Provider.AZURE:
         assert_azurerm_plan_time_rules(doc)
+    if PROVIDER_OF_RUNTIME[runtime.TYPE] is Provider.GCP:
+        assert_google_plan_time_rules(doc)
     # A state machine's definition is one jsonencode() expression the stack writes: inside it, too,
     # only the stack's own references may be evaluated (job text never reaches it).
     definitions = {b["definition"] for b in doc["resource"].get("aws_sfn_state_machine", {}).values()}

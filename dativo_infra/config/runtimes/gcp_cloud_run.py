@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
-from dativo_infra.clouds import Refusal, gcp
+from dativo_infra.clouds import Refusal, gcp, gcp_run
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in
 from dativo_infra.config.runtimes.base import (
     ALLOWED_PRIVILEGED_ROLES,
@@ -21,19 +21,15 @@ from dativo_infra.config.runtimes.base import (
     described,
     timeout_field,
 )
+from dativo_infra.config.runtimes.gcp_template import (
+    GcpNetwork,
+    GcpProbes,
+    GcpSecretVolume,
+    volumes_problems,
+)
 from dativo_infra.contract import RuntimeType
 
-
-class GcpNetwork(Strict):
-    """Direct VPC egress. Unset: Cloud Run's default egress (no VPC)."""
-
-    vpc_id: NonEmpty | None = Field(
-        None, description="VPC network (name or self link). Unset: the subnetwork's network, or no VPC"
-    )
-    subnet_ids: list[NonEmpty] = Field(
-        default_factory=list,
-        description="At most one subnetwork. Unset: with vpc_id, the same-named subnetwork in the job's region",
-    )
+__all__ = ["GcpCloudRunRuntime", "GcpNetwork", "GcpProbes", "GcpSecretVolume"]
 
 
 class GcpStorageGrant(StorageGrant):
@@ -209,6 +205,41 @@ class GcpCloudRunRuntime(RuntimeBase):
         json_schema_extra=only_in("job"),
     )
     network: GcpNetwork = Field(default_factory=GcpNetwork)
+    probes: GcpProbes | None = Field(
+        None,
+        description="Service mode: startup and liveness probes of the container. Unset: Cloud Run's default "
+        "TCP startup probe on the port, no liveness probe",
+        json_schema_extra=only_in("service"),
+    )
+    cpu_idle: bool = Field(
+        True,
+        description="Service mode: CPU only while a request is handled (false: CPU always allocated, billed "
+        "per instance). Unset: true, Cloud Run's default (written out: the provider drops the default once "
+        "resources are set)",
+        json_schema_extra=only_in("service"),
+    )
+    startup_cpu_boost: bool = Field(
+        False,
+        description="Service mode: more CPU while an instance starts (shorter cold starts). Unset: false",
+        json_schema_extra=only_in("service"),
+    )
+    execution_environment: Literal["gen1", "gen2"] | None = Field(
+        None,
+        description="Cloud Run sandbox: gen1 or gen2 (full Linux compatibility, network file systems). "
+        "Unset: Cloud Run's default (services: gen1 unless a feature needs gen2; jobs: gen2)",
+    )
+    volumes: list[GcpSecretVolume] = Field(
+        default_factory=list,
+        description="Secret Manager secrets mounted as read-only files (the service account is granted "
+        "roles/secretmanager.secretAccessor on each, as for runtime.secrets). Unset: none",
+    )
+    encryption_key: NonEmpty | None = Field(
+        None,
+        description="CMEK: the Cloud KMS key that encrypts the container image "
+        "(projects/<p>/locations/<the job's region>/keyRings/<r>/cryptoKeys/<k>); the Cloud Run service "
+        "agent of project_id is granted roles/cloudkms.cryptoKeyEncrypterDecrypter on it. Unset: "
+        "Google-managed encryption",
+    )
     permissions: GcpPermissions = Field(default_factory=GcpPermissions)
     existing: GcpExisting = Field(default_factory=GcpExisting)
     deletion_protection: bool | None = Field(
@@ -229,11 +260,10 @@ class GcpCloudRunRuntime(RuntimeBase):
             if not low <= self.memory_mib <= high:
                 problem = f"not valid with cpu_millicores {self.cpu_millicores} on Cloud Run"
                 found.append(Problem(("memory_mib",), problem, self.memory_mib, f"{low} to {high}"))
-        if len(self.network.subnet_ids) > 1:
-            problem = "Cloud Run takes one subnetwork"
-            found.append(
-                Problem(("network", "subnet_ids"), problem, self.network.subnet_ids, "at most one subnetwork")
-            )
+        found += self.network.problems(("network",))
+        if self.probes is not None:
+            found += self.probes.problems(("probes",))
+        found += volumes_problems(self.volumes, ("volumes",))
         if self.mode == "service" and self.timeout_seconds > gcp.SERVICE_MAX_TIMEOUT_SECONDS:
             expected = (
                 f"at most {gcp.SERVICE_MAX_TIMEOUT_SECONDS} for mode service (mode job runs up to 86400)"
@@ -321,6 +351,20 @@ class GcpCloudRunRuntime(RuntimeBase):
             )
         return found
 
+    def region_problems(self, region: str) -> list[Problem]:
+        """A connector and a CMEK key in the job's region."""
+        found = self.network.region_problems(("network",), region)
+        key = self.encryption_key
+        if key is not None and (refusal := gcp_run.kms_key_refusal(key, region)) is not None:
+            found.append(Problem(("encryption_key",), refusal.problem, key, refusal.expected))
+        return found
+
+    def secret_ids(self) -> list[str]:
+        """Every secret the service account reads (permissions.secrets, runtime.secrets, volumes), each once,
+        sorted: the stack grants roles/secretmanager.secretAccessor on each."""
+        references = [*self.permissions.secrets, *self.secrets.values(), *(v.secret for v in self.volumes)]
+        return sorted({gcp.split_secret(reference)[0] for reference in references})
+
     def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
         """Privileged roles of permissions.roles, unless the platform settings allow them (``context``)."""
         allowed = context.get(ALLOWED_PRIVILEGED_ROLES, ())
@@ -335,13 +379,14 @@ class GcpCloudRunRuntime(RuntimeBase):
         """A public invoker is valid (a webhook receiver needs it) but worth a second look; a given
         service account must already read the secrets the env references."""
         found = []
-        if (email := self.existing.service_account_email) is not None and self.secrets:
+        used = [f"secrets.{name}" for name in sorted(self.secrets)]
+        used += [f"volumes[{index}]" for index in range(len(self.volumes))]
+        if (email := self.existing.service_account_email) is not None and used:
             found.append(
                 Problem(
                     ("existing", "service_account_email"),
                     "the stack grants nothing to a service account it does not own: this account must "
-                    f"already read {', '.join(f'secrets.{name}' for name in sorted(self.secrets))}, or the "
-                    "container does not start",
+                    f"already read {', '.join(used)}, or the container does not start",
                     email,
                     "an account with roles/secretmanager.secretAccessor on these secrets",
                 )
