@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from dativo_infra.clouds import aws, azure, gcp, has_wildcard
@@ -555,3 +556,19 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in strings(v)]
     return []
+
+
+def synth_batches(count: int) -> settings:
+    """Hypothesis settings of a test each of whose ``count`` examples synthesizes a batch of drawn jobs:
+    no deadline, no example database, no shrinking (each try synthesizes; a failure names its job)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import RuntimeType
 from tests.clouds.rules import GOOGLE_DATA_TYPES, GOOGLE_RESOURCE_TYPES, assert_google_plan_time_rules
-from tests.jobgen import jobs
+from tests.jobgen import jobs, synth_batches
 
 #: GCP jobs per drawn app, and apps: few synths (each costs seconds), many options per job.
 BATCH, BATCHES = 6, 2
@@ -55,17 +55,7 @@ def test_drawn_gcp_jobs_follow_the_plan_time_rules(tmp_path_factory: pytest.Temp
     """:data:`BATCHES` apps of :data:`BATCH` drawn GCP jobs (network forms, probes, volumes, CMEK, ...)."""
     from dativo_infra.synth import synth
 
-    @settings(
-        max_examples=BATCHES,
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
-    )
+    @synth_batches(BATCHES)
     @given(data=st.data())
     def batch(data: st.DataObject) -> None:
         directory = tmp_path_factory.mktemp("drawn_gcp")

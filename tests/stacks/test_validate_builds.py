@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dativo_infra.config.loaded import LoadedJob
@@ -25,7 +25,7 @@ from dativo_infra.config.loader import load_jobs
 from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider, exported_outputs
 from dativo_infra.tags import merged_tags, render_tags
 from tests.clouds.rules import assert_azurerm_plan_time_rules, assert_google_plan_time_rules
-from tests.jobgen import jobs, strings
+from tests.jobgen import jobs, strings, synth_batches
 from tests.terraform_text import jsonencoded, unescaped, unliteral
 
 #: Jobs per app, and apps in the whole suite's run: 300 jobs in all.
@@ -97,20 +97,7 @@ def test_whatever_validate_accepts_synth_builds(
     """``batches`` apps of :data:`BATCH` drawn jobs each (the fast subset runs 40 jobs, the whole suite 300)."""
     from dativo_infra.synth import synth
 
-    @settings(
-        max_examples=batches,
-        deadline=None,
-        database=None,
-        phases=[
-            Phase.explicit,
-            Phase.generate,
-        ],  # no shrinking: each try synthesizes a batch; a failure names its job
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
-    )
+    @synth_batches(batches)
     @given(data=st.data())
     def batch(data: st.DataObject) -> None:
         directory = tmp_path_factory.mktemp("drawn")
