@@ -208,7 +208,8 @@ def tags_command(
             "--format",
             "-f",
             help="json (the map) | tfvars ('job_metadata = {...}') | hcl (the object "
-            "only, for TF_VAR_job_metadata)",
+            "only, for TF_VAR_job_metadata) | github-output (tags_json=<one-line JSON> and "
+            "tag_<key>=<value> lines for $GITHUB_OUTPUT)",
         ),
     ] = "json",
     rendered: Annotated[
@@ -220,7 +221,7 @@ def tags_command(
     from dativo_infra.tags import TagFormat, hcl_map, merged_tags, render_tags, tfvars
 
     if fmt not in set(TagFormat):
-        raise typer.BadParameter(f"{fmt!r} is not one of json, tfvars, hcl", param_hint="--format")
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(TagFormat)}", param_hint="--format")
     loaded = _load_one(job)
     values = merged_tags(loaded)
     if rendered:
@@ -230,8 +231,36 @@ def tags_command(
         print(printable_json(values))
     elif kind is TagFormat.TFVARS:
         sys.stdout.write(tfvars(values))
-    else:
+    elif kind is TagFormat.HCL:
         print(hcl_map(values))
+    else:
+        sys.stdout.write(_github_output(values, loaded.file))
+
+
+def _github_output(values: dict[str, str], file: str) -> str:
+    """The tags as ``$GITHUB_OUTPUT`` lines: ``tags_json`` (the whole map, compact one-line JSON) and one
+    ``tag_<key>`` per key that is an output name. A value line starting with ``::`` is refused: printed,
+    it would be a workflow command to the runner."""
+    from dativo_infra.ci.github_output import NAME_RE, output_lines
+
+    compact = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    outputs = {"tags_json": compact}
+    outputs.update({f"tag_{key}": value for key, value in values.items() if NAME_RE.fullmatch(f"tag_{key}")})
+    bad = [key for key, value in values.items() if any(line.startswith("::") for line in value.splitlines())]
+    ErrorReport(
+        [
+            JobError.at(
+                file,
+                0,
+                f"tags.{key}",
+                "a line of this tag value starts with '::' (a workflow command when printed)",
+                values[key],
+                "a value without lines starting with '::'",
+            )
+            for key in bad
+        ]
+    ).raise_if_any()
+    return output_lines(outputs)
 
 
 @app.command("changed")

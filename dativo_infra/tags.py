@@ -110,6 +110,7 @@ class TagFormat(StrEnum):
     JSON = "json"
     TFVARS = "tfvars"
     HCL = "hcl"
+    GITHUB_OUTPUT = "github-output"
 
 
 # --- merge -------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dativo_infra.ci.github_output import output_lines
 from dativo_infra.naming import short_hash
 
 #: GitHub Actions runs at most this many legs per matrix.
@@ -151,7 +152,7 @@ class ChangeSet:
             "base": self.base,
             "head": self.head,
         }
-        return "".join(f"{key}={value}\n" for key, value in lines.items())
+        return output_lines(lines)
 
 
 def _flag(value: bool) -> str:
