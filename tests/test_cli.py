@@ -119,7 +119,7 @@ def test_show_json_resolves_defaults() -> None:
     data = json.loads(result.stdout)
     assert data["stack"] == "acme-orders-cdc-stream"
     assert data["infrastructure"]["runtime"]["mode"] == "service"
-    assert data["infrastructure"]["runtime"]["ephemeral_storage_gib"] == 21  # default filled in
+    assert data["infrastructure"]["runtime"]["ephemeral_storage_gib"] == 20  # default filled in
 
 
 def test_show_table() -> None:

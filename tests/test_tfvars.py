@@ -32,7 +32,7 @@ def test_variables_of_a_canonical_job() -> None:
         "compute_size": "medium",
         "cpu_units": 1024,
         "memory_mb": 4096,
-        "storage": {"ephemeral_storage_gb": 21, "persistent_volume": False},
+        "storage": {"ephemeral_storage_gb": 20, "persistent_volume": False},
         "service_account": None,
     }
     dumped = job.config.runtime.model_dump(mode="json")

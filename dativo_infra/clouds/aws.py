@@ -32,8 +32,10 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 )  # fmt: skip
-#: Ephemeral storage every Fargate task gets (GiB); a task may ask for up to 200.
-DEFAULT_EPHEMERAL_GIB = 21
+#: Ephemeral storage every Fargate task (platform 1.4.0+) gets without asking (GiB); a task definition may
+#: ask for MIN_EPHEMERAL_GIB to MAX_EPHEMERAL_GIB instead (the ECS API refuses 20 or less).
+DEFAULT_EPHEMERAL_GIB = 20
+MIN_EPHEMERAL_GIB = 21
 MAX_EPHEMERAL_GIB = 200
 #: ECS ``runtimePlatform.cpuArchitecture`` of each ``cpu_architecture`` a job may choose.
 CPU_ARCHITECTURES: dict[str, str] = {"x86_64": "X86_64", "arm64": "ARM64"}

@@ -141,3 +141,13 @@ def test_tags_are_never_dropped(keys: list[str]) -> None:
     assert sorted(v for k, v in out.items() if k != "pipeline_type") == sorted(
         f"v{i}" for i in range(len(keys))
     )
+
+
+def test_twenty_gib_of_ephemeral_storage_is_fargates_default(tmp_path: Path) -> None:
+    """Seed 002 writes ephemeral_storage_gb: 20, Fargate's own size: it means the default; 19 does not exist."""
+    twenty = LEGACY.replace("ephemeral_storage_gb: 30", "ephemeral_storage_gb: 20")
+    assert load_job(write(tmp_path, twenty)).config.runtime.ephemeral_storage_gib == 20
+    nineteen = LEGACY.replace("ephemeral_storage_gb: 30", "ephemeral_storage_gb: 19")
+    (message,) = messages(tmp_path, nineteen)
+    assert message.startswith(f"{LEGACY.splitlines().index('      ephemeral_storage_gb: 30') + 1}: ")
+    assert "infrastructure.runtime.ephemeral_storage_gib" in message

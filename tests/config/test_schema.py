@@ -31,7 +31,7 @@ def test_defaults_are_filled() -> None:
     job = load_job(VALID / "minimal_aws.yaml").config
     runtime = job.runtime
     assert (runtime.mode, runtime.cpu_millicores, runtime.memory_mib) == ("job", 1000, 2048)
-    assert runtime.schedule is None and runtime.ingress == "internal" and runtime.ephemeral_storage_gib == 21
+    assert runtime.schedule is None and runtime.ingress == "internal" and runtime.ephemeral_storage_gib == 20
     assert runtime.network.vpc_id is None and runtime.network.subnet_ids == []
     assert runtime.permissions.storage == [] and runtime.log_retention_days == 30
     # every run goes through the state machine with a one-hour timeout, on on-demand Fargate

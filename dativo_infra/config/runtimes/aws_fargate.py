@@ -131,7 +131,8 @@ class AwsFargateRuntime(RuntimeBase):
         aws.DEFAULT_EPHEMERAL_GIB,
         ge=aws.DEFAULT_EPHEMERAL_GIB,
         le=aws.MAX_EPHEMERAL_GIB,
-        description=f"Task storage in GiB. Unset: {aws.DEFAULT_EPHEMERAL_GIB}",
+        description=f"Task storage in GiB: {aws.DEFAULT_EPHEMERAL_GIB} is Fargate's default (no setting is "
+        f"written), {aws.MIN_EPHEMERAL_GIB}-{aws.MAX_EPHEMERAL_GIB} enlarge it. Unset: {aws.DEFAULT_EPHEMERAL_GIB}",
     )
     schedule: str | None = described(
         RuntimeBase,
