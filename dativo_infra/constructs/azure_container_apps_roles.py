@@ -1,0 +1,85 @@
+"""Role assignments of the job identity of an Azure Container Apps stack (:func:`role_assignments`).
+
+Each grant becomes one ``azurerm_role_assignment`` in the job's ``Runtime`` construct scope, with the
+construct id given here (construct ids are part of the contract). Pure planning: no cdktf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dativo_infra.clouds import azure
+from dativo_infra.config.runtimes import AzureContainerAppsRuntime
+from dativo_infra.naming import short_hash
+
+#: Role granted on a storage account (or blob container) per access level.
+STORAGE_ROLES: dict[str, str] = {
+    "read": "Storage Blob Data Reader",
+    "write": "Storage Blob Data Contributor",
+    "read_write": "Storage Blob Data Contributor",
+}
+#: Role granted on each referenced Key Vault secret, and on each vault read with the SDK.
+KEY_VAULT_ROLE = "Key Vault Secrets User"
+#: Role granted on ``runtime.registry_id``.
+ACR_PULL_ROLE = "AcrPull"
+_ROLE_SLUGS = {"Storage Blob Data Reader": "reader", "Storage Blob Data Contributor": "contributor"}
+_ROLE_RANK = {"Storage Blob Data Reader": 0, "Storage Blob Data Contributor": 1}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment of the job identity: its construct id, scope and role."""
+
+    id: str
+    scope: str
+    role: str
+
+
+def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
+    """Every role the job identity gets (least privilege), in a stable order; none for an existing
+    identity (``runtime.existing_identity_id``: a stack grants roles only to an identity it owns):
+
+    * ``storage_<reader|contributor>_<hash of scope>``: a Storage Blob Data role per storage account
+      (or blob container) of ``permissions.storage``, the stronger one when a scope is listed twice;
+    * ``key_vault_<hash of scope>``: *Key Vault Secrets User* on a whole vault of ``permissions.secrets``
+      only when none of ``runtime.secrets`` refers to that vault. ``permissions.secrets`` means "the job
+      reads this vault with the SDK"; but every vault ``runtime.secrets`` refers to must be listed there
+      too (a secret URL has the vault's name, not its resource id), and such a listing is taken as that
+      address only: the job gets the referenced secrets, not the vault;
+    * ``key_vault_secret_<hash of scope>``: *Key Vault Secrets User* on each secret ``runtime.secrets``
+      references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault;
+    * ``acr_pull_<hash of scope>``: *AcrPull* on ``runtime.registry_id`` when set. Without it, an
+      ``*.azurecr.io`` image is still pulled with the identity, which then needs AcrPull granted
+      elsewhere (e.g. once per registry by the platform team).
+    """
+    if runtime.existing_identity_id is not None:
+        return []  # the model refuses permissions and registry_id with an identity the stack does not own
+    storage: dict[str, str] = {}
+    for grant in runtime.permissions.storage:
+        role = STORAGE_ROLES[grant.access]
+        if grant.bucket not in storage or _ROLE_RANK[role] > _ROLE_RANK[storage[grant.bucket]]:
+            storage[grant.bucket] = role
+    # the model guarantees every id and URL is well formed and every referenced vault is listed
+    vault_ids = {azure.key_vault_name(vault_id): vault_id for vault_id in runtime.permissions.secrets}
+    secret_scopes: set[str] = set()
+    referenced: set[str] = set()
+    for url in runtime.secrets.values():
+        parts = azure.secret_url_parts(url)
+        if parts is not None and parts[0] in vault_ids:
+            vault, secret = parts
+            referenced.add(vault)
+            secret_scopes.add(f"{vault_ids[vault]}/secrets/{secret}")
+    grants = [
+        Grant(f"storage_{_ROLE_SLUGS[role]}_{short_hash(scope)}", scope, role)
+        for scope, role in sorted(storage.items())
+    ]
+    grants += [
+        Grant(f"key_vault_{short_hash(vault_id)}", vault_id, KEY_VAULT_ROLE)
+        for vault_id in sorted(v for name, v in vault_ids.items() if name not in referenced)
+    ]
+    grants += [Grant(f"key_vault_secret_{short_hash(s)}", s, KEY_VAULT_ROLE) for s in sorted(secret_scopes)]
+    if runtime.registry_id is not None:
+        grants.append(
+            Grant(f"acr_pull_{short_hash(runtime.registry_id)}", runtime.registry_id, ACR_PULL_ROLE)
+        )
+    return grants
