@@ -51,7 +51,7 @@ def check_schedule(expression: str) -> None:
 
 
 # --- resource ids and references -----------------------------------------------------------------
-_ARM = (
+_ARM = (  # shared with azure_scaling
     r"/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/"
 )

@@ -79,6 +79,7 @@ from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIden
 from constructs import Construct
 
 from dativo_infra.clouds import azure
+from dativo_infra.clouds import azure_scaling as keda
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.azure_container_apps_lock import delete_locks
@@ -90,6 +91,7 @@ from dativo_infra.constructs.azure_container_apps_roles import (  # re-exported:
     Grant,
     role_assignments,
 )
+from dativo_infra.constructs.azure_container_apps_scaling import app_scale_rules, event_trigger
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: The workload profile of the environment, the app and the job (serverless, billed per use).
@@ -219,6 +221,12 @@ class Runtime(Construct):
             for grant in role_assignments(runtime)
         ]
 
+        #: App secret name of every Key Vault secret URL read other than through ``runtime.secrets``
+        #: (scale rules), or through it (the variable's secret is reused).
+        self.reference_secrets = keda.reference_secret_names(
+            dict(runtime.secrets),
+            [url for path, url in runtime.secret_urls().items() if path[0] != "secrets"],
+        )
         self.app: ContainerApp | None = None
         self.job: ContainerAppJob | None = None
         if runtime.mode == "service":
@@ -303,6 +311,11 @@ class Runtime(Construct):
                 kinds.secret(name=secrets[k], key_vault_secret_id=v, identity=self.identity.id)
                 for k, v in sorted(runtime.secrets.items())
             ]
+            + [
+                kinds.secret(name=name, key_vault_secret_id=url, identity=self.identity.id)
+                for url, name in sorted(self.reference_secrets.items())
+                if url not in runtime.secrets.values()
+            ]
             or None,
             "container": kinds.container(
                 name=CONTAINER_NAME,
@@ -352,6 +365,7 @@ class Runtime(Construct):
                 min_replicas=runtime.scaling.min_replicas,
                 max_replicas=runtime.scaling.max_replicas,
                 container=[parts["container"]],
+                **app_scale_rules(runtime, self.reference_secrets),
             ),
             depends_on=parts["depends_on"],
         )
@@ -360,14 +374,17 @@ class Runtime(Construct):
         runtime = self.runtime
         parts = self._container_parts(_JOB)
         parallelism = runtime.scaling.parallelism
-        manual = schedule = None
-        if runtime.schedule is None:
+        manual = schedule = event = None
+        trigger = runtime.job_trigger()
+        if trigger == "event":
+            event = event_trigger(runtime, self.reference_secrets)
+        elif trigger == "manual":
             manual = ContainerAppJobManualTriggerConfig(
                 parallelism=parallelism, replica_completion_count=parallelism
             )
         else:
             schedule = ContainerAppJobScheduleTriggerConfig(
-                cron_expression=runtime.schedule,
+                cron_expression=str(runtime.schedule),
                 parallelism=parallelism,
                 replica_completion_count=parallelism,
             )
@@ -383,6 +400,7 @@ class Runtime(Construct):
             replica_retry_limit=runtime.retries,
             manual_trigger_config=manual,
             schedule_trigger_config=schedule,
+            event_trigger_config=event,
             identity=parts["identity"],
             registry=parts["registry"],
             secret=parts["secret"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dativo_infra.clouds import azure
+from dativo_infra.clouds import azure_scaling as keda
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.naming import short_hash
 
@@ -47,7 +48,12 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
       too (a secret URL has the vault's name, not its resource id), and such a listing is taken as that
       address only: the job gets the referenced secrets, not the vault;
     * ``key_vault_secret_<hash of scope>``: *Key Vault Secrets User* on each secret ``runtime.secrets``
-      references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault;
+      references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault; the same for
+      the secrets of the scale rules (a queue's connection string, a custom rule's authentication),
+      which count as references too;
+    * ``queue_<hash of scope>``: on the queue of each queue scale rule (``scaling.rules``), the role that
+      receives its messages (:data:`~dativo_infra.clouds.keda.QUEUE_ROLES`: Azure Service Bus Data
+      Receiver, Storage Queue Data Message Processor), one per queue;
     * ``acr_pull_<hash of scope>``: *AcrPull* on ``runtime.registry_id`` when set. Without it, an
       ``*.azurecr.io`` image is still pulled with the identity, which then needs AcrPull granted
       elsewhere (e.g. once per registry by the platform team).
@@ -63,7 +69,7 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
     vault_ids = {azure.key_vault_name(vault_id): vault_id for vault_id in runtime.permissions.secrets}
     secret_scopes: set[str] = set()
     referenced: set[str] = set()
-    for url in runtime.secrets.values():
+    for url in runtime.secret_urls().values():
         parts = azure.secret_url_parts(url)
         if parts is not None and parts[0] in vault_ids:
             vault, secret = parts
@@ -78,6 +84,12 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
         for vault_id in sorted(v for name, v in vault_ids.items() if name not in referenced)
     ]
     grants += [Grant(f"key_vault_secret_{short_hash(s)}", s, KEY_VAULT_ROLE) for s in sorted(secret_scopes)]
+    queues: dict[str, str] = {}
+    for rule in runtime.scaling.rules:
+        parent = rule.namespace_id or rule.account_id
+        if rule.type in keda.QUEUE_ROLES and parent is not None and rule.queue is not None:
+            queues[keda.queue_scope(rule.type, parent, rule.queue)] = keda.QUEUE_ROLES[rule.type]
+    grants += [Grant(f"queue_{short_hash(scope)}", scope, role) for scope, role in sorted(queues.items())]
     if runtime.registry_id is not None:
         grants.append(
             Grant(f"acr_pull_{short_hash(runtime.registry_id)}", runtime.registry_id, ACR_PULL_ROLE)

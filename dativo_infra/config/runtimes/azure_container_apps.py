@@ -13,6 +13,7 @@ from pydantic import Field
 from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
 from dativo_infra.config.runtimes.azure_probes import AzureProbes
+from dativo_infra.config.runtimes.azure_scaling import AzureScaling
 from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, StorageGrant, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
@@ -99,6 +100,15 @@ class AzureContainerAppsRuntime(RuntimeBase):
         "[/<version>] (the vault's resource id must be in permissions.secrets; with existing_identity_id the "
         "identity must already read it). Unset: none",
     )
+    trigger: Literal["manual", "schedule", "event"] | None = Field(
+        None,
+        description="Job mode: how an execution starts. manual (started by hand or API: "
+        "manual_trigger_config), schedule (schedule: schedule_trigger_config) or event (the KEDA rules of "
+        "scaling.rules start executions: event_trigger_config). Unset: schedule when schedule is set, else "
+        "manual",
+        json_schema_extra=only_in("job"),
+    )
+    scaling: AzureScaling = Field(default_factory=AzureScaling)
     ingress: Ingress = described(
         RuntimeBase,
         "ingress",
@@ -222,6 +232,8 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             )
         found += self._network_problems()
+        found += self._trigger_problems()
+        found += self.scaling.problems(("scaling",), self.mode, self.job_trigger() == "event")
         found += self.probes.problems(("probes",))
         found += self._identity_problems()
         found += self._existing_resource_problems()
@@ -281,6 +293,46 @@ class AzureContainerAppsRuntime(RuntimeBase):
                     Problem(("ingress_allowed_cidrs", index), "listed twice", cidr, "each network once")
                 )
             seen.add(cidr)
+        return found
+
+    def job_trigger(self) -> Literal["manual", "schedule", "event"]:
+        """The job's trigger: ``trigger``, else schedule when a schedule is set, else manual."""
+        if self.trigger is not None:
+            return self.trigger
+        return "schedule" if self.schedule is not None else "manual"
+
+    def _trigger_problems(self) -> list[Problem]:
+        if self.mode != "job" or self.trigger is None:
+            return []
+        if self.trigger == "schedule" and self.schedule is None:
+            return [
+                Problem(("trigger",), "a scheduled job needs a schedule", self.trigger, "schedule (cron)")
+            ]
+        if self.trigger != "schedule" and self.schedule is not None:
+            return [
+                Problem(
+                    ("schedule",),
+                    f"{'an' if self.trigger == 'event' else 'a'} {self.trigger}-triggered job has no schedule",
+                    self.schedule,
+                    "trigger schedule, or no schedule",
+                )
+            ]
+        if self.trigger == "event" and not self.scaling.rules:
+            return [
+                Problem(
+                    ("trigger",),
+                    "an event-triggered job needs scale rules to start executions",
+                    self.trigger,
+                    "scaling.rules (service_bus_queue, storage_queue or custom)",
+                )
+            ]
+        return []
+
+    def secret_urls(self) -> dict[tuple[str | int, ...], str]:
+        """Every Key Vault secret URL the app or job reads, by its path under the runtime block:
+        ``secrets``, the scale rules' secrets."""
+        found: dict[tuple[str | int, ...], str] = {("secrets", var): url for var, url in self.secrets.items()}
+        found |= {("scaling", *path): url for path, url in self.scaling.secret_urls().items()}
         return found
 
     def locked(self, environment: str) -> bool:
@@ -390,12 +442,12 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             else:
                 vaults.add(vault)
-        for var, reference in self.secrets.items():
+        for where, reference in self.secret_urls().items():
             secret = azure.secret_url_parts(reference)
             if secret is None:
                 found.append(
                     Problem(
-                        ("secrets", var),
+                        where,
                         _not_a("Key Vault secret URL", reference, cut=False),
                         reference,
                         "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
@@ -404,7 +456,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
             elif secret[0] not in vaults and self.existing_identity_id is None:
                 found.append(
                     Problem(
-                        ("secrets", var),
+                        where,
                         f"Key Vault {secret[0]!r} is not in permissions.secrets",
                         reference,
                         f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/{secret[0]}) in permissions.secrets",
