@@ -303,10 +303,9 @@ class Runtime(Construct):
         env = [kinds.env(name=azure.CLIENT_ID_VAR, value=self.identity.client_id)]
         env += [kinds.env(name=k, value=v) for k, v in sorted(runtime.env.items())]
         env += [kinds.env(name=k, secret_name=secrets[k]) for k in sorted(runtime.secrets)]
-        server = azure.acr_server(runtime.image)
         return {
             "identity": kinds.identity(type="UserAssigned", identity_ids=[self.identity.id]),
-            "registry": [kinds.registry(server=server, identity=self.identity.id)] if server else None,
+            "registry": self._registry(kinds),
             "secret": [
                 kinds.secret(name=secrets[k], key_vault_secret_id=v, identity=self.identity.id)
                 for k, v in sorted(runtime.secrets.items())
@@ -329,6 +328,21 @@ class Runtime(Construct):
             # secrets are resolved and storage is reached with the identity's roles: grant first
             "depends_on": list[ITerraformDependable](self.role_assignments) or None,
         }
+
+    def _registry(self, kinds: _Bindings) -> list[Any] | None:
+        """The registry block: ``runtime.registry`` (username, password from a Key Vault secret), else
+        the identity for an ``*.azurecr.io`` image, else none (a public image)."""
+        credentials = self.runtime.registry
+        if credentials is not None:
+            return [
+                kinds.registry(
+                    server=credentials.server.lower(),
+                    username=credentials.username,
+                    password_secret_name=self.reference_secrets[credentials.password_secret],
+                )
+            ]
+        server = azure.acr_server(self.runtime.image)
+        return [kinds.registry(server=server, identity=self.identity.id)] if server else None
 
     def _container_app(self) -> ContainerApp:
         runtime = self.runtime

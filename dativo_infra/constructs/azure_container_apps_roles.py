@@ -50,7 +50,7 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
     * ``key_vault_secret_<hash of scope>``: *Key Vault Secrets User* on each secret ``runtime.secrets``
       references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault; the same for
       the secrets of the scale rules (a queue's connection string, a custom rule's authentication),
-      which count as references too;
+      and of the registry password (``registry.password_secret``), which count as references too;
     * ``queue_<hash of scope>``: on the queue of each queue scale rule (``scaling.rules``), the role that
       receives its messages (:data:`~dativo_infra.clouds.keda.QUEUE_ROLES`: Azure Service Bus Data
       Receiver, Storage Queue Data Message Processor), one per queue;

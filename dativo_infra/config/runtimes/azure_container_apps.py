@@ -10,24 +10,18 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
+from dativo_infra.clouds import azure
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
+from dativo_infra.config.runtimes.azure_permissions import (
+    STORAGE_FORM,
+    AzurePermissions,
+    AzureRegistryCredentials,
+    not_a,
+)
 from dativo_infra.config.runtimes.azure_probes import AzureProbes
 from dativo_infra.config.runtimes.azure_scaling import AzureScaling
-from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, StorageGrant, described, timeout_field
+from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, described, timeout_field
 from dativo_infra.contract import RuntimeType
-
-_STORAGE_FORM = (
-    azure.ARM_FORM
-    + "Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]"
-)
-
-
-def _not_a(kind: str, value: str, *, cut: bool = True) -> str:
-    """The problem of a reference that is not a ``kind``: a wildcard is named as such."""
-    if has_wildcard(value):
-        return WILDCARD_PROBLEM
-    return f"not a {kind}" + (tail(value) if cut else "")
 
 
 class AzureNetwork(Strict):
@@ -44,30 +38,6 @@ class AzureNetwork(Strict):
         "replaces the environment (ForceNew in azurerm). Unset: false, the environment is internal "
         "(internal_load_balancer_enabled: reachable from the virtual network only). Only with subnet_ids: an "
         "environment without a subnet is always external",
-    )
-
-
-class AzureStorageGrant(StorageGrant):
-    """One storage account (or blob container of it) the job identity may use."""
-
-    bucket: NonEmpty = described(StorageGrant, "bucket", f"Storage account resource id: {_STORAGE_FORM}")
-    access: Literal["read", "write", "read_write"] = described(
-        StorageGrant,
-        "access",
-        "read (Storage Blob Data Reader), write or read_write (Contributor). Unset: read",
-    )
-
-
-class AzurePermissions(Strict):
-    """What the job identity may touch. Unset: nothing."""
-
-    storage: list[AzureStorageGrant] = Field(
-        default_factory=list, description="Storage accounts. Unset: none"
-    )
-    secrets: list[NonEmpty] = Field(
-        default_factory=list,
-        description="Key Vault resource ids the job reads (every vault of a secret in runtime.secrets must be "
-        "listed, unless existing_identity_id, where it is an error). Unset: none",
     )
 
 
@@ -158,6 +128,12 @@ class AzureContainerAppsRuntime(RuntimeBase):
         description="The Azure Container Registry holding the image (resource id); the job identity gets AcrPull "
         "on it. Unset: no grant (an *.azurecr.io image is still pulled with the identity)",
     )
+    registry: AzureRegistryCredentials | None = Field(
+        None,
+        description="Pull the image from a private registry with a username and a Key Vault password "
+        "(a registry block with password_secret_name). Not with registry_id. Unset: a public image, or an "
+        "*.azurecr.io image pulled with the job identity",
+    )
 
     existing_identity_id: str | None = Field(
         None,
@@ -243,9 +219,9 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("permissions", "storage", index, "bucket"),
-                        _not_a("storage account resource id", grant.bucket),
+                        not_a("storage account resource id", grant.bucket),
                         grant.bucket,
-                        _STORAGE_FORM,
+                        STORAGE_FORM,
                     )
                 )
         return found
@@ -330,9 +306,11 @@ class AzureContainerAppsRuntime(RuntimeBase):
 
     def secret_urls(self) -> dict[tuple[str | int, ...], str]:
         """Every Key Vault secret URL the app or job reads, by its path under the runtime block:
-        ``secrets``, the scale rules' secrets."""
+        ``secrets``, the scale rules' secrets, the registry password."""
         found: dict[tuple[str | int, ...], str] = {("secrets", var): url for var, url in self.secrets.items()}
         found |= {("scaling", *path): url for path, url in self.scaling.secret_urls().items()}
+        if self.registry is not None:
+            found[("registry", "password_secret")] = self.registry.password_secret
         return found
 
     def locked(self, environment: str) -> bool:
@@ -347,7 +325,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("environment_id",),
-                        _not_a("Container Apps environment resource id", self.environment_id),
+                        not_a("Container Apps environment resource id", self.environment_id),
                         self.environment_id,
                         azure.ARM_FORM + "Microsoft.App/managedEnvironments/<name>",
                     )
@@ -370,13 +348,33 @@ class AzureContainerAppsRuntime(RuntimeBase):
                         "no log_retention_days with environment_id",
                     )
                 )
+        if self.registry is not None:
+            server = self.registry.server.lower()
+            if self.registry_id is not None:
+                found.append(
+                    Problem(
+                        ("registry",),
+                        "registry_id already pulls with the job identity",
+                        server,
+                        "registry (username and password) or registry_id, not both",
+                    )
+                )
+            if azure.image_registry(self.image) != server:
+                found.append(
+                    Problem(
+                        ("registry", "server"),
+                        "the image is not pulled from this registry",
+                        self.registry.server,
+                        f"the image's registry ({azure.image_registry(self.image) or 'Docker Hub: docker.io'})",
+                    )
+                )
         if self.registry_id is not None:
             registry = azure.registry_parts(self.registry_id)
             if registry is None:
                 found.append(
                     Problem(
                         ("registry_id",),
-                        _not_a("container registry resource id", self.registry_id),
+                        not_a("container registry resource id", self.registry_id),
                         self.registry_id,
                         azure.ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>",
                     )
@@ -402,7 +400,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
             found.append(
                 Problem(
                     ("existing_identity_id",),
-                    _not_a("user-assigned identity resource id", self.existing_identity_id),
+                    not_a("user-assigned identity resource id", self.existing_identity_id),
                     self.existing_identity_id,
                     azure.USER_ASSIGNED_IDENTITY_FORM,
                 )
@@ -435,7 +433,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("permissions", "secrets", index),
-                        _not_a("Key Vault resource id", vault_id),
+                        not_a("Key Vault resource id", vault_id),
                         vault_id,
                         azure.ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
                     )
@@ -448,7 +446,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         where,
-                        _not_a("Key Vault secret URL", reference, cut=False),
+                        not_a("Key Vault secret URL", reference, cut=False),
                         reference,
                         "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
                     )
