@@ -80,6 +80,7 @@ from constructs import Construct
 
 from dativo_infra.clouds import azure
 from dativo_infra.clouds import azure_scaling as keda
+from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.azure_container_apps_lock import delete_locks
@@ -92,12 +93,13 @@ from dativo_infra.constructs.azure_container_apps_roles import (  # re-exported:
     role_assignments,
 )
 from dativo_infra.constructs.azure_container_apps_scaling import app_scale_rules, event_trigger
+from dativo_infra.constructs.azure_container_apps_volumes import environment_storages, volume_parts
 from dativo_infra.constructs.registry import NO_VALUE, Placement
 
 #: The workload profile of the environment, the app and the job (serverless, billed per use).
 WORKLOAD_PROFILE = "Consumption"
 #: Name of the single container of the app/job.
-CONTAINER_NAME = "job"
+CONTAINER_NAME = vol.MAIN_CONTAINER
 
 
 def configure_provider(
@@ -227,6 +229,7 @@ class Runtime(Construct):
             dict(runtime.secrets),
             [url for path, url in runtime.secret_urls().items() if path[0] != "secrets"],
         )
+        self.volume_storages = environment_storages(self, placement.name, runtime, self.environment.id)
         self.app: ContainerApp | None = None
         self.job: ContainerAppJob | None = None
         if runtime.mode == "service":
@@ -294,7 +297,7 @@ class Runtime(Construct):
         )
 
     def _container_parts(
-        self, kinds: _Bindings, probes: dict[str, list[Any]] | None = None
+        self, kinds: _Bindings, kind: str, probes: dict[str, list[Any]] | None = None
     ) -> dict[str, Any]:
         """What the app and the job share: identity, registry, Key Vault secrets and the one container
         (``AZURE_CLIENT_ID`` first, then plain variables, then secret references, each sorted)."""
@@ -303,7 +306,9 @@ class Runtime(Construct):
         env = [kinds.env(name=azure.CLIENT_ID_VAR, value=self.identity.client_id)]
         env += [kinds.env(name=k, value=v) for k, v in sorted(runtime.env.items())]
         env += [kinds.env(name=k, secret_name=secrets[k]) for k in sorted(runtime.secrets)]
+        template, mounts = volume_parts(runtime, kind, self.volume_storages, self.identity.client_id)
         return {
+            "template": template,
             "identity": kinds.identity(type="UserAssigned", identity_ids=[self.identity.id]),
             "registry": self._registry(kinds),
             "secret": [
@@ -324,6 +329,7 @@ class Runtime(Construct):
                 command=list(runtime.command) or None,
                 env=env,
                 **(probes or {}),
+                **mounts,
             ),
             # secrets are resolved and storage is reached with the identity's roles: grant first
             "depends_on": list[ITerraformDependable](self.role_assignments) or None,
@@ -346,7 +352,7 @@ class Runtime(Construct):
 
     def _container_app(self) -> ContainerApp:
         runtime = self.runtime
-        parts = self._container_parts(_APP, probe_blocks(runtime))
+        parts = self._container_parts(_APP, "app", probe_blocks(runtime))
         ingress = None
         if runtime.ingress != "none":
             ingress = ContainerAppIngress(
@@ -380,13 +386,14 @@ class Runtime(Construct):
                 max_replicas=runtime.scaling.max_replicas,
                 container=[parts["container"]],
                 **app_scale_rules(runtime, self.reference_secrets),
+                **parts["template"],
             ),
             depends_on=parts["depends_on"],
         )
 
     def _container_app_job(self) -> ContainerAppJob:
         runtime = self.runtime
-        parts = self._container_parts(_JOB)
+        parts = self._container_parts(_JOB, "job")
         parallelism = runtime.scaling.parallelism
         manual = schedule = event = None
         trigger = runtime.job_trigger()
@@ -418,6 +425,6 @@ class Runtime(Construct):
             identity=parts["identity"],
             registry=parts["registry"],
             secret=parts["secret"],
-            template=ContainerAppJobTemplate(container=[parts["container"]]),
+            template=ContainerAppJobTemplate(container=[parts["container"]], **parts["template"]),
             depends_on=parts["depends_on"],
         )

@@ -221,6 +221,44 @@ def assert_azurerm_scale_rules(doc: dict[str, Any]) -> None:
                 _assert_custom_rule(rule, secrets)
 
 
+_CONTAINER_NAME = re.compile(
+    r"^([a-z0-9]\Z)|(^([a-z0-9])([a-z0-9-.]{0,44})([^A-Z\W])$)"
+)  # ContainerAppContainerName
+_STORAGE_NAME = re.compile(r"^([a-z])[a-z0-9-]{0,30}[a-z]?$")  # ManagedEnvironmentStorageName
+
+
+def assert_azurerm_volume_rules(doc: dict[str, Any]) -> None:
+    """Volumes (azurerm 4.55.0): storage_type AzureFile/EmptyDir/NfsAzureFile/Secret, AzureFile with a
+    storage_name; every volume mount (main and init containers) names a declared volume, with a non-empty
+    path; init container names (ContainerAppContainerName) unique and unlike the main containers'.
+    Environment storages: name (ManagedEnvironmentStorageName, no '--', not ending '-'), access_mode
+    ReadOnly/ReadWrite, account_name RequiredWith access_key."""
+    for body in _bodies(doc, "azurerm_container_app") + _bodies(doc, "azurerm_container_app_job"):
+        template = body["template"]
+        volumes = {v["name"] for v in template.get("volume", [])}
+        for volume in template.get("volume", []):
+            assert volume["name"] and volume.get("storage_type", "EmptyDir") in (
+                "AzureFile",
+                "EmptyDir",
+                "NfsAzureFile",
+                "Secret",
+            )
+            assert volume.get("storage_type") != "AzureFile" or volume.get("storage_name")
+        inits = template.get("init_container", [])
+        names = [c["name"] for c in template["container"] + inits]
+        assert len(names) == len(set(names))
+        for container in template["container"] + inits:
+            for mount in container.get("volume_mounts", []):
+                assert mount["name"] in volumes and mount["path"]
+        for init in inits:
+            assert _CONTAINER_NAME.match(init["name"]) and init["image"]
+    for storage in _bodies(doc, "azurerm_container_app_environment_storage"):
+        name = storage["name"]
+        assert _STORAGE_NAME.match(name) and not name.endswith("-") and "--" not in name, name
+        assert storage["access_mode"] in ("ReadOnly", "ReadWrite") and storage["share_name"]
+        assert ("account_name" in storage) == ("access_key" in storage)
+
+
 def _bodies(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return list(doc.get("resource", {}).get(kind, {}).values())
 
@@ -249,6 +287,7 @@ def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
                     for low, high, attribute in ranges:
                         assert low <= probe.get(attribute, low) <= high, (kind, attribute)
     assert_azurerm_scale_rules(doc)
+    assert_azurerm_volume_rules(doc)
     for lock in _bodies(doc, "azurerm_management_lock"):
         assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])

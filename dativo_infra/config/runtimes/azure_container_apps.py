@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dativo_infra.clouds import azure
+from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
 from dativo_infra.config.runtimes.azure_permissions import (
     STORAGE_FORM,
@@ -20,6 +21,7 @@ from dativo_infra.config.runtimes.azure_permissions import (
 )
 from dativo_infra.config.runtimes.azure_probes import AzureProbes
 from dativo_infra.config.runtimes.azure_scaling import AzureScaling
+from dativo_infra.config.runtimes.azure_volumes import AzureInitContainer, AzureVolume, volume_problems
 from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, described, timeout_field
 from dativo_infra.contract import RuntimeType
 
@@ -128,6 +130,14 @@ class AzureContainerAppsRuntime(RuntimeBase):
         description="The Azure Container Registry holding the image (resource id); the job identity gets AcrPull "
         "on it. Unset: no grant (an *.azurecr.io image is still pulled with the identity)",
     )
+    volumes: list[AzureVolume] = Field(
+        default_factory=list,
+        description="Volumes (template.volume) and their mounts in the main container (volume_mounts). Unset: none",
+    )
+    init_containers: list[AzureInitContainer] = Field(
+        default_factory=list,
+        description="Containers run in order before the main container (template.init_container). Unset: none",
+    )
     registry: AzureRegistryCredentials | None = Field(
         None,
         description="Pull the image from a private registry with a username and a Key Vault password "
@@ -209,6 +219,9 @@ class AzureContainerAppsRuntime(RuntimeBase):
             )
         found += self._network_problems()
         found += self._trigger_problems()
+        found += volume_problems(
+            self.volumes, self.init_containers, len(set(self.secret_urls().values())), vol.MAIN_CONTAINER
+        )
         found += self.scaling.problems(("scaling",), self.mode, self.job_trigger() == "event")
         found += self.probes.problems(("probes",))
         found += self._identity_problems()
