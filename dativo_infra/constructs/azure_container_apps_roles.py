@@ -54,6 +54,8 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
     * ``queue_<hash of scope>``: on the queue of each queue scale rule (``scaling.rules``), the role that
       receives its messages (:data:`~dativo_infra.clouds.keda.QUEUE_ROLES`: Azure Service Bus Data
       Receiver, Storage Queue Data Message Processor), one per queue;
+    * ``role_<hash of role and scope>``: each ``permissions.roles`` entry, as listed (privileged roles
+      only when the platform settings allow them);
     * ``acr_pull_<hash of scope>``: *AcrPull* on ``runtime.registry_id`` when set. Without it, an
       ``*.azurecr.io`` image is still pulled with the identity, which then needs AcrPull granted
       elsewhere (e.g. once per registry by the platform team).
@@ -90,6 +92,10 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
         if rule.type in keda.QUEUE_ROLES and parent is not None and rule.queue is not None:
             queues[keda.queue_scope(rule.type, parent, rule.queue)] = keda.QUEUE_ROLES[rule.type]
     grants += [Grant(f"queue_{short_hash(scope)}", scope, role) for scope, role in sorted(queues.items())]
+    grants += [
+        Grant(f"role_{short_hash(role.role.casefold() + ' ' + role.scope.casefold())}", role.scope, role.role)
+        for role in runtime.permissions.roles
+    ]
     if runtime.registry_id is not None:
         grants.append(
             Grant(f"acr_pull_{short_hash(runtime.registry_id)}", runtime.registry_id, ACR_PULL_ROLE)

@@ -6,7 +6,8 @@ The rules come from :mod:`dativo_infra.clouds.azure`, which the construct builds
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -22,7 +23,13 @@ from dativo_infra.config.runtimes.azure_permissions import (
 from dativo_infra.config.runtimes.azure_probes import AzureProbes
 from dativo_infra.config.runtimes.azure_scaling import AzureScaling
 from dativo_infra.config.runtimes.azure_volumes import AzureInitContainer, AzureVolume, volume_problems
-from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, described, timeout_field
+from dativo_infra.config.runtimes.base import (
+    ALLOWED_AZURE_PRIVILEGED_ROLES,
+    Ingress,
+    RuntimeBase,
+    described,
+    timeout_field,
+)
 from dativo_infra.contract import RuntimeType
 
 
@@ -227,6 +234,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         found += self._identity_problems()
         found += self._existing_resource_problems()
         found += self._key_vault_problems()
+        found += self.permissions.role_problems()
         for index, grant in enumerate(self.permissions.storage):
             if azure.storage_scope(grant.bucket) is None:
                 found.append(
@@ -326,6 +334,10 @@ class AzureContainerAppsRuntime(RuntimeBase):
             found[("registry", "password_secret")] = self.registry.password_secret
         return found
 
+    def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
+        """Privileged roles of permissions.roles, unless the platform settings allow them (``context``)."""
+        return self.permissions.privilege_problems(tuple(context.get(ALLOWED_AZURE_PRIVILEGED_ROLES, ())))
+
     def locked(self, environment: str) -> bool:
         """Whether the stack's resources get a delete lock: the field, else on in ``prod``."""
         return self.delete_lock if self.delete_lock is not None else environment == "prod"
@@ -422,6 +434,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         given = [
             (("permissions", "storage"), self.permissions.storage, "storage roles"),
             (("permissions", "secrets"), self.permissions.secrets, "Key Vault Secrets User"),
+            (("permissions", "roles"), [g.model_dump() for g in self.permissions.roles], "the roles"),
             (("registry_id",), self.registry_id, "AcrPull on the registry"),
         ]
         found += [
