@@ -229,7 +229,10 @@ def _messages(found: list[str]) -> str:
         ),
         (
             "    scaling:\n      rules:\n        - {name: c, type: custom, custom_type: cpu, metadata: {type: Utilization}}\n",
-            ["job.yaml:9: infrastructure.runtime.scaling.rules: applies to an event-triggered job only"],
+            [
+                "job.yaml:9: infrastructure.runtime.scaling.rules: applies to an event-triggered job only",
+                "job.yaml:10: infrastructure.runtime.scaling.rules[0].custom_type: a job has no running replicas",
+            ],
         ),
         (
             "    trigger: event\n    scaling:\n      min_executions: 5\n      max_executions: 2\n      rules:\n"

@@ -222,7 +222,6 @@ class AzureScaling(Scaling):
                 )
                 for name in given
             ]
-            return found
         for name, low in keda.EVENT_SCALE_MINIMUMS.items():
             value = getattr(self, name)
             if value is not None and value < low:
