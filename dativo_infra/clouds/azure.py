@@ -349,3 +349,42 @@ def privilege_refusal(role: str, scope: str, allowed: tuple[str, ...] | list[str
     if folded in {r.casefold() for r in SUBSCRIPTION_WIDE_ROLES} and match is not None and not match["group"]:
         return Refusal("a privileged role at subscription scope", PRIVILEGED_EXPECTED)
     return None
+
+
+# --- storage prefixes as ABAC conditions (``azurerm_role_assignment`` ``condition``, version 2.0) ------
+#: A blob path prefix: path characters only (no quote, wildcard or template can reach the condition).
+BLOB_PREFIX_RE = re.compile(r"[A-Za-z0-9_.=-][A-Za-z0-9_.=/-]{0,1023}")
+BLOB_PREFIX_EXPECTED = (
+    "a blob path prefix such as raw/events/ (letters, digits, _ . = - /; not starting with /)"
+)
+ABAC_CONDITION_VERSION = "2.0"
+_BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+#: The data actions of Storage Blob Data Contributor other than read, each limited to the prefix.
+BLOB_WRITE_ACTIONS = ("write", "add/action", "delete", "move/action")
+
+
+def blob_prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` cannot narrow a storage grant, or None."""
+    if has_wildcard(prefix):
+        return Refusal(WILDCARD_PROBLEM, BLOB_PREFIX_EXPECTED)
+    if not BLOB_PREFIX_RE.fullmatch(prefix) or any(part in (".", "..") for part in prefix.split("/")):
+        return Refusal("not a blob path prefix", BLOB_PREFIX_EXPECTED)
+    return None
+
+
+def blob_prefix_condition(prefix: str, write: bool) -> str:
+    """The ABAC condition limiting a Storage Blob Data role on a container to paths under ``prefix``:
+    blob reads by the blob's path, listings by the request's prefix, and (``write``) every write action
+    of Storage Blob Data Contributor by the blob's path (the Azure docs' "read or list blobs with a path"
+    pattern)."""
+    path = f"@Resource[{_BLOBS}:path] StringStartsWith '{prefix}'"
+    read = f"ActionMatches{{'{_BLOBS}/read'}}"
+    clauses = [
+        f"(!({read} AND NOT SubOperationMatches{{'Blob.List'}})) OR ({path})",
+        f"(!({read} AND SubOperationMatches{{'Blob.List'}})) OR "
+        f"(@Request[{_BLOBS}:prefix] StringStartsWith '{prefix}')",
+    ]
+    if write:
+        writes = " AND ".join(f"!(ActionMatches{{'{_BLOBS}/{action}'}})" for action in BLOB_WRITE_ACTIONS)
+        clauses.append(f"({writes}) OR ({path})")
+    return " AND ".join(f"({clause})" for clause in clauses)

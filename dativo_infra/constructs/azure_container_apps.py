@@ -219,6 +219,8 @@ class Runtime(Construct):
                 role_definition_name=grant.role,
                 principal_id=self.identity.principal_id,
                 principal_type="ServicePrincipal",
+                condition=grant.condition,
+                condition_version=azure.ABAC_CONDITION_VERSION if grant.condition else None,
             )
             for grant in role_assignments(runtime)
         ]

@@ -34,6 +34,8 @@ class Grant:
     id: str
     scope: str
     role: str
+    #: An ABAC condition (version :data:`~dativo_infra.clouds.azure.ABAC_CONDITION_VERSION`), or None.
+    condition: str | None = None
 
 
 def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
@@ -41,12 +43,16 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
     identity (``runtime.existing_identity_id``: a stack grants roles only to an identity it owns):
 
     * ``storage_<reader|contributor>_<hash of scope>``: a Storage Blob Data role per storage account
-      (or blob container) of ``permissions.storage``, the stronger one when a scope is listed twice;
+      (or blob container) of ``permissions.storage``, the stronger one when a scope is listed twice; a
+      grant with a ``prefix`` is its own assignment (id hashed from scope and prefix) with an ABAC
+      condition limiting it to blob paths under the prefix (:func:`~dativo_infra.clouds.azure.blob_prefix_condition`);
     * ``key_vault_<hash of scope>``: *Key Vault Secrets User* on a whole vault of ``permissions.secrets``
       only when none of ``runtime.secrets`` refers to that vault. ``permissions.secrets`` means "the job
       reads this vault with the SDK"; but every vault ``runtime.secrets`` refers to must be listed there
       too (a secret URL has the vault's name, not its resource id), and such a listing is taken as that
-      address only: the job gets the referenced secrets, not the vault;
+      address only: the job gets the referenced secrets, not the vault. A vault of
+      ``permissions.vault_wide`` gets this one grant even when secrets of it are referenced (and then
+      no per-secret grant: one grant, not both);
     * ``key_vault_secret_<hash of scope>``: *Key Vault Secrets User* on each secret ``runtime.secrets``
       references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault; the same for
       the secrets of the scale rules (a queue's connection string, a custom rule's authentication),
@@ -62,13 +68,17 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
     """
     if runtime.existing_identity_id is not None:
         return []  # the model refuses permissions and registry_id with an identity the stack does not own
-    storage: dict[str, str] = {}
+    storage: dict[tuple[str, str], str] = {}
     for grant in runtime.permissions.storage:
-        role = STORAGE_ROLES[grant.access]
-        if grant.bucket not in storage or _ROLE_RANK[role] > _ROLE_RANK[storage[grant.bucket]]:
-            storage[grant.bucket] = role
+        role, key = STORAGE_ROLES[grant.access], (grant.bucket, grant.prefix)
+        if key not in storage or _ROLE_RANK[role] > _ROLE_RANK[storage[key]]:
+            storage[key] = role
     # the model guarantees every id and URL is well formed and every referenced vault is listed
-    vault_ids = {azure.key_vault_name(vault_id): vault_id for vault_id in runtime.permissions.secrets}
+    vault_ids = {
+        azure.key_vault_name(vault_id): vault_id
+        for vault_id in [*runtime.permissions.secrets, *runtime.permissions.vault_wide]
+    }
+    whole = {azure.key_vault_name(vault_id) for vault_id in runtime.permissions.vault_wide}
     secret_scopes: set[str] = set()
     referenced: set[str] = set()
     for url in runtime.secret_urls().values():
@@ -76,14 +86,20 @@ def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
         if parts is not None and parts[0] in vault_ids:
             vault, secret = parts
             referenced.add(vault)
-            secret_scopes.add(f"{vault_ids[vault]}/secrets/{secret}")
+            if vault not in whole:
+                secret_scopes.add(f"{vault_ids[vault]}/secrets/{secret}")
     grants = [
-        Grant(f"storage_{_ROLE_SLUGS[role]}_{short_hash(scope)}", scope, role)
-        for scope, role in sorted(storage.items())
+        Grant(
+            f"storage_{_ROLE_SLUGS[role]}_{short_hash(scope if not prefix else f'{scope}|{prefix}')}",
+            scope,
+            role,
+            azure.blob_prefix_condition(prefix, write=role != STORAGE_ROLES["read"]) if prefix else None,
+        )
+        for (scope, prefix), role in sorted(storage.items())
     ]
     grants += [
         Grant(f"key_vault_{short_hash(vault_id)}", vault_id, KEY_VAULT_ROLE)
-        for vault_id in sorted(v for name, v in vault_ids.items() if name not in referenced)
+        for vault_id in sorted(v for name, v in vault_ids.items() if name in whole or name not in referenced)
     ]
     grants += [Grant(f"key_vault_secret_{short_hash(s)}", s, KEY_VAULT_ROLE) for s in sorted(secret_scopes)]
     queues: dict[str, str] = {}

@@ -288,6 +288,10 @@ def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
                         assert low <= probe.get(attribute, low) <= high, (kind, attribute)
     assert_azurerm_scale_rules(doc)
     assert_azurerm_volume_rules(doc)
+    for grant in _bodies(doc, "azurerm_role_assignment"):  # condition and condition_version: RequiredWith
+        assert ("condition" in grant) == ("condition_version" in grant)
+        assert grant.get("condition_version", "2.0") in ("1.0", "2.0")
+        assert grant["scope"] and ("role_definition_name" in grant) != ("role_definition_id" in grant)
     for lock in _bodies(doc, "azurerm_management_lock"):
         assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])

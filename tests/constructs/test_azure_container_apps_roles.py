@@ -148,3 +148,118 @@ def test_the_platform_file_allows_privileged_roles(tmp_path: Path) -> None:
 )
 def test_scope_grammar(scope: str, ok: bool) -> None:
     assert (azure.role_scope_refusal(scope) is None) == ok
+
+
+# --- one vault, per-secret and vault-wide needs; storage prefixes as ABAC conditions ------------------
+
+VAULT = f"{GROUP}/providers/Microsoft.KeyVault/vaults/jobs-kv"
+OTHER_VAULT = f"{GROUP}/providers/Microsoft.KeyVault/vaults/other-kv"
+CONTAINER = f"{GROUP}/providers/Microsoft.Storage/storageAccounts/lake/blobServices/default/containers/raw"
+
+
+def test_vault_wide_replaces_the_per_secret_grants_of_its_vault() -> None:
+    from dativo_infra.constructs.azure_container_apps import KEY_VAULT_ROLE, role_assignments
+    from tests.constructs.test_azure_container_apps import azure_runtime
+
+    runtime = azure_runtime(
+        secrets={
+            "A": "https://jobs-kv.vault.azure.net/secrets/a",
+            "B": "https://other-kv.vault.azure.net/secrets/b",
+        },
+        permissions={"secrets": [OTHER_VAULT], "vault_wide": [VAULT]},
+    )
+    assert [(g.id.rsplit("_", 1)[0], g.scope, g.role) for g in role_assignments(runtime)] == [
+        ("key_vault", VAULT, KEY_VAULT_ROLE),  # one grant on the whole vault, no per-secret grant of it
+        ("key_vault_secret", f"{OTHER_VAULT}/secrets/b", KEY_VAULT_ROLE),
+    ]
+
+
+def test_storage_prefix_is_an_abac_condition() -> None:
+    from dativo_infra.constructs.azure_container_apps import role_assignments
+    from tests.constructs.test_azure_container_apps import azure_runtime
+
+    runtime = azure_runtime(
+        permissions={
+            "storage": [
+                {"bucket": CONTAINER, "access": "read", "prefix": "raw/events/"},
+                {"bucket": CONTAINER, "access": "write", "prefix": "out/"},
+                {"bucket": CONTAINER, "access": "read"},
+            ]
+        }
+    )
+    grants = role_assignments(runtime)
+    by_prefix = {g.condition is not None and ("raw/events/" in g.condition): g for g in grants if g.condition}
+    assert [(g.role, g.condition is None) for g in grants] == [
+        ("Storage Blob Data Reader", True),
+        ("Storage Blob Data Contributor", False),
+        ("Storage Blob Data Reader", False),
+    ]
+    assert len({g.id for g in grants}) == 3
+    read = by_prefix[True].condition or ""
+    assert (
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'raw/events/'"
+        in read
+    )
+    assert (
+        "@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'raw/events/'"
+        in read
+    )
+    assert "blobs/write" not in read
+    write = by_prefix[False].condition or ""
+    for action in azure.BLOB_WRITE_ACTIONS:
+        assert (
+            f"ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/{action}'}}"
+            in write
+        )
+    assert write.count("(") == write.count(")")
+
+
+def test_condition_reaches_the_stack(synthesize: Synthesize) -> None:
+    text = (
+        HEADER
+        + (
+            f'    permissions:\n      storage:\n        - {{bucket: "{CONTAINER}", access: read_write, prefix: raw/}}\n'
+        )
+        + TAGS.format(job="prefixed")
+    )
+    doc = synthesize({"prefixed": text}, PlatformSettings())[1]["prefixed"]
+    (grant,) = resources(doc, "azurerm_role_assignment")
+    assert grant["condition_version"] == "2.0" and "StringStartsWith 'raw/'" in grant["condition"]
+
+
+@pytest.mark.parametrize(
+    ("runtime", "expected"),
+    [
+        (
+            f'    permissions:\n      storage:\n        - {{bucket: "{GROUP}/providers/Microsoft.Storage/storageAccounts/lake",'
+            " prefix: raw/}\n",
+            [
+                "job.yaml:10: infrastructure.runtime.permissions.storage[0].prefix: a prefix narrows a blob container"
+            ],
+        ),
+        (
+            f'    permissions:\n      storage:\n        - {{bucket: "{CONTAINER}", prefix: "raw/*"}}\n',
+            ["job.yaml:10: infrastructure.runtime.permissions.storage[0].prefix: wildcards are not allowed"],
+        ),
+        (
+            f'    permissions:\n      storage:\n        - {{bucket: "{CONTAINER}", prefix: "it\'s/"}}\n',
+            ["job.yaml:10: infrastructure.runtime.permissions.storage[0].prefix: not a blob path prefix"],
+        ),
+        (
+            "    permissions:\n      vault_wide: [kv]\n",
+            ["job.yaml:9: infrastructure.runtime.permissions.vault_wide[0]: not a Key Vault resource id"],
+        ),
+        (
+            f"    existing_identity_id: {GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest\n"
+            f'    permissions:\n      vault_wide: ["{VAULT}"]\n',
+            [
+                "job.yaml:10: infrastructure.runtime.permissions.vault_wide: the stack grants roles only to an identity"
+            ],
+        ),
+    ],
+)
+def test_permission_errors(tmp_path: Path, runtime: str, expected: list[str]) -> None:
+    found = errors(tmp_path, runtime)
+    for message in expected:
+        assert any(line.startswith(message) for line in found), (message, found)
+    assert len(found) == len(expected), found

@@ -15,7 +15,6 @@ from dativo_infra.clouds import azure
 from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
 from dativo_infra.config.runtimes.azure_permissions import (
-    STORAGE_FORM,
     AzurePermissions,
     AzureRegistryCredentials,
     not_a,
@@ -233,18 +232,11 @@ class AzureContainerAppsRuntime(RuntimeBase):
         found += self.probes.problems(("probes",))
         found += self._identity_problems()
         found += self._existing_resource_problems()
-        found += self._key_vault_problems()
+        found += self.permissions.key_vault_problems(
+            self.secret_urls(), owned=self.existing_identity_id is None
+        )
         found += self.permissions.role_problems()
-        for index, grant in enumerate(self.permissions.storage):
-            if azure.storage_scope(grant.bucket) is None:
-                found.append(
-                    Problem(
-                        ("permissions", "storage", index, "bucket"),
-                        not_a("storage account resource id", grant.bucket),
-                        grant.bucket,
-                        STORAGE_FORM,
-                    )
-                )
+        found += self.permissions.storage_problems()
         return found
 
     def _network_problems(self) -> list[Problem]:
@@ -434,6 +426,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         given = [
             (("permissions", "storage"), self.permissions.storage, "storage roles"),
             (("permissions", "secrets"), self.permissions.secrets, "Key Vault Secrets User"),
+            (("permissions", "vault_wide"), self.permissions.vault_wide, "Key Vault Secrets User"),
             (("permissions", "roles"), [g.model_dump() for g in self.permissions.roles], "the roles"),
             (("registry_id",), self.registry_id, "AcrPull on the registry"),
         ]
@@ -447,43 +440,4 @@ class AzureContainerAppsRuntime(RuntimeBase):
             for where, value, roles in given
             if value
         ]
-        return found
-
-    def _key_vault_problems(self) -> list[Problem]:
-        """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
-        found: list[Problem] = []
-        vaults: set[str] = set()
-        for index, vault_id in enumerate(self.permissions.secrets):
-            vault = azure.key_vault_name(vault_id)
-            if vault is None:
-                found.append(
-                    Problem(
-                        ("permissions", "secrets", index),
-                        not_a("Key Vault resource id", vault_id),
-                        vault_id,
-                        azure.ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
-                    )
-                )
-            else:
-                vaults.add(vault)
-        for where, reference in self.secret_urls().items():
-            secret = azure.secret_url_parts(reference)
-            if secret is None:
-                found.append(
-                    Problem(
-                        where,
-                        not_a("Key Vault secret URL", reference, cut=False),
-                        reference,
-                        "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
-                    )
-                )
-            elif secret[0] not in vaults and self.existing_identity_id is None:
-                found.append(
-                    Problem(
-                        where,
-                        f"Key Vault {secret[0]!r} is not in permissions.secrets",
-                        reference,
-                        f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/{secret[0]}) in permissions.secrets",
-                    )
-                )
         return found
