@@ -21,6 +21,12 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   built by one container builder; only the resource around it differs. External ingress takes one
   Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry; the app's container
   takes the health probes of ``runtime.probes`` (:mod:`.azure_container_apps_probes`);
+* KEDA scale rules of ``runtime.scaling.rules`` in the app's template, or the ``event_trigger_config``
+  of an event-triggered job (:mod:`.azure_container_apps_scaling`); their Key Vault secrets and the
+  registry password (``runtime.registry``) are app secrets read with the identity;
+* ``volume_account_<name>`` / ``volume_storage_<name>``: the storage account lookup and environment
+  storage of each Azure Files volume, and the volumes, mounts and init containers
+  (:mod:`.azure_container_apps_volumes`);
 * ``delete_lock_*``: CanNotDelete management locks when ``runtime.delete_lock`` (default: prod)
   (:mod:`.azure_container_apps_lock`).
 
