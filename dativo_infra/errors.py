@@ -101,7 +101,8 @@ class JobError(Exception):
             text += f", got {safe_text(self.got, MAX_TEXT_CHARS)}"
         if self.expected is not None:
             text += f"; expected {safe_text(self.expected, MAX_TEXT_CHARS)}"
-        return text
+        # a file named ':' joined to its ': ' makes '::' too
+        return "./" + text if text.lstrip().startswith(_RUNNER_COMMAND) else text
 
     @classmethod
     def at(

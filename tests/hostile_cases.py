@@ -28,7 +28,8 @@ INVALID_FIXTURES = Path("tests/fixtures/jobs/invalid").resolve()
 AWS_JOBS = ("jobs/acme/stripe_customers_to_iceberg.yaml", "jobs/acme/orders_cdc_stream.yaml",
             "jobs/umbrella/shipments_api_to_s3.yaml")  # fmt: skip
 OLDER_JOB = "jobs/umbrella/hr_employees_csv_to_iceberg.yaml"
-AZURE_JOBS = ("jobs/globex/hubspot_contacts_to_adls.yaml", "jobs/globex/events_api_service.yaml")
+AZURE_JOBS = ("jobs/globex/hubspot_contacts_to_adls.yaml", "jobs/globex/events_api_service.yaml",
+              "jobs/globex/orders_queue_worker.yaml")  # fmt: skip
 GCP_JOBS = ("jobs/initech/salesforce_accounts_to_bq.yaml", "jobs/initech/clickstream_collector.yaml")
 CANONICAL_JOBS = (*AWS_JOBS, *AZURE_JOBS, *GCP_JOBS)
 ALL_JOBS = (*CANONICAL_JOBS, OLDER_JOB)
@@ -204,6 +205,32 @@ AZURE_GRANTS: dict[str, dict[tuple[Any, ...], Any]] = {
     "identity-template": {
         ("existing_identity_id",): _SUBSCRIPTION
         + "data/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${var.id}"
+    },
+    "role-star": {("permissions", "roles"): [{"role": "Storage*", "scope": _SUBSCRIPTION + "data"}]},
+    "role-scope-template": {
+        ("permissions", "roles"): [{"role": "Reader", "scope": _SUBSCRIPTION + "${var.rg}"}]
+    },
+    "scale-namespace-star": {
+        ("scaling", "rules"): [
+            {
+                "name": "q",
+                "type": "service_bus_queue",
+                "namespace_id": _SUBSCRIPTION + "data/providers/Microsoft.ServiceBus/namespaces/*",
+                "queue": "orders",
+                "connection_secret": "https://globex-kv.vault.azure.net/secrets/x",
+            }
+        ]
+    },
+    "volume-account-template": {
+        ("volumes",): [
+            {
+                "name": "files",
+                "type": "azure_file",
+                "account_id": _SUBSCRIPTION + "${var.rg}/providers/Microsoft.Storage/storageAccounts/lake",
+                "share": "files",
+                "mount_path": "/files",
+            }
+        ]
     },
 }
 

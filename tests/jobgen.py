@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from dativo_infra.clouds import aws, azure, gcp, has_wildcard
+from dativo_infra.clouds import azure_scaling as keda
 from dativo_infra.clouds.cron import CronError
 from dativo_infra.clouds.timezones import iana_time_zones
 from dativo_infra.config.runtimes.base import DEFAULT_IMAGE
@@ -274,6 +275,48 @@ def _azure_probe(draw: st.DrawFn, kind: str) -> dict[str, Any]:
 
 
 @st.composite
+def _azure_scale_rules(draw: st.DrawFn, mode: str, vaults: list[str]) -> list[dict[str, Any]]:
+    """Up to three KEDA rules the model accepts in ``mode`` (no HTTP, cpu or memory rules for a job;
+    queue rules only with a listed vault for their connection string)."""
+    kinds = (
+        ["custom"]
+        + (["http"] if mode == "service" else [])
+        + (["service_bus_queue", "storage_queue"] if vaults else [])
+    )
+    types = sorted(keda.CUSTOM_RULE_TYPES - (keda.JOB_REFUSED_RULE_TYPES if mode == "job" else set()))
+    rules = []
+    for index, kind in enumerate(draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3))):
+        rule: dict[str, Any] = {"name": f"rule-{index}.{kind[:4]}", "type": kind}
+        if kind == "http":
+            rule["concurrent_requests"] = draw(st.integers(1, 1000))
+        elif kind == "custom":
+            rule["custom_type"] = draw(st.sampled_from(types))
+            rule["metadata"] = draw(
+                st.dictionaries(
+                    st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True), text, min_size=1, max_size=2
+                )
+            )
+        else:
+            parent = (
+                "Microsoft.ServiceBus/namespaces"
+                if kind == "service_bus_queue"
+                else "Microsoft.Storage/storageAccounts"
+            )
+            name = r"[a-z][a-z0-9-]{4,20}[a-z0-9]" if kind == "service_bus_queue" else r"[a-z0-9]{3,24}"
+            rule["namespace_id" if kind == "service_bus_queue" else "account_id"] = _arm(
+                draw, parent, st.from_regex(name, fullmatch=True)
+            )
+            rule["queue"] = draw(st.from_regex(r"[a-z0-9]{3,20}", fullmatch=True))
+            rule["connection_secret"] = (
+                f"https://{draw(st.sampled_from(vaults))}.vault.azure.net/secrets/conn-{index}"
+            )
+            if draw(st.booleans()):
+                rule["queue_length"] = draw(st.integers(1, 1000))
+        rules.append(rule)
+    return rules
+
+
+@st.composite
 def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.AZURE_CONTAINER_APPS, mode))
     block["cpu_millicores"] = draw(st.sampled_from(azure.CPU_MILLICORES))
@@ -319,6 +362,24 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         url = st.builds("https://{}.vault.azure.net/secrets/{}".format, st.sampled_from(vaults), secret)
         secrets = draw(st.dictionaries(env_names.filter(lambda n: n != azure.CLIENT_ID_VAR), url, max_size=2))
         block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
+    if draw(st.booleans()) and (mode == "service" or "schedule" not in block):  # KEDA rules, event trigger
+        block["scaling"] = {**block.get("scaling", {}), "rules": draw(_azure_scale_rules(mode, vaults))}
+        if mode == "job":
+            block["trigger"] = "event"
+    if draw(st.booleans()):
+        block["volumes"] = [{"name": "scratch", "type": "empty_dir", "mount_path": "/scratch"}]
+        block["init_containers"] = [
+            {"name": "prepare", "image": "ghcr.io/acme/prep:1.0", "mounts": {"scratch": "/s"}}
+        ]
+    if draw(st.booleans()):
+        role = draw(
+            st.sampled_from(
+                ["Reader", "Storage Queue Data Reader", "Contributor", "Monitoring Metrics Publisher"]
+            )
+        )
+        block["permissions"]["roles"] = [
+            {"role": role, "scope": _SUB.format(3, "data").rstrip("/").removesuffix("/providers")}
+        ]
     if draw(st.booleans()):  # an existing identity: the stack grants it nothing
         name = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{2,20}", fullmatch=True)
         block["existing_identity_id"] = _arm(draw, "Microsoft.ManagedIdentity/userAssignedIdentities", name)

@@ -17,7 +17,7 @@ from tests.cli import in_new_process, in_process
 def test_validate_examples_ok() -> None:
     result = in_process("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "10 job file(s) valid (1 in the older dialect)"
+    assert result.stdout.strip() == "11 job file(s) valid (1 in the older dialect)"
 
 
 def test_validate_reports_every_error_of_every_file_without_traceback() -> None:
@@ -142,7 +142,7 @@ def test_stacks_maps_files_to_stack_names() -> None:
         "runtime": "aws_fargate",
         "stack": "acme-stripe-customers-to-iceberg",
     }
-    assert len(data) == 10
+    assert len(data) == 11
 
 
 def test_schema_command(tmp_path: Path) -> None:

@@ -522,7 +522,7 @@ def test_load_jobs_reports_tag_errors_for_validate(tmp_path: Path) -> None:
 
 def test_example_jobs_have_renderable_tags() -> None:
     jobs = load_jobs(["jobs"])
-    assert len(jobs) == 10
+    assert len(jobs) == 11
     for job in jobs:
         assert check_tags(job, load_settings()) == []
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from dativo_infra.clouds import Refusal, cidr_problem, has_wildcard
+from dativo_infra.clouds import WILDCARD_PROBLEM, Refusal, cidr_problem, has_wildcard
 from dativo_infra.clouds.cron import check_unix_cron
 from dativo_infra.naming import NameRule, short_hash
 
@@ -51,7 +51,7 @@ def check_schedule(expression: str) -> None:
 
 
 # --- resource ids and references -----------------------------------------------------------------
-_ARM = (
+_ARM = (  # shared with azure_scaling
     r"/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"/resourceGroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])/providers/"
 )
@@ -293,3 +293,98 @@ def identity_parts(identity_id: str) -> tuple[str, str] | None:
         return None
     match = USER_ASSIGNED_IDENTITY_ID_RE.fullmatch(identity_id)
     return (match["resource_group"], match["name"]) if match else None
+
+
+# --- role assignments of permissions.roles (azurerm 4.55.0 ``azurerm_role_assignment``) -----------
+#: A role assignment scope: a subscription, a resource group, or a resource (any nesting of
+#: ``<Namespace>/<type>/<name>`` segments), as a full resource id.
+ROLE_SCOPE_RE = re.compile(
+    r"/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"(?P<group>/resourceGroups/[-\w.()]{0,89}[-\w()]"
+    r"(?:/providers/[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9.]*(?:/[A-Za-z][A-Za-z0-9]*/[-\w.()]{1,260})+)?)?",
+    re.I,
+)
+ROLE_SCOPE_EXPECTED = (
+    "a full resource id: /subscriptions/<subscription id>[/resourceGroups/<group>[/providers/<Namespace>/"
+    "<type>/<name>...]] (no '*', no '${')"
+)
+#: A role name (``role_definition_name``): a built-in or custom role's display name.
+ROLE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()/-]{0,127}")
+ROLE_NAME_EXPECTED = (
+    "a role's name such as 'Storage Queue Data Reader' (letters, digits, spaces, . _ ( ) / -)"
+)
+#: Roles that can write role assignments (a job holding one could grant itself anything): refused at any
+#: scope unless ``azure.allowed_privileged_roles`` names them. Compared case-insensitively, as Azure does.
+ROLE_ASSIGNMENT_WRITERS = ("Owner", "User Access Administrator", "Role Based Access Control Administrator")
+#: Roles refused at subscription scope unless allowed (they can change everything in the subscription).
+SUBSCRIPTION_WIDE_ROLES = ("Owner", "User Access Administrator", "Contributor")
+PRIVILEGED_EXPECTED = (
+    "a narrower role or scope, or the role named in the platform setting azure.allowed_privileged_roles "
+    "(jobs/platform.yaml)"
+)
+
+
+def role_name_refusal(role: str) -> Refusal | None:
+    """Why ``role`` is not one exact role name, or None."""
+    if has_wildcard(role):
+        return Refusal(WILDCARD_PROBLEM, ROLE_NAME_EXPECTED)
+    return None if ROLE_NAME_RE.fullmatch(role) else Refusal("not a role name", ROLE_NAME_EXPECTED)
+
+
+def role_scope_refusal(scope: str) -> Refusal | None:
+    """Why ``scope`` is not a full resource id a role can be assigned at, or None."""
+    if has_wildcard(scope):
+        return Refusal(WILDCARD_PROBLEM, ROLE_SCOPE_EXPECTED)
+    return None if ROLE_SCOPE_RE.fullmatch(scope) else Refusal("not a full resource id", ROLE_SCOPE_EXPECTED)
+
+
+def privilege_refusal(role: str, scope: str, allowed: tuple[str, ...] | list[str]) -> Refusal | None:
+    """Why a job may not grant ``role`` at ``scope`` (unless ``allowed`` names the role), or None."""
+    folded = role.casefold()
+    if folded in {a.casefold() for a in allowed}:
+        return None
+    if folded in {r.casefold() for r in ROLE_ASSIGNMENT_WRITERS}:
+        return Refusal("a privileged role (it can write role assignments)", PRIVILEGED_EXPECTED)
+    match = ROLE_SCOPE_RE.fullmatch(scope)
+    if folded in {r.casefold() for r in SUBSCRIPTION_WIDE_ROLES} and match is not None and not match["group"]:
+        return Refusal("a privileged role at subscription scope", PRIVILEGED_EXPECTED)
+    return None
+
+
+# --- storage prefixes as ABAC conditions (``azurerm_role_assignment`` ``condition``, version 2.0) ------
+#: A blob path prefix: path characters only (no quote, wildcard or template can reach the condition).
+BLOB_PREFIX_RE = re.compile(r"[A-Za-z0-9_.=-][A-Za-z0-9_.=/-]{0,1023}")
+BLOB_PREFIX_EXPECTED = (
+    "a blob path prefix such as raw/events/ (letters, digits, _ . = - /; not starting with /)"
+)
+ABAC_CONDITION_VERSION = "2.0"
+_BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+#: The data actions of Storage Blob Data Contributor other than read, each limited to the prefix.
+BLOB_WRITE_ACTIONS = ("write", "add/action", "delete", "move/action")
+
+
+def blob_prefix_refusal(prefix: str) -> Refusal | None:
+    """Why ``prefix`` cannot narrow a storage grant, or None."""
+    if has_wildcard(prefix):
+        return Refusal(WILDCARD_PROBLEM, BLOB_PREFIX_EXPECTED)
+    if not BLOB_PREFIX_RE.fullmatch(prefix) or any(part in (".", "..") for part in prefix.split("/")):
+        return Refusal("not a blob path prefix", BLOB_PREFIX_EXPECTED)
+    return None
+
+
+def blob_prefix_condition(prefix: str, write: bool) -> str:
+    """The ABAC condition limiting a Storage Blob Data role on a container to paths under ``prefix``:
+    blob reads by the blob's path, listings by the request's prefix, and (``write``) every write action
+    of Storage Blob Data Contributor by the blob's path (the Azure docs' "read or list blobs with a path"
+    pattern)."""
+    path = f"@Resource[{_BLOBS}:path] StringStartsWith '{prefix}'"
+    read = f"ActionMatches{{'{_BLOBS}/read'}}"
+    clauses = [
+        f"(!({read} AND NOT SubOperationMatches{{'Blob.List'}})) OR ({path})",
+        f"(!({read} AND SubOperationMatches{{'Blob.List'}})) OR "
+        f"(@Request[{_BLOBS}:prefix] StringStartsWith '{prefix}')",
+    ]
+    if write:
+        writes = " AND ".join(f"!(ActionMatches{{'{_BLOBS}/{action}'}})" for action in BLOB_WRITE_ACTIONS)
+        clauses.append(f"({writes}) OR ({path})")
+    return " AND ".join(f"({clause})" for clause in clauses)

@@ -29,7 +29,12 @@ from pydantic import (
 from dativo_infra.clouds.regions import region_refusal
 from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug, Strict, fail, raise_all
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
-from dativo_infra.config.runtimes.base import ALLOWED_ESCALATION, ALLOWED_PRIVILEGED_ROLES, DEFAULT_PROJECT
+from dativo_infra.config.runtimes.base import (
+    ALLOWED_AZURE_PRIVILEGED_ROLES,
+    ALLOWED_ESCALATION,
+    ALLOWED_PRIVILEGED_ROLES,
+    DEFAULT_PROJECT,
+)
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType, exported_outputs
 
@@ -52,15 +57,18 @@ def validation_context(settings: PlatformSettings | None, *, rendered: bool = Fa
     settings allow (:data:`~dativo_infra.config.runtimes.base.ALLOWED_ESCALATION`: the IAM actions a
     job's statements may grant although they can escalate privileges;
     :data:`~dativo_infra.config.runtimes.base.ALLOWED_PRIVILEGED_ROLES`: the privileged roles a GCP job's
-    permissions.roles may grant; :data:`~dativo_infra.config.runtimes.base.DEFAULT_PROJECT`: the project of
+    permissions.roles may grant; :data:`~dativo_infra.config.runtimes.base.ALLOWED_AZURE_PRIVILEGED_ROLES`: the
+    privileged roles an Azure job's permissions.roles may assign; :data:`~dativo_infra.config.runtimes.base.DEFAULT_PROJECT`: the project of
     GCP jobs that name none). Without settings nothing is allowed and there is no default project."""
     allowed = tuple(settings.aws.allowed_escalation_actions) if settings is not None else ()
     roles = tuple(settings.gcp.allowed_privileged_roles) if settings is not None else ()
     project = settings.gcp.project_id if settings is not None else None
+    azure_roles = tuple(settings.azure.allowed_privileged_roles) if settings is not None else ()
     return {
         RENDERED: rendered,
         ALLOWED_ESCALATION: allowed,
         ALLOWED_PRIVILEGED_ROLES: roles,
+        ALLOWED_AZURE_PRIVILEGED_ROLES: azure_roles,
         DEFAULT_PROJECT: project,
     }
 

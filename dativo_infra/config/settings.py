@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
-from dativo_infra.clouds import Refusal, aws_iam, gcp
+from dativo_infra.clouds import Refusal, aws_iam, azure, gcp
 from dativo_infra.config.fields import Problem, Strict, raise_all
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
@@ -141,6 +141,25 @@ class GcpPlatform(Strict):
         return _each_refused(value, gcp.role_refusal)
 
 
+class AzurePlatform(Strict):
+    """What the platform team allows every Azure job."""
+
+    allowed_privileged_roles: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Role names a job's permissions.roles may assign although they are privileged (Owner, User Access "
+            "Administrator, Role Based Access Control Administrator anywhere; Contributor at subscription scope: "
+            "dativo_infra.clouds.azure.ROLE_ASSIGNMENT_WRITERS and SUBSCRIPTION_WIDE_ROLES). Exact names, no "
+            "wildcard. Unset: none (every such role is refused)"
+        ),
+    )
+
+    @field_validator("allowed_privileged_roles")
+    @classmethod
+    def _exact(cls, value: list[str]) -> list[str]:
+        return _each_refused(value, azure.role_name_refusal)
+
+
 class PlatformSettings(Strict):
     """The platform settings file."""
 
@@ -160,6 +179,7 @@ class PlatformSettings(Strict):
     )
     aws: AwsPlatform = Field(default_factory=AwsPlatform, description="AWS rules for every job")
     gcp: GcpPlatform = Field(default_factory=GcpPlatform, description="GCP rules for every job")
+    azure: AzurePlatform = Field(default_factory=AzurePlatform, description="Azure rules for every job")
     #: The file these settings were read from, with positions (None: built in code, or no file).
     _source: PositionedDocument | None = PrivateAttr(None)
     #: The path of that file (None: built in code, or no file).

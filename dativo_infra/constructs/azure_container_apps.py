@@ -15,12 +15,18 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   assignments then: a stack grants roles only to an identity it owns). Its client id is set as
   ``AZURE_CLIENT_ID`` in the container, which is how Azure SDKs (``DefaultAzureCredential``,
   ``ManagedIdentityCredential``) pick a user-assigned identity;
-* role assignments of that identity (:func:`role_assignments`);
+* role assignments of that identity (:func:`.azure_container_apps_roles.role_assignments`);
 * ``app`` (service mode) or ``job`` (job mode), never both, on the ``Consumption`` workload profile,
   with a ``registry`` block (pull with the identity) when the image is on ``*.azurecr.io``. Both are
   built by one container builder; only the resource around it differs. External ingress takes one
   Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry; the app's container
   takes the health probes of ``runtime.probes`` (:mod:`.azure_container_apps_probes`);
+* KEDA scale rules of ``runtime.scaling.rules`` in the app's template, or the ``event_trigger_config``
+  of an event-triggered job (:mod:`.azure_container_apps_scaling`); their Key Vault secrets and the
+  registry password (``runtime.registry``) are app secrets read with the identity;
+* ``volume_account_<name>`` / ``volume_storage_<name>``: the storage account lookup and environment
+  storage of each Azure Files volume, and the volumes, mounts and init containers
+  (:mod:`.azure_container_apps_volumes`);
 * ``delete_lock_*``: CanNotDelete management locks when ``runtime.delete_lock`` (default: prod)
   (:mod:`.azure_container_apps_lock`).
 
@@ -79,89 +85,27 @@ from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIden
 from constructs import Construct
 
 from dativo_infra.clouds import azure
+from dativo_infra.clouds import azure_scaling as keda
+from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.azure_container_apps_lock import delete_locks
 from dativo_infra.constructs.azure_container_apps_probes import probe_blocks
+from dativo_infra.constructs.azure_container_apps_roles import (  # re-exported: tests and callers use them
+    ACR_PULL_ROLE,
+    KEY_VAULT_ROLE,
+    STORAGE_ROLES,
+    Grant,
+    role_assignments,
+)
+from dativo_infra.constructs.azure_container_apps_scaling import app_scale_rules, event_trigger
+from dativo_infra.constructs.azure_container_apps_volumes import environment_storages, volume_parts
 from dativo_infra.constructs.registry import Placement
-from dativo_infra.naming import short_hash
 
-#: Role granted on a storage account (or blob container) per access level.
-STORAGE_ROLES: dict[str, str] = {
-    "read": "Storage Blob Data Reader",
-    "write": "Storage Blob Data Contributor",
-    "read_write": "Storage Blob Data Contributor",
-}
-#: Role granted on each referenced Key Vault secret, and on each vault read with the SDK.
-KEY_VAULT_ROLE = "Key Vault Secrets User"
-#: Role granted on ``runtime.registry_id``.
-ACR_PULL_ROLE = "AcrPull"
 #: The workload profile of the environment, the app and the job (serverless, billed per use).
 WORKLOAD_PROFILE = "Consumption"
 #: Name of the single container of the app/job.
-CONTAINER_NAME = "job"
-
-_ROLE_SLUGS = {"Storage Blob Data Reader": "reader", "Storage Blob Data Contributor": "contributor"}
-_ROLE_RANK = {"Storage Blob Data Reader": 0, "Storage Blob Data Contributor": 1}
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One role assignment of the job identity: its construct id, scope and role."""
-
-    id: str
-    scope: str
-    role: str
-
-
-def role_assignments(runtime: AzureContainerAppsRuntime) -> list[Grant]:
-    """Every role the job identity gets (least privilege), in a stable order; none for an existing
-    identity (``runtime.existing_identity_id``: a stack grants roles only to an identity it owns):
-
-    * ``storage_<reader|contributor>_<hash of scope>``: a Storage Blob Data role per storage account
-      (or blob container) of ``permissions.storage``, the stronger one when a scope is listed twice;
-    * ``key_vault_<hash of scope>``: *Key Vault Secrets User* on a whole vault of ``permissions.secrets``
-      only when none of ``runtime.secrets`` refers to that vault. ``permissions.secrets`` means "the job
-      reads this vault with the SDK"; but every vault ``runtime.secrets`` refers to must be listed there
-      too (a secret URL has the vault's name, not its resource id), and such a listing is taken as that
-      address only: the job gets the referenced secrets, not the vault;
-    * ``key_vault_secret_<hash of scope>``: *Key Vault Secrets User* on each secret ``runtime.secrets``
-      references, scoped to that secret (``<vault id>/secrets/<name>``), not to its vault;
-    * ``acr_pull_<hash of scope>``: *AcrPull* on ``runtime.registry_id`` when set. Without it, an
-      ``*.azurecr.io`` image is still pulled with the identity, which then needs AcrPull granted
-      elsewhere (e.g. once per registry by the platform team).
-    """
-    if runtime.existing_identity_id is not None:
-        return []  # the model refuses permissions and registry_id with an identity the stack does not own
-    storage: dict[str, str] = {}
-    for grant in runtime.permissions.storage:
-        role = STORAGE_ROLES[grant.access]
-        if grant.bucket not in storage or _ROLE_RANK[role] > _ROLE_RANK[storage[grant.bucket]]:
-            storage[grant.bucket] = role
-    # the model guarantees every id and URL is well formed and every referenced vault is listed
-    vault_ids = {azure.key_vault_name(vault_id): vault_id for vault_id in runtime.permissions.secrets}
-    secret_scopes: set[str] = set()
-    referenced: set[str] = set()
-    for url in runtime.secrets.values():
-        parts = azure.secret_url_parts(url)
-        if parts is not None and parts[0] in vault_ids:
-            vault, secret = parts
-            referenced.add(vault)
-            secret_scopes.add(f"{vault_ids[vault]}/secrets/{secret}")
-    grants = [
-        Grant(f"storage_{_ROLE_SLUGS[role]}_{short_hash(scope)}", scope, role)
-        for scope, role in sorted(storage.items())
-    ]
-    grants += [
-        Grant(f"key_vault_{short_hash(vault_id)}", vault_id, KEY_VAULT_ROLE)
-        for vault_id in sorted(v for name, v in vault_ids.items() if name not in referenced)
-    ]
-    grants += [Grant(f"key_vault_secret_{short_hash(s)}", s, KEY_VAULT_ROLE) for s in sorted(secret_scopes)]
-    if runtime.registry_id is not None:
-        grants.append(
-            Grant(f"acr_pull_{short_hash(runtime.registry_id)}", runtime.registry_id, ACR_PULL_ROLE)
-        )
-    return grants
+CONTAINER_NAME = vol.MAIN_CONTAINER
 
 
 def configure_provider(
@@ -202,6 +146,9 @@ _JOB = _Bindings(
     ContainerAppJobRegistry,
     ContainerAppJobIdentity,
 )
+
+
+__all__ = ["ACR_PULL_ROLE", "KEY_VAULT_ROLE", "STORAGE_ROLES", "Grant", "Runtime", "role_assignments"]
 
 
 class Runtime(Construct):
@@ -276,10 +223,19 @@ class Runtime(Construct):
                 role_definition_name=grant.role,
                 principal_id=self.identity.principal_id,
                 principal_type="ServicePrincipal",
+                condition=grant.condition,
+                condition_version=azure.ABAC_CONDITION_VERSION if grant.condition else None,
             )
             for grant in role_assignments(runtime)
         ]
 
+        #: App secret name of every Key Vault secret URL read other than through ``runtime.secrets``
+        #: (scale rules), or through it (the variable's secret is reused).
+        self.reference_secrets = keda.reference_secret_names(
+            dict(runtime.secrets),
+            [url for path, url in runtime.secret_urls().items() if path[0] != "secrets"],
+        )
+        self.volume_storages = environment_storages(self, placement.name, runtime, self.environment.id)
         self.app: ContainerApp | None = None
         self.job: ContainerAppJob | None = None
         if runtime.mode == "service":
@@ -348,7 +304,7 @@ class Runtime(Construct):
         )
 
     def _container_parts(
-        self, kinds: _Bindings, probes: dict[str, list[Any]] | None = None
+        self, kinds: _Bindings, kind: str, probes: dict[str, list[Any]] | None = None
     ) -> dict[str, Any]:
         """What the app and the job share: identity, registry, Key Vault secrets and the one container
         (``AZURE_CLIENT_ID`` first, then plain variables, then secret references, each sorted)."""
@@ -357,13 +313,19 @@ class Runtime(Construct):
         env = [kinds.env(name=azure.CLIENT_ID_VAR, value=self.identity.client_id)]
         env += [kinds.env(name=k, value=v) for k, v in sorted(runtime.env.items())]
         env += [kinds.env(name=k, secret_name=secrets[k]) for k in sorted(runtime.secrets)]
-        server = azure.acr_server(runtime.image)
+        template, mounts = volume_parts(runtime, kind, self.volume_storages, self.identity.client_id)
         return {
+            "template": template,
             "identity": kinds.identity(type="UserAssigned", identity_ids=[self.identity.id]),
-            "registry": [kinds.registry(server=server, identity=self.identity.id)] if server else None,
+            "registry": self._registry(kinds),
             "secret": [
                 kinds.secret(name=secrets[k], key_vault_secret_id=v, identity=self.identity.id)
                 for k, v in sorted(runtime.secrets.items())
+            ]
+            + [
+                kinds.secret(name=name, key_vault_secret_id=url, identity=self.identity.id)
+                for url, name in sorted(self.reference_secrets.items())
+                if url not in runtime.secrets.values()
             ]
             or None,
             "container": kinds.container(
@@ -374,14 +336,30 @@ class Runtime(Construct):
                 command=list(runtime.command) or None,
                 env=env,
                 **(probes or {}),
+                **mounts,
             ),
             # secrets are resolved and storage is reached with the identity's roles: grant first
             "depends_on": list[ITerraformDependable](self.role_assignments) or None,
         }
 
+    def _registry(self, kinds: _Bindings) -> list[Any] | None:
+        """The registry block: ``runtime.registry`` (username, password from a Key Vault secret), else
+        the identity for an ``*.azurecr.io`` image, else none (a public image)."""
+        credentials = self.runtime.registry
+        if credentials is not None:
+            return [
+                kinds.registry(
+                    server=credentials.server.lower(),
+                    username=credentials.username,
+                    password_secret_name=self.reference_secrets[credentials.password_secret],
+                )
+            ]
+        server = azure.acr_server(self.runtime.image)
+        return [kinds.registry(server=server, identity=self.identity.id)] if server else None
+
     def _container_app(self) -> ContainerApp:
         runtime = self.runtime
-        parts = self._container_parts(_APP, probe_blocks(runtime))
+        parts = self._container_parts(_APP, "app", probe_blocks(runtime))
         ingress = None
         if runtime.ingress != "none":
             ingress = ContainerAppIngress(
@@ -414,22 +392,27 @@ class Runtime(Construct):
                 min_replicas=runtime.scaling.min_replicas,
                 max_replicas=runtime.scaling.max_replicas,
                 container=[parts["container"]],
+                **app_scale_rules(runtime, self.reference_secrets),
+                **parts["template"],
             ),
             depends_on=parts["depends_on"],
         )
 
     def _container_app_job(self) -> ContainerAppJob:
         runtime = self.runtime
-        parts = self._container_parts(_JOB)
+        parts = self._container_parts(_JOB, "job")
         parallelism = runtime.scaling.parallelism
-        manual = schedule = None
-        if runtime.schedule is None:
+        manual = schedule = event = None
+        trigger = runtime.job_trigger()
+        if trigger == "event":
+            event = event_trigger(runtime, self.reference_secrets)
+        elif trigger == "manual":
             manual = ContainerAppJobManualTriggerConfig(
                 parallelism=parallelism, replica_completion_count=parallelism
             )
         else:
             schedule = ContainerAppJobScheduleTriggerConfig(
-                cron_expression=runtime.schedule,
+                cron_expression=str(runtime.schedule),
                 parallelism=parallelism,
                 replica_completion_count=parallelism,
             )
@@ -445,9 +428,10 @@ class Runtime(Construct):
             replica_retry_limit=runtime.retries,
             manual_trigger_config=manual,
             schedule_trigger_config=schedule,
+            event_trigger_config=event,
             identity=parts["identity"],
             registry=parts["registry"],
             secret=parts["secret"],
-            template=ContainerAppJobTemplate(container=[parts["container"]]),
+            template=ContainerAppJobTemplate(container=[parts["container"]], **parts["template"]),
             depends_on=parts["depends_on"],
         )

@@ -154,6 +154,111 @@ AZURERM_PROBE_RANGES = {
 }
 
 
+#: ``custom_rule_type`` values (``CustomScaleRuleSchema``, ``validation.StringInSlice``).
+AZURERM_CUSTOM_RULE_TYPES = set(
+    "activemq artemis-queue kafka pulsar aws-cloudwatch aws-dynamodb aws-dynamodb-streams aws-kinesis-stream "  # noqa: SIM905
+    "aws-sqs-queue azure-app-insights azure-blob azure-data-explorer azure-eventhub azure-log-analytics "
+    "azure-monitor azure-pipelines azure-servicebus azure-queue cassandra cpu cron datadog elasticsearch "
+    "external external-push gcp-stackdriver gcp-storage gcp-pubsub graphite http huawei-cloudeye ibmmq "
+    "influxdb kubernetes-workload liiklus memory metrics-api mongodb mssql mysql nats-jetstream stan tcp "
+    "new-relic openstack-metric openstack-swift postgresql predictkube prometheus rabbitmq redis "
+    "redis-cluster redis-sentinel redis-streams redis-cluster-streams redis-sentinel-streams selenium-grid "
+    "solace-event-queue github-runner".split()
+)
+#: ``validate.SecretName`` and ``validate.LowerCaseAlphaNumericWithHyphensAndPeriods``.
+_SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,251}[a-z0-9]?$")
+_LOWER_DOTTED = re.compile(r"^[a-z0-9]$|^([a-z0-9])[a-z0-9-.]*[a-z0-9]$")
+
+
+def _assert_auth(auths: list[dict[str, Any]], secrets: set[str], required: bool) -> None:
+    assert auths or not required
+    for auth in auths:
+        assert _SECRET_NAME.match(auth["secret_name"]) and not auth["secret_name"].endswith("-")
+        assert auth["secret_name"] in secrets  # the service refuses a reference to a secret not declared
+        assert auth.get("trigger_parameter", "x")
+
+
+def _assert_custom_rule(rule: dict[str, Any], secrets: set[str]) -> None:
+    assert _LOWER_DOTTED.match(rule["name"]), rule["name"]
+    assert rule["custom_rule_type"] in AZURERM_CUSTOM_RULE_TYPES
+    assert isinstance(rule["metadata"], dict) and all(isinstance(v, str) for v in rule["metadata"].values())
+    _assert_auth(rule.get("authentication", []), secrets, required=False)
+
+
+def assert_azurerm_scale_rules(doc: dict[str, Any]) -> None:
+    """Scale rules (azurerm 4.55.0): replica ranges 0-300 / 1-300; http concurrent_requests a string
+    integer >= 1; azure_queue queue_length >= 1 with at least one authentication; custom rule names,
+    types and string metadata; every authentication names a declared secret. Container App Job:
+    exactly one of event/manual/schedule_trigger_config; event scale min_executions >= 0,
+    max_executions >= 1, polling_interval_in_seconds >= 1."""
+    for app in _bodies(doc, "azurerm_container_app"):
+        template, secrets = app["template"], {s["name"] for s in app.get("secret", [])}
+        assert 0 <= template.get("min_replicas", 0) <= 300 and 1 <= template.get("max_replicas", 10) <= 300
+        for rule in template.get("http_scale_rule", []):
+            assert (
+                rule["name"]
+                and rule["concurrent_requests"].isdigit()
+                and int(rule["concurrent_requests"]) >= 1
+            )
+            _assert_auth(rule.get("authentication", []), secrets, required=False)
+        for rule in template.get("azure_queue_scale_rule", []):
+            assert rule["name"] and rule["queue_name"] and rule["queue_length"] >= 1
+            _assert_auth(rule.get("authentication", []), secrets, required=True)
+        for rule in template.get("custom_scale_rule", []):
+            _assert_custom_rule(rule, secrets)
+    for job in _bodies(doc, "azurerm_container_app_job"):
+        triggers = [
+            k
+            for k in ("event_trigger_config", "manual_trigger_config", "schedule_trigger_config")
+            if k in job
+        ]
+        assert len(triggers) == 1, triggers
+        secrets = {s["name"] for s in job.get("secret", [])}
+        for scale in job.get("event_trigger_config", {}).get("scale", []):
+            assert scale.get("min_executions", 0) >= 0 and scale.get("max_executions", 100) >= 1
+            assert scale.get("polling_interval_in_seconds", 30) >= 1
+            for rule in scale.get("rules", []):
+                _assert_custom_rule(rule, secrets)
+
+
+_CONTAINER_NAME = re.compile(
+    r"^([a-z0-9]\Z)|(^([a-z0-9])([a-z0-9-.]{0,44})([^A-Z\W])$)"
+)  # ContainerAppContainerName
+_STORAGE_NAME = re.compile(r"^([a-z])[a-z0-9-]{0,30}[a-z]?$")  # ManagedEnvironmentStorageName
+
+
+def assert_azurerm_volume_rules(doc: dict[str, Any]) -> None:
+    """Volumes (azurerm 4.55.0): storage_type AzureFile/EmptyDir/NfsAzureFile/Secret, AzureFile with a
+    storage_name; every volume mount (main and init containers) names a declared volume, with a non-empty
+    path; init container names (ContainerAppContainerName) unique and unlike the main containers'.
+    Environment storages: name (ManagedEnvironmentStorageName, no '--', not ending '-'), access_mode
+    ReadOnly/ReadWrite, account_name RequiredWith access_key."""
+    for body in _bodies(doc, "azurerm_container_app") + _bodies(doc, "azurerm_container_app_job"):
+        template = body["template"]
+        volumes = {v["name"] for v in template.get("volume", [])}
+        for volume in template.get("volume", []):
+            assert volume["name"] and volume.get("storage_type", "EmptyDir") in (
+                "AzureFile",
+                "EmptyDir",
+                "NfsAzureFile",
+                "Secret",
+            )
+            assert volume.get("storage_type") != "AzureFile" or volume.get("storage_name")
+        inits = template.get("init_container", [])
+        names = [c["name"] for c in template["container"] + inits]
+        assert len(names) == len(set(names))
+        for container in template["container"] + inits:
+            for mount in container.get("volume_mounts", []):
+                assert mount["name"] in volumes and mount["path"]
+        for init in inits:
+            assert _CONTAINER_NAME.match(init["name"]) and init["image"]
+    for storage in _bodies(doc, "azurerm_container_app_environment_storage"):
+        name = storage["name"]
+        assert _STORAGE_NAME.match(name) and not name.endswith("-") and "--" not in name, name
+        assert storage["access_mode"] in ("ReadOnly", "ReadWrite") and storage["share_name"]
+        assert ("account_name" in storage) == ("access_key" in storage)
+
+
 def _bodies(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return list(doc.get("resource", {}).get(kind, {}).values())
 
@@ -181,6 +286,12 @@ def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
                     assert set(probe) <= allowed, (kind, set(probe) - allowed)
                     for low, high, attribute in ranges:
                         assert low <= probe.get(attribute, low) <= high, (kind, attribute)
+    assert_azurerm_scale_rules(doc)
+    assert_azurerm_volume_rules(doc)
+    for grant in _bodies(doc, "azurerm_role_assignment"):  # condition and condition_version: RequiredWith
+        assert ("condition" in grant) == ("condition_version" in grant)
+        assert grant.get("condition_version", "2.0") in ("1.0", "2.0")
+        assert grant["scope"] and ("role_definition_name" in grant) != ("role_definition_id" in grant)
     for lock in _bodies(doc, "azurerm_management_lock"):
         assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])

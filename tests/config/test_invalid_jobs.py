@@ -208,7 +208,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_bad_secret_url.yaml:11: infrastructure.runtime.secrets.API_TOKEN: not a Key Vault secret URL, got 'https://jobs-kv.vault.azure.net/keys/api-token'; expected https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
     ],
     "azure_secret_vault_not_listed.yaml": [
-        "tests/fixtures/jobs/invalid/azure_secret_vault_not_listed.yaml:11: infrastructure.runtime.secrets.API_TOKEN: Key Vault 'jobs-kv' is not in permissions.secrets, got 'https://jobs-kv.vault.azure.net/secrets/api-token'; expected its resource id (/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/jobs-kv) in permissions.secrets",
+        "tests/fixtures/jobs/invalid/azure_secret_vault_not_listed.yaml:11: infrastructure.runtime.secrets.API_TOKEN: Key Vault 'jobs-kv' is not in permissions.secrets, got 'https://jobs-kv.vault.azure.net/secrets/api-token'; expected its resource id (/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/jobs-kv) in permissions.secrets (or permissions.vault_wide)",
     ],
     "azure_bad_vault_id.yaml": [
         "tests/fixtures/jobs/invalid/azure_bad_vault_id.yaml:11: infrastructure.runtime.permissions.secrets[0]: not a Key Vault resource id, got 'https://jobs-kv.vault.azure.net/'; expected /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>",
@@ -396,7 +396,6 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:12: infrastructure.runtime.network.vpc_id: unknown field for azure_container_apps, got 'vnet-1'; expected no vpc_id (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for azure_container_apps, got a list; expected no security_group_ids (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for azure_container_apps, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:18: infrastructure.runtime.permissions.storage[0].prefix: unknown field for azure_container_apps, got 'raw/'; expected no prefix (a field of aws_fargate and gcp_cloud_run only)",
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:19: infrastructure.runtime.permissions.kms_keys: unknown field for azure_container_apps, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_fields_of_other_runtimes.yaml": [

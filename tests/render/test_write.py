@@ -248,7 +248,7 @@ def test_batch_from_a_directory_of_per_job_files(
 ) -> None:
     values = write_example_outputs(tmp_path / "outputs")
     results = render_batch(Path("jobs"), tmp_path / "outputs", out_dir=tmp_path / "rendered")
-    assert len(results) == 10 and all(r.written for r in results)
+    assert len(results) == 11 and all(r.written for r in results)
     for job in load_jobs(["jobs"]):
         rendered = tmp_path / "rendered" / job.path.relative_to("jobs")
         data = load(rendered.read_text())
@@ -421,7 +421,7 @@ def test_in_place_batch_writes_through_links(
     real.symlink_to(moved.name)
     write_example_outputs(tmp_path / "outputs")
     results = render_batch(jobs_dir, tmp_path / "outputs", in_place=True)
-    assert len(results) == 10
+    assert len(results) == 11
     assert real.is_symlink() and "{{terraform_outputs." not in moved.read_text()
 
 

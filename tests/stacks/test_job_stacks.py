@@ -19,6 +19,7 @@ EXAMPLE_STACKS = [
     "acme-stripe-customers-to-iceberg",
     "globex-events-api-service",
     "globex-hubspot-contacts-to-adls",
+    "globex-orders-queue-worker",
     "initech-clickstream-collector",
     "initech-inventory-sync-api",
     "initech-salesforce-accounts-to-bq",

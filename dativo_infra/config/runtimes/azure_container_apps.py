@@ -6,27 +6,30 @@ The rules come from :mod:`dativo_infra.clouds.azure`, which the construct builds
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from dativo_infra.clouds import WILDCARD_PROBLEM, azure, has_wildcard
+from dativo_infra.clouds import azure
+from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.fields import EnvVarName, NonEmpty, Problem, Strict, only_in, tail
-from dativo_infra.config.runtimes.azure_probes import AzureProbes
-from dativo_infra.config.runtimes.base import Ingress, RuntimeBase, StorageGrant, described, timeout_field
-from dativo_infra.contract import RuntimeType
-
-_STORAGE_FORM = (
-    azure.ARM_FORM
-    + "Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<container>]"
+from dativo_infra.config.runtimes.azure_permissions import (
+    AzurePermissions,
+    AzureRegistryCredentials,
+    not_a,
 )
-
-
-def _not_a(kind: str, value: str, *, cut: bool = True) -> str:
-    """The problem of a reference that is not a ``kind``: a wildcard is named as such."""
-    if has_wildcard(value):
-        return WILDCARD_PROBLEM
-    return f"not a {kind}" + (tail(value) if cut else "")
+from dativo_infra.config.runtimes.azure_probes import AzureProbes
+from dativo_infra.config.runtimes.azure_scaling import AzureScaling
+from dativo_infra.config.runtimes.azure_volumes import AzureInitContainer, AzureVolume, volume_problems
+from dativo_infra.config.runtimes.base import (
+    ALLOWED_AZURE_PRIVILEGED_ROLES,
+    Ingress,
+    RuntimeBase,
+    described,
+    timeout_field,
+)
+from dativo_infra.contract import RuntimeType
 
 
 class AzureNetwork(Strict):
@@ -43,30 +46,6 @@ class AzureNetwork(Strict):
         "replaces the environment (ForceNew in azurerm). Unset: false, the environment is internal "
         "(internal_load_balancer_enabled: reachable from the virtual network only). Only with subnet_ids: an "
         "environment without a subnet is always external",
-    )
-
-
-class AzureStorageGrant(StorageGrant):
-    """One storage account (or blob container of it) the job identity may use."""
-
-    bucket: NonEmpty = described(StorageGrant, "bucket", f"Storage account resource id: {_STORAGE_FORM}")
-    access: Literal["read", "write", "read_write"] = described(
-        StorageGrant,
-        "access",
-        "read (Storage Blob Data Reader), write or read_write (Contributor). Unset: read",
-    )
-
-
-class AzurePermissions(Strict):
-    """What the job identity may touch. Unset: nothing."""
-
-    storage: list[AzureStorageGrant] = Field(
-        default_factory=list, description="Storage accounts. Unset: none"
-    )
-    secrets: list[NonEmpty] = Field(
-        default_factory=list,
-        description="Key Vault resource ids the job reads (every vault of a secret in runtime.secrets must be "
-        "listed, unless existing_identity_id, where it is an error). Unset: none",
     )
 
 
@@ -99,6 +78,15 @@ class AzureContainerAppsRuntime(RuntimeBase):
         "[/<version>] (the vault's resource id must be in permissions.secrets; with existing_identity_id the "
         "identity must already read it). Unset: none",
     )
+    trigger: Literal["manual", "schedule", "event"] | None = Field(
+        None,
+        description="Job mode: how an execution starts. manual (started by hand or API: "
+        "manual_trigger_config), schedule (schedule: schedule_trigger_config) or event (the KEDA rules of "
+        "scaling.rules start executions: event_trigger_config). Unset: schedule when schedule is set, else "
+        "manual",
+        json_schema_extra=only_in("job"),
+    )
+    scaling: AzureScaling = Field(default_factory=AzureScaling)
     ingress: Ingress = described(
         RuntimeBase,
         "ingress",
@@ -147,6 +135,20 @@ class AzureContainerAppsRuntime(RuntimeBase):
         None,
         description="The Azure Container Registry holding the image (resource id); the job identity gets AcrPull "
         "on it. Unset: no grant (an *.azurecr.io image is still pulled with the identity)",
+    )
+    volumes: list[AzureVolume] = Field(
+        default_factory=list,
+        description="Volumes (template.volume) and their mounts in the main container (volume_mounts). Unset: none",
+    )
+    init_containers: list[AzureInitContainer] = Field(
+        default_factory=list,
+        description="Containers run in order before the main container (template.init_container). Unset: none",
+    )
+    registry: AzureRegistryCredentials | None = Field(
+        None,
+        description="Pull the image from a private registry with a username and a Key Vault password "
+        "(a registry block with password_secret_name). Not with registry_id. Unset: a public image, or an "
+        "*.azurecr.io image pulled with the job identity",
     )
 
     existing_identity_id: str | None = Field(
@@ -222,20 +224,19 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             )
         found += self._network_problems()
+        found += self._trigger_problems()
+        found += volume_problems(
+            self.volumes, self.init_containers, len(set(self.secret_urls().values())), vol.MAIN_CONTAINER
+        )
+        found += self.scaling.problems(("scaling",), self.mode, self.job_trigger() == "event")
         found += self.probes.problems(("probes",))
         found += self._identity_problems()
         found += self._existing_resource_problems()
-        found += self._key_vault_problems()
-        for index, grant in enumerate(self.permissions.storage):
-            if azure.storage_scope(grant.bucket) is None:
-                found.append(
-                    Problem(
-                        ("permissions", "storage", index, "bucket"),
-                        _not_a("storage account resource id", grant.bucket),
-                        grant.bucket,
-                        _STORAGE_FORM,
-                    )
-                )
+        found += self.permissions.key_vault_problems(
+            self.secret_urls(), owned=self.existing_identity_id is None
+        )
+        found += self.permissions.role_problems()
+        found += self.permissions.storage_problems()
         return found
 
     def _network_problems(self) -> list[Problem]:
@@ -283,6 +284,52 @@ class AzureContainerAppsRuntime(RuntimeBase):
             seen.add(cidr)
         return found
 
+    def job_trigger(self) -> Literal["manual", "schedule", "event"]:
+        """The job's trigger: ``trigger``, else schedule when a schedule is set, else manual."""
+        if self.trigger is not None:
+            return self.trigger
+        return "schedule" if self.schedule is not None else "manual"
+
+    def _trigger_problems(self) -> list[Problem]:
+        if self.mode != "job" or self.trigger is None:
+            return []
+        if self.trigger == "schedule" and self.schedule is None:
+            return [
+                Problem(("trigger",), "a scheduled job needs a schedule", self.trigger, "schedule (cron)")
+            ]
+        if self.trigger != "schedule" and self.schedule is not None:
+            return [
+                Problem(
+                    ("schedule",),
+                    f"{'an' if self.trigger == 'event' else 'a'} {self.trigger}-triggered job has no schedule",
+                    self.schedule,
+                    "trigger schedule, or no schedule",
+                )
+            ]
+        if self.trigger == "event" and not self.scaling.rules:
+            return [
+                Problem(
+                    ("trigger",),
+                    "an event-triggered job needs scale rules to start executions",
+                    self.trigger,
+                    "scaling.rules (service_bus_queue, storage_queue or custom)",
+                )
+            ]
+        return []
+
+    def secret_urls(self) -> dict[tuple[str | int, ...], str]:
+        """Every Key Vault secret URL the app or job reads, by its path under the runtime block:
+        ``secrets``, the scale rules' secrets, the registry password."""
+        found: dict[tuple[str | int, ...], str] = {("secrets", var): url for var, url in self.secrets.items()}
+        found |= {("scaling", *path): url for path, url in self.scaling.secret_urls().items()}
+        if self.registry is not None:
+            found[("registry", "password_secret")] = self.registry.password_secret
+        return found
+
+    def platform_problems(self, context: Mapping[str, Any]) -> list[Problem]:
+        """Privileged roles of permissions.roles, unless the platform settings allow them (``context``)."""
+        return self.permissions.privilege_problems(tuple(context.get(ALLOWED_AZURE_PRIVILEGED_ROLES, ())))
+
     def locked(self, environment: str) -> bool:
         """Whether the stack's resources get a delete lock: the field, else on in ``prod``."""
         return self.delete_lock if self.delete_lock is not None else environment == "prod"
@@ -295,7 +342,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 found.append(
                     Problem(
                         ("environment_id",),
-                        _not_a("Container Apps environment resource id", self.environment_id),
+                        not_a("Container Apps environment resource id", self.environment_id),
                         self.environment_id,
                         azure.ARM_FORM + "Microsoft.App/managedEnvironments/<name>",
                     )
@@ -318,13 +365,33 @@ class AzureContainerAppsRuntime(RuntimeBase):
                         "no log_retention_days with environment_id",
                     )
                 )
+        if self.registry is not None:
+            server = self.registry.server.lower()
+            if self.registry_id is not None:
+                found.append(
+                    Problem(
+                        ("registry",),
+                        "registry_id already pulls with the job identity",
+                        server,
+                        "registry (username and password) or registry_id, not both",
+                    )
+                )
+            if azure.image_registry(self.image) != server:
+                found.append(
+                    Problem(
+                        ("registry", "server"),
+                        "the image is not pulled from this registry",
+                        self.registry.server,
+                        f"the image's registry ({azure.image_registry(self.image) or 'Docker Hub: docker.io'})",
+                    )
+                )
         if self.registry_id is not None:
             registry = azure.registry_parts(self.registry_id)
             if registry is None:
                 found.append(
                     Problem(
                         ("registry_id",),
-                        _not_a("container registry resource id", self.registry_id),
+                        not_a("container registry resource id", self.registry_id),
                         self.registry_id,
                         azure.ARM_FORM + "Microsoft.ContainerRegistry/registries/<name>",
                     )
@@ -350,7 +417,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
             found.append(
                 Problem(
                     ("existing_identity_id",),
-                    _not_a("user-assigned identity resource id", self.existing_identity_id),
+                    not_a("user-assigned identity resource id", self.existing_identity_id),
                     self.existing_identity_id,
                     azure.USER_ASSIGNED_IDENTITY_FORM,
                 )
@@ -359,6 +426,8 @@ class AzureContainerAppsRuntime(RuntimeBase):
         given = [
             (("permissions", "storage"), self.permissions.storage, "storage roles"),
             (("permissions", "secrets"), self.permissions.secrets, "Key Vault Secrets User"),
+            (("permissions", "vault_wide"), self.permissions.vault_wide, "Key Vault Secrets User"),
+            (("permissions", "roles"), [g.model_dump() for g in self.permissions.roles], "the roles"),
             (("registry_id",), self.registry_id, "AcrPull on the registry"),
         ]
         found += [
@@ -371,43 +440,4 @@ class AzureContainerAppsRuntime(RuntimeBase):
             for where, value, roles in given
             if value
         ]
-        return found
-
-    def _key_vault_problems(self) -> list[Problem]:
-        """Secret references are Key Vault secret URLs of vaults listed (by resource id) in permissions.secrets."""
-        found: list[Problem] = []
-        vaults: set[str] = set()
-        for index, vault_id in enumerate(self.permissions.secrets):
-            vault = azure.key_vault_name(vault_id)
-            if vault is None:
-                found.append(
-                    Problem(
-                        ("permissions", "secrets", index),
-                        _not_a("Key Vault resource id", vault_id),
-                        vault_id,
-                        azure.ARM_FORM + "Microsoft.KeyVault/vaults/<vault>",
-                    )
-                )
-            else:
-                vaults.add(vault)
-        for var, reference in self.secrets.items():
-            secret = azure.secret_url_parts(reference)
-            if secret is None:
-                found.append(
-                    Problem(
-                        ("secrets", var),
-                        _not_a("Key Vault secret URL", reference, cut=False),
-                        reference,
-                        "https://<vault>.vault.azure.net/secrets/<name>[/<32-hex version>]",
-                    )
-                )
-            elif secret[0] not in vaults and self.existing_identity_id is None:
-                found.append(
-                    Problem(
-                        ("secrets", var),
-                        f"Key Vault {secret[0]!r} is not in permissions.secrets",
-                        reference,
-                        f"its resource id ({azure.ARM_FORM}Microsoft.KeyVault/vaults/{secret[0]}) in permissions.secrets",
-                    )
-                )
         return found

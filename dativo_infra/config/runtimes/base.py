@@ -43,6 +43,9 @@ ALLOWED_ESCALATION = "allowed_escalation_actions"
 #: Validation context key: the privileged IAM roles the platform settings let a GCP job grant
 #: (``gcp.allowed_privileged_roles``).
 ALLOWED_PRIVILEGED_ROLES = "allowed_privileged_roles"
+#: Validation context key: the privileged Azure roles the platform settings let an Azure job assign
+#: (``azure.allowed_privileged_roles``).
+ALLOWED_AZURE_PRIVILEGED_ROLES = "allowed_azure_privileged_roles"
 #: Validation context key: the GCP project of every GCP job that names none (``gcp.project_id``).
 DEFAULT_PROJECT = "default_project"
 
