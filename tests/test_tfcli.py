@@ -5,6 +5,7 @@ verdict the ``terraform validate`` tests skip on."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -212,8 +213,11 @@ def test_registry_probe_failure_says_why(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_registry_probe_never_waits_past_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
     def hang(*args: Any, **kwargs: Any) -> None:
-        time.sleep(5)  # a resolver that hangs: socket timeouts do not cover name resolution
+        release.wait(5)  # a resolver that hangs: socket timeouts do not cover name resolution
+        raise OSError("released")
 
     monkeypatch.delenv("DATIVO_TF_REGISTRY", raising=False)
     monkeypatch.setattr(urllib.request, "urlopen", hang)
@@ -224,3 +228,4 @@ def test_registry_probe_never_waits_past_its_budget(monkeypatch: pytest.MonkeyPa
         "the registry is unreachable (no answer from registry.terraform.io within 0.2 s)",
     )
     assert time.monotonic() - started < 1
+    release.set()
