@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.settings import LocalCloud, PlatformSettings
 from dativo_infra.contract import OUTPUTS, RuntimeType, exported_outputs
 from tests.constructs.conftest import TAGS, Synthesize, data_sources, jsonencoded, one, resources
+from tests.stacks.test_terraform_validate import terraform_validate
 
 ACCOUNT = "123456789012"
 API_SECRET = f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:acme/api-AbCdEf"
@@ -1061,21 +1061,6 @@ def aws_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.delenv("DATIVO_DEPLOY_TARGET", raising=False)
         synth(jobs, outdir, load_settings())
     return outdir
-
-
-def terraform_validate(stack_dir: Path) -> None:
-    from dativo_infra.tfcli import terraform_env
-
-    env = terraform_env()
-    for command in (
-        ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
-        ["terraform", "validate", "-no-color"],
-    ):
-        result = subprocess.run(command, cwd=stack_dir, env=env, capture_output=True, text=True, timeout=600)
-        if result.returncode != 0:
-            print(result.stdout)
-            print(result.stderr)
-        assert result.returncode == 0, f"{' '.join(command)} failed in {stack_dir}:\n{result.stderr}"
 
 
 @pytest.mark.slow
