@@ -99,8 +99,10 @@ def validate(
     for warning in warnings:  # printed even with --quiet: a warning is never silent
         print(safe_line(f"warning: {warning}"), file=sys.stderr)
     if not quiet:
-        legacy = sum(1 for j in jobs if j.legacy)
-        note = f" ({legacy} in the older dialect)" if legacy else ""
+        names = {"older": "the older dialect", "seed004": "the seed 004 dialect"}
+        counts = [(sum(1 for j in jobs if j.dialect == d), name) for d, name in names.items()]
+        parts = [f"{count} in {name}" for count, name in counts if count]
+        note = f" ({', '.join(parts)})" if parts else ""
         counted = f", {len(warnings)} warning(s)" if warnings else ""
         print(f"{len(jobs)} job file(s) valid{note}{counted}")
 
@@ -115,7 +117,7 @@ def show(job: JobArg, as_json: JsonOpt = False) -> None:
         "stack": loaded.stack_name,
         "tenant_id": loaded.config.tenant_id,
         "environment": loaded.config.environment,
-        "dialect": "older" if loaded.legacy else "canonical",
+        "dialect": loaded.dialect,
         "infrastructure": infra,
     }
     if as_json:

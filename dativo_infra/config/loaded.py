@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from dativo_infra.config.assets import AssetDefinition
+from dativo_infra.config.dialects import Dialect, dialect_of
 from dativo_infra.config.schema import JobConfig
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.config.yamlpos import PositionedDocument
 from dativo_infra.naming import stack_name
-
-Dialect = Literal["canonical", "older"]
 
 
 @dataclass(frozen=True)
@@ -27,9 +26,9 @@ class LoadedJob:
     #: The path as messages show it.
     file: str
     config: JobConfig
-    #: The canonical data (older dialect mapped), with the line of every path the user wrote.
+    #: The canonical data (older or seed 004 dialect mapped), with the line of every path the user wrote.
     document: PositionedDocument
-    #: The file as written (in the older dialect: before mapping; else the same as ``document``).
+    #: The file as written (before any mapping; the same object as ``document`` when nothing was mapped).
     source: PositionedDocument
     #: The file's text exactly as read (a byte-order mark removed; ``bom`` says whether there was one).
     text: str
@@ -41,7 +40,8 @@ class LoadedJob:
 
     @property
     def dialect(self) -> Dialect:
-        return "canonical" if self.source is self.document else "older"
+        """The dialect the file is written in (:func:`~dativo_infra.config.dialects.dialect_of`)."""
+        return dialect_of(self.source.value)
 
     @property
     def legacy(self) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dativo_infra.config.assets import load_asset
-from dativo_infra.config.dialect import to_canonical
+from dativo_infra.config.dialects import canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.posture import log_encryption_errors
@@ -146,7 +146,7 @@ def job_from_source(
     unread (content from another commit, whose asset is not on disk): the job then has none, and the
     rules that need its classification (:mod:`~dativo_infra.config.posture`) are not checked."""
     try:
-        document = map_resource_refs(to_canonical(source))
+        document = map_resource_refs(canonical(source))
     except JobError as exc:
         raise ErrorReport([exc]) from None
     try:

@@ -73,6 +73,8 @@ NOT_TAKEN: dict[RuntimeType, dict[str, str]] = {
         "log_group_name": "Cloud Run writes to the project's Cloud Logging; the log name is not configurable",
     },
     RuntimeType.AZURE_CONTAINER_APPS: {
+        "cluster_name": "Container Apps run in a Container Apps environment, not a cluster: "
+        "reference an existing one with environment_id",
         "log_group_name": "the environment's Log Analytics workspace holds the logs",
     },
 }
@@ -80,6 +82,14 @@ NOT_TAKEN: dict[RuntimeType, dict[str, str]] = {
 
 def known_references(runtime: RuntimeType) -> str:
     return ", ".join(sorted(REFERENCES[runtime]))
+
+
+def refusal(runtime: RuntimeType, key: object) -> str:
+    """The problem of a reference ``key`` that ``runtime`` does not take (not in :data:`REFERENCES`):
+    "not taken by <runtime>: <why>" for the ones in :data:`NOT_TAKEN`, else "unknown reference".
+    The error's expected text is ``"one of " + known_references(runtime)``."""
+    reason = NOT_TAKEN[runtime].get(key) if isinstance(key, str) else None
+    return f"not taken by {runtime.value}: {reason}" if reason else "unknown reference"
 
 
 def map_resource_refs(doc: PositionedDocument) -> PositionedDocument:
@@ -116,9 +126,7 @@ def _map(
         source: PathKey = (*REFS, key)
         target = REFERENCES[runtime_type].get(key)
         if target is None:
-            reason = NOT_TAKEN[runtime_type].get(key) if isinstance(key, str) else None
-            problem = f"not taken by {runtime_type.value}: {reason}" if reason else "unknown reference"
-            rewrite.error(source, problem, key, f"one of {known_references(runtime_type)}")
+            rewrite.error(source, refusal(runtime_type, key), key, f"one of {known_references(runtime_type)}")
             continue
         path, listed = target
         if not _room_for(runtime, path):

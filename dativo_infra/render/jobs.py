@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dativo_infra.config.dialect import to_canonical
+from dativo_infra.config.dialects import canonical
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.messages import convert_errors
@@ -81,9 +81,11 @@ def rendered_job_errors(job: LoadedJob, text: str) -> list[JobError]:
     model says so: its values are strings).
     """
     try:
-        document = to_canonical(parse_positioned(text, job.file))
+        document = canonical(parse_positioned(text, job.file))
     except JobError as exc:
         return [exc]
+    except ErrorReport as report:
+        return list(report)
     try:
         JobConfig.model_validate(document.value, context=validation_context(job.settings, rendered=True))
     except ValidationError as exc:
