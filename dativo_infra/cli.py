@@ -218,13 +218,24 @@ def tags_command(
         bool,
         typer.Option("--rendered", help="Print the tags as the job's cloud receives them (GCP labels, ...)"),
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Print where each merged value came from (level, file:line, key)"),
+    ] = False,
 ) -> None:
     """Print a job's merged tags (platform defaults < job < asset governance/compliance/finops < infrastructure.tags)."""
-    from dativo_infra.tags import TagFormat, hcl_map, merged_tags, render_tags, tfvars
+    from dativo_infra.tags import TagFormat, hcl_map, merged_tags, render_tags, tag_levels, tfvars
 
     if fmt not in set(TagFormat):
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(TagFormat)}", param_hint="--format")
     loaded = _load_one(job)
+    if explain:
+        levels, _ = tag_levels(loaded)
+        winners = {key: (level, source) for level, tags in levels for key, source in tags.items()}
+        for key, (level, source) in sorted(winners.items()):
+            where = f"{source.file}:{source.line} {source.path}"
+            print(safe_line(f"{key} = {source.value}    <- {level}: {where}"))
+        return
     values = merged_tags(loaded)
     if rendered:
         values = render_tags(values, loaded.config.infrastructure.provider)

@@ -18,9 +18,9 @@ Keys the platform derives (levels 2-5 and 7) are snake_case; keys of ``default_t
 ``infrastructure.tags`` are user keys and are kept exactly as written (the older dialect already
 snake-cases its PascalCase tags). List values are joined with ``,``. The result is sorted by key.
 
-Because ``infrastructure.tags`` must carry ``team`` and ``cost_center``, those two always come from the
-job; the asset still supplies ``owner``, ``classification``, ``regulations``, ``project`` and
-``business_unit`` unless the job's tags set them too.
+The required ``team``, ``cost_center`` and ``environment`` may come from any level
+(:mod:`dativo_infra.config.required_tags` checks the merged map); ``job_name`` and ``pipeline_type``
+come from ``infrastructure.tags``.
 
 Rendering (:func:`render_tags`) turns the merged map into what one cloud accepts. It is deterministic
 (sorted output, no randomness, truncation hashes derived from the text) and never overwrites silently:

@@ -22,6 +22,7 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.posture import log_encryption_errors
 from dativo_infra.config.refs import map_resource_refs
+from dativo_infra.config.required_tags import required_tag_errors
 from dativo_infra.config.schema import JobConfig, validation_context
 from dativo_infra.config.settings import PlatformSettings, load_settings
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, parse_bytes, read_bounded
@@ -149,14 +150,16 @@ def job_from_source(
         document = map_resource_refs(canonical(source))
     except JobError as exc:
         raise ErrorReport([exc]) from None
+    asset, errors = load_asset(path, document, settings) if read_asset else (None, [])
+    # Required tags the asset or the platform may give: judged once the asset is read (and only then).
+    derived = required_tag_errors(document, asset, settings) if read_asset and not errors else []
     try:
         config = JobConfig.model_validate(
             document.value, context=validation_context(settings, rendered=rendered)
         )
     except ValidationError as exc:
-        raise ErrorReport(convert_errors(exc, document, JobConfig)) from None
-    asset, errors = load_asset(path, document, settings) if read_asset else (None, [])
-    ErrorReport(errors).raise_if_any()
+        raise ErrorReport(convert_errors(exc, document, JobConfig) + derived) from None
+    ErrorReport(errors + derived).raise_if_any()
     bom = raw.startswith(codecs.BOM_UTF8)
     job = LoadedJob(
         path, source.file, config, document, source, raw.decode("utf-8-sig"), bom, asset, settings

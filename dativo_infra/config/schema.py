@@ -38,7 +38,12 @@ from dativo_infra.config.runtimes.base import (
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, Provider, RuntimeType, exported_outputs
 
-REQUIRED_TAGS: tuple[str, ...] = ("job_name", "team", "pipeline_type", "environment", "cost_center")
+#: Required tags the job's own ``infrastructure.tags`` must carry (the job's identity and kind).
+JOB_TAGS: tuple[str, ...] = ("job_name", "pipeline_type")
+#: Required tags that may also come from a lower merge level (seed 002's precedence): the job's
+#: ``environment``, the asset's governance, the job's or the asset's finops block. Checked on the merged
+#: tags (:mod:`dativo_infra.config.required_tags`).
+DERIVED_TAGS: tuple[str, ...] = ("team", "cost_center", "environment")
 JOB_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"
 
 #: ``{{terraform_outputs.name}}`` with optional whitespace inside the braces.
@@ -87,7 +92,9 @@ class Infrastructure(Strict):
         description="Values the job reads after deploy; each is a {{terraform_outputs.<name>}} placeholder",
     )
     tags: dict[str, str] = Field(
-        description="Job tags. Required: " + ", ".join(REQUIRED_TAGS) + ". Merged over platform defaults"
+        description="Job tags, merged over platform defaults, the job's facts and its asset's governance, "
+        "compliance and finops. Required here: " + ", ".join(JOB_TAGS) + "; required after the merge (here "
+        "or from those sources): " + ", ".join(DERIVED_TAGS)
     )
     terraform: dict[str, Any] = Field(
         default_factory=dict,
@@ -140,8 +147,13 @@ class Infrastructure(Strict):
     def _required_tags(cls, value: dict[str, str]) -> dict[str, str]:
         found = [
             Problem((key,), "required tag missing or empty", None, "a non-empty string")
-            for key in REQUIRED_TAGS
+            for key in JOB_TAGS
             if not value.get(key, "").strip()
+        ]
+        found += [  # written here but empty: a derived value would be overwritten by nothing
+            Problem((key,), "required tag empty", value[key], "a non-empty string, or no such key")
+            for key in DERIVED_TAGS
+            if key in value and not value[key].strip()
         ]
         job_name = value.get("job_name", "")
         if job_name.strip() and not re.fullmatch(JOB_NAME_PATTERN, job_name):

@@ -84,7 +84,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/empty.yaml:1: file is empty, got no YAML document; expected one job mapping",
     ],
     "empty_required_tag.yaml": [
-        "tests/fixtures/jobs/invalid/empty_required_tag.yaml:12: infrastructure.tags.team: required tag missing or empty; expected a non-empty string",
+        "tests/fixtures/jobs/invalid/empty_required_tag.yaml:12: infrastructure.tags.team: required tag empty, got ''; expected a non-empty string, or no such key",
     ],
     "env_secret_clash.yaml": [
         "tests/fixtures/jobs/invalid/env_secret_clash.yaml:11: infrastructure.runtime.secrets.TOKEN: variable set both in env and in secrets, got 'TOKEN'; expected each variable in env or in secrets, not both",
@@ -120,7 +120,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/missing_region.yaml:3: infrastructure.region: required field missing; expected a cloud region, e.g. us-east-1",
     ],
     "missing_required_tag.yaml": [
-        "tests/fixtures/jobs/invalid/missing_required_tag.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
+        "tests/fixtures/jobs/invalid/missing_required_tag.yaml:10: infrastructure.tags.cost_center: required tag missing; expected one of: infrastructure.tags.cost_center; the job's finops.cost_center; the asset definition's finops.cost_center (the job names no asset_path); default_tags.cost_center in the platform settings",
     ],
     "missing_runtime_type.yaml": [
         "tests/fixtures/jobs/invalid/missing_runtime_type.yaml:6: infrastructure.runtime.type: required field missing; expected aws_fargate | azure_container_apps | gcp_cloud_run",
@@ -128,7 +128,7 @@ EXPECTED: dict[str, list[str]] = {
     "multiple_errors.yaml": [
         "tests/fixtures/jobs/invalid/multiple_errors.yaml:1: tenant_id: must not be empty, got ''; expected at least 1 character(s)",
         "tests/fixtures/jobs/invalid/multiple_errors.yaml:4: infrastructure.provider: not an allowed value, got 'oracle'; expected 'aws', 'azure' or 'gcp'",
-        "tests/fixtures/jobs/invalid/multiple_errors.yaml:10: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
+        "tests/fixtures/jobs/invalid/multiple_errors.yaml:10: infrastructure.tags.cost_center: required tag missing; expected one of: infrastructure.tags.cost_center; the job's finops.cost_center; the asset definition's finops.cost_center (the job names no asset_path); default_tags.cost_center in the platform settings",
     ],
     "not_a_mapping.yaml": [
         "tests/fixtures/jobs/invalid/not_a_mapping.yaml:1: document is not a mapping, got a list; expected a mapping with tenant_id, environment and infrastructure",
@@ -406,8 +406,8 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/jobs/invalid/azure_service_timeout.yaml:11: infrastructure.runtime.timeout_seconds: applies to mode job only, got 600; expected no timeout_seconds in mode service",
     ],
     "two_missing_tags.yaml": [
-        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.cost_center: required tag missing or empty; expected a non-empty string",
-        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.team: required tag missing or empty; expected a non-empty string",
+        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.cost_center: required tag missing; expected one of: infrastructure.tags.cost_center; the job's finops.cost_center; the asset definition's finops.cost_center (the job names no asset_path); default_tags.cost_center in the platform settings",
+        "tests/fixtures/jobs/invalid/two_missing_tags.yaml:8: infrastructure.tags.team: required tag missing; expected one of: infrastructure.tags.team; the asset definition's governance.team or team.name (the job names no asset_path); default_tags.team in the platform settings",
     ],
     "many_runtime_errors.yaml": [
         "tests/fixtures/jobs/invalid/many_runtime_errors.yaml:8: infrastructure.runtime.cpu_millicores: not a Fargate task size, got 300; expected one of 250, 500, 1000, 2000, 4000, 8000, 16000",
