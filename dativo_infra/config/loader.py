@@ -147,19 +147,19 @@ def job_from_source(
     unread (content from another commit, whose asset is not on disk): the job then has none, and the
     rules that need its classification (:mod:`~dativo_infra.config.posture`) are not checked."""
     try:
-        document = map_resource_refs(canonical(source))
+        document, found = map_resource_refs(canonical(source))
     except JobError as exc:
         raise ErrorReport([exc]) from None
     asset, errors = load_asset(path, document, settings) if read_asset else (None, [])
     # Required tags the asset or the platform may give: judged once the asset is read (and only then).
-    derived = required_tag_errors(document, asset, settings) if read_asset and not errors else []
+    found += required_tag_errors(document, asset, settings) if read_asset and not errors else []
     try:
         config = JobConfig.model_validate(
             document.value, context=validation_context(settings, rendered=rendered)
         )
     except ValidationError as exc:
-        raise ErrorReport(convert_errors(exc, document, JobConfig) + derived) from None
-    ErrorReport(errors + derived).raise_if_any()
+        raise ErrorReport(convert_errors(exc, document, JobConfig) + found) from None
+    ErrorReport(errors + found).raise_if_any()
     bom = raw.startswith(codecs.BOM_UTF8)
     job = LoadedJob(
         path, source.file, config, document, source, raw.decode("utf-8-sig"), bom, asset, settings

@@ -29,7 +29,7 @@ from typing import Any
 from dativo_infra.config.dialect import DocumentRewrite
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument
 from dativo_infra.contract import RuntimeType
-from dativo_infra.errors import ErrorReport
+from dativo_infra.errors import JobError
 
 #: ``expected`` of an error for a reference and its runtime field given with different values.
 SAME_VALUE = "one of them, or the same value in both"
@@ -92,14 +92,15 @@ def refusal(runtime: RuntimeType, key: object) -> str:
     return f"not taken by {runtime.value}: {reason}" if reason else "unknown reference"
 
 
-def map_resource_refs(doc: PositionedDocument) -> PositionedDocument:
-    """``doc`` (canonical form) with every ``resource_refs`` entry written into the runtime block;
-    raises :class:`ErrorReport` with every reference that cannot be mapped and every bad variable
-    name. A document without references, or whose runtime type is not (yet) valid, keeps its runtime."""
+def map_resource_refs(doc: PositionedDocument) -> tuple[PositionedDocument, list[JobError]]:
+    """``doc`` (canonical form) with every ``resource_refs`` entry that can be mapped written into the
+    runtime block, and an error for every one that cannot and every bad variable name (the caller
+    reports them with the model's errors). A document without references, or whose runtime type is
+    not (yet) valid, keeps its runtime."""
     infra = doc.value.get("infrastructure")
     terraform = infra.get("terraform") if isinstance(infra, dict) else None
     if not isinstance(infra, dict) or not isinstance(terraform, dict):
-        return doc
+        return doc, []
     rewrite = DocumentRewrite(doc)
     _check_variables(rewrite, terraform.get("variables"))
     refs = terraform.get("resource_refs")
@@ -111,11 +112,12 @@ def map_resource_refs(doc: PositionedDocument) -> PositionedDocument:
     # A wrong shape of resource_refs is reported by tfvars, which reads it; a wrong runtime by the schema.
     if isinstance(refs, dict) and isinstance(runtime, dict) and runtime_type is not None:
         new_runtime = _map(rewrite, refs, runtime, runtime_type)
-    ErrorReport(rewrite.errors).raise_if_any()
     if new_runtime is runtime:
-        return doc
+        return doc, rewrite.errors
     new_infra = {**infra, "runtime": new_runtime}
-    return PositionedDocument(doc.file, {**doc.value, "infrastructure": new_infra}, rewrite.lines)
+    return PositionedDocument(
+        doc.file, {**doc.value, "infrastructure": new_infra}, rewrite.lines
+    ), rewrite.errors
 
 
 def _map(
