@@ -38,7 +38,10 @@ def test_each_seed_job_validates_or_fails_only_on_purpose(name: str) -> None:
         load_job(SEEDS / name)
     found = [(e.line, e.path, e.problem) for e in caught.value]
     assert [(line, path) for line, path, _ in found] == [(line, path) for line, path, _ in DELIBERATE[name]]
-    assert all(problem.startswith(start) for (_, _, problem), (_, _, start) in zip(found, DELIBERATE[name]))
+    assert all(
+        problem.startswith(start)
+        for (_, _, problem), (_, _, start) in zip(found, DELIBERATE[name], strict=True)
+    )
 
 
 def test_the_seed_002_block_takes_its_team_from_the_asset() -> None:
