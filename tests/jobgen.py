@@ -331,13 +331,33 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         kinds = draw(st.lists(st.sampled_from(azure.PROBE_KINDS), max_size=3, unique=True))
         if kinds:
             block["probes"] = {kind: draw(_azure_probe(kind)) for kind in kinds}
+    profile_name = st.from_regex(r"[A-Za-z](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?", fullmatch=True).filter(
+        lambda n: n.casefold() != azure.CONSUMPTION_PROFILE.casefold()
+    )
     if draw(st.booleans()):
         name = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
         block["environment_id"] = _arm(draw, "Microsoft.App/managedEnvironments", name)
+        if draw(st.booleans()):  # a profile of the shared environment: any valid name
+            block["workload_profile"] = draw(profile_name | st.just(azure.CONSUMPTION_PROFILE))
     else:
         low, high = azure.LOG_RETENTION_DAYS
         block["log_retention_days"] = draw(st.integers(low, high))
         block["network"] = {"subnet_ids": draw(st.lists(nonempty, max_size=1))}
+        names = draw(st.lists(profile_name, max_size=2, unique_by=str.casefold))
+        if names:  # dedicated profiles of the job's environment, counts 0 <= min <= max, max >= 1
+            block["workload_profiles"] = []
+            for name in names:
+                high_count = draw(st.integers(1, 20))
+                kind = draw(st.sampled_from(sorted(azure.DEDICATED_PROFILE_SIZES)))
+                block["workload_profiles"].append(
+                    {
+                        "name": name,
+                        "type": kind,
+                        "minimum_count": draw(st.integers(0, high_count)),
+                        "maximum_count": high_count,
+                    }
+                )
+            block["workload_profile"] = draw(st.sampled_from([azure.CONSUMPTION_PROFILE, *names]))
     if draw(st.booleans()):  # letters and digits of any script, '_', '-', '.', '(' and ')', not ending in '.'
         word = st.characters(categories=("L", "Nd")) | st.sampled_from("_-()")
         group = st.builds(

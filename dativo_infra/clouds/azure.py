@@ -50,6 +50,51 @@ def check_schedule(expression: str) -> None:
     check_unix_cron(expression, MAX_WEEKDAY)
 
 
+# --- workload profiles (azurerm 4.55.0 ``workload_profile``, helpers/container_app_environment.go) -----
+#: The serverless profile every workload-profiles environment has, and the default of every app and job.
+CONSUMPTION_PROFILE = "Consumption"
+#: Dedicated profile types a job's environment may add (``workload_profile_type``, the provider's
+#: WorkloadProfileSku list less the serverless ``Consumption*`` SKUs, which take no node counts), with
+#: the vCPU and memory (GiB) of one node (Azure docs, "Workload profiles in Azure Container Apps"). A
+#: replica may use at most one node's cores (Container Apps quotas, "Cores per replica"); every size of
+#: :data:`CPU_MILLICORES` (at most 4 vCPU, 8 GiB) fits the smallest node (D4: 4 vCPU, 16 GiB), so the
+#: cpu/memory rule above holds on every profile and no size needs a per-profile check.
+DEDICATED_PROFILE_SIZES: dict[str, tuple[int, int]] = {
+    "D4": (4, 16),
+    "D8": (8, 32),
+    "D16": (16, 64),
+    "D32": (32, 128),
+    "E4": (4, 32),
+    "E8": (8, 64),
+    "E16": (16, 128),
+    "E32": (32, 256),
+    "NC24-A100": (24, 220),
+    "NC48-A100": (48, 440),
+    "NC96-A100": (96, 880),
+}
+#: Largest number of dedicated cores one environment can hold (Container Apps quotas: 100 by default,
+#: raised on request up to 5,000): the sum of maximum_count x node vCPU over the environment's profiles.
+MAX_DEDICATED_CORES = 5000
+#: A workload profile name: letters, digits and '-', starting with a letter, ending alphanumeric, at
+#: most 15 characters (the provider only wants it non-empty; this is the subset the portal and CLI
+#: take), unique in the environment regardless of case; ``Consumption`` is the serverless profile's.
+PROFILE_NAME_RE = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
+PROFILE_NAME_EXPECTED = (
+    "1-15 letters, digits and '-', starting with a letter and ending with a letter or digit, e.g. d4-batch"
+)
+
+
+def profile_name_refusal(name: str, dedicated: bool) -> Refusal | None:
+    """Why ``name`` cannot name a workload profile (``dedicated``: one the job's environment adds), or None."""
+    if name.casefold() == CONSUMPTION_PROFILE.casefold():
+        if dedicated:
+            return Refusal("the serverless profile's name", "another name: Consumption is always present")
+        return None if name == CONSUMPTION_PROFILE else Refusal("spelled differently", CONSUMPTION_PROFILE)
+    if has_wildcard(name) or not PROFILE_NAME_RE.fullmatch(name):
+        return Refusal("not a workload profile name", PROFILE_NAME_EXPECTED)
+    return None
+
+
 # --- resource ids and references -----------------------------------------------------------------
 _ARM = (  # shared with azure_scaling
     r"/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"

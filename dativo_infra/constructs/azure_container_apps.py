@@ -6,7 +6,8 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   existing group (``runtime.resource_group``), a ``data.azurerm_resource_group`` lookup instead;
 * ``log_analytics``: the Log Analytics workspace receiving the container logs;
 * ``environment``: a workload-profiles (v2) Container Apps environment with the ``Consumption``
-  profile, linked to that workspace (optionally in a subnet). When the job names an existing
+  profile and the dedicated profiles of ``runtime.workload_profiles``, linked to that workspace
+  (optionally in a subnet). When the job names an existing
   environment (``runtime.environment_id``) it is looked up (``data.azurerm_container_app_environment``)
   instead, and neither workspace nor environment is created: one subscription holds at most 15
   environments per region by default, so many jobs should share one;
@@ -16,7 +17,8 @@ Resources (construct ids are part of the contract: renaming one replaces the clo
   ``AZURE_CLIENT_ID`` in the container, which is how Azure SDKs (``DefaultAzureCredential``,
   ``ManagedIdentityCredential``) pick a user-assigned identity;
 * role assignments of that identity (:func:`.azure_container_apps_roles.role_assignments`);
-* ``app`` (service mode) or ``job`` (job mode), never both, on the ``Consumption`` workload profile,
+* ``app`` (service mode) or ``job`` (job mode), never both, on the workload profile
+  ``runtime.workload_profile`` (``Consumption`` unless set),
   with a ``registry`` block (pull with the identity) when the image is on ``*.azurecr.io``. Both are
   built by one container builder; only the resource around it differs. External ingress takes one
   Allow ``ip_security_restriction`` per ``runtime.ingress_allowed_cidrs`` entry; the app's container
@@ -102,8 +104,8 @@ from dativo_infra.constructs.azure_container_apps_scaling import app_scale_rules
 from dativo_infra.constructs.azure_container_apps_volumes import environment_storages, volume_parts
 from dativo_infra.constructs.registry import Placement
 
-#: The workload profile of the environment, the app and the job (serverless, billed per use).
-WORKLOAD_PROFILE = "Consumption"
+#: The serverless workload profile every environment the stack creates has (the default of the app/job).
+WORKLOAD_PROFILE = azure.CONSUMPTION_PROFILE
 #: Name of the single container of the app/job.
 CONTAINER_NAME = vol.MAIN_CONTAINER
 
@@ -203,7 +205,16 @@ class Runtime(Construct):
                 workload_profile=[
                     ContainerAppEnvironmentWorkloadProfile(
                         name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE
-                    )
+                    ),
+                    *(
+                        ContainerAppEnvironmentWorkloadProfile(
+                            name=profile.name,
+                            workload_profile_type=profile.type,
+                            minimum_count=profile.minimum_count,
+                            maximum_count=profile.maximum_count,
+                        )
+                        for profile in runtime.workload_profiles
+                    ),
                 ],
             )
         else:
@@ -382,7 +393,7 @@ class Runtime(Construct):
             name=self.names.container_app,
             resource_group_name=self.resource_group.name,
             container_app_environment_id=self.environment.id,
-            workload_profile_name=WORKLOAD_PROFILE,
+            workload_profile_name=runtime.workload_profile,
             revision_mode="Single",
             identity=parts["identity"],
             registry=parts["registry"],
@@ -423,7 +434,7 @@ class Runtime(Construct):
             location=self.placement.region,
             resource_group_name=self.resource_group.name,
             container_app_environment_id=self.environment.id,
-            workload_profile_name=WORKLOAD_PROFILE,
+            workload_profile_name=runtime.workload_profile,
             replica_timeout_in_seconds=runtime.timeout_seconds,
             replica_retry_limit=runtime.retries,
             manual_trigger_config=manual,

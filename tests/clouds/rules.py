@@ -1,5 +1,6 @@
 """What the cloud and construct tests share: hypothesis strategies of what the job model accepts, and
-the clouds' naming rules written independently of the code under test."""
+the clouds' naming rules written independently of the code under test (the azurerm plan-time rules:
+:mod:`tests.clouds.azurerm_rules`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from dativo_infra.config.fields import ENV_VAR_PATTERN, NAME_PATTERN, SLUG_PATTERN
+from tests.clouds.azurerm_rules import (  # re-exported: the azurerm rules live in their own module
+    AZURERM_CUSTOM_RULE_TYPES,
+    AZURERM_PROBE_RANGES,
+    assert_azurerm_plan_time_rules,
+    assert_azurerm_scale_rules,
+    assert_azurerm_volume_rules,
+)
 
 #: Valid job names (``infrastructure.tags.job_name``: 1-128 characters), long ones drawn on purpose.
 job_names = st.one_of(
@@ -135,175 +143,15 @@ def expressions(draw: st.DrawFn, valid: bool, unix: bool = False) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# azurerm 4.55.0 plan-time rules the typed bindings do not carry (cdktf-cdktf-provider-azurerm
-# 14.23.1), read from the provider source, written independently of dativo_infra.clouds.azure
-# ---------------------------------------------------------------------------------------------
-
-_COMMON_PROBE_RANGES = [
-    (0, 60, "initial_delay"),
-    (1, 240, "interval_seconds"),
-    (1, 240, "timeout"),
-    (1, 30, "failure_count_threshold"),
-]
-#: Probe attribute ranges per probe block (internal/services/containerapps/helpers/container_apps.go,
-#: ``validation.IntBetween``).
-AZURERM_PROBE_RANGES = {
-    "liveness": _COMMON_PROBE_RANGES,
-    "readiness": [*_COMMON_PROBE_RANGES, (1, 10, "success_count_threshold")],
-    "startup": _COMMON_PROBE_RANGES,
-}
-
-
-#: ``custom_rule_type`` values (``CustomScaleRuleSchema``, ``validation.StringInSlice``).
-AZURERM_CUSTOM_RULE_TYPES = set(
-    "activemq artemis-queue kafka pulsar aws-cloudwatch aws-dynamodb aws-dynamodb-streams aws-kinesis-stream "  # noqa: SIM905
-    "aws-sqs-queue azure-app-insights azure-blob azure-data-explorer azure-eventhub azure-log-analytics "
-    "azure-monitor azure-pipelines azure-servicebus azure-queue cassandra cpu cron datadog elasticsearch "
-    "external external-push gcp-stackdriver gcp-storage gcp-pubsub graphite http huawei-cloudeye ibmmq "
-    "influxdb kubernetes-workload liiklus memory metrics-api mongodb mssql mysql nats-jetstream stan tcp "
-    "new-relic openstack-metric openstack-swift postgresql predictkube prometheus rabbitmq redis "
-    "redis-cluster redis-sentinel redis-streams redis-cluster-streams redis-sentinel-streams selenium-grid "
-    "solace-event-queue github-runner".split()
-)
-#: ``validate.SecretName`` and ``validate.LowerCaseAlphaNumericWithHyphensAndPeriods``.
-_SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,251}[a-z0-9]?$")
-_LOWER_DOTTED = re.compile(r"^[a-z0-9]$|^([a-z0-9])[a-z0-9-.]*[a-z0-9]$")
-
-
-def _assert_auth(auths: list[dict[str, Any]], secrets: set[str], required: bool) -> None:
-    assert auths or not required
-    for auth in auths:
-        assert _SECRET_NAME.match(auth["secret_name"]) and not auth["secret_name"].endswith("-")
-        assert auth["secret_name"] in secrets  # the service refuses a reference to a secret not declared
-        assert auth.get("trigger_parameter", "x")
-
-
-def _assert_custom_rule(rule: dict[str, Any], secrets: set[str]) -> None:
-    assert _LOWER_DOTTED.match(rule["name"]), rule["name"]
-    assert rule["custom_rule_type"] in AZURERM_CUSTOM_RULE_TYPES
-    assert isinstance(rule["metadata"], dict) and all(isinstance(v, str) for v in rule["metadata"].values())
-    _assert_auth(rule.get("authentication", []), secrets, required=False)
-
-
-def assert_azurerm_scale_rules(doc: dict[str, Any]) -> None:
-    """Scale rules (azurerm 4.55.0): replica ranges 0-300 / 1-300; http concurrent_requests a string
-    integer >= 1; azure_queue queue_length >= 1 with at least one authentication; custom rule names,
-    types and string metadata; every authentication names a declared secret. Container App Job:
-    exactly one of event/manual/schedule_trigger_config; event scale min_executions >= 0,
-    max_executions >= 1, polling_interval_in_seconds >= 1."""
-    for app in _bodies(doc, "azurerm_container_app"):
-        template, secrets = app["template"], {s["name"] for s in app.get("secret", [])}
-        assert 0 <= template.get("min_replicas", 0) <= 300 and 1 <= template.get("max_replicas", 10) <= 300
-        for rule in template.get("http_scale_rule", []):
-            assert (
-                rule["name"]
-                and rule["concurrent_requests"].isdigit()
-                and int(rule["concurrent_requests"]) >= 1
-            )
-            _assert_auth(rule.get("authentication", []), secrets, required=False)
-        for rule in template.get("azure_queue_scale_rule", []):
-            assert rule["name"] and rule["queue_name"] and rule["queue_length"] >= 1
-            _assert_auth(rule.get("authentication", []), secrets, required=True)
-        for rule in template.get("custom_scale_rule", []):
-            _assert_custom_rule(rule, secrets)
-    for job in _bodies(doc, "azurerm_container_app_job"):
-        triggers = [
-            k
-            for k in ("event_trigger_config", "manual_trigger_config", "schedule_trigger_config")
-            if k in job
-        ]
-        assert len(triggers) == 1, triggers
-        secrets = {s["name"] for s in job.get("secret", [])}
-        for scale in job.get("event_trigger_config", {}).get("scale", []):
-            assert scale.get("min_executions", 0) >= 0 and scale.get("max_executions", 100) >= 1
-            assert scale.get("polling_interval_in_seconds", 30) >= 1
-            for rule in scale.get("rules", []):
-                _assert_custom_rule(rule, secrets)
-
-
-_CONTAINER_NAME = re.compile(
-    r"^([a-z0-9]\Z)|(^([a-z0-9])([a-z0-9-.]{0,44})([^A-Z\W])$)"
-)  # ContainerAppContainerName
-_STORAGE_NAME = re.compile(r"^([a-z])[a-z0-9-]{0,30}[a-z]?$")  # ManagedEnvironmentStorageName
-
-
-def assert_azurerm_volume_rules(doc: dict[str, Any]) -> None:
-    """Volumes (azurerm 4.55.0): storage_type AzureFile/EmptyDir/NfsAzureFile/Secret, AzureFile with a
-    storage_name; every volume mount (main and init containers) names a declared volume, with a non-empty
-    path; init container names (ContainerAppContainerName) unique and unlike the main containers'.
-    Environment storages: name (ManagedEnvironmentStorageName, no '--', not ending '-'), access_mode
-    ReadOnly/ReadWrite, account_name RequiredWith access_key."""
-    for body in _bodies(doc, "azurerm_container_app") + _bodies(doc, "azurerm_container_app_job"):
-        template = body["template"]
-        volumes = {v["name"] for v in template.get("volume", [])}
-        for volume in template.get("volume", []):
-            assert volume["name"] and volume.get("storage_type", "EmptyDir") in (
-                "AzureFile",
-                "EmptyDir",
-                "NfsAzureFile",
-                "Secret",
-            )
-            assert volume.get("storage_type") != "AzureFile" or volume.get("storage_name")
-        inits = template.get("init_container", [])
-        names = [c["name"] for c in template["container"] + inits]
-        assert len(names) == len(set(names))
-        for container in template["container"] + inits:
-            for mount in container.get("volume_mounts", []):
-                assert mount["name"] in volumes and mount["path"]
-        for init in inits:
-            assert _CONTAINER_NAME.match(init["name"]) and init["image"]
-    for storage in _bodies(doc, "azurerm_container_app_environment_storage"):
-        name = storage["name"]
-        assert _STORAGE_NAME.match(name) and not name.endswith("-") and "--" not in name, name
-        assert storage["access_mode"] in ("ReadOnly", "ReadWrite") and storage["share_name"]
-        assert ("account_name" in storage) == ("access_key" in storage)
-
-
-def _bodies(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return list(doc.get("resource", {}).get(kind, {}).values())
-
-
-def assert_azurerm_plan_time_rules(doc: dict[str, Any]) -> None:
-    """RequiredWith infrastructure_subnet_id on the environment's internal_load_balancer_enabled and
-    zone_redundancy_enabled (an explicit false counts as set); one ip_security_restriction action per
-    ingress, each rule named; probe transports (TCP, HTTP, HTTPS), ports (1-65535) and ranges, no path
-    on a TCP probe; management lock level, name (alphanumerics, '-', '_', under 260) and notes (512)."""
-    for environment in _bodies(doc, "azurerm_container_app_environment"):
-        if "internal_load_balancer_enabled" in environment or "zone_redundancy_enabled" in environment:
-            assert environment.get("infrastructure_subnet_id")
-    for app in _bodies(doc, "azurerm_container_app"):
-        rules = app.get("ingress", {}).get("ip_security_restriction", [])
-        assert len({rule["action"] for rule in rules}) <= 1
-        assert all(rule["action"] in ("Allow", "Deny") and rule["name"] for rule in rules)
-    for app in _bodies(doc, "azurerm_container_app") + _bodies(doc, "azurerm_container_app_job"):
-        for container in app["template"]["container"]:
-            for kind, ranges in AZURERM_PROBE_RANGES.items():
-                for probe in container.get(f"{kind}_probe", []):
-                    assert probe["transport"] in ("TCP", "HTTP", "HTTPS")
-                    assert 1 <= probe["port"] <= 65535
-                    assert probe["transport"] != "TCP" or "path" not in probe
-                    allowed = {"transport", "port", "path", *(attribute for _, _, attribute in ranges)}
-                    assert set(probe) <= allowed, (kind, set(probe) - allowed)
-                    for low, high, attribute in ranges:
-                        assert low <= probe.get(attribute, low) <= high, (kind, attribute)
-    assert_azurerm_scale_rules(doc)
-    assert_azurerm_volume_rules(doc)
-    for grant in _bodies(doc, "azurerm_role_assignment"):  # condition and condition_version: RequiredWith
-        assert ("condition" in grant) == ("condition_version" in grant)
-        assert grant.get("condition_version", "2.0") in ("1.0", "2.0")
-        assert grant["scope"] and ("role_definition_name" in grant) != ("role_definition_id" in grant)
-    for lock in _bodies(doc, "azurerm_management_lock"):
-        assert lock["lock_level"] in ("CanNotDelete", "ReadOnly")
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,259}", lock["name"])
-        assert len(lock.get("notes", "")) <= 512
-
-
-# ---------------------------------------------------------------------------------------------
 # hashicorp/google 6.50.0 plan-time rules (the version cdktf-cdktf-provider-google 16.12.1 binds: its
 # schema descriptions and validations, the magic-modules product definitions of Cloud Run v2 and
 # Cloud Scheduler, the IAM member base schema), plus the API rules the provider defers to where a
 # plan would pass and the apply fail; written independently of dativo_infra.clouds.gcp / gcp_run.
 # ---------------------------------------------------------------------------------------------
+def _bodies(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return list(doc.get("resource", {}).get(kind, {}).values())
+
+
 def _literal(value: Any) -> bool:
     """A value written as text (not a reference to another resource, which Terraform resolves)."""
     return isinstance(value, str) and "${" not in value.replace("$${", "")
@@ -503,3 +351,12 @@ def assert_google_plan_time_rules(doc: dict[str, Any]) -> None:
     for body in doc.get("data", {}).get("google_project", {}).values():
         assert re.fullmatch(_PROJECT_RE, body["project_id"])
     _check_iam_members(doc)
+
+
+__all__ = [
+    "AZURERM_CUSTOM_RULE_TYPES",
+    "AZURERM_PROBE_RANGES",
+    "assert_azurerm_plan_time_rules",
+    "assert_azurerm_scale_rules",
+    "assert_azurerm_volume_rules",
+]

@@ -3,6 +3,7 @@ code under test), Container App secret names, sizes and references."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +81,31 @@ def test_references_are_matched_whole() -> None:
     assert azure.key_vault_name(vault + "\n") is None
     assert azure.storage_scope(storage + "\n") is None and azure.storage_scope(storage + "*") is None
     assert azure.registry_parts(registry + "\n") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "dedicated", "refused"),
+    [
+        ("Consumption", False, False),
+        ("d4-batch", True, False),
+        ("E4", True, False),
+        ("a", True, False),
+        ("abcdefghijklmno", True, False),  # 15
+        ("abcdefghijklmnop", True, True),  # 16
+        ("Consumption", True, True),
+        ("CONSUMPTION", False, True),
+        ("9lives", True, True),
+        ("ends-", True, True),
+        ("d4_batch", True, True),
+        ("d4*", False, True),
+    ],
+)
+def test_workload_profile_names(name: str, dedicated: bool, refused: bool) -> None:
+    assert (azure.profile_name_refusal(name, dedicated) is not None) is refused
+
+
+def test_every_dedicated_profile_fits_every_container_size() -> None:
+    """Why cpu/memory need no per-profile rule: the largest size fits the smallest node."""
+    largest = max(azure.CPU_MILLICORES)
+    for vcpu, gib in azure.DEDICATED_PROFILE_SIZES.values():
+        assert largest <= vcpu * 1000 and azure.memory_mib(largest) <= gib * 1024

@@ -22,6 +22,7 @@ from dativo_infra.config.runtimes.azure_permissions import (
 from dativo_infra.config.runtimes.azure_probes import AzureProbes
 from dativo_infra.config.runtimes.azure_scaling import AzureScaling
 from dativo_infra.config.runtimes.azure_volumes import AzureInitContainer, AzureVolume, volume_problems
+from dativo_infra.config.runtimes.azure_workload import AzureWorkloadProfile, workload_problems
 from dativo_infra.config.runtimes.base import (
     ALLOWED_AZURE_PRIVILEGED_ROLES,
     Ingress,
@@ -50,7 +51,8 @@ class AzureNetwork(Strict):
 
 
 class AzureContainerAppsRuntime(RuntimeBase):
-    """A Container App Job (job mode) or a Container App (service mode) on the Consumption profile."""
+    """A Container App Job (job mode) or a Container App (service mode) on a workload profile of its
+    environment (Consumption unless workload_profile names a dedicated one)."""
 
     TYPE: ClassVar[RuntimeType] = RuntimeType.AZURE_CONTAINER_APPS
 
@@ -107,6 +109,19 @@ class AzureContainerAppsRuntime(RuntimeBase):
         False,
         description="Spread the environment over availability zones (the region must have zones). Changing "
         "it replaces the environment (ForceNew in azurerm). Only with network.subnet_ids. Unset: false",
+    )
+    workload_profiles: list[AzureWorkloadProfile] = Field(
+        default_factory=list,
+        description="Dedicated workload profiles (node pools) the environment the stack creates offers beside "
+        "the serverless Consumption profile (workload_profile blocks). Not with environment_id. Unset: "
+        "Consumption only",
+    )
+    workload_profile: NonEmpty = Field(
+        azure.CONSUMPTION_PROFILE,
+        description="The workload profile the Container App / Job runs on (workload_profile_name): "
+        "Consumption, one of workload_profiles, or with environment_id a profile of that environment (not "
+        "checked here: its profiles are not known; the name must still be a valid profile name). cpu and "
+        "memory follow the same sizes on every profile. Unset: Consumption (serverless, billed per use)",
     )
     delete_lock: bool | None = Field(
         None,
@@ -224,6 +239,9 @@ class AzureContainerAppsRuntime(RuntimeBase):
                 )
             )
         found += self._network_problems()
+        found += workload_problems(
+            self.workload_profiles, self.workload_profile, self.environment_id is not None
+        )
         found += self._trigger_problems()
         found += volume_problems(
             self.volumes, self.init_containers, len(set(self.secret_urls().values())), vol.MAIN_CONTAINER
