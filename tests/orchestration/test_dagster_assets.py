@@ -3,6 +3,7 @@ against a local moto server with the real cdktf CLI (slow)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -130,9 +131,7 @@ def test_materialize_one_aws_job_against_the_local_cloud(tmp_path: Path) -> None
             recorded = {
                 k: v.value for k, v in event.materialization.metadata.items() if not k.startswith("dativo/")
             }
-            outputs = __import__("json").loads(deployer.outputs_file(job.stack_name).read_text())[
-                job.stack_name
-            ]
+            outputs = json.loads(deployer.outputs_file(job.stack_name).read_text())[job.stack_name]
             assert recorded == outputs
             kwargs = cloud.client_kwargs("eu-west-1")
             clusters = boto3.client("ecs", **kwargs).describe_clusters(clusters=[recorded["cluster_name"]])[
