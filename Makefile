@@ -1,29 +1,34 @@
 # The two commands of the README:
 #   make run   - the main job: set up, validate, synthesize every example job, deploy the AWS ones to
 #                a local moto cloud with the cdktf CLI, render outputs, read tags back, destroy
-#   make test  - set up and run the whole test suite (slow end-to-end tests included)
+#   make test  - set up (with the optional Dagster extra, for its tests) and run the whole test suite
+#                (slow end-to-end tests included)
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.gen/terraform.rc
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test test-fast lint bench clean
+.PHONY: setup setup-test run test test-fast lint bench clean
 
 setup:
 	@scripts/setup.sh
+
+# the tests also cover the optional Dagster extra; `make run` does not install it
+setup-test:
+	@scripts/setup.sh --with-dagster
 
 run: setup
 	dativo-infra validate jobs
 	dativo-infra local-run --jobs jobs --workdir .gen/local-run
 
-test: setup
+test: setup-test
 	python -m pytest
 
-test-fast: setup
+test-fast: setup-test
 	python -m pytest -m "not slow"
 
-lint: setup
+lint: setup-test
 	ruff check .
 	ruff format --check .
 	python -m mypy

@@ -5,8 +5,17 @@
 # checkov, the IaC scanner the tests run, gets its own virtualenv .venv-checkov from the pins of
 # requirements-checkov.txt (its dependency pins clash with the app's).
 # A second run with unchanged pyproject.toml / package-lock.json / requirements-checkov.txt does no installing.
+# `--with-dagster` (what `make test` runs) also installs the optional Dagster extra into .venv, for the
+# tests of dativo_infra/orchestration; `make run` never asks for it and never needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_dagster=false
+for arg in "$@"; do
+  case $arg in
+    --with-dagster) with_dagster=true ;;
+    *) echo "setup: unknown option $arg (allowed: --with-dagster)" >&2; exit 2 ;;
+  esac
+done
 
 PYTHON=${PYTHON:-python3}
 "$PYTHON" - <<'PY' || { echo "setup: Python >= 3.11 is required (set PYTHON=...)" >&2; exit 1; }
@@ -39,6 +48,20 @@ else
   echo "setup: installing the cdktf CLI (package-lock.json) with Node $(.venv/node-bin/node --version)"
   PATH="$PWD/.venv/node-bin:$PATH" npm ci --no-fund --no-audit --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# The Dagster extra, on request only, with its own stamp (pyproject.toml's hash): installed once, again
+# only when pyproject.toml changes.
+if $with_dagster; then
+  dagster_stamp=.venv/.setup-stamp-dagster
+  dagster_want=$(sha256sum < pyproject.toml | cut -c1-16)
+  if [[ -f $dagster_stamp && "$(cat "$dagster_stamp")" == "$dagster_want" ]]; then
+    echo "setup: dagster extra up to date"
+  else
+    echo "setup: installing the dagster extra into .venv (for the tests)"
+    .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[cdk,dev,dagster]' 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    echo "$dagster_want" > "$dagster_stamp"
+  fi
 fi
 
 # checkov: rebuilt from scratch whenever requirements-checkov.txt changes (exactly its pins, nothing left over).

@@ -169,9 +169,12 @@ def job_from_source(
     return job
 
 
-def load_jobs(paths: list[str] | tuple[str, ...], *, rendered: bool = False) -> list[LoadedJob]:
+def load_jobs(
+    paths: list[str] | tuple[str, ...], *, rendered: bool = False, settings_file: Path | None = None
+) -> list[LoadedJob]:
     """Load every job under ``paths``; raise one report with every error of every file (``rendered``:
-    see the module docstring)."""
+    see the module docstring; ``settings_file``: the platform settings, default
+    :func:`~dativo_infra.config.settings.settings_path`)."""
     report = ErrorReport()
     files = discover(paths, report)
     if not files and not report:
@@ -179,7 +182,7 @@ def load_jobs(paths: list[str] | tuple[str, ...], *, rendered: bool = False) -> 
             JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files")
         )
     try:
-        settings = load_settings()
+        settings = load_settings(settings_file)
     except ErrorReport as exc:  # reported with the jobs' own errors; tags are then not checked
         report.extend(exc.errors)
         settings = None

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,13 +22,20 @@ from typing import Any
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.runtimes import AwsFargateRuntime
-from dativo_infra.config.settings import SETTINGS_ENV, load_settings
+from dativo_infra.config.settings import load_settings
 from dativo_infra.contract import Provider
+from dativo_infra.deploy import (
+    cdktf_env,
+    deploy_stack,
+    destroy_stack,
+    render_job_file,
+    run_command,
+    synth_stacks,
+)
 from dativo_infra.localcloud.existing import create_existing, delete_existing, existing_resources
 from dativo_infra.localcloud.server import MotoServer
 from dativo_infra.localcloud.tagcheck import ResourceTags, check_resources, managed_resources
 from dativo_infra.tags import merged_tags, render_tags
-from dativo_infra.tfcli import PROJECT_ROOT, terraform_env
 
 
 @dataclass
@@ -60,31 +65,6 @@ class StackRun:
         return not self.error and all(t.ok for t in self.tags) and self.destroyed and not self.leftovers
 
 
-class CommandFailed(RuntimeError):
-    pass
-
-
-def _run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: int = 1800) -> str:
-    with open(log, "a") as handle:
-        handle.write(f"\n$ {' '.join(cmd)}\n")
-        handle.flush()
-        proc = subprocess.run(
-            cmd,
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-        handle.write(proc.stdout)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
-        raise CommandFailed(f"{' '.join(cmd[:3])} exited {proc.returncode}; see {log}\n{tail}")
-    return proc.stdout
-
-
 class LocalRun:
     """One run of the main job. ``workdir`` receives cdktf.out/, state/, outputs/, rendered/, logs/."""
 
@@ -108,75 +88,35 @@ class LocalRun:
 
     # -- steps ---------------------------------------------------------------------------------
     def env(self, cloud: MotoServer) -> dict[str, str]:
-        env = terraform_env()
-        env.update(cloud.environ())
-        env.update(
-            {
-                "DATIVO_JOBS": str(self.jobs_dir),
-                SETTINGS_ENV: str(self.settings_file),
-                "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "true",
-                "CDKTF_DISABLE_TELEMETRY": "true",
-                "CI": env.get("CI", "true"),  # no interactive prompts from the cdktf CLI
-                "FORCE_COLOR": "0",
-            }
-        )
-        return env
-
-    def cdktf(self, *args: str) -> list[str]:
-        return ["cdktf", *args, "--output", str(self.outdir)]
+        return cdktf_env(self.jobs_dir, self.settings_file, cloud.environ())
 
     def synth(self, env: dict[str, str]) -> None:
-        _run(self.cdktf("synth"), env, PROJECT_ROOT, self.logs / "synth.log")
+        synth_stacks(self.outdir, env, self.logs / "synth.log")
 
     def deploy(self, run: StackRun, env: dict[str, str]) -> None:
         stack = run.job.stack_name
         outputs = self.workdir / "outputs" / f"{stack}.json"
         start = time.monotonic()
         self._status(run, "deploying")
-        _run(
-            self.cdktf(
-                "deploy",
-                stack,
-                "--auto-approve",
-                "--skip-synth",
-                "--skip-provider-lock",
-                "--outputs-file",
-                str(outputs),
-            ),
-            env,
-            PROJECT_ROOT,
-            self.logs / f"{stack}.deploy.log",
-        )
-        run.outputs = json.loads(outputs.read_text()).get(stack, {})
+        run.outputs = deploy_stack(stack, self.outdir, outputs, env, self.logs / f"{stack}.deploy.log")
         run.seconds = time.monotonic() - start
         self._status(run, "deployed")
 
     def render(self, run: StackRun, env: dict[str, str]) -> None:
         """Render the outputs into the job's file in the rendered copy of the jobs directory."""
         target = self.workdir / "rendered" / run.job.path.resolve().relative_to(self.jobs_dir)
-        _run(
-            [
-                sys.executable,
-                "-m",
-                "dativo_infra.cli",
-                "render",
-                "--job",
-                str(target),
-                "--outputs",
-                str(self.workdir / "outputs" / f"{run.job.stack_name}.json"),
-                "--in-place",
-            ],
+        render_job_file(
+            target,
+            self.workdir / "outputs" / f"{run.job.stack_name}.json",
             env,
-            PROJECT_ROOT,
             self.logs / f"{run.job.stack_name}.render.log",
-            timeout=120,
         )
         run.rendered = target
 
     def check_tags(self, run: StackRun, env: dict[str, str], cloud: MotoServer) -> None:
         stack_dir = self.outdir / "stacks" / run.job.stack_name
         state = json.loads(
-            _run(
+            run_command(
                 ["terraform", "show", "-json"], env, stack_dir, self.logs / f"{run.job.stack_name}.state.log"
             )
         )
@@ -274,14 +214,7 @@ class LocalRun:
     def destroy(self, run: StackRun, env: dict[str, str]) -> None:
         stack = run.job.stack_name
         self._status(run, "destroying")
-        _run(
-            self.cdktf("destroy", stack, "--auto-approve", "--skip-synth"),
-            env,
-            PROJECT_ROOT,
-            self.logs / f"{stack}.destroy.log",
-        )
-        stack_dir = self.outdir / "stacks" / stack
-        left = _run(["terraform", "state", "list"], env, stack_dir, self.logs / f"{stack}.state.log").split()
+        left = destroy_stack(stack, self.outdir, env, self.logs / f"{stack}.destroy.log")
         run.destroyed = not left
         if left:
             run.error = f"destroy left {len(left)} resource(s): {', '.join(left)}"
