@@ -1,78 +1,18 @@
 """The azurerm provider's plan-time rules (hashicorp/azurerm 4.55.0, bound by cdktf-cdktf-provider-azurerm
-14.23.1; the table is tests/clouds/azurerm_rules.py) over every synthesized Azure example stack and over
-hypothesis-drawn Azure jobs. No provider binary exists here, so this is what stands in for
-``terraform plan`` on these stacks; the construct tests run the same function over their own stacks."""
+14.23.1; the table is tests/clouds/azurerm_rules.py) are not vacuous: each change to a valid example
+stack that the provider (or the service behind it) refuses breaks one. The rules over every example and
+drawn jobs: tests/stacks/test_plan_rules.py."""
 
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from dativo_infra.config.loader import load_jobs
-from dativo_infra.contract import RuntimeType
 from tests.clouds.azurerm_rules import (
-    AZURERM_DATA_TYPES,
-    AZURERM_RESOURCE_TYPES,
     assert_azurerm_plan_time_rules,
 )
-from tests.jobgen import jobs, synth_batches
-
-#: Azure jobs per drawn app, and apps: few synths (each costs seconds), many options per job.
-BATCH, BATCHES = 6, 2
-
-
-def _azure_examples(example_jobs: list[Any]) -> list[str]:
-    return sorted(
-        job.stack_name for job in example_jobs if job.config.runtime.TYPE is RuntimeType.AZURE_CONTAINER_APPS
-    )
-
-
-def test_every_azure_example_follows_the_plan_time_rules(
-    example_jobs: list, example_synth: dict[str, Any]
-) -> None:
-    names = _azure_examples(example_jobs)
-    assert len(names) >= 3
-    for name in names:
-        assert_azurerm_plan_time_rules(example_synth[name])
-
-
-def test_the_azure_examples_cover_every_azurerm_type_the_rules_know(
-    example_jobs: list, example_synth: dict[str, Any]
-) -> None:
-    """Each rule is exercised on a real example: the examples together emit every azurerm resource and
-    data source type in the table (and the rules refuse any type not in it)."""
-    emitted: set[str] = set()
-    data: set[str] = set()
-    for name in _azure_examples(example_jobs):
-        emitted |= set(example_synth[name].get("resource", {}))
-        data |= set(example_synth[name].get("data", {}))
-    assert emitted == AZURERM_RESOURCE_TYPES
-    assert data == AZURERM_DATA_TYPES
-
-
-def test_drawn_azure_jobs_follow_the_plan_time_rules(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """:data:`BATCHES` apps of :data:`BATCH` drawn Azure jobs (network forms, probes, KEDA rules, volumes, roles, workload profiles, ...)."""
-    from dativo_infra.synth import synth
-
-    @synth_batches(BATCHES)
-    @given(data=st.data())
-    def batch(data: st.DataObject) -> None:
-        directory = tmp_path_factory.mktemp("drawn_azure")
-        for index in range(BATCH):
-            job = data.draw(jobs(index, (RuntimeType.AZURE_CONTAINER_APPS,)), label=f"job {index}")
-            (directory / f"job{index}.yaml").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-        loaded = load_jobs([str(directory)])
-        stacks = synth(loaded, Path(directory) / "cdktf.out")
-        for job in loaded:
-            assert_azurerm_plan_time_rules(stacks[job.stack_name])
-
-    batch()
 
 
 def _first(doc: dict[str, Any], kind: str) -> dict[str, Any]:
