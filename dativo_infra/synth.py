@@ -36,7 +36,7 @@ def build_app(
 def synth(
     jobs: Iterable[LoadedJob], outdir: str | Path, settings: PlatformSettings | None = None
 ) -> dict[str, Any]:
-    """Synthesize ``jobs`` into ``outdir``; return ``{stack name: parsed cdk.tf.json}``."""
+    """Synthesize ``jobs`` into ``outdir`` in this process; return ``{stack name: parsed cdk.tf.json}``."""
     jobs = list(jobs)
     build_app(jobs, outdir, settings).synth()
     out: dict[str, Any] = {}
