@@ -48,6 +48,8 @@ MIN_BATCH = 25
 #: Largest value either variable accepts.
 MAX_SETTING = 10_000
 MANIFEST = "manifest.json"
+#: Where ``dativo_infra`` is imported from: a worker imports the same code, whatever its working directory.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 STACKS = "stacks"
 
 
@@ -180,6 +182,7 @@ def synth_batched(jobs: Sequence[LoadedJob], outdir: Path, workers: int, most: i
     batches = plan_batches(jobs, lambda j: j.config.infrastructure.provider.value, workers, most)
     if len(batches) < 2:
         return []
+    outdir = outdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     scratch = outdir / f".dativo-batches-{os.getpid()}"
     dirs = [scratch / str(index) for index in range(len(batches))]
@@ -194,7 +197,15 @@ def synth_batched(jobs: Sequence[LoadedJob], outdir: Path, workers: int, most: i
         command = [sys.executable, *(["-" + "O" * sys.flags.optimize] if sys.flags.optimize else [])]
         with lock:
             proc = subprocess.Popen(
-                [*command, "-m", __name__, str(batch_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                [*command, "-m", __name__, str(batch_dir)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
+                    ),
+                },
             )
             running.add(proc)
         _, stderr = proc.communicate()
