@@ -190,12 +190,15 @@ def synth_batched(jobs: Sequence[LoadedJob], outdir: Path, workers: int, most: i
         batch_dir.mkdir(parents=True)
         batch_dir.with_suffix(".pickle").write_bytes(pickle.dumps(batch))
     running: set[subprocess.Popen[bytes]] = set()
+    stopping = threading.Event()  # a batch failed: start no other
     lock = threading.Lock()
 
     def run(batch_dir: Path) -> BatchResult:
         # a fresh interpreter per batch, started like this one (``-O`` kept): its own jsii runtime
         command = [sys.executable, *(["-" + "O" * sys.flags.optimize] if sys.flags.optimize else [])]
         with lock:
+            if stopping.is_set():
+                raise BatchFailed(batch_dir.name, 0, "not started: another batch failed")
             proc = subprocess.Popen(
                 [*command, "-m", __name__, str(batch_dir)],
                 stdout=subprocess.DEVNULL,
@@ -213,17 +216,22 @@ def synth_batched(jobs: Sequence[LoadedJob], outdir: Path, workers: int, most: i
             running.discard(proc)
         if proc.returncode != 0:
             raise BatchFailed(batch_dir.name, proc.returncode, stderr.decode(errors="replace"))
-        return BatchResult(**json.loads(batch_dir.with_suffix(".json").read_text()))
+        result = json.loads(batch_dir.with_suffix(".json").read_text())
+        return BatchResult(**{**result, "stacks": tuple(result["stacks"])})
 
     try:
         with ThreadPoolExecutor(min(workers, len(batches))) as pool:
-            futures = [pool.submit(run, d) for d in dirs]
+            # largest batches first: the last round is the shortest
+            order = sorted(range(len(batches)), key=lambda i: -len(batches[i]))
+            submitted = {index: pool.submit(run, dirs[index]) for index in order}
+            futures = [submitted[index] for index in range(len(batches))]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             failed = [f.exception() for f in futures if f in done and f.exception() is not None]
             if failed:
                 for future in futures:
                     future.cancel()
                 with lock:
+                    stopping.set()
                     for proc in running:
                         proc.kill()
                 raise failed[0]  # type: ignore[misc]
