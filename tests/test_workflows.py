@@ -1,7 +1,8 @@
 """The CI workflows: schema-valid, clean under zizmor, and wired to what ``dativo-infra changed`` emits.
 
-Linters run as subprocesses from the project's .venv (``check-jsonschema`` and ``zizmor`` are pinned
-in the ``dev`` extra). The structural tests read the YAML with ruamel (YAML 1.2: ``on`` stays a key).
+Linters run as subprocesses from the project's .venv (``check-jsonschema``, ``zizmor``, ``actionlint``
+and ``shellcheck`` are pinned in the ``dev`` extra; actionlint runs shellcheck over every ``run:``
+script because shellcheck is on its PATH). The structural tests read the YAML with ruamel (YAML 1.2: ``on`` stays a key).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from dativo_infra.ci.legs import ChangeSet, Deploy, Destroy, make_leg
+from dativo_infra.ci.setup_stamp import digest, tf_plugins_digest
+from dativo_infra.config.loader import load_jobs
+from dativo_infra.synth import selected_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -69,6 +73,37 @@ def test_zizmor_reports_no_findings() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout, proc.stdout + proc.stderr
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint with only the project's tools on PATH (shellcheck among them; no pyflakes)."""
+    return subprocess.run(
+        [tool("actionlint"), "-verbose", "-no-color", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+
+
+def test_actionlint_reports_no_findings_with_shellcheck_enabled() -> None:
+    tool("shellcheck")
+    proc = actionlint(*FILES)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'Rule "shellcheck" was disabled' not in proc.stderr, proc.stderr
+    assert "Found 0 errors in 2 files" in proc.stderr, proc.stderr
+
+
+def test_actionlint_does_check_the_run_scripts(tmp_path: Path) -> None:
+    """The check above can fail: an unquoted variable in a run script is a shellcheck finding."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "name: bad\non: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n"
+        "    steps:\n      - run: rm -rf $TARGET/\n"
+    )
+    proc = actionlint(bad)
+    assert proc.returncode == 1 and "SC2086" in proc.stdout, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -441,3 +476,118 @@ def test_dispatched_job_becomes_a_one_job_leg(tmp_path: Path) -> None:
         "true",
         "false",
     )
+
+
+# --- set-up of the legs: exact caches, then `scripts/setup.sh --ci-leg` ---------------------------
+
+LEG_JOBS = [("pr.yml", "plan"), ("deploy.yml", "deploy"), ("deploy.yml", "destroy")]
+CACHE_ACTION = "actions/cache@"
+SET_UP = "Set up (.venv with the cdk extra, Node 22, the pinned cdktf CLI; skips what is current)"
+
+
+def setup_steps(file: str, job: str) -> list[dict[str, Any]]:
+    """The leg's steps from setup-python up to and including the set-up."""
+    steps = workflow(file)["jobs"][job]["steps"]
+    first = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/setup-python@"))
+    last = next(i for i, s in enumerate(steps) if s.get("name") == SET_UP)
+    return steps[first : last + 1]
+
+
+@pytest.mark.parametrize(("file", "job"), LEG_JOBS, ids=lambda v: str(v))
+def test_each_leg_restores_exact_caches_then_sets_up_only_what_a_leg_needs(file: str, job: str) -> None:
+    steps = setup_steps(file, job)
+    assert steps[0]["id"] == "python"
+    keys = next(s for s in steps if s.get("id") == "keys")
+    assert keys["run"] == (
+        "python -m dativo_infra.ci.setup_stamp github-output --mode ci-leg "
+        '--terraform-version "$TERRAFORM_VERSION" >> "$GITHUB_OUTPUT"'
+    )
+    caches = {s["with"]["path"]: s for s in steps if s.get("uses", "").startswith(CACHE_ACTION)}
+    assert set(caches) == {".venv", "node_modules", "~/.terraform.d/plugin-cache"}
+    names = [s.get("name") for s in steps]
+    assert names.index(keys["name"]) < min(names.index(c["name"]) for c in caches.values())
+    assert names[-1] == SET_UP  # after every restore
+    for cache in caches.values():
+        assert set(cache["with"]) == {"path", "key"}, cache  # no restore-keys: a key is hit exactly or missed
+    assert caches[".venv"]["with"]["key"] == (
+        "venv-ci-leg-${{ runner.os }}-${{ runner.arch }}-py${{ steps.python.outputs.python-version }}-"
+        "${{ steps.keys.outputs.venv }}"
+    )
+    assert (
+        caches["node_modules"]["with"]["key"]
+        == "node-${{ runner.os }}-${{ runner.arch }}-${{ steps.keys.outputs.node }}"
+    )
+    assert caches["~/.terraform.d/plugin-cache"]["with"]["key"] == (
+        "tf-plugins-${{ runner.os }}-${{ runner.arch }}-${{ steps.keys.outputs.tf_plugins }}-${{ matrix.providers }}"
+    )
+    run = steps[-1]["run"]
+    assert run.startswith("scripts/setup.sh --ci-leg\n") and "make setup" not in run
+
+
+def test_every_leg_sets_up_the_same_way() -> None:
+    first, *others = (setup_steps(file, job) for file, job in LEG_JOBS)
+    assert all(steps == first for steps in others)
+    for path in FILES:
+        assert "make setup" not in path.read_text()  # the full set-up (dev tools, checkov) is for people
+
+
+def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
+    """Run the keys step as GitHub does: its outputs are the names the cache keys read, and the .venv
+    key's hash is the digest setup.sh stamps, so a restored .venv is current for setup.sh."""
+    keys = next(s for s in setup_steps("pr.yml", "plan") if s.get("id") == "keys")
+    out = tmp_path / "github_output"
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", keys["run"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_OUTPUT": str(out), "TERRAFORM_VERSION": "1.11.4"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    for path in FILES:
+        assert set(re.findall(r"steps\.keys\.outputs\.(\w+)", path.read_text())) == set(written)
+    assert written == {
+        "venv": digest("venv", mode="ci-leg"),
+        "node": digest("node", mode="ci-leg"),
+        "tf_plugins": tf_plugins_digest("1.11.4"),
+    }
+    assert (
+        workflow("pr.yml")["env"]["TERRAFORM_VERSION"] == workflow("deploy.yml")["env"]["TERRAFORM_VERSION"]
+    )
+
+
+def test_terraform_uses_the_restored_plugin_cache_without_a_lock_file() -> None:
+    for path in FILES:
+        assert workflow(path.name)["env"]["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] == "true"
+        assert "TF_PLUGIN_CACHE_DIR" not in workflow(path.name)["env"]  # cdktf's default, the cached path
+
+
+@pytest.mark.parametrize("max_legs", [256, 3], ids=["one-job-legs", "packed-legs"])
+def test_a_leg_synthesizes_exactly_the_stacks_it_plans(
+    max_legs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`changed --github-output` -> matrix leg -> DATIVO_JOBS -> the jobs app.py loads: their stacks
+    are the leg's `stacks`, the names `cdktf plan` / `deploy` are given (over the example jobs)."""
+    proc = subprocess.run(
+        [str(BIN / "dativo-infra"), "stacks", "--", "jobs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    include = [Deploy(job, s["stack"], s["provider"]) for job, s in json.loads(proc.stdout).items()]
+    assert len(include) > 3
+    change = ChangeSet(include, [], True, "", "2" * 40, max_legs=max_legs)
+    lines = dict(line.split("=", 1) for line in change.github_output().splitlines())
+    legs = json.loads(lines["matrix"])["include"]
+    assert len(legs) == min(len(include), max_legs)
+    monkeypatch.chdir(ROOT)
+    seen: list[str] = []
+    for leg in legs:
+        monkeypatch.setenv("DATIVO_JOBS", leg["jobs"])
+        loaded = load_jobs(selected_paths())
+        assert sorted(job.stack_name for job in loaded) == sorted(leg["stacks"].split(" ")), leg
+        seen += leg["stacks"].split(" ")
+    assert sorted(seen) == sorted(d.stack for d in include)  # every job in exactly one leg
