@@ -1,7 +1,8 @@
 """TaggingAspect: put the job's merged, cloud-rendered tags on every resource that takes tags.
 
-The Aspect visits every construct of a stack (cdktf runs Aspects just before synthesis, after all
-constructs exist) and, on each resource that can carry them, sets::
+The Aspect visits every construct under the scope it is added to (cdktf runs Aspects just before
+synthesis, after all constructs exist; ``JobStack`` adds it to the runtime construct, which holds
+every resource of the stack) and, on each resource that can carry them, sets::
 
     tags/labels = {**merged tags, **tags written explicitly on the resource}
 
