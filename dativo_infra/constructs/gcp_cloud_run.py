@@ -151,7 +151,8 @@ class Runtime(Construct):
                 project=runtime.project_id,
             )
             self.service_account_email = self.service_account.email
-            self.member = f"serviceAccount:{self.service_account.email}"
+            # read once: every attribute read is a jsii round trip to Node
+            self.member = f"serviceAccount:{self.service_account_email}"
             grants += self._grant_secrets()
             self._grant_storage()
             grant_roles(self, runtime, self.member)
@@ -320,16 +321,18 @@ class Runtime(Construct):
             ),
             depends_on=self._depends_on(depends_on),
         )
-        for member in runtime.invokers:
-            CloudRunV2ServiceIamMember(
-                self,
-                invoker_id(member),
-                name=service.name,
-                location=region,
-                project=runtime.project_id,
-                role=RUN_INVOKER_ROLE,
-                member=member,
-            )
+        if runtime.invokers:
+            service_name = service.name  # one read (a jsii round trip) for every invoker
+            for member in runtime.invokers:
+                CloudRunV2ServiceIamMember(
+                    self,
+                    invoker_id(member),
+                    name=service_name,
+                    location=region,
+                    project=runtime.project_id,
+                    role=RUN_INVOKER_ROLE,
+                    member=member,
+                )
         return service
 
     # -- job -----------------------------------------------------------------------------------
