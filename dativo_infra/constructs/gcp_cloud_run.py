@@ -130,6 +130,8 @@ class Runtime(Construct):
 
     def __init__(self, scope: Construct, id: str, runtime: GcpCloudRunRuntime, placement: Placement) -> None:
         super().__init__(scope, id)
+        # The job stack is the scope (known here: no TerraformStack.of round trip to Node).
+        self._stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(self)
         self.runtime = runtime
         self.placement = placement
         self.names = gcp.resource_names(placement.name)
@@ -205,7 +207,7 @@ class Runtime(Construct):
                     {"from": f"{kind}.{self._logical_id(old_id)}", "to": f"{kind}.{self._logical_id(new_id)}"}
                 )
         if moves:
-            TerraformStack.of(self).add_override("moved", moves)
+            self._stack.add_override("moved", moves)
 
     def _logical_id(self, construct_id: str) -> str:
         path = f"{self._id}/{construct_id}"  # md5: cdktf's own logical-id hash, not a security use
