@@ -177,6 +177,7 @@ class Runtime(Construct):
         rg_name = self.resource_group_name
 
         self.log_analytics: LogAnalyticsWorkspace | None = None
+        self.log_analytics_id: str | None = None
         self.environment: ContainerAppEnvironment | DataAzurermContainerAppEnvironment
         if runtime.environment_id is None:
             subnet_id = runtime.network.subnet_ids[0] if runtime.network.subnet_ids else None
@@ -189,13 +190,14 @@ class Runtime(Construct):
                 sku="PerGB2018",
                 retention_in_days=runtime.log_retention_days,
             )
+            self.log_analytics_id = self.log_analytics.id
             self.environment = ContainerAppEnvironment(
                 self,
                 "environment",
                 name=names.environment,
                 location=placement.region,
                 resource_group_name=rg_name,
-                log_analytics_workspace_id=self.log_analytics.id,
+                log_analytics_workspace_id=self.log_analytics_id,
                 logs_destination="log-analytics",
                 infrastructure_subnet_id=subnet_id,
                 infrastructure_resource_group_name=names.infrastructure_resource_group if subnet_id else None,
@@ -287,7 +289,7 @@ class Runtime(Construct):
         if self.app is not None and runtime.ingress != "none":
             self.outputs["ingress_url"] = f"https://{self.app.ingress.fqdn}"
         if self.log_analytics is not None:  # a shared environment's workspace is not this stack's
-            self.outputs["log_analytics_workspace_id"] = self.log_analytics.id
+            self.outputs["log_analytics_workspace_id"] = self.log_analytics_id
 
     def _existing_environment(self, environment_id: str) -> DataAzurermContainerAppEnvironment:
         """Look up ``environment_id`` (the model guarantees its form); the plan fails if it is not in the
