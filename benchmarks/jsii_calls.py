@@ -17,10 +17,11 @@ by kind:
   ``complete`` round trip more).
 
 It prints, per cloud, the marginal round trips per job: ``(count at N jobs - count at 1 job) / (N -
-1)``, by kind, and the time spent waiting on Node per job. ``--sites K`` also prints the K most
+1)``, by kind, and the time spent blocked on Node per job (noisy). ``--sites K`` also prints the K most
 frequent call sites at N jobs (``kind class.member``, and the app's own source line that caused
-the request). ``--time N`` times an AWS-only synth of 1 and of N jobs without counting (each twice)
-and prints the marginal ms per job.
+the request). ``--time N`` times an AWS-only synth of 1 and of N jobs without counting (twice) and
+prints the marginal ms per job: wall time, and the CPU time of Python and of Node (less sensitive
+to the other load of a shared machine, not immune to it: compare runs interleaved in one hour).
 
 ``benchmarks/run.py`` may import :func:`round_trips_per_job`.
 """
@@ -256,7 +257,7 @@ def round_trips_per_job(cloud: str, jobs: int) -> dict[str, Any]:
 def marginal_ms_per_job(cloud: str, jobs: int) -> dict[str, float]:
     """Marginal ms per job, ``(at jobs - at 1 job) / (jobs - 1)``, of a synth in fresh processes
     without counting: ``wall`` (what a user waits; noisy on a shared machine) and ``cpu`` (Python +
-    Node CPU time, much less sensitive to other load)."""
+    Node CPU time, less sensitive to other load)."""
     with tempfile.TemporaryDirectory(prefix="dativo-jsii-") as work:
         one, many = Path(work, "one"), Path(work, "many")
         generate_jobs(one, 1, providers=(cloud,))
