@@ -23,3 +23,22 @@ def test_generated_jobs_are_valid_with_distinct_stacks_from_every_example(tmp_pa
 def test_providers_select_the_examples(tmp_path: Path) -> None:
     jobs = load_jobs([str(p) for p in generate_jobs(tmp_path, 5, providers=("gcp",))])
     assert {j.config.infrastructure.provider.value for j in jobs} == {"gcp"}
+
+
+def test_jsii_call_counter_counts_requests_by_kind_and_site() -> None:
+    from cdktf import TerraformOutput, TerraformStack, Testing
+    from jsii._kernel.providers import process
+    from jsii_calls import counting
+
+    original = process._NodeProcess.send
+    app = Testing.app()
+    stack = TerraformStack(app, "counted")
+    with counting(sites=True) as counters:
+        TerraformOutput(stack, "a", value="x")
+        TerraformOutput(stack, "b", value="y")
+        assert stack.node.id == "counted"  # one property read: Construct.node, then id
+    assert process._NodeProcess.send is original  # restored after the block
+    assert counters["counts"]["create"] == 2
+    assert counters["sites"]["create cdktf.TerraformOutput"] == 2
+    assert counters["counts"]["get"] >= 1
+    assert set(counters["wait_by_kind"]) == {k for k in counters["counts"] if k != "callbacks"}

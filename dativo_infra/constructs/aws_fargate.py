@@ -163,6 +163,8 @@ class Runtime(Construct):
             retention_in_days=runtime.log_retention_days,
             kms_key_id=runtime.log_kms_key_arn,
         )
+        # Attribute tokens are read once each: every read is a jsii round trip to Node.
+        log_group_name = self.log_group.name
 
         # Execution role: ECS agent pulls the image, writes logs, resolves container secrets. A given
         # role is used as it is (validate warns when it must read secrets the stack cannot grant it).
@@ -211,7 +213,7 @@ class Runtime(Construct):
                 command=runtime.command,
                 env=runtime.env,
                 secrets=runtime.secrets,
-                log_group=self.log_group.name,
+                log_group=log_group_name,
                 region=placement.region,
                 port=runtime.port if service_mode else None,
                 init_process=runtime.enable_execute_command,
@@ -221,6 +223,7 @@ class Runtime(Construct):
             ),
         )
 
+        task_definition_arn = self.task_definition.arn
         network = task_network(self, runtime, names.security_group)
         self.security_group_id = network.security_groups[0]
 
@@ -240,7 +243,7 @@ class Runtime(Construct):
                 names,
                 cluster_arn=self.cluster_arn,
                 cluster_name=self.cluster_name,
-                task_definition_arn=self.task_definition.arn,
+                task_definition_arn=task_definition_arn,
                 network=network,
                 load_balancer=self.load_balancer,
                 capacity_providers=self.cluster_capacity_providers,
@@ -254,7 +257,7 @@ class Runtime(Construct):
                 region=placement.region,
                 cluster_name=self.cluster_name,
                 cluster_arn=self.cluster_arn,
-                task_definition_arn=self.task_definition.arn,
+                task_definition_arn=task_definition_arn,
                 task_family_arn=self.task_definition.arn_without_revision,
                 role_arns=[self.execution_role_arn, self.task_role_arn],
                 network=network,
@@ -268,10 +271,10 @@ class Runtime(Construct):
             "cluster_name": self.cluster_name,
             "cluster_arn": self.cluster_arn,
             "service_name": service_name,
-            "task_definition_arn": self.task_definition.arn,
+            "task_definition_arn": task_definition_arn,
             "task_role_arn": self.task_role_arn,
             "execution_role_arn": self.execution_role_arn,
-            "log_group_name": self.log_group.name,
+            "log_group_name": log_group_name,
             "security_group_id": self.security_group_id,
         }
         if self.load_balancer is not None:

@@ -88,6 +88,7 @@ def service_load_balancer(
         description="Load balancer of a Dativo service; rules are separate resources",
         vpc_id=network.vpc_id,
     )
+    group_id = group.id  # one jsii round trip per attribute token: read once
     if settings.allowed_cidrs:
         sources = list(settings.allowed_cidrs)
     elif external:
@@ -101,7 +102,7 @@ def service_load_balancer(
             VpcSecurityGroupIngressRule(
                 scope,
                 f"load_balancer_ingress_{listener_port}_{index}",
-                security_group_id=group.id,
+                security_group_id=group_id,
                 description=f"Listener port {listener_port} from an allowed network",
                 ip_protocol="tcp",
                 from_port=listener_port,
@@ -111,7 +112,7 @@ def service_load_balancer(
     VpcSecurityGroupEgressRule(
         scope,
         "load_balancer_egress",
-        security_group_id=group.id,
+        security_group_id=group_id,
         description="To the service's tasks on the container port",
         ip_protocol="tcp",
         from_port=port,
@@ -126,7 +127,7 @@ def service_load_balancer(
         ip_protocol="tcp",
         from_port=port,
         to_port=port,
-        referenced_security_group_id=group.id,
+        referenced_security_group_id=group_id,
     )
 
     logs = settings.access_logs
@@ -137,7 +138,7 @@ def service_load_balancer(
         name=names.load_balancer,
         load_balancer_type="application",
         internal=not external,
-        security_groups=[group.id],
+        security_groups=[group_id],
         subnets=network.subnets,
         drop_invalid_header_fields=True,
         enable_deletion_protection=protect,
@@ -166,14 +167,15 @@ def service_load_balancer(
         ),
         lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
     )
-    forward = [LbListenerDefaultAction(type="forward", target_group_arn=target_group.arn)]
+    target_group_arn, balancer_arn = target_group.arn, balancer.arn  # each read once (a round trip)
+    forward = [LbListenerDefaultAction(type="forward", target_group_arn=target_group_arn)]
     listeners: list[LbListener] = []
     if https:
         listeners.append(
             LbListener(
                 scope,
                 "listener_https",
-                load_balancer_arn=balancer.arn,
+                load_balancer_arn=balancer_arn,
                 port=HTTPS_PORT,
                 protocol="HTTPS",
                 ssl_policy=TLS_POLICY,
@@ -191,14 +193,14 @@ def service_load_balancer(
         LbListener(
             scope,
             "listener_http",
-            load_balancer_arn=balancer.arn,
+            load_balancer_arn=balancer_arn,
             port=HTTP_PORT,
             protocol="HTTP",
             default_action=[redirect] if https else forward,
         )
     )
     return ServiceLoadBalancer(
-        target_group_arn=target_group.arn,
+        target_group_arn=target_group_arn,
         listeners=listeners,
         grace_period_seconds=settings.health_check_grace_period_seconds,
         endpoint=f"{'https' if https else 'http'}://{balancer.dns_name}",

@@ -90,22 +90,23 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
         description="Tasks of a Dativo job; rules are separate resources",
         vpc_id=vpc_id,
     )
+    group_id = group.id  # one jsii round trip per attribute token: read once
     if runtime.network.egress is None:
         VpcSecurityGroupEgressRule(
             scope,
             "security_group_egress",
-            security_group_id=group.id,
+            security_group_id=group_id,
             description="All outbound traffic (image pull, AWS APIs, sources and targets)",
             ip_protocol="-1",
             cidr_ipv4="0.0.0.0/0",
         )
     for index, rule in enumerate(runtime.network.egress or ()):
-        _egress_rule(scope, f"security_group_egress_{index}", group.id, rule)
+        _egress_rule(scope, f"security_group_egress_{index}", group_id, rule)
     return Network(
         vpc_id=vpc_id,
         subnets=subnets,
         cidr=cidr,
-        security_groups=[group.id, *runtime.network.security_group_ids],
+        security_groups=[group_id, *runtime.network.security_group_ids],
         assign_public_ip=runtime.network.public_ip(),
     )
 

@@ -59,6 +59,7 @@ def job_schedule(
         message_retention_seconds=aws.DEAD_LETTER_RETENTION_SECONDS,
         sqs_managed_sse_enabled=True,
     )
+    queue_arn = queue.arn  # one jsii round trip per attribute token: read once
     role = IamRole(
         scope,
         "scheduler_role",
@@ -76,7 +77,7 @@ def job_schedule(
         "scheduler_role_policy",
         name="start-job-run",
         role=role.id,
-        policy=policy_json(scheduler_statements(state_machine_arn, dead_letter_queue_arn=queue.arn)),
+        policy=policy_json(scheduler_statements(state_machine_arn, dead_letter_queue_arn=queue_arn)),
     )
     schedule = SchedulerSchedule(
         scope,
@@ -94,7 +95,7 @@ def job_schedule(
                 maximum_retry_attempts=runtime.retries,
                 maximum_event_age_in_seconds=runtime.retry_max_event_age_seconds,
             ),
-            dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue.arn),
+            dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue_arn),
         ),
     )
     return schedule, queue

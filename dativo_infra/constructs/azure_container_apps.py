@@ -172,9 +172,12 @@ class Runtime(Construct):
             self.resource_group = DataAzurermResourceGroup(
                 self, "resource_group", name=runtime.resource_group
             )
-        rg_name = self.resource_group.name
+        # Attribute tokens are read once each and kept: every read is a jsii round trip to Node.
+        self.resource_group_name: str = self.resource_group.name
+        rg_name = self.resource_group_name
 
         self.log_analytics: LogAnalyticsWorkspace | None = None
+        self.log_analytics_id: str | None = None
         self.environment: ContainerAppEnvironment | DataAzurermContainerAppEnvironment
         if runtime.environment_id is None:
             subnet_id = runtime.network.subnet_ids[0] if runtime.network.subnet_ids else None
@@ -187,13 +190,14 @@ class Runtime(Construct):
                 sku="PerGB2018",
                 retention_in_days=runtime.log_retention_days,
             )
+            self.log_analytics_id = self.log_analytics.id
             self.environment = ContainerAppEnvironment(
                 self,
                 "environment",
                 name=names.environment,
                 location=placement.region,
                 resource_group_name=rg_name,
-                log_analytics_workspace_id=self.log_analytics.id,
+                log_analytics_workspace_id=self.log_analytics_id,
                 logs_destination="log-analytics",
                 infrastructure_subnet_id=subnet_id,
                 infrastructure_resource_group_name=names.infrastructure_resource_group if subnet_id else None,
@@ -226,19 +230,26 @@ class Runtime(Construct):
             )
         else:
             self.identity = self._existing_identity(runtime.existing_identity_id)
-        self.role_assignments = [
-            RoleAssignment(
-                self,
-                grant.id,
-                scope=grant.scope,
-                role_definition_name=grant.role,
-                principal_id=self.identity.principal_id,
-                principal_type="ServicePrincipal",
-                condition=grant.condition,
-                condition_version=azure.ABAC_CONDITION_VERSION if grant.condition else None,
-            )
-            for grant in role_assignments(runtime)
-        ]
+        self.environment_id: str = self.environment.id
+        self.identity_id: str = self.identity.id
+        self.identity_client_id: str = self.identity.client_id
+        self.role_assignments: list[RoleAssignment] = []
+        grants = role_assignments(runtime)
+        if grants:
+            principal_id = self.identity.principal_id
+            self.role_assignments = [
+                RoleAssignment(
+                    self,
+                    grant.id,
+                    scope=grant.scope,
+                    role_definition_name=grant.role,
+                    principal_id=principal_id,
+                    principal_type="ServicePrincipal",
+                    condition=grant.condition,
+                    condition_version=azure.ABAC_CONDITION_VERSION if grant.condition else None,
+                )
+                for grant in grants
+            ]
 
         #: App secret name of every Key Vault secret URL read other than through ``runtime.secrets``
         #: (scale rules), or through it (the variable's secret is reused).
@@ -246,7 +257,7 @@ class Runtime(Construct):
             dict(runtime.secrets),
             [url for path, url in runtime.secret_urls().items() if path[0] != "secrets"],
         )
-        self.volume_storages = environment_storages(self, placement.name, runtime, self.environment.id)
+        self.volume_storages = environment_storages(self, placement.name, runtime, self.environment_id)
         self.app: ContainerApp | None = None
         self.job: ContainerAppJob | None = None
         if runtime.mode == "service":
@@ -272,13 +283,13 @@ class Runtime(Construct):
             "resource_group_name": rg_name,
             "environment_name": self.environment.name,
             "container_app_name": app_name,
-            "managed_identity_id": self.identity.id,
-            "managed_identity_client_id": self.identity.client_id,
+            "managed_identity_id": self.identity_id,
+            "managed_identity_client_id": self.identity_client_id,
         }
         if self.app is not None and runtime.ingress != "none":
             self.outputs["ingress_url"] = f"https://{self.app.ingress.fqdn}"
         if self.log_analytics is not None:  # a shared environment's workspace is not this stack's
-            self.outputs["log_analytics_workspace_id"] = self.log_analytics.id
+            self.outputs["log_analytics_workspace_id"] = self.log_analytics_id
 
     def _existing_environment(self, environment_id: str) -> DataAzurermContainerAppEnvironment:
         """Look up ``environment_id`` (the model guarantees its form); the plan fails if it is not in the
@@ -321,20 +332,20 @@ class Runtime(Construct):
         (``AZURE_CLIENT_ID`` first, then plain variables, then secret references, each sorted)."""
         runtime = self.runtime
         secrets = azure.secret_names(list(runtime.secrets))
-        env = [kinds.env(name=azure.CLIENT_ID_VAR, value=self.identity.client_id)]
+        env = [kinds.env(name=azure.CLIENT_ID_VAR, value=self.identity_client_id)]
         env += [kinds.env(name=k, value=v) for k, v in sorted(runtime.env.items())]
         env += [kinds.env(name=k, secret_name=secrets[k]) for k in sorted(runtime.secrets)]
-        template, mounts = volume_parts(runtime, kind, self.volume_storages, self.identity.client_id)
+        template, mounts = volume_parts(runtime, kind, self.volume_storages, self.identity_client_id)
         return {
             "template": template,
-            "identity": kinds.identity(type="UserAssigned", identity_ids=[self.identity.id]),
+            "identity": kinds.identity(type="UserAssigned", identity_ids=[self.identity_id]),
             "registry": self._registry(kinds),
             "secret": [
-                kinds.secret(name=secrets[k], key_vault_secret_id=v, identity=self.identity.id)
+                kinds.secret(name=secrets[k], key_vault_secret_id=v, identity=self.identity_id)
                 for k, v in sorted(runtime.secrets.items())
             ]
             + [
-                kinds.secret(name=name, key_vault_secret_id=url, identity=self.identity.id)
+                kinds.secret(name=name, key_vault_secret_id=url, identity=self.identity_id)
                 for url, name in sorted(self.reference_secrets.items())
                 if url not in runtime.secrets.values()
             ]
@@ -366,7 +377,7 @@ class Runtime(Construct):
                 )
             ]
         server = azure.acr_server(self.runtime.image)
-        return [kinds.registry(server=server, identity=self.identity.id)] if server else None
+        return [kinds.registry(server=server, identity=self.identity_id)] if server else None
 
     def _container_app(self) -> ContainerApp:
         runtime = self.runtime
@@ -391,8 +402,8 @@ class Runtime(Construct):
             self,
             "app",
             name=self.names.container_app,
-            resource_group_name=self.resource_group.name,
-            container_app_environment_id=self.environment.id,
+            resource_group_name=self.resource_group_name,
+            container_app_environment_id=self.environment_id,
             workload_profile_name=runtime.workload_profile,
             revision_mode="Single",
             identity=parts["identity"],
@@ -432,8 +443,8 @@ class Runtime(Construct):
             "job",
             name=self.names.container_app_job,
             location=self.placement.region,
-            resource_group_name=self.resource_group.name,
-            container_app_environment_id=self.environment.id,
+            resource_group_name=self.resource_group_name,
+            container_app_environment_id=self.environment_id,
             workload_profile_name=runtime.workload_profile,
             replica_timeout_in_seconds=runtime.timeout_seconds,
             replica_retry_limit=runtime.retries,

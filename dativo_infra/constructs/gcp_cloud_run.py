@@ -130,6 +130,8 @@ class Runtime(Construct):
 
     def __init__(self, scope: Construct, id: str, runtime: GcpCloudRunRuntime, placement: Placement) -> None:
         super().__init__(scope, id)
+        # The job stack is the scope (known here: no TerraformStack.of round trip to Node).
+        self._stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(self)
         self.runtime = runtime
         self.placement = placement
         self.names = gcp.resource_names(placement.name)
@@ -151,7 +153,8 @@ class Runtime(Construct):
                 project=runtime.project_id,
             )
             self.service_account_email = self.service_account.email
-            self.member = f"serviceAccount:{self.service_account.email}"
+            # read once: every attribute read is a jsii round trip to Node
+            self.member = f"serviceAccount:{self.service_account_email}"
             grants += self._grant_secrets()
             self._grant_storage()
             grant_roles(self, runtime, self.member)
@@ -204,7 +207,7 @@ class Runtime(Construct):
                     {"from": f"{kind}.{self._logical_id(old_id)}", "to": f"{kind}.{self._logical_id(new_id)}"}
                 )
         if moves:
-            TerraformStack.of(self).add_override("moved", moves)
+            self._stack.add_override("moved", moves)
 
     def _logical_id(self, construct_id: str) -> str:
         path = f"{self._id}/{construct_id}"  # md5: cdktf's own logical-id hash, not a security use
@@ -320,16 +323,18 @@ class Runtime(Construct):
             ),
             depends_on=self._depends_on(depends_on),
         )
-        for member in runtime.invokers:
-            CloudRunV2ServiceIamMember(
-                self,
-                invoker_id(member),
-                name=service.name,
-                location=region,
-                project=runtime.project_id,
-                role=RUN_INVOKER_ROLE,
-                member=member,
-            )
+        if runtime.invokers:
+            service_name = service.name  # one read (a jsii round trip) for every invoker
+            for member in runtime.invokers:
+                CloudRunV2ServiceIamMember(
+                    self,
+                    invoker_id(member),
+                    name=service_name,
+                    location=region,
+                    project=runtime.project_id,
+                    role=RUN_INVOKER_ROLE,
+                    member=member,
+                )
         return service
 
     # -- job -----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def scheduler(
         description=f"Starts the Cloud Run job of the Dativo stack {placement.name} on its schedule"[:256],
         project=runtime.project_id,
     )
+    invoker_email = invoker.email  # read once: every attribute read is a jsii round trip to Node
     grant = renamed(
         CloudRunV2JobIamMember,
         "scheduler_invoker",
@@ -58,7 +59,7 @@ def scheduler(
         location=placement.region,
         project=runtime.project_id,
         role=gcp.RUN_INVOKER_ROLE,
-        member=f"serviceAccount:{invoker.email}",
+        member=f"serviceAccount:{invoker_email}",
     )
     return CloudSchedulerJob(
         owner,
@@ -75,7 +76,7 @@ def scheduler(
             uri=gcp.run_job_uri(runtime.project_id, placement.region, names.cloud_run),
             http_method="POST",
             oauth_token=CloudSchedulerJobHttpTargetOauthToken(
-                service_account_email=invoker.email,
+                service_account_email=invoker_email,
                 scope="https://www.googleapis.com/auth/cloud-platform",
             ),
         ),

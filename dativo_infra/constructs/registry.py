@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from cdktf import TerraformStack
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.constructs.providers import register_provider_packages
@@ -41,8 +41,9 @@ class Placement:
     environment: str
 
 
-class RuntimeConstruct(Protocol):
-    """What the job stack reads from a runtime construct."""
+class RuntimeConstruct(IConstruct, Protocol):
+    """What the job stack reads from a runtime construct (a construct: the tagging Aspect is added
+    to it)."""
 
     @property
     def outputs(self) -> dict[str, Any]: ...

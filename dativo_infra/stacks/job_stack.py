@@ -55,7 +55,9 @@ class JobStack(TerraformStack):
     * backend: from the platform settings, with a per-job state file / key / workspace;
     * the runtime construct looked up in the registry by ``infrastructure.runtime.type``, given the
       typed runtime model and the job's placement (stack name, region, job name, environment);
-    * :class:`TaggingAspect` with the merged, cloud-rendered tags;
+    * :class:`TaggingAspect` with the merged, cloud-rendered tags, on the runtime construct (the
+      only child of the stack that holds resources: the provider, backend and outputs are its
+      other children);
     * one ``TerraformOutput`` per output the contract exports for this job's configuration
       (:func:`~dativo_infra.contract.exported_outputs`), named exactly as the contract says (a construct
       that returns other outputs than those is a bug, raised here).
@@ -78,7 +80,10 @@ class JobStack(TerraformStack):
 
         provider = PROVIDER_OF_RUNTIME[runtime_type]
         self.tags = render_tags(merged_tags(job, settings), provider)
-        Aspects.of(self).add(TaggingAspect(deep_literal(self.tags)))
+        # On the runtime construct, which holds every resource of the stack: the stack's other
+        # children (provider, backend, outputs) take no tags, and each construct an Aspect visits
+        # costs a Node -> Python callback (a dozen outputs per AWS job).
+        Aspects.of(self.runtime).add(TaggingAspect(deep_literal(self.tags)))
 
         # The output contract, checked once here for every runtime: exactly the outputs this job's
         # configuration exports (no placeholder value for an output that does not exist).

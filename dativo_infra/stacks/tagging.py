@@ -1,7 +1,8 @@
 """TaggingAspect: put the job's merged, cloud-rendered tags on every resource that takes tags.
 
-The Aspect visits every construct of a stack (cdktf runs Aspects just before synthesis, after all
-constructs exist) and, on each resource that can carry them, sets::
+The Aspect visits every construct under the scope it is added to (cdktf runs Aspects just before
+synthesis, after all constructs exist; ``JobStack`` adds it to the runtime construct, which holds
+every resource of the stack) and, on each resource that can carry them, sets::
 
     tags/labels = {**merged tags, **tags written explicitly on the resource}
 
@@ -72,18 +73,33 @@ def has_string_map(cls: type, attribute: str) -> bool:
 
 
 _PROVIDER_OF_CLASS: dict[type, str] = {}
+#: jsii type names of the prebuilt provider bindings: ``@cdktf/provider-<provider>.<module>.<Class>``.
+PREBUILT_PREFIX = "@cdktf/provider-"
+
+
+def provider_of_jsii_type(jsii_type: str) -> str | None:
+    """The provider of a prebuilt binding from its jsii type name (``@cdktf/provider-google-beta.x.X``
+    -> ``google-beta``), or None for any other type name (locally generated bindings)."""
+    if not jsii_type.startswith(PREBUILT_PREFIX):
+        return None
+    package = jsii_type[len(PREBUILT_PREFIX) :].split(".", 1)[0]
+    return package or None
 
 
 def provider_name(node: TerraformResource) -> str:
     """The short provider name of a resource binding (``aws``, ``google``, ``azurerm``), or ''.
 
-    Every instance of a binding class has the same generator metadata, so it is read (a jsii round
-    trip) once per class.
+    A prebuilt binding's provider is its jsii package's name (no round trip to Node); any other
+    binding's is read from its generator metadata (four jsii round trips), once per class: every
+    instance of a class has the same.
     """
     cls = type(node)
     if cls not in _PROVIDER_OF_CLASS:
-        metadata = node.terraform_generator_metadata
-        _PROVIDER_OF_CLASS[cls] = metadata.provider_name if metadata is not None else ""
+        name = provider_of_jsii_type(getattr(cls, "__jsii_type__", None) or "")
+        if name is None:
+            metadata = node.terraform_generator_metadata
+            name = metadata.provider_name if metadata is not None else ""
+        _PROVIDER_OF_CLASS[cls] = name
     return _PROVIDER_OF_CLASS[cls]
 
 

@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dativo_infra.literal import deep_literal
 
@@ -134,3 +136,37 @@ def test_capability_check_reads_the_declared_type(synthesized: dict[str, Any]) -
     assert not has_string_map(ComputeInstance, "tags")  # a list of network tags
     assert has_string_map(ComputeInstance, "labels")
     assert has_string_map(Project, "tags")  # a string map, excluded by the google provider rule instead
+
+
+@given(
+    provider=st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True),
+    rest=st.from_regex(r"[a-zA-Z0-9.]{0,30}", fullmatch=True),
+)
+def test_provider_of_a_prebuilt_jsii_type_is_its_package_name(provider: str, rest: str) -> None:
+    from dativo_infra.stacks.tagging import provider_of_jsii_type
+
+    assert provider_of_jsii_type(f"@cdktf/provider-{provider}.{rest}") == provider
+    assert provider_of_jsii_type(f"{provider}.{rest}") is None  # a locally generated binding
+    assert provider_of_jsii_type(f"@other/provider-{provider}.{rest}") is None
+
+
+def test_provider_from_the_jsii_type_equals_the_generator_metadata() -> None:
+    from cdktf import App, TerraformStack
+    from cdktf_cdktf_provider_aws.iam_role import IamRole
+    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from cdktf_cdktf_provider_google.storage_bucket import StorageBucket
+
+    from dativo_infra.stacks.tagging import provider_name, provider_of_jsii_type
+
+    stack = TerraformStack(App(), "providers")
+    resources = [
+        IamRole(stack, "role", assume_role_policy="{}"),
+        ResourceGroup(stack, "group", name="g", location="westeurope"),
+        StorageBucket(stack, "bucket", name="b", location="EU"),
+    ]
+    for resource in resources:
+        metadata = resource.terraform_generator_metadata
+        assert metadata is not None
+        assert provider_of_jsii_type(type(resource).__jsii_type__) == metadata.provider_name
+        assert provider_name(resource) == metadata.provider_name
+    assert [provider_name(r) for r in resources] == ["aws", "azurerm", "google"]
