@@ -193,10 +193,13 @@ def output_problems(runtime: AnyRuntime, text: str) -> list[Problem]:
     """One problem (``where`` left to the caller) per placeholder of ``text`` that names no output this
     job exports: an output its runtime does not have, or one its configuration does not export (saying
     when that output is exported). Expected: the outputs the job exports."""
+    names = _placeholder_names(text)
+    if not names:
+        return []
     exported = exported_outputs(runtime)
     allowed = "one of " + ", ".join(sorted(exported))
     found = []
-    for name in _placeholder_names(text):
+    for name in names:
         if name in exported:
             continue
         output = OUTPUTS[runtime.TYPE].get(name)
