@@ -16,12 +16,14 @@ import errno
 import io
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from _ruamel_yaml import CParser  # type: ignore[import-not-found]  # ruamel.yaml.clib: no stubs
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
@@ -100,6 +102,17 @@ class _Composer(CParser):  # type: ignore[misc]  # a class without type informat
             if len(_RESOLVED) < _RESOLVED_LIMIT and (value is None or len(value) <= _RESOLVED_TEXT):
                 _RESOLVED[key] = tag
         return tag
+
+
+def parse_events(text: str) -> Iterator[Event]:
+    """The parser events of ``text`` (libyaml's, with exact character marks), as
+    ``YAML(typ="safe", pure=False).parse`` gives them, without its loader class per call."""
+    parser = CParser(io.StringIO(text))
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
 
 
 def compose_all(text: str) -> list[Node]:
