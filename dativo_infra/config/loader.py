@@ -55,8 +55,8 @@ def discover(paths: list[str] | tuple[str, ...], report: ErrorReport | None = No
             report.add(JobError(raw, 0, "", "no file matches this pattern"))
         for path in candidates:
             if path.is_dir():
-                for sub in _directory_jobs(path, report):
-                    found.setdefault(_real(sub), sub)
+                for sub, real in _directory_jobs(path, report):
+                    found.setdefault(real, sub)
             elif path.exists():
                 found.setdefault(_real(path), path)
             elif report is not None:
@@ -71,11 +71,11 @@ def _real(path: Path) -> Path:
         return path.absolute()
 
 
-def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[Path]:
-    """The job files in ``directory`` and below (see :func:`discover`)."""
+def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[tuple[Path, Path]]:
+    """The job files in ``directory`` and below (see :func:`discover`), each with its real path."""
     root = _real(directory)
     errors: list[JobError] = []
-    jobs: list[Path] = []
+    jobs: list[tuple[Path, Path]] = []
     for sub in sorted(directory.rglob("*")):
         rel = sub.relative_to(directory).parts
         if (
@@ -85,18 +85,25 @@ def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[Path]:
             or any(part.startswith(".") for part in rel)
         ):
             continue
-        file = display_path(sub)
+        real = None
         if sub.is_symlink():
             target = _real(sub)
             if not sub.exists():
                 errors.append(
-                    JobError.at(file, 0, "", "broken symbolic link", os.readlink(sub), "a link to a job file")
+                    JobError.at(
+                        display_path(sub),
+                        0,
+                        "",
+                        "broken symbolic link",
+                        os.readlink(sub),
+                        "a link to a job file",
+                    )
                 )
                 continue
             if not target.is_relative_to(root):
                 errors.append(
                     JobError.at(
-                        file,
+                        display_path(sub),
                         0,
                         "",
                         f"symbolic link points outside {display_path(directory)}",
@@ -105,12 +112,13 @@ def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[Path]:
                     )
                 )
                 continue
+            real = target
         if sub.is_dir():
             continue
         if sub.suffix not in JOB_SUFFIXES:
             errors.append(
                 JobError.at(
-                    file,
+                    display_path(sub),
                     0,
                     "",
                     "job file extension is not lower case",
@@ -119,7 +127,9 @@ def _directory_jobs(directory: Path, report: ErrorReport | None) -> list[Path]:
                 )
             )
             continue
-        jobs.append(sub)  # not a regular file (a FIFO): refused when it is read
+        # not a link, under directories rglob entered (never a link to a directory): no path
+        # component to resolve below the directory's own real path
+        jobs.append((sub, real or root.joinpath(*rel)))  # not a regular file (a FIFO): refused when read
     if report is not None:
         report.extend(errors)
     return jobs

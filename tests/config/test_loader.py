@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dativo_infra.config.loader import collector_paused, load_jobs
+from dativo_infra.config.loader import _directory_jobs, collector_paused, load_jobs
 from dativo_infra.errors import ErrorReport
 
 
@@ -33,3 +33,20 @@ def test_the_collector_is_restored_when_loading_fails(tmp_path: Path) -> None:
         assert not gc.isenabled()  # a caller that disabled it keeps it disabled
     finally:
         gc.enable()
+
+
+def test_the_real_path_of_each_discovered_job_is_its_resolved_path(tmp_path: Path) -> None:
+    """Discovery derives real paths from the directory's (one resolve per directory, not per file):
+    the same paths ``Path.resolve`` gives, with linked files and linked directories around."""
+    root = tmp_path / "jobs"
+    (root / "acme" / "deep").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("acme/a.yaml", "acme/deep/b.yml", "elsewhere/c.yaml"):
+        (tmp_path / ("jobs/" + name if name.startswith("acme") else name)).write_text("tenant_id: x\n")
+    (root / "acme" / "link.yaml").symlink_to("deep/b.yml")
+    (root / "linked_dir").symlink_to(root / "acme" / "deep", target_is_directory=True)
+    (tmp_path / "alias").symlink_to(root, target_is_directory=True)
+    for given in (root, tmp_path / "alias", root / ".." / "jobs"):
+        found = _directory_jobs(given, ErrorReport())
+        assert [real for _sub, real in found] == [sub.resolve() for sub, _real in found]
+        assert {sub.name for sub, _real in found} == {"a.yaml", "b.yml", "link.yaml"}
