@@ -59,7 +59,7 @@ _KIND_OF_TAG: dict[int, str] = {}
 #: (node kind, scalar text, implicit flags) -> shared tag: resolving is a pure function of these
 #: (no path resolvers, one YAML version), and most scalars of job files recur (keys, true, 1, ...).
 _RESOLVED: dict[tuple[Any, Any, Any], Tag] = {}
-_RESOLVED_LIMIT = 100_000
+_RESOLVED_LIMIT = 50_000  # entries: at most a few MB
 _RESOLVED_TEXT = 200  # longer scalars are resolved but not remembered
 
 
