@@ -75,7 +75,7 @@ def main() -> None:
             command = [sys.executable, "-m", "dativo_infra.cli", "render", "--jobs", str(jobs_dir)]
             command += ["--outputs", str(outputs_dir), "--out", str(workdir / f"cli-{attempt}")]
             cpu, start = _cpu(), time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
             cli_times.append(time.perf_counter() - start)
             cli_cpus.append(_cpu() - cpu)
             assert done.returncode == 0, done.stderr[-3000:]

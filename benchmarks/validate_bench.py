@@ -20,12 +20,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import generate_jobs
+ROOT = Path(__file__).resolve().parent.parent
+# this checkout's package (not whichever one the virtualenv's editable install points at)
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dativo_infra.config.loader import load_jobs
-from dativo_infra.config.settings import load_settings
-from dativo_infra.tags import merged_tags, render_tags
+from common import generate_jobs  # noqa: E402
+
+from dativo_infra.config.loader import load_jobs  # noqa: E402
+from dativo_infra.config.settings import load_settings  # noqa: E402
+from dativo_infra.tags import merged_tags, render_tags  # noqa: E402
 
 TARGET_SECONDS = 1.0
 
@@ -62,7 +66,7 @@ def main() -> dict[str, float]:
         command = [sys.executable, "-m", "dativo_infra.cli", "validate", "--quiet", str(root)]
 
         def cli() -> None:
-            result = subprocess.run(command, capture_output=True, text=True)
+            result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
             assert result.returncode == 0, result.stderr
 
         figures = {

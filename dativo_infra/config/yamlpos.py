@@ -75,7 +75,9 @@ def _shared_tag(tag: Tag) -> Tag:
     name = str(tag)
     shared = _TAGS.get(name)
     if shared is None:
-        shared = _TAGS[name] = Tag(suffix=name)
+        # setdefault: two threads resolving a new name at once share one object, and only that
+        # object (kept alive by _TAGS, so its id is never reused) is given a kind
+        shared = _TAGS.setdefault(name, Tag(suffix=name))
         _KIND_OF_TAG[id(shared)] = _kind(name)
     return shared
 
