@@ -230,7 +230,13 @@ def render_with_problems(
     return dict(sorted(rendered.items())), problems
 
 
+#: Text made only of ASCII letters, digits, spaces and the AWS symbols: nothing AWS refuses in it.
+_AWS_PLAIN = re.compile(r"[A-Za-z0-9 " + re.escape(AWS_SYMBOLS) + r"]*")
+
+
 def _aws_bad_chars(text: str) -> str:
+    if _AWS_PLAIN.fullmatch(text):  # the usual case, without a category look-up per character
+        return ""
     bad = {c for c in text if c not in AWS_SYMBOLS and unicodedata.category(c)[0] not in "LNZ"}
     return "".join(sorted(bad))
 

@@ -9,11 +9,16 @@ import os
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from dativo_infra import tags as tags_module
 from dativo_infra.config.assets import AssetDefinition, Sourced
 from dativo_infra.config.loader import LoadedJob, load_job, load_jobs
 from dativo_infra.config.settings import PlatformSettings, load_settings
@@ -598,3 +603,20 @@ def test_cli_validate_fails_with_positioned_tag_error(tmp_path: Path) -> None:
         f":{line_of(path, '9lives')}: infrastructure.tags.9lives: tag '9lives': GCP label keys must start "
         "with a lowercase letter" in result.stderr
     )
+
+
+@hypothesis_settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("aZ09 _.:/=+-@,\t\n\u00a0é\u2028<>%&?*\x00") | st.characters(), max_size=40
+    )
+)
+@example("a b\n")
+@example("caf\u00e9\u00a0x")
+def test_the_plain_text_shortcut_finds_the_same_characters_aws_refuses(text: str) -> None:
+    """AWS accepts letters, digits and spaces of any script and its symbols: the ASCII shortcut of
+    ``_aws_bad_chars`` agrees with the per-character rule on every text."""
+    refused = {
+        c for c in text if c not in tags_module.AWS_SYMBOLS and unicodedata.category(c)[0] not in "LNZ"
+    }
+    assert tags_module._aws_bad_chars(text) == "".join(sorted(refused))

@@ -179,24 +179,33 @@ class Infrastructure(Strict):
 
     @model_validator(mode="after")
     def _outputs_exist(self) -> Infrastructure:
+        exported: dict[str, str] = {}  # the runtime's exported outputs, computed once when needed
         raise_all(
             [
                 problem._replace(where=("resource_identifiers", key))
                 for key, text in self.resource_identifiers.items()
-                for problem in output_problems(self.runtime, text)
+                for problem in output_problems(self.runtime, text, exported)
             ]
         )
         return self
 
 
-def output_problems(runtime: AnyRuntime, text: str) -> list[Problem]:
+def output_problems(runtime: AnyRuntime, text: str, exported: dict[str, str] | None = None) -> list[Problem]:
     """One problem (``where`` left to the caller) per placeholder of ``text`` that names no output this
     job exports: an output its runtime does not have, or one its configuration does not export (saying
-    when that output is exported). Expected: the outputs the job exports."""
-    exported = exported_outputs(runtime)
+    when that output is exported). Expected: the outputs the job exports. ``exported``: an empty dict
+    filled here with :func:`~dativo_infra.contract.exported_outputs` of ``runtime`` on first need (or
+    that mapping already), so that the texts of one job compute it once."""
+    names = _placeholder_names(text)
+    if not names:
+        return []
+    if exported is None:
+        exported = {}
+    if not exported:
+        exported.update(exported_outputs(runtime))
     allowed = "one of " + ", ".join(sorted(exported))
     found = []
-    for name in _placeholder_names(text):
+    for name in names:
         if name in exported:
             continue
         output = OUTPUTS[runtime.TYPE].get(name)

@@ -16,15 +16,18 @@ import errno
 import io
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from _ruamel_yaml import CParser  # type: ignore[import-not-found]  # ruamel.yaml.clib: no stubs
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from dativo_infra.errors import JobError
 
@@ -35,21 +38,95 @@ MAX_DEPTH = 64
 PathKey = tuple[str | int, ...]
 
 _BOOL = {"true": True, "false": False}
-# The C parser (ruamel.yaml.clib) composes ~25x faster than the pure one and keeps node marks.
-_yaml = YAML(typ="safe", pure=False)
 
 
 class _Resolver(VersionedResolver):
-    """ruamel's resolver without its per-scalar version lookup: under the C parser that lookup fails
-    through two caught AttributeErrors for every scalar (a quarter of the load time) and always ends
-    at the loader's version or YAML 1.2, which is what this returns directly."""
+    """ruamel's YAML 1.2 resolver without its per-scalar version lookup: under the C parser that lookup
+    always ends at the loader's version or YAML 1.2 (a ``%YAML`` directive is not seen there), which
+    is what this returns directly."""
 
     @property
     def processing_version(self) -> Any:
         return self._loader_version or (1, 2)
 
 
-_yaml.Resolver = _Resolver
+_RESOLVER = _Resolver()
+#: One :class:`Tag` per resolved tag name: every node resolved to ``int`` shares one object, so the
+#: builder classifies an implicitly tagged node with one dict look-up (:data:`_KIND_OF_TAG`).
+_TAGS: dict[str, Tag] = {}
+#: ``id`` of each shared tag -> its kind (the tag objects live as long as the module).
+_KIND_OF_TAG: dict[int, str] = {}
+#: (node kind, scalar text, implicit flags) -> shared tag: resolving is a pure function of these
+#: (no path resolvers, one YAML version), and most scalars of job files recur (keys, true, 1, ...).
+_RESOLVED: dict[tuple[Any, Any, Any], Tag] = {}
+_RESOLVED_LIMIT = 50_000  # entries: at most a few MB
+_RESOLVED_TEXT = 200  # longer scalars are resolved but not remembered
+
+
+def _kind(tag: str) -> str:
+    """What the builder makes of a node tagged ``tag``: null, bool, int, float, merge or str."""
+    for kind in ("null", "bool", "int", "float", "merge"):
+        if tag.endswith(f":{kind}"):
+            return kind
+    return "str"  # str, timestamps (kept as written), binary and custom tags stay text
+
+
+def _shared_tag(tag: Tag) -> Tag:
+    name = str(tag)
+    shared = _TAGS.get(name)
+    if shared is None:
+        # setdefault: two threads resolving a new name at once share one object, and only that
+        # object (kept alive by _TAGS, so its id is never reused) is given a kind
+        shared = _TAGS.setdefault(name, Tag(suffix=name))
+        _KIND_OF_TAG[id(shared)] = _kind(name)
+    return shared
+
+
+class _Composer(CParser):  # type: ignore[misc]  # a class without type information
+    """libyaml's scanner, parser and composer (ruamel.yaml.clib: nodes with their marks, ~25x faster than
+    the pure Python composer) resolving implicit tags exactly as ``YAML(typ="safe")`` does, memoised.
+
+    ``YAML(typ="safe", pure=False).compose_all`` builds the same nodes, but through a loader class
+    created per call whose resolver rebuilds its tables and looks the YAML version up for every scalar.
+    """
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        """No path resolvers (the composer calls this around every node)."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = _shared_tag(_RESOLVER.resolve(kind, value, implicit))
+            if len(_RESOLVED) < _RESOLVED_LIMIT and (value is None or len(value) <= _RESOLVED_TEXT):
+                _RESOLVED[key] = tag
+        return tag
+
+
+def parse_events(text: str) -> Iterator[Event]:
+    """The parser events of ``text`` (libyaml's, with exact character marks), as
+    ``YAML(typ="safe", pure=False).parse`` gives them, without its loader class per call."""
+    parser = CParser(io.StringIO(text))
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
+
+
+def compose_all(text: str) -> list[Node]:
+    """The node of every document of ``text`` (raises ruamel's YAML errors, as ``compose_all`` does)."""
+    composer = _Composer(io.StringIO(text))
+    try:
+        nodes = []
+        while composer.check_node():
+            nodes.append(composer.get_node())
+        return nodes
+    finally:
+        composer.dispose()
 
 
 @dataclass(frozen=True)
@@ -89,18 +166,26 @@ def _tag(node: Node) -> str:
     return getattr(tag, "value", tag) or ""
 
 
+def _node_kind(node: Node) -> str:
+    """:func:`_kind` of the node's tag (one look-up for an implicitly resolved tag)."""
+    kind = _KIND_OF_TAG.get(id(node.ctag))
+    return kind if kind is not None else _kind(_tag(node))
+
+
 def _scalar(node: ScalarNode) -> Any:
-    tag, text = _tag(node), node.value
-    if tag.endswith(":null"):
+    kind, text = _node_kind(node), node.value
+    if kind == "str":
+        return text
+    if kind == "null":
         return None
-    if tag.endswith(":bool"):
+    if kind == "bool":
         return _BOOL.get(text.lower(), text)
-    if tag.endswith(":int"):
+    if kind == "int":
         try:
             return int(text.replace("_", ""), 0) if not text.lstrip("+-").startswith("0o") else int(text, 8)
         except ValueError:
             return text
-    if tag.endswith(":float"):
+    if kind == "float":
         low = text.lower()
         if low in (".nan",):
             return float("nan")
@@ -112,7 +197,7 @@ def _scalar(node: ScalarNode) -> Any:
             return float(text.replace("_", ""))
         except ValueError:
             return text
-    return text  # str, timestamps (kept as written), binary and custom tags stay text
+    return text  # merge: '<<' as a value stays text
 
 
 class _Builder:
@@ -126,20 +211,23 @@ class _Builder:
             self.file, node.start_mark.line + 1, dotted(path) or "(document)", problem, got, expected
         )
 
+    def too_deep(self, node: Node) -> JobError:
+        return JobError(
+            self.file,
+            node.start_mark.line + 1,
+            "",
+            "document nests too deeply",
+            f"more than {MAX_DEPTH} levels",
+            f"at most {MAX_DEPTH} levels",
+        )
+
     def expanded_size(self, node: Node, depth: int = 0) -> int:
         """Node count with aliases expanded, computed without expanding (memoised per node)."""
         key = id(node)
         if key in self._sizes:
             return self._sizes[key]
         if depth > MAX_DEPTH:
-            raise JobError(
-                self.file,
-                node.start_mark.line + 1,
-                "",
-                "document nests too deeply",
-                f"more than {MAX_DEPTH} levels",
-                f"at most {MAX_DEPTH} levels",
-            )
+            raise self.too_deep(node)
         self._sizes[key] = MAX_NODES + 1  # a cycle counts as too large
         if isinstance(node, MappingNode):
             size = 1 + sum(
@@ -152,20 +240,44 @@ class _Builder:
         self._sizes[key] = size
         return size
 
+    def tree_size(self, node: Node, depth: int = 0) -> int:
+        """:meth:`expanded_size` of a document without aliases (a text without ``&`` has no anchor, so
+        no alias and no node reached twice): the same count and the same first too-deep node, in
+        the same order, without the memo."""
+        if depth > MAX_DEPTH:
+            raise self.too_deep(node)
+        value = node.value
+        if isinstance(value, str):  # a scalar
+            return 1
+        size = 1
+        depth += 1
+        if isinstance(node, MappingNode):
+            for key, item in value:
+                size += self.tree_size(key, depth) + self.tree_size(item, depth)
+        else:
+            for item in value:
+                size += self.tree_size(item, depth)
+        return size
+
     def build(self, node: Node, path: PathKey) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
             return _scalar(node)
+        lines = self.lines
         if isinstance(node, SequenceNode):
             out_list = []
             for index, item in enumerate(node.value):
-                out_list.append(self.build(item, (*path, index)))
+                if isinstance(item, ScalarNode):  # what build(item, ...) does for a scalar
+                    lines.setdefault((*path, index), item.start_mark.line + 1)
+                    out_list.append(_scalar(item))
+                else:
+                    out_list.append(self.build(item, (*path, index)))
             return out_list
         out: dict[str, Any] = {}
         key_lines: dict[str, int] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if _tag(key_node).endswith(":merge"):
+            if _node_kind(key_node) == "merge":
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if not isinstance(source, MappingNode):
@@ -183,9 +295,8 @@ class _Builder:
                 raise self.error(
                     key_node, path, "mapping key is not a plain value", "a complex key", "a string key"
                 )
-            key = _scalar(key_node)
-            if not isinstance(key, str):
-                key = key_node.value  # 1: or true: as keys are kept as written
+            # 1: or true: as keys are kept as written (the scalar's value is its text or not a str)
+            key = key_node.value
             line = key_node.start_mark.line + 1
             if key in key_lines:
                 raise JobError.at(
@@ -197,8 +308,11 @@ class _Builder:
                     f"each key once per mapping (first at line {key_lines[key]})",
                 )
             key_lines[key] = line
-            self.lines[(*path, key)] = line
-            out[key] = self.build(value_node, (*path, key))
+            lines[(*path, key)] = line
+            if isinstance(value_node, ScalarNode):  # its line is the key's, just recorded
+                out[key] = _scalar(value_node)
+            else:
+                out[key] = self.build(value_node, (*path, key))
         for k, v in merged.items():
             out.setdefault(k, v)
         return out
@@ -309,7 +423,7 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
     ):
         raise JobError(file, 1, "", "file is empty", "no YAML document", "one job mapping")
     try:
-        nodes = list(_yaml.compose_all(io.StringIO(text)))
+        nodes = compose_all(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -337,7 +451,7 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
         )
     root = nodes[0]
     builder = _Builder(file)
-    size = builder.expanded_size(root)
+    size = builder.expanded_size(root) if "&" in text else builder.tree_size(root)
     if size > MAX_NODES:
         raise JobError(
             file,

@@ -154,7 +154,8 @@ def parse_outputs(text: str, file: str) -> OutputsFile:
             None,
             ALLOWED_SHAPES,
         ) from None
-    if _depth(data) > MAX_JSON_DEPTH:
+    # nesting needs an opening bracket per level: a text with few of them needs no walk
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(data) > MAX_JSON_DEPTH:
         raise _too_deep(file, text)
     if not isinstance(data, dict):
         raise JobError.at(file, 1, "(document)", "outputs file is not a JSON object", data, ALLOWED_SHAPES)

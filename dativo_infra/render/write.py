@@ -26,7 +26,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.loader import discover, load_jobs
+from dativo_infra.config.loader import collector_paused, discover, load_jobs
 from dativo_infra.config.yamlpos import display_path, read_bounded
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.fsutil import atomic_write_many
@@ -313,7 +313,7 @@ def render_batch(
     if (out_dir is None) == (not in_place):
         raise JobError("render", 0, "", "a batch render needs exactly one of --out DIR and --in-place")
     directories = [_real(path).parent for path in discover([str(jobs_dir)])] if in_place else []
-    with _held_locks(directories, lock_timeout) as held:
+    with _held_locks(directories, lock_timeout) as held, collector_paused():
         return _render_batch(jobs_dir, outputs_path, out_dir, allow_sensitive, lock_timeout, held)
 
 
