@@ -387,9 +387,10 @@ EXPECTED: dict[str, list[str]] = {
     "gcp_aws_only_fields.yaml": [
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:9: infrastructure.runtime.ephemeral_storage_gib: unknown field for gcp_cloud_run, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",
         "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:10: infrastructure.runtime.log_kms_key_arn: unknown field for gcp_cloud_run, got 'arn:aws:kms:us-east-1:123456789012:key/1'; expected no log_kms_key_arn (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:12: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got true; expected no assign_public_ip (a field of aws_fargate only)",
-        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:17: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:11: infrastructure.runtime.log_retention_days: unknown field for gcp_cloud_run, got 90; expected no log_retention_days (a field of aws_fargate and azure_container_apps only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:13: infrastructure.runtime.network.security_group_ids: unknown field for gcp_cloud_run, got a list; expected no security_group_ids (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:14: infrastructure.runtime.network.assign_public_ip: unknown field for gcp_cloud_run, got true; expected no assign_public_ip (a field of aws_fargate only)",
+        "tests/fixtures/jobs/invalid/gcp_aws_only_fields.yaml:18: infrastructure.runtime.permissions.kms_keys: unknown field for gcp_cloud_run, got a list; expected no kms_keys (a field of aws_fargate only)",
     ],
     "azure_aws_only_fields.yaml": [
         "tests/fixtures/jobs/invalid/azure_aws_only_fields.yaml:10: infrastructure.runtime.ephemeral_storage_gib: unknown field for azure_container_apps, got 50; expected no ephemeral_storage_gib (a field of aws_fargate only)",

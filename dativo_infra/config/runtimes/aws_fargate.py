@@ -27,6 +27,7 @@ from dativo_infra.config.runtimes.base import (
     RuntimeBase,
     StorageGrant,
     described,
+    log_retention_field,
     timeout_field,
 )
 from dativo_infra.contract import RuntimeType
@@ -213,9 +214,7 @@ class AwsFargateRuntime(RuntimeBase):
         default_factory=AwsExisting,
         description="Existing cluster and roles the job uses instead of creating them. Unset: all created",
     )
-    log_retention_days: int = described(
-        RuntimeBase, "log_retention_days", "A CloudWatch Logs retention period in days. Unset: 30"
-    )
+    log_retention_days: int = log_retention_field("A CloudWatch Logs retention period in days. Unset: 30")
     log_kms_key_arn: NonEmpty | None = Field(
         None,
         description=(

@@ -28,6 +28,7 @@ from dativo_infra.config.runtimes.base import (
     Ingress,
     RuntimeBase,
     described,
+    log_retention_field,
     timeout_field,
 )
 from dativo_infra.contract import RuntimeType
@@ -131,9 +132,7 @@ class AzureContainerAppsRuntime(RuntimeBase):
         "job's environment is prod, else false",
     )
     permissions: AzurePermissions = Field(default_factory=AzurePermissions)
-    log_retention_days: int = described(
-        RuntimeBase, "log_retention_days", "Log Analytics retention, 30 to 730 days. Unset: 30"
-    )
+    log_retention_days: int = log_retention_field("Log Analytics retention, 30 to 730 days. Unset: 30")
     resource_group: str | None = Field(
         None,
         pattern=azure.RESOURCE_GROUP_PATTERN,

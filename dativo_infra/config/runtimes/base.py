@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -151,7 +151,6 @@ class RuntimeBase(Strict):
         default_factory=dict, description="Environment variables filled from secret references. Unset: none"
     )
     scaling: Scaling = Field(default_factory=Scaling)
-    log_retention_days: int = Field(30, ge=1, le=3653, description="Log retention in days. Unset: 30")
 
     @field_validator("schedule_timezone")
     @classmethod
@@ -241,6 +240,17 @@ def timeout_field(description: str, *modes: Mode) -> Any:
     return Field(
         3600, ge=60, le=86400, description=description, json_schema_extra=only_in(*modes) if modes else None
     )
+
+
+#: Log retention of the runtimes whose stack owns its logs' store (AWS log group, Azure Log Analytics
+#: workspace); Cloud Run logs go to the project's Cloud Logging buckets, which a job does not own, so
+#: the GCP runtime has no such field (setting it is an unknown-field error, never dropped).
+LOG_RETENTION_DAYS = cast(FieldInfo, Field(30, ge=1, le=3653, description="Log retention in days. Unset: 30"))
+
+
+def log_retention_field(description: str) -> Any:
+    """:data:`LOG_RETENTION_DAYS` with a runtime's own description (its own bounds: its validator)."""
+    return FieldInfo.merge_field_infos(LOG_RETENTION_DAYS, description=description)
 
 
 def described(model: type[BaseModel], name: str, description: str) -> Any:
