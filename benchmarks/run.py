@@ -56,9 +56,12 @@ if mode == "naive":
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.synth_parallel import _descendants, _peak_kb, synth_settings, synthesize
 jobs = load_jobs([jobs_dir])
-# "batched": app.py's path (its settings from the environment); otherwise one process
-workers, most = synth_settings() if mode == "batched" else (1, len(jobs) + 1)
-batches = synthesize(jobs, outdir, workers, most)
+if mode == "batched":  # app.py's path, its settings from the environment
+    batches = synthesize(jobs, outdir, *synth_settings())
+else:  # one process, one jsii runtime, whatever the size of the set
+    from dativo_infra.synth import build_app
+    build_app(jobs, outdir).synth()
+    batches = []
 elapsed = time.perf_counter() - start
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # in one process, its jsii Node process is still running (jsii stops it at exit): read its peak

@@ -11,8 +11,11 @@ writes one manifest, byte for byte what a single ``App`` synthesizing every job 
 Settings (environment; a bad value is an error naming the variable, exit 2):
 
 - ``DATIVO_SYNTH_WORKERS``: worker processes at a time (default: the cores this process may use).
-- ``DATIVO_SYNTH_BATCH``: most jobs per batch (default 250: a batch's Node process stays near
-  500 MB). Fewer than ``2 * MIN_BATCH`` jobs, or a single batch, keep the single-process path.
+- ``DATIVO_SYNTH_BATCH``: most jobs per batch (default 300: a provider's assembly alone is 500-650
+  MB of Node memory, and an AWS job adds about 0.3 MB; measured, 228 AWS jobs peaked at 722 MB).
+  Fewer than ``2 * MIN_BATCH`` jobs, or at most ``DATIVO_SYNTH_BATCH`` of one cloud, keep the
+  single-process path; more, of several clouds, make one batch per cloud at least, whatever
+  ``DATIVO_SYNTH_WORKERS`` says (one provider per Node process bounds its memory).
 
 Jobs are ordered by cloud before they are cut into batches, so a batch usually loads one provider.
 Nothing here imports cdktf: the parent only plans, starts workers and merges files.
@@ -41,7 +44,7 @@ from dativo_infra.errors import JobError
 T = TypeVar("T")
 
 #: Most jobs per batch when ``DATIVO_SYNTH_BATCH`` is unset.
-DEFAULT_BATCH = 250
+DEFAULT_BATCH = 300
 #: Fewest jobs worth a worker process of their own (a worker pays seconds to start jsii and load a
 #: provider; below this a second core saves less than that).
 MIN_BATCH = 25

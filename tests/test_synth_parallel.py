@@ -73,6 +73,10 @@ def test_a_thousand_mixed_jobs_on_two_cores() -> None:
     jobs = [(("aws", "azure", "gcp")[i % 3], i) for i in range(1000)]
     sizes = [(b[0][0], len(b)) for b in plan_batches(jobs, lambda j: j[0], 2, DEFAULT_BATCH)]
     assert sizes == [("aws", 167), ("aws", 167), ("azure", 167), ("azure", 166), ("gcp", 167), ("gcp", 166)]
+    # the benchmark's mix (five AWS examples to three Azure and three GCP): four batches, two rounds
+    mix = [(("aws",) * 5 + ("azure",) * 3 + ("gcp",) * 3)[i % 11] for i in range(1000)]
+    sizes = [(b[0], len(b)) for b in plan_batches(mix, lambda j: j, 2, DEFAULT_BATCH)]
+    assert sizes == [("aws", 228), ("aws", 227), ("azure", 273), ("gcp", 272)]
 
 
 def test_the_manifest_is_written_exactly_as_cdktf_writes_it(example_synth: dict[str, Any]) -> None:
@@ -139,7 +143,7 @@ def test_a_bad_setting_names_the_variable_and_what_is_allowed(raw: str) -> None:
     assert str(info.value).endswith("; expected an integer 1..10000")
 
 
-def test_settings_default_to_the_cores_and_250_jobs() -> None:
+def test_settings_default_to_the_cores_and_300_jobs() -> None:
     assert synth_settings({}) == (len(os.sched_getaffinity(0)), DEFAULT_BATCH)
     assert synth_settings({"DATIVO_SYNTH_WORKERS": " 3 ", "DATIVO_SYNTH_BATCH": "40"}) == (3, 40)
 
