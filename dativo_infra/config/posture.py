@@ -8,16 +8,21 @@
   both read. The error is positioned at the runtime block and names where the classification came from.
 * **Warnings** (``validate`` prints them and still exits 0): the runtime's
   :meth:`~dativo_infra.config.runtimes.base.RuntimeBase.warnings`, e.g. an image by ``latest`` or by
-  no tag, positioned like errors.
+  no tag, and fields the stacks do not read that are kept for plain-Terraform callers (the older
+  dialect's ``service_account`` and ``compute_size``, which only ``tfvars`` passes on, and
+  ``terraform`` keys other than ``resource_refs`` and ``variables``), positioned like errors.
 
 Pure Python: no cdktf.
 """
 
 from __future__ import annotations
 
+import re
+
 from dativo_infra.config.fields import Problem
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.yamlpos import dotted
+from dativo_infra.config.refs import REFERENCES
+from dativo_infra.config.yamlpos import PathKey, dotted
 from dativo_infra.errors import JobError, show_value
 from dativo_infra.tags import sourced_tags
 
@@ -70,9 +75,50 @@ def log_encryption_errors(job: LoadedJob) -> list[JobError]:
     return []
 
 
+#: What to use instead of an older-dialect key the stacks do not read (``tfvars`` passes it on).
+TFVARS_ONLY = {
+    "service_account": "an existing identity referenced in terraform.resource_refs ({refs}), "
+    "or nothing: the stack creates the job's own",
+    "compute_size": "cpu_units and memory_mb, which size the runtime",
+}
+#: The references of :data:`~dativo_infra.config.refs.REFERENCES` that name an identity.
+IDENTITY = re.compile(r"role|identity|service_account")
+#: The keys of ``infrastructure.terraform`` something reads.
+TERRAFORM_READ = ("resource_refs", "variables")
+
+
 def job_warnings(job: LoadedJob) -> list[JobError]:
     """Every warning of the job (valid, but likely a mistake), positioned like errors."""
-    return [_positioned(job, problem) for problem in job.config.runtime.warnings()]
+    return [_positioned(job, problem) for problem in job.config.runtime.warnings()] + _unread(job)
+
+
+def _unread(job: LoadedJob) -> list[JobError]:
+    """Fields kept for plain-Terraform callers that no stack reads."""
+    found = []
+    infra = job.source.value.get("infrastructure")
+    environment = infra.get("runtime_environment") if isinstance(infra, dict) else None
+    for key, instead in TFVARS_ONLY.items():
+        if isinstance(environment, dict) and key in environment:
+            path: PathKey = ("infrastructure", "runtime_environment", key)
+            identities = [r for r in REFERENCES[job.config.runtime.type] if IDENTITY.search(r)]
+            instead = instead.format(refs=" or ".join(sorted(identities)))
+            problem = (
+                "passed on by tfvars only (runtime_environment." + key + "): the job's stack does not use it"
+            )
+            found.append(_at(job, path, problem, environment[key], instead))
+    terraform = infra.get("terraform") if isinstance(infra, dict) else None
+    if not isinstance(terraform, dict):
+        return found
+    for key in sorted(terraform, key=str):
+        if key not in TERRAFORM_READ:
+            path = ("infrastructure", "terraform", key)
+            problem = "not read by the job's stack nor written by tfvars (kept for your own tooling)"
+            found.append(_at(job, path, problem, terraform[key], "only resource_refs and variables there"))
+    return found
+
+
+def _at(job: LoadedJob, path: PathKey, problem: str, got: object, expected: str) -> JobError:
+    return JobError(job.file, job.source.line_of(path), dotted(path), problem, show_value(got), expected)
 
 
 def _positioned(job: LoadedJob, problem: Problem) -> JobError:

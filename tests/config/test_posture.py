@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_job
 from dativo_infra.config.posture import job_warnings, sensitive_classification
 from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
@@ -72,3 +73,44 @@ def test_examples_carry_no_warning() -> None:
 )
 def test_public_ip_is_resolved_in_one_place(network: dict[str, object], public: bool) -> None:
     assert AwsNetwork.model_validate(network).public_ip() is public
+
+
+SEED_BLOCK = Path("tests/fixtures/jobs/seeds/seed002_infrastructure_block.yaml")
+
+
+def test_fields_kept_only_for_plain_terraform_callers_are_warnings_at_their_lines() -> None:
+    lines = SEED_BLOCK.read_text().splitlines()
+
+    def line(text: str) -> int:
+        return next(i for i, written in enumerate(lines, 1) if written.strip().startswith(text))
+
+    warnings = [str(w) for w in sorted(job_warnings(load_job(SEED_BLOCK)))]
+    file = str(SEED_BLOCK)
+    assert warnings == [
+        f"{file}:{line('compute_size:')}: infrastructure.runtime_environment.compute_size: passed on by tfvars "
+        "only (runtime_environment.compute_size): the job's stack does not use it, got 'medium'; expected "
+        "cpu_units and memory_mb, which size the runtime",
+        f"{file}:{line('service_account:')}: infrastructure.runtime_environment.service_account: passed on by "
+        "tfvars only (runtime_environment.service_account): the job's stack does not use it, got "
+        "'dativo-etl-execution-role'; expected an existing identity referenced in terraform.resource_refs "
+        "(execution_role_arn or task_role_arn), or nothing: the stack creates the job's own",
+        f"{file}:{line('module_path:')}: infrastructure.terraform.module_path: not read by the job's stack nor "
+        "written by tfvars (kept for your own tooling), got 'modules/dativo-etl-job'; expected only "
+        "resource_refs and variables there",
+        f"{file}:{line('module_version:')}: infrastructure.terraform.module_version: not read by the job's "
+        "stack nor written by tfvars (kept for your own tooling), got '~> 1.0'; expected only resource_refs "
+        "and variables there",
+    ]
+
+
+def test_an_unread_terraform_key_warns_in_the_canonical_dialect_too(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLE.parent / "assets", tmp_path / "assets")
+    job = tmp_path / "job.yaml"
+    text = EXAMPLE.read_text()
+    assert "  tags:\n" in text
+    job.write_text(text.replace("  tags:\n", "  terraform:\n    module_path: modules/x\n  tags:\n", 1))
+    assert [w.path for w in job_warnings(load_job(job))] == ["infrastructure.terraform.module_path"]
+
+
+def test_no_example_job_warns(example_jobs: list[LoadedJob]) -> None:
+    assert [w for job in example_jobs for w in job_warnings(job)] == []
