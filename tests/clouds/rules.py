@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zoneinfo
 from typing import Any
 
 from hypothesis import strategies as st
@@ -142,6 +143,53 @@ def expressions(draw: st.DrawFn, valid: bool, unix: bool = False) -> str:
     return " ".join([minute, hour, day, month, weekday])
 
 
+#: Cloud Scheduler's unix-cron fields, (low, high, names): "Minute 0-59, Hour 0-23, Day of the month
+#: 1-31, Month 1-12 (or JAN to DEC), Day of the week 0-6 (or SUN to SAT; or 7 for Sunday)"
+#: (https://cloud.google.com/scheduler/docs/configuring/cron-job-schedules, "Cron job format").
+_UNIX_CRON_FIELDS: tuple[tuple[int, int, list[str]], ...] = (
+    (0, 59, []),
+    (0, 23, []),
+    (1, 31, []),
+    (1, 12, MONTH_NAMES),
+    (0, 7, DAY_NAMES),
+)
+_UNIX_CRON_ITEM_RE = re.compile(
+    r"(?:\*|(?P<first>[0-9]{1,9}|[A-Za-z]{3})(?:-(?P<last>[0-9]{1,9}|[A-Za-z]{3}))?)"
+)
+
+
+def _unix_cron_value(token: str, low: int, names: list[str]) -> int | None:
+    if token.upper() in names:
+        return names.index(token.upper()) + low
+    return int(token) if token.isdigit() else None
+
+
+def _unix_cron_item(item: str, low: int, high: int, names: list[str]) -> bool:
+    """One list item of the documented grammar: '*' ("first-last"), a value, an inclusive range, and
+    "Following a range with /NUMBER" a step (so not after a single value); names in any case."""
+    base, slash, step = item.partition("/")
+    match = _UNIX_CRON_ITEM_RE.fullmatch(base)
+    if match is None or (slash and not (re.fullmatch(r"[0-9]{1,9}", step) and int(step) >= 1)):
+        return False
+    if match["first"] is None:
+        return True
+    if slash and match["last"] is None:
+        return False
+    first = _unix_cron_value(match["first"], low, names)
+    last = _unix_cron_value(match["last"] or match["first"], low, names)
+    return first is not None and last is not None and low <= first <= last <= high
+
+
+def is_unix_cron(expression: str) -> bool:
+    """Whether Cloud Scheduler takes ``expression``: five fields of comma lists of items."""
+    fields = expression.split()
+    return len(fields) == len(_UNIX_CRON_FIELDS) and all(
+        _unix_cron_item(item, low, high, names)
+        for text, (low, high, names) in zip(fields, _UNIX_CRON_FIELDS, strict=True)
+        for item in text.split(",")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # hashicorp/google 6.50.0 plan-time rules (the version cdktf-cdktf-provider-google 16.12.1 binds: its
 # schema descriptions and validations, the magic-modules product definitions of Cloud Run v2 and
@@ -170,6 +218,33 @@ NETWORK_TAG_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 KMS_KEY_RE = re.compile(
     rf"projects/{_PROJECT_RE}/locations/(?P<location>[a-z0-9-]+)/keyRings/[A-Za-z0-9_-]{{1,63}}"
     r"/cryptoKeys/[A-Za-z0-9_-]{1,63}"
+)
+#: Cloud Run service and job names, an API rule (the provider's ``name`` of google_cloud_run_v2_service
+#: and _job has no ValidateFunc: resource_cloud_run_v2_service.go:67-73, resource_cloud_run_v2_job.go:67-73
+#: at v6.50.0). serviceId: "must begin with letter, and cannot end with hyphen; must contain fewer than
+#: 50 characters" (https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/create);
+#: the charset is RFC 1035's lowercase label ("The service must be 1-63 characters long, and comply with
+#: RFC1035", compute v1 NetworkEndpointGroupCloudRun.service). jobId documents no format
+#: (.../rest/v2/projects.locations.jobs/create): jobs are held to the service rule, this table's
+#: assumption rather than a documented refusal.
+CLOUD_RUN_NAME_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?")
+#: Cloud Scheduler job fields the API checks at apply and the provider does not at plan (no
+#: ValidateFunc on name, description, schedule, time_zone, attempt_deadline or retry_config:
+#: google/services/cloudscheduler/resource_cloud_scheduler_job.go:146-151, 229-248, 389-456 at
+#: v6.50.0); the bounds are the Job resource's (https://cloud.google.com/scheduler/docs/reference/rest/
+#: v1/projects.locations.jobs): JOB_ID "can contain only letters ([A-Za-z]), numbers ([0-9]), hyphens
+#: (-), or underscores (_). The maximum length is 500 characters"; description "must not contain more
+#: than 500 characters"; attemptDeadline "For HTTP targets, between 15 seconds and 30 minutes", "A
+#: duration in seconds with up to nine fractional digits, terminated by 's'"; retryCount "Values
+#: greater than 5 and negative values are not allowed".
+SCHEDULER_JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,500}")
+SCHEDULER_DESCRIPTION_MAX = 500
+SCHEDULER_HTTP_ATTEMPT_DEADLINE = (15.0, 1800.0)
+SCHEDULER_MAX_RETRY_COUNT = 5
+#: retry_config's five attributes, each ``AtLeastOneOf`` all five: an empty block fails the plan
+#: (resource_cloud_scheduler_job.go:389-443 at v6.50.0, the provider's own rule).
+SCHEDULER_RETRY_ATTRIBUTES = frozenset(
+    {"retry_count", "max_retry_duration", "min_backoff_duration", "max_backoff_duration", "max_doublings"}
 )
 #: (low, startup high, liveness high) of each numeric probe attribute (cloud_run_v2_service schema docs).
 GOOGLE_PROBE_RANGES: dict[str, tuple[int, int | None, int | None]] = {
@@ -311,7 +386,8 @@ def assert_google_plan_time_rules(doc: dict[str, Any]) -> None:
         assert SERVICE_ACCOUNT_ID_RE.fullmatch(body["account_id"]), body["account_id"]
         assert len(body.get("display_name", "")) <= 100 and len(body.get("description", "")) <= 256
     for body in _bodies(doc, "google_cloud_run_v2_service"):
-        assert body["name"] and body["location"] and body["template"]
+        assert CLOUD_RUN_NAME_RE.fullmatch(body["name"]), body["name"]
+        assert body["location"] and body["template"]
         assert body.get("ingress", "INGRESS_TRAFFIC_ALL") in (
             "INGRESS_TRAFFIC_ALL",
             "INGRESS_TRAFFIC_INTERNAL_ONLY",
@@ -321,7 +397,7 @@ def assert_google_plan_time_rules(doc: dict[str, Any]) -> None:
         assert scaling.get("min_instance_count", 0) <= scaling.get("max_instance_count", 100)
         _check_revision(body["template"], body["location"], service=True)
     for body in _bodies(doc, "google_cloud_run_v2_job"):
-        assert body["name"] and body["location"]
+        assert CLOUD_RUN_NAME_RE.fullmatch(body["name"]) and body["location"], body["name"]
         outer = body["template"]
         assert outer.get("task_count", 1) >= 1 and 1 <= outer.get("parallelism", 1) <= outer.get(
             "task_count", 1
@@ -329,28 +405,50 @@ def assert_google_plan_time_rules(doc: dict[str, Any]) -> None:
         assert outer["template"].get("max_retries", 3) >= 0
         _check_revision(outer["template"], body["location"], service=False)
     for body in _bodies(doc, "google_cloud_scheduler_job"):
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,500}", body["name"]) and body["schedule"]
-        target = body["http_target"]
-        assert target["uri"] and target.get("http_method", "POST") in (
-            "POST",
-            "GET",
-            "HEAD",
-            "PUT",
-            "DELETE",
-            "PATCH",
-            "OPTIONS",
-        )
-        assert "oauth_token" not in target or "oidc_token" not in target  # ConflictsWith
-        if "attempt_deadline" in body:
-            assert re.fullmatch(r"[0-9]+s", body["attempt_deadline"])
-            assert 15 <= int(body["attempt_deadline"][:-1]) <= 1800  # an HTTP target's bounds
-        retry = body.get("retry_config", {})
-        assert 0 <= retry.get("retry_count", 0) <= 5
-        for name in ("min_backoff_duration", "max_backoff_duration", "max_retry_duration"):
-            assert name not in retry or DURATION_RE.fullmatch(retry[name])
+        _check_scheduler(body)
     for body in doc.get("data", {}).get("google_project", {}).values():
         assert re.fullmatch(_PROJECT_RE, body["project_id"])
     _check_iam_members(doc)
+
+
+def _time_zones() -> frozenset[str]:
+    zones = frozenset(zoneinfo.available_timezones())
+    assert zones, "no tz database on this machine (install tzdata)"
+    return zones
+
+
+def _check_scheduler(body: dict[str, Any]) -> None:
+    """One google_cloud_scheduler_job: the provider's plan-time rules and the Scheduler API's."""
+    assert SCHEDULER_JOB_ID_RE.fullmatch(body["name"]), body["name"]
+    assert len(body.get("description", "")) <= SCHEDULER_DESCRIPTION_MAX
+    # The API: "Required, except when used with UpdateJob", in unix-cron format (is_unix_cron's sources).
+    assert is_unix_cron(body["schedule"]), body["schedule"]
+    # The API: "a time zone name from the tz database" ("For UTC use the string \"utc\""); the
+    # provider's default is Etc/UTC (resource_cloud_scheduler_job.go:450-456 at v6.50.0).
+    zone = body.get("time_zone", "Etc/UTC")
+    assert zone in _time_zones() or zone == "utc", zone
+    target = body["http_target"]
+    # http_method: the API's HttpMethod enum (the provider has no ValidateFunc on it).
+    assert target["uri"] and target.get("http_method", "POST") in (
+        "POST",
+        "GET",
+        "HEAD",
+        "PUT",
+        "DELETE",
+        "PATCH",
+        "OPTIONS",
+    )
+    # The provider's CustomizeDiff validateAuthHeaders (resource_cloud_scheduler_job.go:41-56 at v6.50.0).
+    assert "oauth_token" not in target or "oidc_token" not in target
+    deadline = body.get("attempt_deadline", "180s")  # the provider's default
+    low, high = SCHEDULER_HTTP_ATTEMPT_DEADLINE
+    assert DURATION_RE.fullmatch(deadline) and low <= float(deadline[:-1]) <= high, deadline
+    if "retry_config" in body:
+        retry = body["retry_config"]
+        assert set(retry) & SCHEDULER_RETRY_ATTRIBUTES, retry  # AtLeastOneOf
+        assert 0 <= retry.get("retry_count", 0) <= SCHEDULER_MAX_RETRY_COUNT
+        for name in ("min_backoff_duration", "max_backoff_duration", "max_retry_duration"):
+            assert name not in retry or DURATION_RE.fullmatch(retry[name]), retry
 
 
 __all__ = [

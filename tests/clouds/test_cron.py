@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dativo_infra.clouds.cron import CronError, aws_schedule_expression, check_unix_cron
-from tests.clouds.rules import DAY_NAMES, MONTH_NAMES, expressions
+from tests.clouds.rules import DAY_NAMES, MONTH_NAMES, expressions, is_unix_cron
 
 FEW = settings(max_examples=150, deadline=None, database=None)
 
@@ -346,3 +346,66 @@ def test_random_text_raises_only_cron_error(text: str) -> None:
     except CronError:
         return
     assert eventbridge_problem(converted) is None, converted
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan-time table's Cloud Scheduler rule (tests.clouds.rules.is_unix_cron), from the docs
+# ---------------------------------------------------------------------------------------------
+
+
+def _sunday_as_seven(expression: str) -> str:
+    """The unix generator writes day-of-week 7 as 'SUN' (0) at a range's end too: say 7 there."""
+    *head, weekday = expression.split()
+    return " ".join([*head, re.sub(r"-sun(?=/|,|$)", "-7", weekday, flags=re.IGNORECASE)])
+
+
+UNIX_VALID = expressions(valid=True, unix=True).map(_sunday_as_seven)
+#: Per field: items Cloud Scheduler's grammar does not have (out of range, backwards, a zero step,
+#: Quartz's '?', 'L', 'W' and '#', a name of the other named field).
+BREAKS = [
+    ["60", "59-0", "*/0"],
+    ["24", "23-0", "0-23/0"],
+    ["0", "32", "31-1", "?", "L", "15W"],
+    ["0", "13", "DEC-JAN", "MON"],
+    ["8", "SAT-MON", "?", "5L", "MON#2", "JAN"],
+]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["* * * * *", "45 23 * * 6", "0 9 * * 1", "0 */2 * * *", "0 0-23/2 1,2,5,6 * *", "0 0 * JAN-DEC SUN"],
+)
+def test_the_table_takes_the_documented_examples(expression: str) -> None:
+    assert is_unix_cron(expression)
+
+
+@FEW
+@given(UNIX_VALID)
+def test_the_table_takes_valid_unix_cron(expression: str) -> None:
+    assert is_unix_cron(expression), expression
+
+
+@FEW
+@given(UNIX_VALID, st.data())
+def test_the_table_refuses_invalid_unix_cron(expression: str, data: st.DataObject) -> None:
+    """One item of one field replaced by (or, in a list, joined with) what the grammar lacks; or a
+    field too few or too many."""
+    fields = expression.split()
+    index = data.draw(st.integers(0, 4), label="field")
+    bad = data.draw(st.sampled_from(BREAKS[index]), label="item")
+    fields[index] = bad if data.draw(st.booleans(), label="alone") else f"{fields[index]},{bad}"
+    broken = data.draw(st.sampled_from([fields, fields[:4], [*fields, "2026"]]), label="fields")
+    assert not is_unix_cron(" ".join(broken)), broken
+
+
+@FEW
+@given(UNIX)
+def test_the_table_and_the_validator_agree(expression: str) -> None:
+    """The table (from the Cloud Scheduler docs) and dativo_infra.clouds.cron (Cloud Scheduler's
+    day-of-week 0-7) take the same drawn expressions."""
+    try:
+        check_unix_cron(expression, 7)
+    except CronError:
+        assert not is_unix_cron(expression), expression
+        return
+    assert is_unix_cron(expression), expression

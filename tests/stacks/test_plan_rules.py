@@ -4,8 +4,9 @@ these stacks (the construct tests run the same functions over their own stacks).
 
 * hashicorp/google 6.50.0, bound by cdktf-cdktf-provider-google 16.12.1 (table: tests/clouds/rules.py);
 * hashicorp/azurerm 4.55.0, bound by cdktf-cdktf-provider-azurerm 14.23.1 (table:
-  tests/clouds/azurerm_rules.py; its rules refuse what the provider refuses:
-  tests/stacks/test_azurerm_plan_rules.py).
+  tests/clouds/azurerm_rules.py).
+
+Both tables refuse what their provider refuses: tests/stacks/test_plan_rule_mutations.py.
 """
 
 from __future__ import annotations
