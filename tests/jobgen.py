@@ -396,7 +396,9 @@ def _azure_volumes(draw: st.DrawFn, secrets: bool) -> tuple[list[dict[str, Any]]
             if draw(st.booleans()):
                 volume["sub_path"] = "/".join(draw(st.lists(_PATH_PART, min_size=1, max_size=3)))
         if kind == "azure_file":
-            volume["account_id"] = _arm(draw, "Microsoft.Storage/storageAccounts", _STORAGE_ACCOUNT)
+            # resource ids ignore case: the account name may come capitalised
+            account = _STORAGE_ACCOUNT | _STORAGE_ACCOUNT.map(str.upper)
+            volume["account_id"] = _arm(draw, "Microsoft.Storage/storageAccounts", account)
             volume["share"] = draw(_SHARE)
             if draw(st.booleans()):
                 volume["read_only"] = draw(st.booleans())
