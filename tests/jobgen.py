@@ -10,6 +10,7 @@ each cloud's cron grammar (tests/clouds/rules.py).
 
 from __future__ import annotations
 
+import ipaddress
 import string
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -316,6 +317,106 @@ def _azure_scale_rules(draw: st.DrawFn, mode: str, vaults: list[str]) -> list[di
     return rules
 
 
+#: IPv4 networks an ingress may allow: no host bits, not 0.0.0.0/0 (clouds/azure.ip_range_refusal).
+_IPV4_NETWORK = st.builds(
+    lambda address, length: str(ipaddress.ip_network(f"{address}/{length}", strict=False)),
+    st.ip_addresses(v=4),
+    st.integers(1, 32),
+)
+#: Private registries a job may pull from with a user name and password (image host, any case).
+_REGISTRY_SERVER = st.one_of(
+    st.sampled_from(["ghcr.io", "quay.io", "registry.gitlab.com", "localhost", "localhost:5000"]),
+    st.from_regex(r"[a-z0-9]{5,12}\.azurecr\.io", fullmatch=True),
+    st.from_regex(
+        r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?){1,2}(?::[1-9][0-9]{1,3})?",
+        fullmatch=True,
+    ),
+)
+_BLOB_CONTAINER = st.from_regex(r"[a-z0-9](?:-?[a-z0-9]){2,62}", fullmatch=True)
+_BLOB_PREFIX = st.from_regex(r"[A-Za-z0-9_.=-][A-Za-z0-9_.=/-]{0,40}", fullmatch=True).filter(
+    lambda p: azure.blob_prefix_refusal(p) is None
+)
+#: Storage accounts: azurerm and Azure take 3-24 lowercase letters and digits.
+_STORAGE_ACCOUNT = st.from_regex(r"[a-z0-9]{3,24}", fullmatch=True)
+
+
+@st.composite
+def _azure_storage_grant(draw: st.DrawFn) -> dict[str, Any]:
+    """A storage account, or a blob container of it (then maybe narrowed to a path prefix: ABAC)."""
+    grant = {
+        "bucket": _arm(draw, "Microsoft.Storage/storageAccounts", _STORAGE_ACCOUNT),
+        "access": draw(_ACCESS),
+    }
+    if draw(st.booleans()):
+        grant["bucket"] += f"/blobServices/default/containers/{draw(_BLOB_CONTAINER)}"
+        if draw(st.booleans()):
+            grant["prefix"] = draw(_BLOB_PREFIX)
+    return grant
+
+
+_AZURE_STORAGE_GRANT = _azure_storage_grant()
+
+
+def _key_vault_secret_url(vaults: list[str]) -> st.SearchStrategy[str]:
+    """Secret URLs of ``vaults``, latest or pinned to a version."""
+    return st.builds(
+        "https://{}.vault.azure.net/secrets/{}{}".format,
+        st.sampled_from(vaults),
+        st.from_regex(r"[A-Za-z0-9-]{1,20}", fullmatch=True),
+        st.just("") | st.from_regex(r"/[0-9a-f]{32}", fullmatch=True),
+    )
+
+
+_VOLUME_NAME = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", fullmatch=True)
+_PATH_PART = st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True).filter(lambda p: p not in (".", ".."))
+_INIT_NAME = st.from_regex(r"[a-z0-9](?:[a-z0-9.-]{0,44}[a-z0-9])?", fullmatch=True).filter(
+    lambda n: n != "job"
+)
+_SHARE = st.from_regex(r"[a-z0-9](?:-?[a-z0-9]){2,62}", fullmatch=True)
+
+
+@st.composite
+def _azure_volumes(draw: st.DrawFn, secrets: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Volumes (empty_dir, azure_file, and secret when the app has Key Vault ``secrets``) and init
+    containers: each volume mounted in the main container (maybe a sub path of it), in init containers,
+    or both; mount paths distinct within a container."""
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["empty_dir", "azure_file", *(["secret"] if secrets else [])]),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    names = draw(st.lists(_VOLUME_NAME, min_size=len(kinds), max_size=len(kinds), unique=True))
+    volumes: list[dict[str, Any]] = []
+    for index, (kind, name) in enumerate(zip(kinds, names, strict=True)):
+        volume: dict[str, Any] = {"name": name, "type": kind}
+        if draw(st.booleans()):
+            volume["mount_path"] = f"/mnt/v{index}/{draw(_PATH_PART)}"
+            if draw(st.booleans()):
+                volume["sub_path"] = "/".join(draw(st.lists(_PATH_PART, min_size=1, max_size=3)))
+        if kind == "azure_file":
+            # resource ids ignore case: the account name may come capitalised
+            account = _STORAGE_ACCOUNT | _STORAGE_ACCOUNT.map(str.upper)
+            volume["account_id"] = _arm(draw, "Microsoft.Storage/storageAccounts", account)
+            volume["share"] = draw(_SHARE)
+            if draw(st.booleans()):
+                volume["read_only"] = draw(st.booleans())
+        volumes.append(volume)
+    unmounted = [v["name"] for v in volumes if "mount_path" not in v]
+    containers = draw(st.lists(_INIT_NAME, min_size=1 if unmounted else 0, max_size=2, unique=True))
+    inits: list[dict[str, Any]] = []
+    for position, name in enumerate(containers):
+        mounted = set(draw(st.lists(st.sampled_from(names), max_size=len(names))))
+        if position == 0:
+            mounted |= set(unmounted)
+        container: dict[str, Any] = {"name": name, "image": "ghcr.io/acme/prep:1.0"}
+        if mounted:
+            container["mounts"] = {volume: f"/init/v{names.index(volume)}" for volume in sorted(mounted)}
+        inits.append(container)
+    return volumes, inits
+
+
 @st.composite
 def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     block = draw(_common(RuntimeType.AZURE_CONTAINER_APPS, mode))
@@ -328,6 +429,10 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         _schedule(draw, RuntimeType.AZURE_CONTAINER_APPS, block, zones=False)
     else:
         block["ingress"] = draw(st.sampled_from(["none", "internal", "external"]))
+        if block["ingress"] == "external" and draw(st.booleans()):
+            block["ingress_allowed_cidrs"] = draw(
+                st.lists(_IPV4_NETWORK, min_size=1, max_size=3, unique=True)
+            )
         kinds = draw(st.lists(st.sampled_from(azure.PROBE_KINDS), max_size=3, unique=True))
         if kinds:
             block["probes"] = {kind: draw(_azure_probe(kind)) for kind in kinds}
@@ -343,6 +448,11 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         low, high = azure.LOG_RETENTION_DAYS
         block["log_retention_days"] = draw(st.integers(low, high))
         block["network"] = {"subnet_ids": draw(st.lists(nonempty, max_size=1))}
+        if block["network"]["subnet_ids"]:  # environment settings that need the job's own subnet
+            if draw(st.booleans()):
+                block["network"]["external_environment"] = draw(st.booleans())
+            if draw(st.booleans()):
+                block["zone_redundant"] = draw(st.booleans())
         names = draw(st.lists(profile_name, max_size=2, unique_by=str.casefold))
         if names:  # dedicated profiles of the job's environment, counts 0 <= min <= max, max >= 1
             block["workload_profiles"] = []
@@ -364,33 +474,51 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
             str.__add__, st.text(word | st.just("."), max_size=30), st.text(word, min_size=1, max_size=1)
         )
         block["resource_group"] = draw(group)
-    if draw(st.booleans()):
+    pull = draw(st.sampled_from(["public", "registry_id", "registry"]))
+    if pull == "registry_id":  # an Azure Container Registry, AcrPull for the job identity
         registry = draw(st.text(_ALNUM, min_size=5, max_size=12))
         block["registry_id"] = _SUB.format(1, "acr") + f"Microsoft.ContainerRegistry/registries/{registry}"
         block["image"] = f"{registry}.azurecr.io/{draw(st.from_regex(r'[a-z0-9/_.-]{1,20}', fullmatch=True))}"
-    vaults = draw(st.lists(st.text(_ALNUM, min_size=3, max_size=10), max_size=2, unique=True))
-    accounts = st.text(_ALNUM, min_size=3, max_size=24)
+    # Key Vaults: each listed in permissions.secrets, permissions.vault_wide or both (a registry password
+    # needs one)
+    vaults = draw(
+        st.lists(
+            st.text(_ALNUM, min_size=3, max_size=10),
+            min_size=int(pull == "registry"),
+            max_size=2,
+            unique=True,
+        )
+    )
+    listed = {vault: draw(st.sampled_from(["secrets", "vault_wide", "both"])) for vault in vaults}
+    vault_id = (_SUB.format(2, "kv") + "Microsoft.KeyVault/vaults/{}").format
     block["permissions"] = {
-        "storage": [
-            {"bucket": _arm(draw, "Microsoft.Storage/storageAccounts", accounts), "access": access}
-            for access in draw(st.lists(_ACCESS, max_size=2))
-        ],
-        "secrets": [_SUB.format(2, "kv") + f"Microsoft.KeyVault/vaults/{vault}" for vault in vaults],
+        "storage": draw(st.lists(_AZURE_STORAGE_GRANT, max_size=2)),
+        "secrets": [vault_id(vault) for vault in vaults if listed[vault] != "vault_wide"],
+        "vault_wide": [vault_id(vault) for vault in vaults if listed[vault] != "secrets"],
     }
+    secret_urls: set[str] = set()
     if vaults:
-        secret = st.from_regex(r"[A-Za-z0-9-]{1,20}", fullmatch=True)
-        url = st.builds("https://{}.vault.azure.net/secrets/{}".format, st.sampled_from(vaults), secret)
+        url = _key_vault_secret_url(vaults)
         secrets = draw(st.dictionaries(env_names.filter(lambda n: n != azure.CLIENT_ID_VAR), url, max_size=2))
         block["secrets"] = {k: v for k, v in secrets.items() if k not in block["env"]}
+        secret_urls |= set(block["secrets"].values())
+        if pull == "registry":  # a private registry: user name and a Key Vault password
+            server = draw(_REGISTRY_SERVER)
+            path = draw(st.from_regex(r"[a-z0-9][a-z0-9/_.-]{0,20}", fullmatch=True))
+            block["image"] = f"{server}/{path}:{draw(st.sampled_from(['1.0', 'latest', 'v2.3.4']))}"
+            block["registry"] = {
+                "server": draw(st.sampled_from([server, server.upper()])),  # hosts ignore case
+                "username": draw(nonempty),
+                "password_secret": draw(url),
+            }
+            secret_urls.add(block["registry"]["password_secret"])
     if draw(st.booleans()) and (mode == "service" or "schedule" not in block):  # KEDA rules, event trigger
         block["scaling"] = {**block.get("scaling", {}), "rules": draw(_azure_scale_rules(mode, vaults))}
+        secret_urls |= {r["connection_secret"] for r in block["scaling"]["rules"] if "connection_secret" in r}
         if mode == "job":
             block["trigger"] = "event"
     if draw(st.booleans()):
-        block["volumes"] = [{"name": "scratch", "type": "empty_dir", "mount_path": "/scratch"}]
-        block["init_containers"] = [
-            {"name": "prepare", "image": "ghcr.io/acme/prep:1.0", "mounts": {"scratch": "/s"}}
-        ]
+        block["volumes"], block["init_containers"] = draw(_azure_volumes(bool(secret_urls)))
     if draw(st.booleans()):
         role = draw(
             st.sampled_from(
@@ -400,6 +528,9 @@ def azure_runtime(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         block["permissions"]["roles"] = [
             {"role": role, "scope": _SUB.format(3, "data").rstrip("/").removesuffix("/providers")}
         ]
+    lock = draw(st.sampled_from([None, False, True]))  # None: the default (on in prod)
+    if lock is not None:
+        block["delete_lock"] = lock
     if draw(st.booleans()):  # an existing identity: the stack grants it nothing
         name = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{2,20}", fullmatch=True)
         block["existing_identity_id"] = _arm(draw, "Microsoft.ManagedIdentity/userAssignedIdentities", name)

@@ -72,7 +72,7 @@ def environment_storages(
         account = DataAzurermStorageAccount(
             scope,
             f"volume_account_{volume.name}",
-            name=match["name"],
+            name=match["name"].lower(),  # account names are lowercase; the id ignores case
             resource_group_name=match["resource_group"],
         )
         storages[volume.name] = ContainerAppEnvironmentStorage(

@@ -32,9 +32,16 @@ VOLUMES = f"""\
         env: {{TARGET: /scratch}}
         mounts: {{scratch: /scratch}}
 """
+#: Resource ids ignore case: validate takes an account id with a capitalised account name.
+UPPER_ACCOUNT = f"""\
+    volumes:
+      - {{name: landing, type: azure_file, account_id: "{ACCOUNT.replace("lakefiles", "LakeFiles")}",
+         share: landing, mount_path: /mnt/landing}}
+"""
 JOBS = {
     "job_volumes": HEADER + VOLUMES + TAGS.format(job="volume_job"),
     "service_volumes": HEADER + "    mode: service\n" + VOLUMES + TAGS.format(job="volume_service"),
+    "upper_account": HEADER + UPPER_ACCOUNT + TAGS.format(job="volume_upper_account"),
 }
 
 
@@ -81,6 +88,15 @@ def test_volumes_mounts_and_init_containers(
     assert init["command"] == ["fetch", "--to", "/scratch"]
     assert [e["name"] for e in init["env"]] == ["AZURE_CLIENT_ID", "TARGET"]
     assert init["volume_mounts"] == [{"name": "scratch", "path": "/scratch"}]
+    assert_azurerm_plan_time_rules(doc)
+
+
+def test_a_capitalised_account_name_is_looked_up_lowercase(synthesized: dict[str, dict[str, Any]]) -> None:
+    """Storage account names are lowercase (azurerm's data source refuses capitals); the id's name is
+    not case-sensitive, so the lookup uses it lowercased."""
+    doc = synthesized["upper_account"]
+    (account,) = data_sources(doc, "azurerm_storage_account")
+    assert (account["name"], account["resource_group_name"]) == ("lakefiles", "data")
     assert_azurerm_plan_time_rules(doc)
 
 
