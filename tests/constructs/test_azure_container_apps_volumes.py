@@ -146,6 +146,17 @@ def test_storage_names_are_unique_per_stack_and_volume() -> None:
                 "job.yaml:10: infrastructure.runtime.init_containers[1].name: listed twice",
             ],
         ),
+        (
+            "    volumes:\n      - {name: a, type: empty_dir, mount_path: /data}\n"
+            "      - {name: b, type: empty_dir, mount_path: /data}\n"
+            "    init_containers:\n      - {name: prep, image: 'a/b:1', mounts: {a: /in, b: /in}}\n",
+            [
+                "job.yaml:10: infrastructure.runtime.volumes[1].mount_path: mount path used twice in one "
+                "container, got '/data'; expected a path of its own",
+                "job.yaml:12: infrastructure.runtime.init_containers[0].mounts.b: mount path used twice in one "
+                "container, got '/in'; expected a path of its own",
+            ],
+        ),
     ],
 )
 def test_volume_errors(tmp_path: Path, runtime: str, expected: list[str]) -> None:

@@ -138,7 +138,19 @@ class AzureInitContainer(Strict):
                 )
             elif (refusal := vol.path_refusal(path)) is not None:
                 found.append(Problem((*where, "mounts", volume), refusal, path, vol.MOUNT_PATH_EXPECTED))
+        found += _shared_paths([((*where, "mounts", v), p) for v, p in self.mounts.items()])
         return found
+
+
+def _shared_paths(mounts: list[tuple[tuple[str | int, ...], str]]) -> list[Problem]:
+    """A mount path one container already uses (Kubernetes, under Container Apps, refuses a container
+    whose volume mounts share a path)."""
+    found, seen = [], set()
+    for where, path in mounts:
+        if path in seen:
+            found.append(Problem(where, "mount path used twice in one container", path, "a path of its own"))
+        seen.add(path)
+    return found
 
 
 def volume_problems(
@@ -154,6 +166,13 @@ def volume_problems(
             found.append(Problem(("volumes", index, "name"), "listed twice", volume.name, "each volume once"))
         names.add(volume.name)
     mounted = {v.name for v in volumes if v.mount_path is not None}
+    found += _shared_paths(
+        [
+            (("volumes", i, "mount_path"), v.mount_path)
+            for i, v in enumerate(volumes)
+            if v.mount_path is not None
+        ]
+    )
     seen: set[str] = set()
     for index, container in enumerate(init_containers):
         found += container.problems(("init_containers", index), names, main)
