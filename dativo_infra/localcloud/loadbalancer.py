@@ -20,6 +20,8 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.runtimes import AwsFargateRuntime
 
 HTTP, HTTPS = (80, "HTTP"), (443, "HTTPS")
+#: CreateLoadBalancer's Scheme when none is given.
+DEFAULT_SCHEME = "internet-facing"
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,11 @@ def check_load_balancer(
     problems: list[str] = []
     if balancer.get("Type") != "application":
         problems.append(f"type is {balancer.get('Type')!r}, not 'application'")
-    if balancer["Scheme"] != expected.scheme:
-        problems.append(f"scheme is {balancer['Scheme']!r}, the job's ingress needs {expected.scheme!r}")
+    # Scheme absent: the API's default, internet-facing (the AWS provider sends Scheme only for
+    # internal = true, and moto then reports none).
+    scheme = balancer.get("Scheme") or DEFAULT_SCHEME
+    if scheme != expected.scheme:
+        problems.append(f"scheme is {scheme!r}, the job's ingress needs {expected.scheme!r}")
     url = f"{expected.url_scheme}://{balancer['DNSName']}"
     if endpoint != url:
         problems.append(f"service_endpoint output is {endpoint!r}, not {url!r} (the emulator's DNSName)")
@@ -132,7 +137,7 @@ def check_load_balancer(
     return {
         "arn": arn,
         "dns_name": balancer["DNSName"],
-        "scheme": balancer["Scheme"],
+        "scheme": scheme,
         "listeners": dict(found),
         "target_group": {
             "arn": group_arn,

@@ -95,8 +95,9 @@ def deploy(
 ) -> tuple[str, str]:
     """Create what the construct creates for ``expected`` (changed by the keywords): (DNS name, group ARN)."""
     elbv2, subnets, acm = aws
+    chosen = expected.scheme if scheme is None else scheme  # "": none given, as the AWS provider does
     balancer = elbv2.create_load_balancer(
-        Name=expected.name, Subnets=subnets, Scheme=scheme or expected.scheme, Type="application"
+        Name=expected.name, Subnets=subnets, Type="application", **({"Scheme": chosen} if chosen else {})
     )["LoadBalancers"][0]
     group = elbv2.create_target_group(
         Name=expected.target_group,
@@ -200,6 +201,16 @@ def test_an_https_job_on_a_plain_balancer_names_listeners_and_endpoint(
     assert "the job needs [(80, 'HTTP'), (443, 'HTTPS')]" in text
     assert "listener on port 80 does not redirect to HTTPS 443" in text
     assert f"not 'https://{dns}'" in text
+
+
+def test_a_balancer_created_without_a_scheme_is_internet_facing(aws: tuple[Any, list[str], Any]) -> None:
+    """The AWS provider sends no Scheme for internal = false; the API's default is internet-facing."""
+    public = ExpectedLoadBalancer(**{**INTERNAL.__dict__, "scheme": "internet-facing"})
+    dns, _ = deploy(aws, public, scheme="")
+    assert "Scheme" not in aws[0].describe_load_balancers(Names=[public.name])["LoadBalancers"][0]
+    assert check_load_balancer(aws[0], public, f"http://{dns}")["scheme"] == "internet-facing"
+    with pytest.raises(RuntimeError, match="scheme is 'internet-facing', the job's ingress needs 'internal'"):
+        check_load_balancer(aws[0], INTERNAL, f"http://{dns}")
 
 
 def test_a_service_on_another_target_group_is_named(aws: tuple[Any, list[str], Any]) -> None:
