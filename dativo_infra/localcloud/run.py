@@ -33,6 +33,7 @@ from dativo_infra.deploy import (
     synth_stacks,
 )
 from dativo_infra.localcloud.existing import create_existing, delete_existing, existing_resources
+from dativo_infra.localcloud.loadbalancer import check_load_balancer, expected_load_balancer
 from dativo_infra.localcloud.server import MotoServer
 from dativo_infra.localcloud.tagcheck import ResourceTags, check_resources, managed_resources
 from dativo_infra.tags import merged_tags, render_tags
@@ -56,6 +57,9 @@ class StackRun:
     capacity_providers: list[str] = field(
         default_factory=list
     )  # of the job's cluster, as the emulator reports
+    load_balancer: dict[str, Any] = field(
+        default_factory=dict
+    )  # a service with ingress: its ALB, listeners and target group, as the emulator reports them
     leftovers: list[str] = field(default_factory=list)  # resources still in the emulator after destroy
     destroyed: bool = False
     error: str = ""
@@ -158,6 +162,12 @@ class LocalRun:
             if not services:
                 raise RuntimeError(f"service {out['service_name']!r} from the outputs is not in the emulator")
             run.verified_outputs["service_name"] = services[0]["serviceArn"]
+            balancer = expected_load_balancer(run.job)
+            if balancer is not None:  # ingress internal/external: the ALB behind service_endpoint
+                run.load_balancer = check_load_balancer(
+                    self._client(cloud, run, "elbv2"), balancer, out["service_endpoint"], services[0]
+                )
+                run.verified_outputs["service_endpoint"] = out["service_endpoint"]
         if "state_machine_arn" in out:  # job mode: runs go through the state machine
             sfn = self._client(cloud, run, "stepfunctions")
             machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])

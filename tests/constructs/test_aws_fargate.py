@@ -1076,7 +1076,6 @@ def test_jobs_with_given_network_and_options_pass_terraform_validate(
 ) -> None:
     outdir, jobs, _ = fargate_out
     terraform_validate(outdir / "stacks" / jobs[case].stack_name)
-    terraform_validate(outdir / "stacks" / jobs["svc_network"].stack_name)
 
 
 #: checkov checks .checkov.yaml skips because an internal example serves plain HTTP: with a

@@ -1,6 +1,7 @@
 """End to end against a real moto server with the real cdktf CLI and Terraform (marked slow; CI runs it).
 
-Five AWS job stacks (the three examples plus two more, one per mode) are deployed concurrently, each
+Five AWS job stacks (the three examples plus two more, one per mode; the second service's load balancer
+is internet-facing, the example's internal) are deployed concurrently, each
 with its own state and outputs file (the example on the platform's shared cluster finds that cluster
 in the emulator: the run creates it first, as a platform team would, and deletes it at the end); outputs are rendered into a copy of the jobs; every taggable
 resource is read back through the AWS APIs; everything is destroyed. The stacks are synthesized in
@@ -25,6 +26,7 @@ from dativo_infra.synth_parallel import plan_batches
 pytestmark = pytest.mark.slow
 
 LITERAL = "${not_evaluated} %{ if x }y%{ endif }"
+PUBLIC_HEALTH_PATH = "/ready"
 
 
 def make_jobs(root: Path) -> Path:
@@ -38,6 +40,13 @@ def make_jobs(root: Path) -> Path:
         text = (
             (jobs / "acme" / f"{source}.yaml").read_text().replace(f"job_name: {source}", f"job_name: {name}")
         )
+        if name == "payments_cdc_stream":  # the other scheme: an internet-facing load balancer
+            text = text.replace(
+                "    load_balancer:\n      health_check_path: /health\n",
+                f"    ingress: external\n    load_balancer:\n      allow_plain_http: true\n"
+                f"      health_check_path: {PUBLIC_HEALTH_PATH}\n",
+            )
+            assert PUBLIC_HEALTH_PATH in text
         (jobs / "acme" / f"{name}.yaml").write_text(text)
     for path in (jobs / "acme").glob("*.yaml"):
         # `${...}` and `%{...}` from a job file must land in the cloud exactly as written
@@ -134,6 +143,34 @@ def test_job_runs_go_through_a_state_machine_with_the_timeout(
         assert set(run.outputs) == set(exported_outputs(run.job.config.runtime)), run.job.stack_name
         if run.job.config.runtime.mode == "service":
             assert "state_machine_arn" not in run.outputs
+
+
+def test_services_sit_behind_the_load_balancer_their_ingress_asks_for(
+    local_run: tuple[LocalRun, list[StackRun], float],
+) -> None:
+    """Each service with ingress has its ALB in the emulator with the job's scheme, the HTTP listener
+    forwarding to an IP target group with the job's health check path (in which the ECS service
+    registers its tasks), and service_endpoint is http:// and the DNS name the emulator reports."""
+    _, runs, _ = local_run
+    services = [run for run in runs if run.job.config.runtime.mode == "service"]
+    schemes: dict[str, str] = {}
+    for run in services:
+        runtime = run.job.config.runtime
+        balancer = run.load_balancer
+        assert balancer, run.job.stack_name
+        schemes[run.job.config.job_name] = balancer["scheme"]
+        assert run.outputs["service_endpoint"] == f"http://{balancer['dns_name']}"
+        assert run.verified_outputs["service_endpoint"] == run.outputs["service_endpoint"]
+        assert balancer["listeners"] == {80: "HTTP"}
+        group = balancer["target_group"]
+        assert (group["target_type"], group["port"]) == ("ip", runtime.port)
+        assert group["health_check_path"] == runtime.load_balancer.health_check_path  # type: ignore[union-attr]
+    assert schemes == {"orders_cdc_stream": "internal", "payments_cdc_stream": "internet-facing"}
+    paths = {run.load_balancer["target_group"]["health_check_path"] for run in services}
+    assert paths == {"/health", PUBLIC_HEALTH_PATH}
+    for run in runs:  # jobs have no load balancer
+        if run.job.config.runtime.mode == "job":
+            assert run.load_balancer == {}
 
 
 def test_every_taggable_resource_carries_every_merged_tag(
