@@ -48,6 +48,8 @@ if str(BENCH) not in sys.path:
 
 from common import generate_jobs  # noqa: E402
 
+from dativo_infra.synth_parallel import descendants  # noqa: E402
+
 #: request class name -> kind
 KINDS = {
     "CreateRequest": "create",
@@ -157,18 +159,6 @@ def counting(sites: bool = False) -> Iterator[dict[str, Any]]:
         kernel_module._handle_callback = original_handle
 
 
-def _descendants(pid: int) -> list[int]:
-    out = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            out += [child, *_descendants(child)]
-    return out
-
-
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a live process (0 when it is gone)."""
     try:
@@ -193,7 +183,7 @@ def _child(jobs_dir: str, outdir: str, count: bool, sites: bool) -> None:
         elapsed = time.perf_counter() - start
     # CPU seconds of this interpreter and of the Node process (still running: jsii stops it at exit)
     cpu = time.process_time()
-    node_cpu = sum(_cpu_seconds(pid) for pid in _descendants(os.getpid()))
+    node_cpu = sum(_cpu_seconds(pid) for pid in descendants(os.getpid()))
     result: dict[str, Any] = {"jobs": len(jobs), "seconds": elapsed, "python_cpu": cpu, "node_cpu": node_cpu}
     if counters is not None:
         result["counts"] = dict(counters["counts"])

@@ -54,7 +54,7 @@ if mode == "naive":
     for package in PROVIDER_PACKAGES:
         setattr(importlib.import_module(package), REGISTERED_MARK, True)
 from dativo_infra.config.loader import load_jobs
-from dativo_infra.synth_parallel import _descendants, _peak_kb, synth_settings, synthesize
+from dativo_infra.synth_parallel import descendants, peak_kb, synth_settings, synthesize
 jobs = load_jobs([jobs_dir])
 if mode == "batched":  # app.py's path, its settings from the environment
     batches = synthesize(jobs, outdir, *synth_settings())
@@ -65,7 +65,7 @@ else:  # one process, one jsii runtime, whatever the size of the set
 elapsed = time.perf_counter() - start
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # in one process, its jsii Node process is still running (jsii stops it at exit): read its peak
-child_kb = sum(_peak_kb(pid) for pid in _descendants(os.getpid()))
+child_kb = sum(peak_kb(pid) for pid in descendants(os.getpid()))
 providers = sorted(m.split(".")[0] for m in sys.modules if m.startswith("cdktf_cdktf_provider") and m.endswith("._jsii"))
 print(json.dumps({"seconds": elapsed, "jobs": len(jobs), "python_rss_mb": self_kb / 1024,
                   "node_rss_mb": child_kb / 1024, "providers": providers,

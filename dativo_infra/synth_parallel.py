@@ -262,13 +262,13 @@ def _worker(batch_dir: Path) -> None:
     result = BatchResult(
         tuple(j.stack_name for j in jobs),
         time.perf_counter() - start,
-        _peak_kb(os.getpid()),
-        sum(_peak_kb(pid) for pid in _descendants(os.getpid())),
+        peak_kb(os.getpid()),
+        sum(peak_kb(pid) for pid in descendants(os.getpid())),
     )
     batch_dir.with_suffix(".json").write_text(json.dumps(asdict(result)))
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every live descendant of ``pid`` (the jsii Node process and anything it started)."""
     found: list[int] = []
     for task in os.listdir(f"/proc/{pid}/task"):
@@ -277,11 +277,11 @@ def _descendants(pid: int) -> list[int]:
         except OSError:
             continue
         for child in map(int, children):
-            found += [child, *_descendants(child)]
+            found += [child, *descendants(child)]
     return found
 
 
-def _peak_kb(pid: int) -> int:
+def peak_kb(pid: int) -> int:
     """The peak resident set size (``VmHWM``) of a live process, in kB (0 once it is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
