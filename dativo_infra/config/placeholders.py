@@ -64,6 +64,11 @@ def skip_properties(text: str, index: int, end: int) -> tuple[int, bool]:
     return index, tagged
 
 
+#: What a collection's text must hold for :func:`node_sites` to look inside: a placeholder's literal
+#: text or an escape (:func:`may_hold_placeholders`), or an anchor (its nodes may be repeated later).
+_NEEDLES = ("terraform_outputs", "\\", "&")
+
+
 class _Unsupported(Exception):
     """A document :func:`node_sites` leaves to the event reader."""
 
@@ -107,6 +112,9 @@ def node_sites(root: Node, text: str) -> tuple[ScalarSite, ...] | None:
         )
 
     def walk(node: CollectionNode, path: PathKey, flow: bool) -> None:
+        start, end = node.start_mark.index, node.end_mark.index  # the collection's whole text
+        if all(text.find(needle, start, end) < 0 for needle in _NEEDLES):
+            return  # no scalar of it can hold a placeholder, and no node of it is named for an alias
         flow = flow or bool(node.flow_style)
         if isinstance(node, MappingNode):
             for key_node, value_node in node.value:
