@@ -23,23 +23,33 @@ def fsync_directory(directory: Path | str) -> None:
             os.close(dir_fd)
 
 
-def _temp_beside(path: Path, text: str, encoding: str, mode: int | None, fsync: bool) -> str:
+def _temp_beside(
+    path: Path, text: str, encoding: str, mode: int | None, fsync: bool, made: set[Path] | None = None
+) -> str:
     """Write ``text`` to a new temp file in ``path``'s directory (created if needed) and return its
     name. It gets the permissions of the file it will replace, else ``mode`` (None: the temp file's
-    0600); ``fsync`` flushes it to disk. A failure removes the temp file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    0600); ``fsync`` flushes it to disk. A failure removes the temp file. ``made``: directories this
+    batch created or found already (each is made once)."""
+    if made is None or path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(path.parent)
+    data = text.encode(encoding)  # no newline translation: the text's own line breaks
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
         try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except FileNotFoundError:
-            if mode is not None:
-                os.chmod(tmp, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            try:
+                os.fchmod(fd, os.stat(path).st_mode & 0o7777)
+            except FileNotFoundError:
+                if mode is not None:
+                    os.fchmod(fd, mode)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -85,9 +95,10 @@ def atomic_write_many(files: Sequence[tuple[Path, str, int | None]], encoding: s
     """
     temps: list[tuple[str, Path]] = []
     replaced = 0
+    made: set[Path] = set()
     try:
         for path, text, mode in files:
-            temps.append((_temp_beside(path, text, encoding, mode, fsync=False), path))
+            temps.append((_temp_beside(path, text, encoding, mode, fsync=False, made=made), path))
         with ThreadPoolExecutor(max_workers=min(_FSYNC_THREADS, len(temps) or 1)) as pool:
             list(pool.map(_fsync, [tmp for tmp, _path in temps]))
         for tmp, path in temps:

@@ -140,7 +140,7 @@ def load_job(path: Path, settings: PlatformSettings | None = None, *, rendered: 
     file = display_path(path)
     try:
         raw = read_bounded(path, file)
-        source = parse_bytes(raw, file)
+        source = parse_bytes(raw, file, placeholders=rendered)  # render and validate --rendered use them
     except JobError as exc:
         raise ErrorReport([exc]) from None
     return job_from_source(source, raw, path, settings or load_settings(), rendered=rendered)

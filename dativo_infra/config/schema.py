@@ -28,6 +28,7 @@ from pydantic import (
 
 from dativo_infra.clouds.regions import region_refusal
 from dativo_infra.config.fields import REGION_PATTERN, Identifier, Problem, Slug, Strict, fail, raise_all
+from dativo_infra.config.placeholders import PLACEHOLDER_RE as PLACEHOLDER_RE  # imported from here too
 from dativo_infra.config.runtimes import AnyRuntime, Runtime
 from dativo_infra.config.runtimes.base import (
     ALLOWED_AZURE_PRIVILEGED_ROLES,
@@ -47,7 +48,6 @@ DERIVED_TAGS: tuple[str, ...] = ("team", "cost_center", "environment")
 JOB_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"
 
 #: ``{{terraform_outputs.name}}`` with optional whitespace inside the braces.
-PLACEHOLDER_RE = re.compile(r"\{\{\s*terraform_outputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _FULL_PLACEHOLDER_RE = re.compile(r"\s*" + PLACEHOLDER_RE.pattern + r"\s*")
 #: Anything that looks like a placeholder, well-formed or not (``{{terraform_output.x}}``,
 #: ``{{ terraform_outputs.log-group }}``): a value holding one is never a rendered value.

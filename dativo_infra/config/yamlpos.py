@@ -17,7 +17,7 @@ import io
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,13 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
+from dativo_infra.config.placeholders import PathKey as PathKey  # where the package imports it from
+from dativo_infra.config.placeholders import ScalarSite, node_sites
 from dativo_infra.errors import JobError
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-
-PathKey = tuple[str | int, ...]
 
 _BOOL = {"true": True, "false": False}
 
@@ -137,6 +137,15 @@ class PositionedDocument:
     #: The document's mapping (a job file, an asset definition, a settings file is one mapping).
     value: dict[str, Any]
     lines: dict[PathKey, int]
+    #: The text the document was read from, and the scalars of it that hold a placeholder
+    #: (:func:`~dativo_infra.config.placeholders.node_sites`), when read with ``placeholders=True``.
+    text: str | None = field(default=None, compare=False, repr=False)
+    placeholders: tuple[ScalarSite, ...] | None = field(default=None, compare=False, repr=False)
+
+    def placeholders_in(self, text: str) -> tuple[ScalarSite, ...] | None:
+        """The placeholder sites of ``text`` found while this document was read, when ``text`` is the
+        text it was read from (None: find them in ``text``)."""
+        return self.placeholders if self.text is not None and text == self.text else None
 
     def line_of(self, path: PathKey) -> int:
         """Line of ``path``, or of its nearest ancestor that exists in the file."""
@@ -393,9 +402,9 @@ def load_positioned(path: Path, display: str | None = None) -> PositionedDocumen
     return parse_bytes(read_bounded(path, file), file)
 
 
-def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
+def parse_bytes(raw: bytes, file: str, *, placeholders: bool = False) -> PositionedDocument:
     """A file's bytes (e.g. a git blob) as a positioned document: the size and encoding rules of
-    :func:`load_positioned`, then :func:`parse_positioned`."""
+    :func:`load_positioned`, then :func:`parse_positioned` (``placeholders``: see there)."""
     if len(raw) > MAX_FILE_BYTES:
         raise too_large(file, MAX_FILE_BYTES, len(raw))
     try:
@@ -409,7 +418,7 @@ def parse_bytes(raw: bytes, file: str) -> PositionedDocument:
             f"byte 0x{raw[exc.start]:02x}",
             "UTF-8",
         ) from None
-    return parse_positioned(text, file)
+    return parse_positioned(text, file, placeholders=placeholders)
 
 
 def _one_line(text: str) -> str:
@@ -417,7 +426,9 @@ def _one_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def parse_positioned(text: str, file: str) -> PositionedDocument:
+def parse_positioned(text: str, file: str, *, placeholders: bool = False) -> PositionedDocument:
+    """``text`` as a positioned document; ``placeholders``: also find the scalars that hold a
+    placeholder, in the same nodes (:attr:`PositionedDocument.placeholders`)."""
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -473,4 +484,6 @@ def parse_positioned(text: str, file: str) -> PositionedDocument:
             "a mapping with tenant_id, environment and infrastructure",
         )
     value = builder.build(root, ())
-    return PositionedDocument(file, value, builder.lines)
+    if not placeholders:
+        return PositionedDocument(file, value, builder.lines)
+    return PositionedDocument(file, value, builder.lines, text, node_sites(root, text))

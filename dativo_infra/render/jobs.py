@@ -60,7 +60,8 @@ def render_job(
     when the file changed since. Raises :class:`ErrorReport`, also when the rendered text would not be
     a valid job (:func:`rendered_job_errors`, run when a fill could change validity: :func:`_needs_recheck`)."""
     original, bom = current if current is not None else (job.text, job.bom)
-    text, filled, recheck = render_text(original, job.file, outputs, allow_sensitive)
+    sites = job.source.placeholders_in(original)  # found by the loader in this very text, or None
+    text, filled, recheck = render_text(original, job.file, outputs, allow_sensitive, sites)
     if recheck:
         ErrorReport(rendered_job_errors(job, text)).raise_if_any()
     return RenderResult(job, outputs, target, original, text, bom, filled)
@@ -117,7 +118,8 @@ def unrendered_errors(jobs: Sequence[LoadedJob]) -> list[JobError]:
     errors: list[JobError] = []
     for job in jobs:
         try:
-            sites = find_placeholders(job.text, job.file)
+            found = job.source.placeholders_in(job.text)
+            sites = list(found) if found is not None else find_placeholders(job.text, job.file)
         except JobError as exc:
             errors.append(exc)
             continue

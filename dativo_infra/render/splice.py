@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -27,7 +27,14 @@ from ruamel.yaml.events import (
     ScalarEvent,
 )
 
-from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, PLACEHOLDER_RE, JobConfig
+from dativo_infra.config.placeholders import (
+    FIRST_CHAR,
+    PLACEHOLDER_RE,
+    ScalarSite,
+    may_hold_placeholders,
+    skip_properties,
+)
+from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, JobConfig
 from dativo_infra.config.yamlpos import PathKey, dotted, parse_events
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.render.outputs import StackOutputs
@@ -39,29 +46,9 @@ _CDKTF_SENSITIVE_HINT = (
 
 #: Loader of rewritten block scalars (checked to read back as intended): the C parser.
 _parser = YAML(typ="safe", pure=False)
-_FIRST_CHAR = {'"': '"', "'": "'", "|": "|", ">": ">"}
 
 
 # --- finding placeholders ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScalarSite:
-    """A scalar of a YAML text that holds at least one placeholder."""
-
-    path: PathKey
-    line: int  # 1-based line of the scalar's first character
-    value: str  # the scalar's value as YAML reads it
-    style: str | None  # None (plain), "'", '"', "|" or ">"
-    start: int  # index of the scalar's first character (after any anchor or tag)
-    end: int  # index just past the scalar (block scalars: past their last line break)
-    is_key: bool  # a mapping key, not a value
-    flow: bool  # inside a flow collection ([...] or {...})
-    tagged: bool  # written with an explicit tag such as !!str
-
-    @property
-    def matches(self) -> list[re.Match[str]]:
-        return list(PLACEHOLDER_RE.finditer(self.value))
 
 
 @dataclass
@@ -81,29 +68,9 @@ def _yaml_error(exc: YAMLError, file: str) -> JobError:
     return JobError(file, 1, "", f"invalid YAML: {exc}")
 
 
-def _skip_properties(text: str, index: int, end: int) -> tuple[int, bool]:
-    """Move past an anchor (``&a``) and a tag (``!!str``) before a scalar; say whether a tag was seen."""
-    tagged = False
-    while index < end and text[index] in "&!":
-        tagged = tagged or text[index] == "!"
-        while index < end and text[index] not in " \t\r\n":
-            index += 1
-        while index < end and text[index] in " \t\r\n":
-            index += 1
-    return index, tagged
-
-
-def may_hold_placeholders(text: str) -> bool:
-    """False when no scalar of ``text`` can hold a placeholder (no need to parse it).
-
-    Folded line breaks turn into spaces, so a placeholder split over lines is not one; only an
-    escape sequence in a double-quoted scalar can spell one without the literal text.
-    """
-    return "terraform_outputs" in text or "\\" in text
-
-
 def find_placeholders(text: str, file: str) -> list[ScalarSite]:
-    """Every scalar of a one-document YAML ``text`` whose value holds a placeholder, in file order."""
+    """Every scalar of a one-document YAML ``text`` whose value holds a placeholder, in file order
+    (the loader finds the same in the text it reads: :func:`~dativo_infra.config.placeholders.node_sites`)."""
     if not may_hold_placeholders(text):
         return []
     sites: list[ScalarSite] = []
@@ -136,9 +103,9 @@ def find_placeholders(text: str, file: str) -> list[ScalarSite]:
                 # the literal test first: most scalars hold no placeholder
                 if "terraform_outputs" in value and PLACEHOLDER_RE.search(value):
                     path, is_key = position()
-                    start, tagged = _skip_properties(text, event.start_mark.index, event.end_mark.index)
+                    start, tagged = skip_properties(text, event.start_mark.index, event.end_mark.index)
                     style = event.style or None  # the C parser says '' for plain
-                    if text[start : start + 1] != _FIRST_CHAR.get(style or "", value[:1]):
+                    if text[start : start + 1] != FIRST_CHAR.get(style or "", value[:1]):
                         raise RuntimeError(
                             f"{file}: scalar position mismatch at line {event.start_mark.line + 1}"
                         )
@@ -458,13 +425,21 @@ class RenderedText(NamedTuple):
     recheck: bool
 
 
-def render_text(text: str, file: str, outputs: StackOutputs, allow_sensitive: bool = False) -> RenderedText:
-    """Fill every placeholder of a job's YAML ``text``.
+def render_text(
+    text: str,
+    file: str,
+    outputs: StackOutputs,
+    allow_sensitive: bool = False,
+    sites: Sequence[ScalarSite] | None = None,
+) -> RenderedText:
+    """Fill every placeholder of a job's YAML ``text`` (``sites``: its placeholder sites when known,
+    :func:`find_placeholders` of ``text``; None: found here).
 
     Raises :class:`ErrorReport` with one error per placeholder that cannot be filled (nothing is
     returned half-done).
     """
-    sites = find_placeholders(text, file)
+    if sites is None:
+        sites = find_placeholders(text, file)
     report = ErrorReport()
     spans: list[tuple[int, int, str]] = []
     count = 0

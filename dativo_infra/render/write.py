@@ -37,10 +37,10 @@ from dativo_infra.render.outputs import OutputsSource
 DEFAULT_LOCK_TIMEOUT = 60.0
 
 
-def _read_text(path: Path) -> tuple[str, bool]:
+def _read_text(path: Path, file: str) -> tuple[str, bool]:
     """A job file's text now (BOM removed) and whether it has a BOM: to see whether it changed since
-    it was loaded (read as the loader reads it: :func:`~dativo_infra.config.yamlpos.read_bounded`)."""
-    file = display_path(path)
+    it was loaded (read as the loader reads it: :func:`~dativo_infra.config.yamlpos.read_bounded`;
+    ``file``: the path as messages show it)."""
     raw = read_bounded(path, file)
     try:
         return raw.decode("utf-8-sig"), raw.startswith(b"\xef\xbb\xbf")
@@ -59,7 +59,7 @@ class directory_locks:
     """
 
     def __init__(self, directories: Sequence[Path], timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-        self.directories = sorted({d.resolve() for d in directories})
+        self.directories = sorted({d.resolve() for d in set(directories)})  # each directory resolved once
         self.timeout = timeout
         self._handles: list[int] = []
 
@@ -120,6 +120,8 @@ def _differs(target: Path, data: str, report: ErrorReport) -> bool:
     """Whether writing ``data`` would change ``target`` (a missing file always changes). A target that
     is not a regular file (a FIFO, a device, a directory) is an error added to ``report``: it is never
     read or replaced."""
+    if not os.path.lexists(target):  # nothing there (what reading it would find out, in one call)
+        return True
     encoded = data.encode("utf-8")
     file = display_path(target)
     try:
@@ -179,13 +181,13 @@ def write_results(
     if not paths:
         return []
     try:
-        directories = [path.parent for path in paths] + [target.parent for _source, target in copies]
-        to_lock = [d for d in directories if d.resolve() not in held]
+        directories = {path.parent for path in paths} | {target.parent for _source, target in copies}
+        to_lock = [d for d in directories if d.resolve() not in held]  # each directory once
         with directory_locks(to_lock, lock_timeout):
             report = ErrorReport([error for error in map(_read_only, targets) if error is not None])
             for result in targets:
                 try:
-                    current, bom = _read_text(result.job.path)
+                    current, bom = _read_text(result.job.path, result.job.file)
                 except JobError as exc:
                     report.add(exc)
                     continue
