@@ -147,3 +147,18 @@ def check_load_balancer(
             "health_check_path": group["HealthCheckPath"],
         },
     }
+
+
+def load_balancer_leftovers(elbv2: Any, reported: dict[str, Any]) -> list[str]:
+    """The ARNs of the load balancer and target group :func:`check_load_balancer` reported that are
+    still in the emulator (after a destroy: none may be)."""
+    left = [
+        b["LoadBalancerArn"]
+        for b in _describe(elbv2.describe_load_balancers, "LoadBalancers", LoadBalancerArns=[reported["arn"]])
+    ]
+    group = reported["target_group"]["arn"]
+    left += [
+        g["TargetGroupArn"]
+        for g in _describe(elbv2.describe_target_groups, "TargetGroups", TargetGroupArns=[group])
+    ]
+    return left

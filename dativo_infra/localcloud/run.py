@@ -33,7 +33,11 @@ from dativo_infra.deploy import (
     synth_stacks,
 )
 from dativo_infra.localcloud.existing import create_existing, delete_existing, existing_resources
-from dativo_infra.localcloud.loadbalancer import check_load_balancer, expected_load_balancer
+from dativo_infra.localcloud.loadbalancer import (
+    check_load_balancer,
+    expected_load_balancer,
+    load_balancer_leftovers,
+)
 from dativo_infra.localcloud.server import MotoServer
 from dativo_infra.localcloud.tagcheck import ResourceTags, check_resources, managed_resources
 from dativo_infra.tags import merged_tags, render_tags
@@ -209,6 +213,8 @@ class LocalRun:
                 run.leftovers.append(machine)
             except sfn.exceptions.StateMachineDoesNotExist:
                 pass
+        if run.load_balancer:
+            run.leftovers += load_balancer_leftovers(self._client(cloud, run, "elbv2"), run.load_balancer)
         for key in ("task_role_arn", "execution_role_arn"):
             if existing is not None and getattr(existing, key) is not None:
                 continue

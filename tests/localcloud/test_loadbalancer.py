@@ -16,6 +16,7 @@ from dativo_infra.localcloud.loadbalancer import (
     ExpectedLoadBalancer,
     check_load_balancer,
     expected_load_balancer,
+    load_balancer_leftovers,
 )
 
 EXAMPLE = Path("jobs/acme/orders_cdc_stream.yaml")
@@ -231,3 +232,17 @@ def test_a_missing_balancer_or_target_group_is_named(aws: tuple[Any, list[str], 
         RuntimeError, match=r"target group 'acme-orders-cdc-stream-8080' of the stack is not in"
     ):
         check_load_balancer(elbv2, INTERNAL, "http://x")
+
+
+def test_leftovers_are_the_balancer_and_group_still_there(aws: tuple[Any, list[str], Any]) -> None:
+    dns, group = deploy(aws, INTERNAL)
+    service = {"loadBalancers": [{"targetGroupArn": group, "containerPort": 8080}]}
+    elbv2 = aws[0]
+    facts = check_load_balancer(elbv2, INTERNAL, f"http://{dns}", service)
+    assert load_balancer_leftovers(elbv2, facts) == [facts["arn"], group]
+    for listener in elbv2.describe_listeners(LoadBalancerArn=facts["arn"])["Listeners"]:
+        elbv2.delete_listener(ListenerArn=listener["ListenerArn"])
+    elbv2.delete_load_balancer(LoadBalancerArn=facts["arn"])
+    assert load_balancer_leftovers(elbv2, facts) == [group]
+    elbv2.delete_target_group(TargetGroupArn=group)
+    assert load_balancer_leftovers(elbv2, facts) == []
