@@ -22,7 +22,7 @@ import re
 from dativo_infra.config.fields import Problem
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.refs import REFERENCES
-from dativo_infra.config.yamlpos import PathKey, dotted
+from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted
 from dativo_infra.errors import JobError, show_value
 from dativo_infra.tags import sourced_tags
 
@@ -105,7 +105,7 @@ def _unread(job: LoadedJob) -> list[JobError]:
             problem = (
                 "passed on by tfvars only (runtime_environment." + key + "): the job's stack does not use it"
             )
-            found.append(_at(job, path, problem, environment[key], instead))
+            found.append(_at(job, job.source, path, problem, environment[key], instead))
     terraform = infra.get("terraform") if isinstance(infra, dict) else None
     if not isinstance(terraform, dict):
         return found
@@ -113,21 +113,25 @@ def _unread(job: LoadedJob) -> list[JobError]:
         if key not in TERRAFORM_READ:
             path = ("infrastructure", "terraform", key)
             problem = "not read by the job's stack nor written by tfvars (kept for your own tooling)"
-            found.append(_at(job, path, problem, terraform[key], "only resource_refs and variables there"))
+            found.append(
+                _at(job, job.source, path, problem, terraform[key], "only resource_refs and variables there")
+            )
     return found
 
 
-def _at(job: LoadedJob, path: PathKey, problem: str, got: object, expected: str) -> JobError:
-    return JobError(job.file, job.source.line_of(path), dotted(path), problem, show_value(got), expected)
+def _at(
+    job: LoadedJob,
+    document: PositionedDocument,
+    path: PathKey,
+    problem: str,
+    got: object,
+    expected: str | None,
+) -> JobError:
+    """A warning at ``path`` of ``document`` (the file as written, or its canonical form)."""
+    return JobError(job.file, document.line_of(path), dotted(path), problem, show_value(got), expected)
 
 
 def _positioned(job: LoadedJob, problem: Problem) -> JobError:
-    path = (*_RUNTIME, *problem.where)
-    return JobError(
-        job.file,
-        job.document.line_of(path),
-        dotted(path),
-        problem.problem,
-        show_value(problem.got),
-        problem.expected,
-    )
+    """A runtime's warning, positioned in the canonical form."""
+    where = (*_RUNTIME, *problem.where)
+    return _at(job, job.document, where, problem.problem, problem.got, problem.expected)
