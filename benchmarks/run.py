@@ -50,8 +50,8 @@ if mode == "naive":
     # every resource module of the three providers, imported the normal way; registration refuses
     # such packages, so they are marked as registered to measure their cost through the same app code
     import importlib
-    from dativo_infra.constructs.providers import PROVIDER_PACKAGES, REGISTERED_MARK
-    for package in PROVIDER_PACKAGES:
+    from dativo_infra.cdk import REGISTERED_MARK, library
+    for package in library().provider_packages:
         setattr(importlib.import_module(package), REGISTERED_MARK, True)
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.synth_parallel import descendants, peak_kb, synth_settings, synthesize
@@ -66,7 +66,8 @@ elapsed = time.perf_counter() - start
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # in one process, its jsii Node process is still running (jsii stops it at exit): read its peak
 child_kb = sum(peak_kb(pid) for pid in descendants(os.getpid()))
-providers = sorted(m.split(".")[0] for m in sys.modules if m.startswith("cdktf_cdktf_provider") and m.endswith("._jsii"))
+from dativo_infra.cdk import library
+providers = sorted(m.split(".")[0] for m in sys.modules if m.startswith(library().provider_prefix) and m.endswith("._jsii"))
 print(json.dumps({"seconds": elapsed, "jobs": len(jobs), "python_rss_mb": self_kb / 1024,
                   "node_rss_mb": child_kb / 1024, "providers": providers,
                   "batches": [{"jobs": len(b.stacks), "seconds": b.seconds, "python_mb": b.python_peak_kb / 1024,

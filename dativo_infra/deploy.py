@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dativo_infra.cdk import library
 from dativo_infra.config.settings import SETTINGS_ENV
 from dativo_infra.tfcli import PROJECT_ROOT, terraform_env
 
@@ -73,8 +74,9 @@ def cdktf_env(
 
 
 def cdktf(outdir: Path, *args: str) -> list[str]:
-    """A cdktf CLI command line writing to (and reading from) ``outdir``."""
-    return ["cdktf", *args, "--output", str(outdir)]
+    """A command line of the CDK library's CLI (``cdktf``, or ``cdktn`` for CDK Terrain) writing to (and
+    reading from) ``outdir``."""
+    return [library().cli, *args, "--output", str(outdir)]
 
 
 def synth_stacks(outdir: Path, env: Mapping[str, str], log: Path) -> None:

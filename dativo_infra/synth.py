@@ -12,7 +12,7 @@ from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.settings import PlatformSettings
 
 if TYPE_CHECKING:
-    from cdktf import App
+    from dativo_infra.cdk import App
 
 
 def build_app(
@@ -20,11 +20,10 @@ def build_app(
 ) -> App:
     """An ``App`` holding one :class:`JobStack` per job (nothing synthesized yet). ``settings``
     default to those each job was loaded with."""
-    from dativo_infra.constructs.providers import register_provider_packages
+    from dativo_infra.cdk import register_provider_packages
 
     register_provider_packages()  # before cdktf and any construct module is imported
-    from cdktf import App
-
+    from dativo_infra.cdk import App
     from dativo_infra.stacks.job_stack import JobStack
 
     app = App(outdir=str(outdir), skip_validation=False)

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from dativo_infra.cdk import library
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.errors import JobError
 
@@ -171,7 +172,9 @@ def synthesize(
 
 def synth_settings(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
     """``(workers, most jobs per batch)`` from ``DATIVO_SYNTH_WORKERS`` and ``DATIVO_SYNTH_BATCH``
-    (raises :class:`~dativo_infra.errors.JobError` for a bad value)."""
+    (raises :class:`~dativo_infra.errors.JobError` for a bad value, and when no CDK library is usable:
+    :func:`dativo_infra.cdk.library`)."""
+    library()
     return (
         env_count("DATIVO_SYNTH_WORKERS", default_workers(), environ),
         env_count("DATIVO_SYNTH_BATCH", DEFAULT_BATCH, environ),

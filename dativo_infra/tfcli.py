@@ -2,7 +2,7 @@
 holds them.
 
 The providers are the ones the app binds: ``hashicorp/aws``, ``hashicorp/google`` and
-``hashicorp/azurerm``, each at the version its installed prebuilt package (``cdktf-cdktf-provider-*``)
+``hashicorp/azurerm``, each at the version its installed prebuilt package (``cdktf-cdktf-provider-*``, or cdktn's)
 was generated for (:func:`bound_providers`). Mirrors are *discovered*, never hard-coded:
 ``$DATIVO_TF_MIRROR`` if set, else Terraform's own implied local-mirror directories, else a shallow
 search of ``/opt`` and ``/usr/local/share``. A mirror root is a directory holding
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dativo_infra.constructs.providers import PROVIDER_PACKAGES
+from dativo_infra.cdk import CdkLibraryError, library
 from dativo_infra.fsutil import atomic_write_text
 
 REGISTRY = "registry.terraform.io"
@@ -91,8 +91,10 @@ def _bound_version(package: str) -> tuple[str, str] | None:
     return (found.group(1), found.group(2)) if found else None
 
 
-def bound_providers(packages: Sequence[str] = PROVIDER_PACKAGES) -> list[BoundProvider]:
-    """Every provider the installed prebuilt packages bind, at the version each was generated for."""
+def bound_providers(packages: Sequence[str] | None = None) -> list[BoundProvider]:
+    """Every provider the installed prebuilt packages (default: the CDK library's) bind, at the version
+    each was generated for."""
+    packages = library().provider_packages if packages is None else packages
     bound = (_bound_version(package) for package in packages)
     return sorted(BoundProvider(f"{REGISTRY}/{source}", version) for source, version in filter(None, bound))
 
@@ -288,7 +290,8 @@ def terraform_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["TF_CLI_CONFIG_FILE"] = str(DEFAULT_CONFIG)
     env["CHECKPOINT_DISABLE"] = "1"
     env.setdefault("TF_IN_AUTOMATION", "1")
-    path_parts = [str(Path(sys.executable).parent), str(PROJECT_ROOT / "node_modules" / ".bin")]
+    cli_bin = PROJECT_ROOT / library().cli_package / "node_modules" / ".bin"
+    path_parts = [str(Path(sys.executable).parent), str(cli_bin)]
     node = node_bin_dir()
     if node:
         path_parts.insert(0, str(node))
@@ -313,4 +316,8 @@ def report(mirrors: dict[str, Path], target: Path) -> list[str]:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CONFIG
-    print("\n".join(report(write_cli_config(target), target)))
+    try:
+        print("\n".join(report(write_cli_config(target), target)))
+    except CdkLibraryError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config: pytest.Config) -> None:
     del config
     os.chdir(ROOT)
-    from dativo_infra.constructs.providers import register_provider_packages
+    from dativo_infra.cdk import register_provider_packages
     from dativo_infra.tfcli import terraform_env
 
     os.environ["PATH"] = terraform_env()["PATH"]  # jsii must find Node 22 before the machine's node

@@ -26,9 +26,10 @@ def test_providers_select_the_examples(tmp_path: Path) -> None:
 
 
 def test_jsii_call_counter_counts_requests_by_kind_and_site() -> None:
-    from cdktf import TerraformOutput, TerraformStack, Testing
     from jsii._kernel.providers import process
     from jsii_calls import counting
+
+    from dativo_infra.cdk import TerraformOutput, TerraformStack, Testing
 
     original = process._NodeProcess.send
     app = Testing.app()

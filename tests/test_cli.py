@@ -104,8 +104,8 @@ def test_validate_keeps_cdktf_and_jsii_out_of_sys_modules() -> None:
         "try:\n"
         "    app(['validate', 'jobs', 'tests/fixtures/jobs/valid'], standalone_mode=False)\n"
         "finally:\n"
-        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')\n"
-        "                   or m.startswith('cdktf_cdktf_provider'))\n"
+        "    from dativo_infra.cdk import SYNTH_ONLY_MODULES\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in SYNTH_ONLY_MODULES)\n"
         "    print(heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

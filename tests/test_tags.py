@@ -584,8 +584,9 @@ def test_cli_tags_formats_and_no_cdktf_import(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import sys; from typer.testing import CliRunner; from dativo_infra.cli import app; "
+            "from dativo_infra.cdk import SYNTH_ONLY_MODULES; "
             f"r = CliRunner().invoke(app, ['tags', '{job}']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')))",
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in SYNTH_ONLY_MODULES))",
         ],
         capture_output=True,
         text=True,

@@ -40,27 +40,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf import TerraformStack
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
-from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
-from cdktf_cdktf_provider_aws.ecs_service import EcsService
-from cdktf_cdktf_provider_aws.ecs_task_definition import (
-    EcsTaskDefinition,
-    EcsTaskDefinitionEphemeralStorage,
-    EcsTaskDefinitionRuntimePlatform,
-    EcsTaskDefinitionVolume,
-)
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
-from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
-from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
+from dativo_infra.cdk import TerraformStack, provider_aws
 from dativo_infra.clouds import aws, aws_existing
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.settings import PlatformSettings
@@ -104,10 +86,10 @@ def configure_provider(
     """
     del runtime  # one provider per region, whatever the runtime's fields
     if settings.effective_target != "local":
-        AwsProvider(stack, "aws", region=placement.region)
+        provider_aws.provider.AwsProvider(stack, "aws", region=placement.region)
         return
     endpoint = settings.local_endpoint
-    AwsProvider(
+    provider_aws.provider.AwsProvider(
         stack,
         "aws",
         region=placement.region,
@@ -117,7 +99,9 @@ def configure_provider(
         skip_requesting_account_id=True,
         skip_metadata_api_check="true",  # a string in the provider schema
         s3_use_path_style=True,
-        endpoints=[AwsProviderEndpoints(**dict.fromkeys(LOCAL_ENDPOINT_SERVICES, endpoint))],
+        endpoints=[
+            provider_aws.provider.AwsProviderEndpoints(**dict.fromkeys(LOCAL_ENDPOINT_SERVICES, endpoint))
+        ],
     )
 
 
@@ -129,34 +113,44 @@ class Runtime(Construct):
         self.runtime = runtime
         self.placement = placement
         self.names = names = aws.resource_names(placement.name)
-        self.partition = partition = DataAwsPartition(self, "partition").partition
-        self.account = account = DataAwsCallerIdentity(self, "caller_identity").account_id
+        self.partition = partition = provider_aws.data_aws_partition.DataAwsPartition(
+            self, "partition"
+        ).partition
+        self.account = account = provider_aws.data_aws_caller_identity.DataAwsCallerIdentity(
+            self, "caller_identity"
+        ).account_id
 
         existing = runtime.existing
         # Cluster: the given one (referenced by name and ARN, never created), else the job's own.
-        self.cluster: EcsCluster | None = None
-        self.cluster_capacity_providers: EcsClusterCapacityProviders | None = None
+        self.cluster: provider_aws.ecs_cluster.EcsCluster | None = None
+        self.cluster_capacity_providers: (
+            provider_aws.ecs_cluster_capacity_providers.EcsClusterCapacityProviders | None
+        ) = None
         if existing.cluster is not None:
             self.cluster_name: str = aws_existing.cluster_name(existing.cluster)
             self.cluster_arn: str = aws_existing.cluster_arn(
                 existing.cluster, partition=partition, region=placement.region, account=account
             )
         else:
-            self.cluster = EcsCluster(
+            self.cluster = provider_aws.ecs_cluster.EcsCluster(
                 self,
                 "cluster",
                 name=names.cluster,
-                setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+                setting=[
+                    provider_aws.ecs_cluster.EcsClusterSetting(name="containerInsights", value="enabled")
+                ],
             )
             self.cluster_name, self.cluster_arn = self.cluster.name, self.cluster.arn
             # Both Fargate providers, whatever this job's capacity: a task names the one it runs on.
-            self.cluster_capacity_providers = EcsClusterCapacityProviders(
-                self,
-                "cluster_capacity_providers",
-                cluster_name=self.cluster_name,
-                capacity_providers=sorted(aws.CAPACITY_PROVIDERS.values()),
+            self.cluster_capacity_providers = (
+                provider_aws.ecs_cluster_capacity_providers.EcsClusterCapacityProviders(
+                    self,
+                    "cluster_capacity_providers",
+                    cluster_name=self.cluster_name,
+                    capacity_providers=sorted(aws.CAPACITY_PROVIDERS.values()),
+                )
             )
-        self.log_group = CloudwatchLogGroup(
+        self.log_group = provider_aws.cloudwatch_log_group.CloudwatchLogGroup(
             self,
             "log_group",
             name=names.log_group,
@@ -168,7 +162,7 @@ class Runtime(Construct):
 
         # Execution role: ECS agent pulls the image, writes logs, resolves container secrets. A given
         # role is used as it is (validate warns when it must read secrets the stack cannot grant it).
-        self.execution_role: IamRole | None = None
+        self.execution_role: provider_aws.iam_role.IamRole | None = None
         if existing.execution_role_arn is not None:
             self.execution_role_arn: str = existing.execution_role_arn
         else:
@@ -177,8 +171,8 @@ class Runtime(Construct):
 
         # Task role: least privilege from runtime.permissions; no policy when nothing is asked. A given
         # role gets nothing attached (validation refuses permissions with it).
-        self.task_role: IamRole | None = None
-        self.task_policy: IamRolePolicy | None = None
+        self.task_role: provider_aws.iam_role.IamRole | None = None
+        self.task_policy: provider_aws.iam_role_policy.IamRolePolicy | None = None
         if existing.task_role_arn is not None:
             self.task_role_arn: str = existing.task_role_arn
         else:
@@ -188,7 +182,7 @@ class Runtime(Construct):
             self.task_role_arn = self.task_role.arn
 
         service_mode = runtime.mode == "service"
-        self.task_definition = EcsTaskDefinition(
+        self.task_definition = provider_aws.ecs_task_definition.EcsTaskDefinition(
             self,
             "task_definition",
             family=names.family,
@@ -199,12 +193,14 @@ class Runtime(Construct):
             execution_role_arn=self.execution_role_arn,
             task_role_arn=self.task_role_arn,
             ephemeral_storage=(
-                EcsTaskDefinitionEphemeralStorage(size_in_gib=runtime.ephemeral_storage_gib)
+                provider_aws.ecs_task_definition.EcsTaskDefinitionEphemeralStorage(
+                    size_in_gib=runtime.ephemeral_storage_gib
+                )
                 if runtime.ephemeral_storage_gib > aws.DEFAULT_EPHEMERAL_GIB
                 else None
             ),
-            volume=[EcsTaskDefinitionVolume(name="tmp")],
-            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+            volume=[provider_aws.ecs_task_definition.EcsTaskDefinitionVolume(name="tmp")],
+            runtime_platform=provider_aws.ecs_task_definition.EcsTaskDefinitionRuntimePlatform(
                 operating_system_family="LINUX",
                 cpu_architecture=aws.CPU_ARCHITECTURES[runtime.cpu_architecture],
             ),
@@ -227,10 +223,10 @@ class Runtime(Construct):
         network = task_network(self, runtime, names.security_group)
         self.security_group_id = network.security_groups[0]
 
-        self.service: EcsService | None = None
-        self.schedule: SchedulerSchedule | None = None
-        self.state_machine: SfnStateMachine | None = None
-        self.dead_letter_queue: SqsQueue | None = None
+        self.service: provider_aws.ecs_service.EcsService | None = None
+        self.schedule: provider_aws.scheduler_schedule.SchedulerSchedule | None = None
+        self.state_machine: provider_aws.sfn_state_machine.SfnStateMachine | None = None
+        self.dead_letter_queue: provider_aws.sqs_queue.SqsQueue | None = None
         self.load_balancer: ServiceLoadBalancer | None = None
         if service_mode:
             if runtime.ingress != "none":

@@ -24,19 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
-from cdktf_cdktf_provider_aws.lb_listener import (
-    LbListener,
-    LbListenerDefaultAction,
-    LbListenerDefaultActionRedirect,
-)
-from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from dativo_infra.cdk import TerraformResourceLifecycle, provider_aws
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_network import Network
@@ -59,7 +49,7 @@ class ServiceLoadBalancer:
     for, the grace period of new tasks and the endpoint URL."""
 
     target_group_arn: str
-    listeners: list[LbListener]
+    listeners: list[provider_aws.lb_listener.LbListener]
     grace_period_seconds: int
     endpoint: str
 
@@ -80,7 +70,7 @@ def service_load_balancer(
     port = runtime.port
     task_group = network.security_groups[0]
 
-    group = SecurityGroup(
+    group = provider_aws.security_group.SecurityGroup(
         scope,
         "load_balancer_security_group",
         name=names.load_balancer_security_group,
@@ -99,7 +89,7 @@ def service_load_balancer(
     listener_ports = [HTTPS_PORT, HTTP_PORT] if https else [HTTP_PORT]
     for listener_port in listener_ports:
         for index, cidr in enumerate(sources):
-            VpcSecurityGroupIngressRule(
+            provider_aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
                 scope,
                 f"load_balancer_ingress_{listener_port}_{index}",
                 security_group_id=group_id,
@@ -109,7 +99,7 @@ def service_load_balancer(
                 to_port=listener_port,
                 cidr_ipv4=cidr,
             )
-    VpcSecurityGroupEgressRule(
+    provider_aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(
         scope,
         "load_balancer_egress",
         security_group_id=group_id,
@@ -119,7 +109,7 @@ def service_load_balancer(
         to_port=port,
         referenced_security_group_id=task_group,
     )
-    VpcSecurityGroupIngressRule(
+    provider_aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
         scope,
         "security_group_ingress",
         security_group_id=task_group,
@@ -132,7 +122,7 @@ def service_load_balancer(
 
     logs = settings.access_logs
     protect = settings.deletion_protection if settings.deletion_protection is not None else production
-    balancer = Lb(
+    balancer = provider_aws.lb.Lb(
         scope,
         "load_balancer",
         name=names.load_balancer,
@@ -143,12 +133,12 @@ def service_load_balancer(
         drop_invalid_header_fields=True,
         enable_deletion_protection=protect,
         access_logs=(
-            LbAccessLogs(bucket=logs.bucket, prefix=logs.prefix or None, enabled=True)
+            provider_aws.lb.LbAccessLogs(bucket=logs.bucket, prefix=logs.prefix or None, enabled=True)
             if logs is not None
             else None
         ),
     )
-    target_group = LbTargetGroup(
+    target_group = provider_aws.lb_target_group.LbTargetGroup(
         scope,
         "target_group",
         name=aws.target_group_name(stack, port),
@@ -157,7 +147,7 @@ def service_load_balancer(
         protocol="HTTP",
         vpc_id=network.vpc_id,
         deregistration_delay=str(DEREGISTRATION_DELAY_SECONDS),
-        health_check=LbTargetGroupHealthCheck(
+        health_check=provider_aws.lb_target_group.LbTargetGroupHealthCheck(
             enabled=True,
             path=settings.health_check_path,
             port="traffic-port",
@@ -168,11 +158,13 @@ def service_load_balancer(
         lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
     )
     target_group_arn, balancer_arn = target_group.arn, balancer.arn  # each read once (a round trip)
-    forward = [LbListenerDefaultAction(type="forward", target_group_arn=target_group_arn)]
-    listeners: list[LbListener] = []
+    forward = [
+        provider_aws.lb_listener.LbListenerDefaultAction(type="forward", target_group_arn=target_group_arn)
+    ]
+    listeners: list[provider_aws.lb_listener.LbListener] = []
     if https:
         listeners.append(
-            LbListener(
+            provider_aws.lb_listener.LbListener(
                 scope,
                 "listener_https",
                 load_balancer_arn=balancer_arn,
@@ -183,14 +175,14 @@ def service_load_balancer(
                 default_action=forward,
             )
         )
-    redirect = LbListenerDefaultAction(
+    redirect = provider_aws.lb_listener.LbListenerDefaultAction(
         type="redirect",
-        redirect=LbListenerDefaultActionRedirect(
+        redirect=provider_aws.lb_listener.LbListenerDefaultActionRedirect(
             status_code="HTTP_301", protocol="HTTPS", port=str(HTTPS_PORT)
         ),
     )
     listeners.append(
-        LbListener(
+        provider_aws.lb_listener.LbListener(
             scope,
             "listener_http",
             load_balancer_arn=balancer_arn,

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
-from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
-from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from dativo_infra.cdk import provider_aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.config.runtimes.aws_egress import AwsEgressRule
 from dativo_infra.config.runtimes.aws_fargate import AwsNetwork
@@ -48,21 +44,25 @@ class Network:
 
 def _where(scope: Construct, given: AwsNetwork, *, need_cidr: bool) -> tuple[str, list[str], str | None]:
     """Given ids where the job names them, else data-source lookups (default VPC, its subnets)."""
-    vpc: DataAwsVpc | None = None
+    vpc: provider_aws.data_aws_vpc.DataAwsVpc | None = None
     if given.vpc_id is not None:
         vpc_id = given.vpc_id
     elif given.subnet_ids:
-        vpc_id = DataAwsSubnet(scope, "first_subnet", id=given.subnet_ids[0]).vpc_id
+        vpc_id = provider_aws.data_aws_subnet.DataAwsSubnet(
+            scope, "first_subnet", id=given.subnet_ids[0]
+        ).vpc_id
     else:
-        vpc = DataAwsVpc(scope, "default_vpc", default=True)
+        vpc = provider_aws.data_aws_vpc.DataAwsVpc(scope, "default_vpc", default=True)
         vpc_id = vpc.id
     if need_cidr and vpc is None:
-        vpc = DataAwsVpc(scope, "vpc", id=vpc_id)
+        vpc = provider_aws.data_aws_vpc.DataAwsVpc(scope, "vpc", id=vpc_id)
     if given.subnet_ids:
         subnets = list(given.subnet_ids)
     else:
-        subnets = DataAwsSubnets(
-            scope, "subnets", filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])]
+        subnets = provider_aws.data_aws_subnets.DataAwsSubnets(
+            scope,
+            "subnets",
+            filter=[provider_aws.data_aws_subnets.DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])],
         ).ids
     return vpc_id, subnets, vpc.cidr_block if need_cidr and vpc is not None else None
 
@@ -82,7 +82,7 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
             security_groups=list(runtime.network.security_group_ids),
             assign_public_ip=runtime.network.public_ip(),
         )
-    group = SecurityGroup(
+    group = provider_aws.security_group.SecurityGroup(
         scope,
         "security_group",
         name=security_group_name,
@@ -92,7 +92,7 @@ def task_network(scope: Construct, runtime: AwsFargateRuntime, security_group_na
     )
     group_id = group.id  # one jsii round trip per attribute token: read once
     if runtime.network.egress is None:
-        VpcSecurityGroupEgressRule(
+        provider_aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(
             scope,
             "security_group_egress",
             security_group_id=group_id,
@@ -127,7 +127,7 @@ def egress_description(rule: AwsEgressRule) -> str:
 
 def _egress_rule(scope: Construct, id: str, group_id: str, rule: AwsEgressRule) -> None:
     ports = rule.ports()
-    VpcSecurityGroupEgressRule(
+    provider_aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(
         scope,
         id,
         security_group_id=group_id,

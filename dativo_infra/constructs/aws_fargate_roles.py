@@ -13,11 +13,9 @@ trust ECS tasks of the job's own account only (``aws:SourceAccount``; the task r
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from dativo_infra.cdk import provider_aws
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_documents import (
@@ -42,9 +40,9 @@ def execution_role(
     names: aws.AwsNames,
     partition: str,
     account: str,
-) -> IamRole:
+) -> provider_aws.iam_role.IamRole:
     """The job's own execution role, its managed policy and its container secrets policy."""
-    role = IamRole(
+    role = provider_aws.iam_role.IamRole(
         scope,
         "execution_role",
         name=names.execution_role,
@@ -53,7 +51,7 @@ def execution_role(
         # the ECS agent assumes to pull the image and write logs.
         assume_role_policy=trust_policy(ECS_TASKS_SERVICE, source_account=account),
     )
-    IamRolePolicyAttachment(
+    provider_aws.iam_role_policy_attachment.IamRolePolicyAttachment(
         scope,
         "execution_role_policy_attachment",
         role=role.name,
@@ -67,7 +65,7 @@ def execution_role(
         registry_secret_arn=runtime.registry_credentials_secret_arn,
     )
     if secret_statements:
-        IamRolePolicy(
+        provider_aws.iam_role_policy.IamRolePolicy(
             scope,
             "execution_role_secrets",
             name="container-secrets",
@@ -84,10 +82,10 @@ def task_role(
     names: aws.AwsNames,
     partition: str,
     account: str,
-) -> tuple[IamRole, IamRolePolicy | None]:
+) -> tuple[provider_aws.iam_role.IamRole, provider_aws.iam_role_policy.IamRolePolicy | None]:
     """The job's own task role and its policy (grants, ECS Exec channels, the job's statements; no
     policy when the job asks for nothing)."""
-    role = IamRole(
+    role = provider_aws.iam_role.IamRole(
         scope,
         "task_role",
         name=names.task_role,
@@ -105,7 +103,7 @@ def task_role(
     statements += job_statements(permissions.statements)
     if not statements:
         return role, None
-    policy = IamRolePolicy(
+    policy = provider_aws.iam_role_policy.IamRolePolicy(
         scope, "task_role_permissions", name="job-permissions", role=role.id, policy=policy_json(statements)
     )
     return role, policy

@@ -13,18 +13,9 @@ account's ``default`` schedule group only) and ``dead_letter_queue`` (SQS, SQS-m
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.scheduler_schedule import (
-    SchedulerSchedule,
-    SchedulerScheduleFlexibleTimeWindow,
-    SchedulerScheduleTarget,
-    SchedulerScheduleTargetDeadLetterConfig,
-    SchedulerScheduleTargetRetryPolicy,
-)
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
+from dativo_infra.cdk import provider_aws
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_documents import (
@@ -46,13 +37,13 @@ def job_schedule(
     region: str,
     account: str,
     state_machine_arn: str,
-) -> tuple[SchedulerSchedule, SqsQueue]:
+) -> tuple[provider_aws.scheduler_schedule.SchedulerSchedule, provider_aws.sqs_queue.SqsQueue]:
     """The schedule starting the job's state machine on ``runtime.schedule``, and its dead-letter queue."""
     assert runtime.schedule is not None
     # Failed starts (after the retries or the maximum event age) land here instead of vanishing.
     # SQS-managed encryption: a KMS key would need a key policy letting Scheduler use it, and the
     # messages hold only the start request and AWS's error (no job data).
-    queue = SqsQueue(
+    queue = provider_aws.sqs_queue.SqsQueue(
         scope,
         "dead_letter_queue",
         name=names.dead_letter_queue,
@@ -60,7 +51,7 @@ def job_schedule(
         sqs_managed_sse_enabled=True,
     )
     queue_arn = queue.arn  # one jsii round trip per attribute token: read once
-    role = IamRole(
+    role = provider_aws.iam_role.IamRole(
         scope,
         "scheduler_role",
         name=names.scheduler_role,
@@ -72,14 +63,14 @@ def job_schedule(
             source_arn=schedule_group_arn(partition, region, account),
         ),
     )
-    IamRolePolicy(
+    provider_aws.iam_role_policy.IamRolePolicy(
         scope,
         "scheduler_role_policy",
         name="start-job-run",
         role=role.id,
         policy=policy_json(scheduler_statements(state_machine_arn, dead_letter_queue_arn=queue_arn)),
     )
-    schedule = SchedulerSchedule(
+    schedule = provider_aws.scheduler_schedule.SchedulerSchedule(
         scope,
         "schedule",
         name=names.schedule,
@@ -87,15 +78,17 @@ def job_schedule(
         schedule_expression=aws.schedule_expression(runtime.schedule),
         schedule_expression_timezone=runtime.schedule_timezone,
         state="ENABLED",
-        flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
-        target=SchedulerScheduleTarget(
+        flexible_time_window=provider_aws.scheduler_schedule.SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
+        target=provider_aws.scheduler_schedule.SchedulerScheduleTarget(
             arn=state_machine_arn,
             role_arn=role.arn,
-            retry_policy=SchedulerScheduleTargetRetryPolicy(
+            retry_policy=provider_aws.scheduler_schedule.SchedulerScheduleTargetRetryPolicy(
                 maximum_retry_attempts=runtime.retries,
                 maximum_event_age_in_seconds=runtime.retry_max_event_age_seconds,
             ),
-            dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=queue_arn),
+            dead_letter_config=provider_aws.scheduler_schedule.SchedulerScheduleTargetDeadLetterConfig(
+                arn=queue_arn
+            ),
         ),
     )
     return schedule, queue

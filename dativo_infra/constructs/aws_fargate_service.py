@@ -10,22 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.appautoscaling_policy import (
-    AppautoscalingPolicy,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
-)
-from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
-from cdktf_cdktf_provider_aws.ecs_service import (
-    EcsService,
-    EcsServiceCapacityProviderStrategy,
-    EcsServiceDeploymentCircuitBreaker,
-    EcsServiceLoadBalancer,
-    EcsServiceNetworkConfiguration,
-)
 from constructs import Construct
 
+from dativo_infra.cdk import TerraformResourceLifecycle, provider_aws
 from dativo_infra.clouds import aws
 from dativo_infra.clouds.aws import AwsNames
 from dativo_infra.config.runtimes import AwsFargateRuntime
@@ -45,7 +32,7 @@ def job_service(
     network: Network,
     load_balancer: ServiceLoadBalancer | None = None,
     capacity_providers: Any = None,
-) -> EcsService:
+) -> provider_aws.ecs_service.EcsService:
     """The job's ECS service (and its CPU autoscaling when it may scale); with ``load_balancer`` its
     tasks register in the target group, and the service waits for the listeners. With ``capacity`` spot
     the tasks run on FARGATE_SPOT (the service waits for ``capacity_providers``, the cluster's
@@ -55,7 +42,7 @@ def job_service(
     waits_for: list[Any] = list(load_balancer.listeners) if load_balancer is not None else []
     if strategy and capacity_providers is not None:
         waits_for.append(capacity_providers)
-    service = EcsService(
+    service = provider_aws.ecs_service.EcsService(
         scope,
         "service",
         name=names.service,
@@ -63,7 +50,7 @@ def job_service(
         task_definition=task_definition_arn,
         launch_type=aws.launch_type(runtime.capacity),
         capacity_provider_strategy=[
-            EcsServiceCapacityProviderStrategy(
+            provider_aws.ecs_service.EcsServiceCapacityProviderStrategy(
                 capacity_provider=str(item["capacity_provider"]),
                 weight=int(item["weight"]),
                 base=int(item["base"]),
@@ -72,15 +59,17 @@ def job_service(
         ]
         or None,
         desired_count=scaling.min_replicas,
-        network_configuration=EcsServiceNetworkConfiguration(
+        network_configuration=provider_aws.ecs_service.EcsServiceNetworkConfiguration(
             subnets=network.subnets,
             security_groups=network.security_groups,
             assign_public_ip=network.assign_public_ip,
         ),
-        deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+        deployment_circuit_breaker=provider_aws.ecs_service.EcsServiceDeploymentCircuitBreaker(
+            enable=True, rollback=True
+        ),
         load_balancer=(
             [
-                EcsServiceLoadBalancer(
+                provider_aws.ecs_service.EcsServiceLoadBalancer(
                     target_group_arn=load_balancer.target_group_arn,
                     container_name=CONTAINER_NAME,
                     container_port=runtime.port,
@@ -105,7 +94,7 @@ def job_service(
         ),
     )
     if scaling.max_replicas > scaling.min_replicas:
-        target = AppautoscalingTarget(
+        target = provider_aws.appautoscaling_target.AppautoscalingTarget(
             scope,
             "autoscaling_target",
             service_namespace="ecs",
@@ -115,7 +104,7 @@ def job_service(
             max_capacity=scaling.max_replicas,
             depends_on=[service],
         )
-        AppautoscalingPolicy(
+        provider_aws.appautoscaling_policy.AppautoscalingPolicy(
             scope,
             "autoscaling_cpu",
             name=f"{names.service}-cpu"[:255],
@@ -124,10 +113,10 @@ def job_service(
             resource_id=target.resource_id,
             scalable_dimension=target.scalable_dimension,
             target_tracking_scaling_policy_configuration=(
-                AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                provider_aws.appautoscaling_policy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
                     target_value=70,
                     predefined_metric_specification=(
-                        AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                        provider_aws.appautoscaling_policy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
                             predefined_metric_type="ECSServiceAverageCPUUtilization"
                         )
                     ),

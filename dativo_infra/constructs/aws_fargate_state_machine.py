@@ -18,15 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
-from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine, SfnStateMachineLoggingConfiguration
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
+from dativo_infra.cdk import Fn, provider_aws
 from dativo_infra.clouds import aws
 from dativo_infra.config.runtimes import AwsFargateRuntime
 from dativo_infra.constructs.aws_fargate_documents import (
@@ -59,7 +53,11 @@ class Task:
 
 def job_runs(
     scope: Construct, runtime: AwsFargateRuntime, names: aws.AwsNames, job: str, task: Task
-) -> tuple[SfnStateMachine, SchedulerSchedule | None, SqsQueue | None]:
+) -> tuple[
+    provider_aws.sfn_state_machine.SfnStateMachine,
+    provider_aws.scheduler_schedule.SchedulerSchedule | None,
+    provider_aws.sqs_queue.SqsQueue | None,
+]:
     """Everything that runs a job-mode task: the state machine and, with a schedule, the schedule
     starting it and its dead-letter queue (:mod:`.aws_fargate_schedule`)."""
     machine = job_state_machine(scope, runtime, names, task)
@@ -80,10 +78,10 @@ def job_runs(
 
 def job_state_machine(
     scope: Construct, runtime: AwsFargateRuntime, names: aws.AwsNames, task: Task
-) -> SfnStateMachine:
+) -> provider_aws.sfn_state_machine.SfnStateMachine:
     """The state machine running ``task`` (``scaling.parallelism`` at once) within ``timeout_seconds``."""
     assert runtime.mode == "job"
-    log_group = CloudwatchLogGroup(
+    log_group = provider_aws.cloudwatch_log_group.CloudwatchLogGroup(
         scope,
         "state_machine_log_group",
         name=names.state_machine_log_group,
@@ -91,14 +89,14 @@ def job_state_machine(
         kms_key_id=runtime.log_kms_key_arn,
     )
     arn = aws.state_machine_arn(task.partition, task.region, task.account, names.state_machine)
-    role = IamRole(
+    role = provider_aws.iam_role.IamRole(
         scope,
         "state_machine_role",
         name=names.state_machine_role,
         description="Step Functions: run the job's task within its timeout",
         assume_role_policy=trust_policy(STATES_SERVICE, source_account=task.account, source_arn=arn),
     )
-    policy = IamRolePolicy(
+    policy = provider_aws.iam_role_policy.IamRolePolicy(
         scope,
         "state_machine_role_policy",
         name="run-job-task",
@@ -132,14 +130,14 @@ def job_state_machine(
         parallelism=runtime.scaling.parallelism,
         comment=f"Runs {names.family} ({runtime.scaling.parallelism} task(s), at most {runtime.timeout_seconds} s)",
     )
-    return SfnStateMachine(
+    return provider_aws.sfn_state_machine.SfnStateMachine(
         scope,
         "state_machine",
         name=names.state_machine,
         type="STANDARD",
         role_arn=role.arn,
         definition=Fn.jsonencode(definition),
-        logging_configuration=SfnStateMachineLoggingConfiguration(
+        logging_configuration=provider_aws.sfn_state_machine.SfnStateMachineLoggingConfiguration(
             level="ERROR",
             include_execution_data=True,
             log_destination=f"{log_group.arn}:*",

@@ -46,46 +46,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import ITerraformDependable, Postcondition, TerraformResourceLifecycle, TerraformStack
-from cdktf_cdktf_provider_azurerm.container_app import (
-    ContainerApp,
-    ContainerAppIdentity,
-    ContainerAppIngress,
-    ContainerAppIngressIpSecurityRestriction,
-    ContainerAppIngressTrafficWeight,
-    ContainerAppRegistry,
-    ContainerAppSecret,
-    ContainerAppTemplate,
-    ContainerAppTemplateContainer,
-    ContainerAppTemplateContainerEnv,
-)
-from cdktf_cdktf_provider_azurerm.container_app_environment import (
-    ContainerAppEnvironment,
-    ContainerAppEnvironmentWorkloadProfile,
-)
-from cdktf_cdktf_provider_azurerm.container_app_job import (
-    ContainerAppJob,
-    ContainerAppJobIdentity,
-    ContainerAppJobManualTriggerConfig,
-    ContainerAppJobRegistry,
-    ContainerAppJobScheduleTriggerConfig,
-    ContainerAppJobSecret,
-    ContainerAppJobTemplate,
-    ContainerAppJobTemplateContainer,
-    ContainerAppJobTemplateContainerEnv,
-)
-from cdktf_cdktf_provider_azurerm.data_azurerm_container_app_environment import (
-    DataAzurermContainerAppEnvironment,
-)
-from cdktf_cdktf_provider_azurerm.data_azurerm_resource_group import DataAzurermResourceGroup
-from cdktf_cdktf_provider_azurerm.data_azurerm_user_assigned_identity import DataAzurermUserAssignedIdentity
-from cdktf_cdktf_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
-from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
-from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
+from dativo_infra.cdk import (
+    ITerraformDependable,
+    Postcondition,
+    TerraformResourceLifecycle,
+    TerraformStack,
+    provider_azurerm,
+)
 from dativo_infra.clouds import azure
 from dativo_infra.clouds import azure_scaling as keda
 from dativo_infra.clouds import azure_volumes as vol
@@ -119,7 +88,9 @@ def configure_provider(
     """The azurerm provider. Subscription and credentials come from the deploy environment
     (``ARM_SUBSCRIPTION_ID``, ``ARM_TENANT_ID``, ``ARM_CLIENT_ID``, OIDC/CLI login): nothing here."""
     del placement, runtime, settings  # the provider has no region; the deploy target is AWS-only
-    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+    provider_azurerm.provider.AzurermProvider(
+        stack, "azurerm", features=[provider_azurerm.provider.AzurermProviderFeatures()]
+    )
 
 
 @dataclass(frozen=True)
@@ -135,18 +106,18 @@ class _Bindings:
 
 
 _APP = _Bindings(
-    ContainerAppTemplateContainer,
-    ContainerAppTemplateContainerEnv,
-    ContainerAppSecret,
-    ContainerAppRegistry,
-    ContainerAppIdentity,
+    provider_azurerm.container_app.ContainerAppTemplateContainer,
+    provider_azurerm.container_app.ContainerAppTemplateContainerEnv,
+    provider_azurerm.container_app.ContainerAppSecret,
+    provider_azurerm.container_app.ContainerAppRegistry,
+    provider_azurerm.container_app.ContainerAppIdentity,
 )
 _JOB = _Bindings(
-    ContainerAppJobTemplateContainer,
-    ContainerAppJobTemplateContainerEnv,
-    ContainerAppJobSecret,
-    ContainerAppJobRegistry,
-    ContainerAppJobIdentity,
+    provider_azurerm.container_app_job.ContainerAppJobTemplateContainer,
+    provider_azurerm.container_app_job.ContainerAppJobTemplateContainerEnv,
+    provider_azurerm.container_app_job.ContainerAppJobSecret,
+    provider_azurerm.container_app_job.ContainerAppJobRegistry,
+    provider_azurerm.container_app_job.ContainerAppJobIdentity,
 )
 
 
@@ -165,23 +136,29 @@ class Runtime(Construct):
         self.names = names = azure.resource_names(placement.name)
 
         if runtime.resource_group is None:
-            self.resource_group: ResourceGroup | DataAzurermResourceGroup = ResourceGroup(
+            self.resource_group: (
+                provider_azurerm.resource_group.ResourceGroup
+                | provider_azurerm.data_azurerm_resource_group.DataAzurermResourceGroup
+            ) = provider_azurerm.resource_group.ResourceGroup(
                 self, "resource_group", name=names.resource_group, location=placement.region
             )
         else:
-            self.resource_group = DataAzurermResourceGroup(
+            self.resource_group = provider_azurerm.data_azurerm_resource_group.DataAzurermResourceGroup(
                 self, "resource_group", name=runtime.resource_group
             )
         # Attribute tokens are read once each and kept: every read is a jsii round trip to Node.
         self.resource_group_name: str = self.resource_group.name
         rg_name = self.resource_group_name
 
-        self.log_analytics: LogAnalyticsWorkspace | None = None
+        self.log_analytics: provider_azurerm.log_analytics_workspace.LogAnalyticsWorkspace | None = None
         self.log_analytics_id: str | None = None
-        self.environment: ContainerAppEnvironment | DataAzurermContainerAppEnvironment
+        self.environment: (
+            provider_azurerm.container_app_environment.ContainerAppEnvironment
+            | provider_azurerm.data_azurerm_container_app_environment.DataAzurermContainerAppEnvironment
+        )
         if runtime.environment_id is None:
             subnet_id = runtime.network.subnet_ids[0] if runtime.network.subnet_ids else None
-            self.log_analytics = LogAnalyticsWorkspace(
+            self.log_analytics = provider_azurerm.log_analytics_workspace.LogAnalyticsWorkspace(
                 self,
                 "log_analytics",
                 name=names.log_analytics_workspace,
@@ -191,7 +168,7 @@ class Runtime(Construct):
                 retention_in_days=runtime.log_retention_days,
             )
             self.log_analytics_id = self.log_analytics.id
-            self.environment = ContainerAppEnvironment(
+            self.environment = provider_azurerm.container_app_environment.ContainerAppEnvironment(
                 self,
                 "environment",
                 name=names.environment,
@@ -207,11 +184,11 @@ class Runtime(Construct):
                 else None,
                 zone_redundancy_enabled=runtime.zone_redundant if subnet_id else None,
                 workload_profile=[
-                    ContainerAppEnvironmentWorkloadProfile(
+                    provider_azurerm.container_app_environment.ContainerAppEnvironmentWorkloadProfile(
                         name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE
                     ),
                     *(
-                        ContainerAppEnvironmentWorkloadProfile(
+                        provider_azurerm.container_app_environment.ContainerAppEnvironmentWorkloadProfile(
                             name=profile.name,
                             workload_profile_type=profile.type,
                             minimum_count=profile.minimum_count,
@@ -223,9 +200,12 @@ class Runtime(Construct):
             )
         else:
             self.environment = self._existing_environment(runtime.environment_id)
-        self.identity: UserAssignedIdentity | DataAzurermUserAssignedIdentity
+        self.identity: (
+            provider_azurerm.user_assigned_identity.UserAssignedIdentity
+            | provider_azurerm.data_azurerm_user_assigned_identity.DataAzurermUserAssignedIdentity
+        )
         if runtime.existing_identity_id is None:
-            self.identity = UserAssignedIdentity(
+            self.identity = provider_azurerm.user_assigned_identity.UserAssignedIdentity(
                 self, "identity", name=names.identity, location=placement.region, resource_group_name=rg_name
             )
         else:
@@ -233,12 +213,12 @@ class Runtime(Construct):
         self.environment_id: str = self.environment.id
         self.identity_id: str = self.identity.id
         self.identity_client_id: str = self.identity.client_id
-        self.role_assignments: list[RoleAssignment] = []
+        self.role_assignments: list[provider_azurerm.role_assignment.RoleAssignment] = []
         grants = role_assignments(runtime)
         if grants:
             principal_id = self.identity.principal_id
             self.role_assignments = [
-                RoleAssignment(
+                provider_azurerm.role_assignment.RoleAssignment(
                     self,
                     grant.id,
                     scope=grant.scope,
@@ -258,8 +238,8 @@ class Runtime(Construct):
             [url for path, url in runtime.secret_urls().items() if path[0] != "secrets"],
         )
         self.volume_storages = environment_storages(self, placement.name, runtime, self.environment_id)
-        self.app: ContainerApp | None = None
-        self.job: ContainerAppJob | None = None
+        self.app: provider_azurerm.container_app.ContainerApp | None = None
+        self.job: provider_azurerm.container_app_job.ContainerAppJob | None = None
         if runtime.mode == "service":
             self.app = self._container_app()
             app_name = self.app.name
@@ -291,7 +271,9 @@ class Runtime(Construct):
         if self.log_analytics is not None:  # a shared environment's workspace is not this stack's
             self.outputs["log_analytics_workspace_id"] = self.log_analytics_id
 
-    def _existing_environment(self, environment_id: str) -> DataAzurermContainerAppEnvironment:
+    def _existing_environment(
+        self, environment_id: str
+    ) -> provider_azurerm.data_azurerm_container_app_environment.DataAzurermContainerAppEnvironment:
         """Look up ``environment_id`` (the model guarantees its form); the plan fails if it is not in the
         job's region (apps and jobs must be created in their environment's region)."""
         parts = azure.environment_parts(environment_id)
@@ -299,7 +281,7 @@ class Runtime(Construct):
             raise ValueError(f"not a Container Apps environment resource id: {environment_id!r}")
         resource_group, name = parts
         location = self.placement.region
-        return DataAzurermContainerAppEnvironment(
+        return provider_azurerm.data_azurerm_container_app_environment.DataAzurermContainerAppEnvironment(
             self,
             "environment",
             name=name,
@@ -314,14 +296,16 @@ class Runtime(Construct):
             ),
         )
 
-    def _existing_identity(self, identity_id: str) -> DataAzurermUserAssignedIdentity:
+    def _existing_identity(
+        self, identity_id: str
+    ) -> provider_azurerm.data_azurerm_user_assigned_identity.DataAzurermUserAssignedIdentity:
         """Look up ``identity_id`` (the model guarantees its form) for its client id; the stack neither
         creates it nor grants it roles."""
         parts = azure.identity_parts(identity_id)
         if parts is None:
             raise ValueError(f"not a user-assigned identity resource id: {identity_id!r}")
         resource_group, name = parts
-        return DataAzurermUserAssignedIdentity(
+        return provider_azurerm.data_azurerm_user_assigned_identity.DataAzurermUserAssignedIdentity(
             self, "identity", name=name, resource_group_name=resource_group
         )
 
@@ -379,16 +363,16 @@ class Runtime(Construct):
         server = azure.acr_server(self.runtime.image)
         return [kinds.registry(server=server, identity=self.identity_id)] if server else None
 
-    def _container_app(self) -> ContainerApp:
+    def _container_app(self) -> provider_azurerm.container_app.ContainerApp:
         runtime = self.runtime
         parts = self._container_parts(_APP, "app", probe_blocks(runtime))
         ingress = None
         if runtime.ingress != "none":
-            ingress = ContainerAppIngress(
+            ingress = provider_azurerm.container_app.ContainerAppIngress(
                 external_enabled=runtime.ingress == "external",
                 target_port=runtime.port,
                 ip_security_restriction=[
-                    ContainerAppIngressIpSecurityRestriction(
+                    provider_azurerm.container_app.ContainerAppIngressIpSecurityRestriction(
                         name=azure.ip_restriction_name(index),
                         action=azure.IP_RESTRICTION_ACTION,
                         ip_address_range=cidr,
@@ -396,9 +380,13 @@ class Runtime(Construct):
                     for index, cidr in enumerate(runtime.ingress_allowed_cidrs)
                 ]
                 or None,
-                traffic_weight=[ContainerAppIngressTrafficWeight(percentage=100, latest_revision=True)],
+                traffic_weight=[
+                    provider_azurerm.container_app.ContainerAppIngressTrafficWeight(
+                        percentage=100, latest_revision=True
+                    )
+                ],
             )
-        return ContainerApp(
+        return provider_azurerm.container_app.ContainerApp(
             self,
             "app",
             name=self.names.container_app,
@@ -410,7 +398,7 @@ class Runtime(Construct):
             registry=parts["registry"],
             secret=parts["secret"],
             ingress=ingress,
-            template=ContainerAppTemplate(
+            template=provider_azurerm.container_app.ContainerAppTemplate(
                 min_replicas=runtime.scaling.min_replicas,
                 max_replicas=runtime.scaling.max_replicas,
                 container=[parts["container"]],
@@ -420,7 +408,7 @@ class Runtime(Construct):
             depends_on=parts["depends_on"],
         )
 
-    def _container_app_job(self) -> ContainerAppJob:
+    def _container_app_job(self) -> provider_azurerm.container_app_job.ContainerAppJob:
         runtime = self.runtime
         parts = self._container_parts(_JOB, "job")
         parallelism = runtime.scaling.parallelism
@@ -429,16 +417,16 @@ class Runtime(Construct):
         if trigger == "event":
             event = event_trigger(runtime, self.reference_secrets)
         elif trigger == "manual":
-            manual = ContainerAppJobManualTriggerConfig(
+            manual = provider_azurerm.container_app_job.ContainerAppJobManualTriggerConfig(
                 parallelism=parallelism, replica_completion_count=parallelism
             )
         else:
-            schedule = ContainerAppJobScheduleTriggerConfig(
+            schedule = provider_azurerm.container_app_job.ContainerAppJobScheduleTriggerConfig(
                 cron_expression=str(runtime.schedule),
                 parallelism=parallelism,
                 replica_completion_count=parallelism,
             )
-        return ContainerAppJob(
+        return provider_azurerm.container_app_job.ContainerAppJob(
             self,
             "job",
             name=self.names.container_app_job,
@@ -454,6 +442,8 @@ class Runtime(Construct):
             identity=parts["identity"],
             registry=parts["registry"],
             secret=parts["secret"],
-            template=ContainerAppJobTemplate(container=[parts["container"]], **parts["template"]),
+            template=provider_azurerm.container_app_job.ContainerAppJobTemplate(
+                container=[parts["container"]], **parts["template"]
+            ),
             depends_on=parts["depends_on"],
         )

@@ -18,17 +18,9 @@ notes length) come from :mod:`dativo_infra.clouds.azure`.
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_azurerm.container_app import ContainerApp
-from cdktf_cdktf_provider_azurerm.container_app_environment import ContainerAppEnvironment
-from cdktf_cdktf_provider_azurerm.container_app_job import ContainerAppJob
-from cdktf_cdktf_provider_azurerm.data_azurerm_container_app_environment import (
-    DataAzurermContainerAppEnvironment,
-)
-from cdktf_cdktf_provider_azurerm.data_azurerm_resource_group import DataAzurermResourceGroup
-from cdktf_cdktf_provider_azurerm.management_lock import ManagementLock
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from constructs import Construct
 
+from dativo_infra.cdk import provider_azurerm
 from dativo_infra.clouds import azure
 
 
@@ -36,21 +28,24 @@ def delete_locks(
     scope: Construct,
     stack: str,
     *,
-    resource: ContainerApp | ContainerAppJob,
-    environment: ContainerAppEnvironment | DataAzurermContainerAppEnvironment,
-    resource_group: ResourceGroup | DataAzurermResourceGroup,
-) -> list[ManagementLock]:
+    resource: provider_azurerm.container_app.ContainerApp
+    | provider_azurerm.container_app_job.ContainerAppJob,
+    environment: provider_azurerm.container_app_environment.ContainerAppEnvironment
+    | provider_azurerm.data_azurerm_container_app_environment.DataAzurermContainerAppEnvironment,
+    resource_group: provider_azurerm.resource_group.ResourceGroup
+    | provider_azurerm.data_azurerm_resource_group.DataAzurermResourceGroup,
+) -> list[provider_azurerm.management_lock.ManagementLock]:
     """The CanNotDelete locks (in ``scope``, the job's ``Runtime``) of the app or job ``resource``, and of
     the ``environment`` and ``resource_group`` when the stack creates them (not looked up), in that order."""
-    kind = "app" if isinstance(resource, ContainerApp) else "job"
+    kind = "app" if isinstance(resource, provider_azurerm.container_app.ContainerApp) else "job"
     scopes: list[tuple[str, str]] = [(f"delete_lock_{kind}", resource.id)]
-    if isinstance(environment, ContainerAppEnvironment):
+    if isinstance(environment, provider_azurerm.container_app_environment.ContainerAppEnvironment):
         scopes.append(("delete_lock_environment", environment.id))
-    if isinstance(resource_group, ResourceGroup):
+    if isinstance(resource_group, provider_azurerm.resource_group.ResourceGroup):
         scopes.append(("delete_lock_resource_group", resource_group.id))
     notes = azure.delete_lock_notes(stack)
     return [
-        ManagementLock(
+        provider_azurerm.management_lock.ManagementLock(
             scope,
             construct_id,
             name=azure.DELETE_LOCK_NAME,

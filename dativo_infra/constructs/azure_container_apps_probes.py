@@ -11,19 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf_cdktf_provider_azurerm.container_app import (
-    ContainerAppTemplateContainerLivenessProbe,
-    ContainerAppTemplateContainerReadinessProbe,
-    ContainerAppTemplateContainerStartupProbe,
-)
-
+from dativo_infra.cdk import provider_azurerm
 from dativo_infra.clouds import azure
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 
 _BLOCKS: dict[str, Any] = {
-    "liveness": ContainerAppTemplateContainerLivenessProbe,
-    "readiness": ContainerAppTemplateContainerReadinessProbe,
-    "startup": ContainerAppTemplateContainerStartupProbe,
+    "liveness": provider_azurerm.container_app.ContainerAppTemplateContainerLivenessProbe,
+    "readiness": provider_azurerm.container_app.ContainerAppTemplateContainerReadinessProbe,
+    "startup": provider_azurerm.container_app.ContainerAppTemplateContainerStartupProbe,
 }
 
 

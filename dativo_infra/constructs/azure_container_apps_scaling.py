@@ -16,20 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf_cdktf_provider_azurerm.container_app import (
-    ContainerAppTemplateAzureQueueScaleRule,
-    ContainerAppTemplateAzureQueueScaleRuleAuthentication,
-    ContainerAppTemplateCustomScaleRule,
-    ContainerAppTemplateCustomScaleRuleAuthentication,
-    ContainerAppTemplateHttpScaleRule,
-)
-from cdktf_cdktf_provider_azurerm.container_app_job import (
-    ContainerAppJobEventTriggerConfig,
-    ContainerAppJobEventTriggerConfigScale,
-    ContainerAppJobEventTriggerConfigScaleRules,
-    ContainerAppJobEventTriggerConfigScaleRulesAuthentication,
-)
-
+from dativo_infra.cdk import provider_azurerm
 from dativo_infra.clouds import azure_scaling as keda
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 from dativo_infra.config.runtimes.azure_scaling import AzureScaleRule
@@ -57,7 +44,7 @@ def app_scale_rules(runtime: AzureContainerAppsRuntime, secret_names: dict[str, 
     for rule in runtime.scaling.rules:
         if rule.type == "http":
             blocks.setdefault("http_scale_rule", []).append(
-                ContainerAppTemplateHttpScaleRule(
+                provider_azurerm.container_app.ContainerAppTemplateHttpScaleRule(
                     name=rule.name, concurrent_requests=str(rule.concurrent_requests)
                 )
             )
@@ -65,12 +52,12 @@ def app_scale_rules(runtime: AzureContainerAppsRuntime, secret_names: dict[str, 
         kind, metadata, auth = _custom(rule, secret_names)
         if rule.type == "storage_queue":
             blocks.setdefault("azure_queue_scale_rule", []).append(
-                ContainerAppTemplateAzureQueueScaleRule(
+                provider_azurerm.container_app.ContainerAppTemplateAzureQueueScaleRule(
                     name=rule.name,
                     queue_name=metadata["queueName"],
                     queue_length=int(metadata["queueLength"]),
                     authentication=[
-                        ContainerAppTemplateAzureQueueScaleRuleAuthentication(
+                        provider_azurerm.container_app.ContainerAppTemplateAzureQueueScaleRuleAuthentication(
                             secret_name=s, trigger_parameter=p
                         )
                         for s, p in auth
@@ -79,12 +66,14 @@ def app_scale_rules(runtime: AzureContainerAppsRuntime, secret_names: dict[str, 
             )
             continue
         blocks.setdefault("custom_scale_rule", []).append(
-            ContainerAppTemplateCustomScaleRule(
+            provider_azurerm.container_app.ContainerAppTemplateCustomScaleRule(
                 name=rule.name,
                 custom_rule_type=kind,
                 metadata=metadata,
                 authentication=[
-                    ContainerAppTemplateCustomScaleRuleAuthentication(secret_name=s, trigger_parameter=p)
+                    provider_azurerm.container_app.ContainerAppTemplateCustomScaleRuleAuthentication(
+                        secret_name=s, trigger_parameter=p
+                    )
                     for s, p in auth
                 ]
                 or None,
@@ -95,19 +84,19 @@ def app_scale_rules(runtime: AzureContainerAppsRuntime, secret_names: dict[str, 
 
 def event_trigger(
     runtime: AzureContainerAppsRuntime, secret_names: dict[str, str]
-) -> ContainerAppJobEventTriggerConfig:
+) -> provider_azurerm.container_app_job.ContainerAppJobEventTriggerConfig:
     """The ``event_trigger_config`` of an event-triggered job (``trigger: event``)."""
     scaling = runtime.scaling
     rules = []
     for rule in scaling.rules:
         kind, metadata, auth = _custom(rule, secret_names)
         rules.append(
-            ContainerAppJobEventTriggerConfigScaleRules(
+            provider_azurerm.container_app_job.ContainerAppJobEventTriggerConfigScaleRules(
                 name=rule.name,
                 custom_rule_type=kind,
                 metadata=metadata,
                 authentication=[
-                    ContainerAppJobEventTriggerConfigScaleRulesAuthentication(
+                    provider_azurerm.container_app_job.ContainerAppJobEventTriggerConfigScaleRulesAuthentication(
                         secret_name=s, trigger_parameter=p
                     )
                     for s, p in auth
@@ -115,11 +104,11 @@ def event_trigger(
                 or None,
             )
         )
-    return ContainerAppJobEventTriggerConfig(
+    return provider_azurerm.container_app_job.ContainerAppJobEventTriggerConfig(
         parallelism=scaling.parallelism,
         replica_completion_count=scaling.parallelism,
         scale=[
-            ContainerAppJobEventTriggerConfigScale(
+            provider_azurerm.container_app_job.ContainerAppJobEventTriggerConfigScale(
                 min_executions=scaling.min_executions,
                 max_executions=scaling.max_executions,
                 polling_interval_in_seconds=scaling.polling_interval_seconds,

@@ -17,24 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf_cdktf_provider_azurerm.container_app import (
-    ContainerAppTemplateContainerVolumeMounts,
-    ContainerAppTemplateInitContainer,
-    ContainerAppTemplateInitContainerEnv,
-    ContainerAppTemplateInitContainerVolumeMounts,
-    ContainerAppTemplateVolume,
-)
-from cdktf_cdktf_provider_azurerm.container_app_environment_storage import ContainerAppEnvironmentStorage
-from cdktf_cdktf_provider_azurerm.container_app_job import (
-    ContainerAppJobTemplateContainerVolumeMounts,
-    ContainerAppJobTemplateInitContainer,
-    ContainerAppJobTemplateInitContainerEnv,
-    ContainerAppJobTemplateInitContainerVolumeMounts,
-    ContainerAppJobTemplateVolume,
-)
-from cdktf_cdktf_provider_azurerm.data_azurerm_storage_account import DataAzurermStorageAccount
 from constructs import Construct
 
+from dativo_infra.cdk import provider_azurerm
 from dativo_infra.clouds import azure
 from dativo_infra.clouds import azure_volumes as vol
 from dativo_infra.config.runtimes import AzureContainerAppsRuntime
@@ -42,48 +27,52 @@ from dativo_infra.config.runtimes import AzureContainerAppsRuntime
 #: The binding classes per resource kind: volume, main container mount, init container, its env, its mount.
 _CLASSES: dict[str, tuple[Any, Any, Any, Any, Any]] = {
     "app": (
-        ContainerAppTemplateVolume,
-        ContainerAppTemplateContainerVolumeMounts,
-        ContainerAppTemplateInitContainer,
-        ContainerAppTemplateInitContainerEnv,
-        ContainerAppTemplateInitContainerVolumeMounts,
+        provider_azurerm.container_app.ContainerAppTemplateVolume,
+        provider_azurerm.container_app.ContainerAppTemplateContainerVolumeMounts,
+        provider_azurerm.container_app.ContainerAppTemplateInitContainer,
+        provider_azurerm.container_app.ContainerAppTemplateInitContainerEnv,
+        provider_azurerm.container_app.ContainerAppTemplateInitContainerVolumeMounts,
     ),
     "job": (
-        ContainerAppJobTemplateVolume,
-        ContainerAppJobTemplateContainerVolumeMounts,
-        ContainerAppJobTemplateInitContainer,
-        ContainerAppJobTemplateInitContainerEnv,
-        ContainerAppJobTemplateInitContainerVolumeMounts,
+        provider_azurerm.container_app_job.ContainerAppJobTemplateVolume,
+        provider_azurerm.container_app_job.ContainerAppJobTemplateContainerVolumeMounts,
+        provider_azurerm.container_app_job.ContainerAppJobTemplateInitContainer,
+        provider_azurerm.container_app_job.ContainerAppJobTemplateInitContainerEnv,
+        provider_azurerm.container_app_job.ContainerAppJobTemplateInitContainerVolumeMounts,
     ),
 }
 
 
 def environment_storages(
     scope: Construct, stack: str, runtime: AzureContainerAppsRuntime, environment_id: str
-) -> dict[str, ContainerAppEnvironmentStorage]:
+) -> dict[str, provider_azurerm.container_app_environment_storage.ContainerAppEnvironmentStorage]:
     """The environment storage of every ``azure_file`` volume, by volume name."""
-    storages: dict[str, ContainerAppEnvironmentStorage] = {}
+    storages: dict[
+        str, provider_azurerm.container_app_environment_storage.ContainerAppEnvironmentStorage
+    ] = {}
     for volume in runtime.volumes:
         if volume.type != "azure_file" or volume.account_id is None or volume.share is None:
             continue  # the model requires account_id and share for azure_file
         match = vol.STORAGE_ACCOUNT_ID_RE.fullmatch(volume.account_id)
         if match is None:
             raise ValueError(f"not a storage account resource id: {volume.account_id!r}")
-        account = DataAzurermStorageAccount(
+        account = provider_azurerm.data_azurerm_storage_account.DataAzurermStorageAccount(
             scope,
             f"volume_account_{volume.name}",
             name=match["name"].lower(),  # account names are lowercase; the id ignores case
             resource_group_name=match["resource_group"],
         )
-        storages[volume.name] = ContainerAppEnvironmentStorage(
-            scope,
-            f"volume_storage_{volume.name}",
-            name=vol.environment_storage_name(stack, volume.name),
-            container_app_environment_id=environment_id,
-            account_name=account.name,
-            access_key=account.primary_access_key,
-            share_name=volume.share,
-            access_mode=vol.ACCESS_MODES[bool(volume.read_only)],
+        storages[volume.name] = (
+            provider_azurerm.container_app_environment_storage.ContainerAppEnvironmentStorage(
+                scope,
+                f"volume_storage_{volume.name}",
+                name=vol.environment_storage_name(stack, volume.name),
+                container_app_environment_id=environment_id,
+                account_name=account.name,
+                access_key=account.primary_access_key,
+                share_name=volume.share,
+                access_mode=vol.ACCESS_MODES[bool(volume.read_only)],
+            )
         )
     return storages
 
@@ -91,7 +80,7 @@ def environment_storages(
 def volume_parts(
     runtime: AzureContainerAppsRuntime,
     kind: str,
-    storages: dict[str, ContainerAppEnvironmentStorage],
+    storages: dict[str, provider_azurerm.container_app_environment_storage.ContainerAppEnvironmentStorage],
     client_id: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(template arguments, main container arguments)``: ``volume`` and ``init_container`` of the

@@ -37,29 +37,9 @@ import functools
 import hashlib
 from typing import Any, TypeVar
 
-from cdktf import ITerraformDependable, TerraformResource, TerraformStack
-from cdktf_cdktf_provider_google.cloud_run_v2_job import (
-    CloudRunV2Job,
-    CloudRunV2JobTemplate,
-    CloudRunV2JobTemplateTemplate,
-)
-from cdktf_cdktf_provider_google.cloud_run_v2_service import (
-    CloudRunV2Service,
-    CloudRunV2ServiceTemplate,
-    CloudRunV2ServiceTemplateContainersPorts,
-    CloudRunV2ServiceTemplateScaling,
-)
-from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from cdktf_cdktf_provider_google.cloud_scheduler_job import CloudSchedulerJob
-from cdktf_cdktf_provider_google.provider import GoogleProvider
-from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
-from cdktf_cdktf_provider_google.service_account import ServiceAccount
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
-    StorageBucketIamMember,
-    StorageBucketIamMemberCondition,
-)
 from constructs import Construct
 
+from dativo_infra.cdk import ITerraformDependable, TerraformResource, TerraformStack, provider_google
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.settings import PlatformSettings
@@ -116,7 +96,7 @@ def configure_provider(
     ``settings`` is unused (the local emulator target is AWS-only).
     """
     del settings
-    GoogleProvider(
+    provider_google.provider.GoogleProvider(
         stack,
         PROVIDER_ID,
         project=runtime.project_id,
@@ -138,14 +118,14 @@ class Runtime(Construct):
         self._id = id
         self._renamed: list[tuple[type[TerraformResource], str]] = []
 
-        self.service_account: ServiceAccount | None = None
+        self.service_account: provider_google.service_account.ServiceAccount | None = None
         grants: list[TerraformResource] = []
         if runtime.existing.service_account_email is not None:
             # given: nothing is created or granted (validation refused permissions with it)
             self.service_account_email: Any = runtime.existing.service_account_email
         else:
             self.service_account = self._renamed_resource(
-                ServiceAccount,
+                provider_google.service_account.ServiceAccount,
                 "service_account",
                 account_id=self.names.service_account_id,
                 display_name=f"Dativo runtime of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
@@ -162,9 +142,9 @@ class Runtime(Construct):
         if (key_grant := grant_run_agent(self, runtime)) is not None:
             grants.append(key_grant)
 
-        self.service: CloudRunV2Service | None = None
-        self.job: CloudRunV2Job | None = None
-        self.scheduler: CloudSchedulerJob | None = None
+        self.service: provider_google.cloud_run_v2_service.CloudRunV2Service | None = None
+        self.job: provider_google.cloud_run_v2_job.CloudRunV2Job | None = None
+        self.scheduler: provider_google.cloud_scheduler_job.CloudSchedulerJob | None = None
         if runtime.mode == "service":
             self.service = self._service(grants)
             cloud_run_name: Any = self.service.name
@@ -215,7 +195,7 @@ class Runtime(Construct):
         return f"{self._id}_{construct_id}_{digest}"
 
     # -- IAM -----------------------------------------------------------------------------------
-    def _grant_storage(self) -> list[StorageBucketIamMember]:
+    def _grant_storage(self) -> list[provider_google.storage_bucket_iam_member.StorageBucketIamMember]:
         """One bucket IAM member per (bucket, role, prefix). A grant without a prefix keeps its id
         ``storage_<hash of bucket and role>``; a prefixed one is ``storage_<hash of bucket, role and
         prefix>`` with an IAM condition on the object name (:func:`gcp.prefix_condition`)."""
@@ -226,7 +206,7 @@ class Runtime(Construct):
             if not prefix:
                 members.append(
                     self._renamed_resource(
-                        StorageBucketIamMember,
+                        provider_google.storage_bucket_iam_member.StorageBucketIamMember,
                         f"storage_{short_hash(bucket + ' ' + role)}",
                         bucket=bucket,
                         role=role,
@@ -234,13 +214,13 @@ class Runtime(Construct):
                     )
                 )
                 continue
-            condition = StorageBucketIamMemberCondition(
+            condition = provider_google.storage_bucket_iam_member.StorageBucketIamMemberCondition(
                 title=f"dativo prefix {short_hash(prefix)}",
                 description=f"{role} of {self.placement.name} on gs://{bucket}/{prefix} only"[:256],
                 expression=gcp.prefix_condition(bucket, prefix),
             )
             members.append(
-                StorageBucketIamMember(
+                provider_google.storage_bucket_iam_member.StorageBucketIamMember(
                     self,
                     f"storage_{short_hash(bucket + ' ' + role + ' ' + prefix)}",
                     bucket=bucket,
@@ -251,11 +231,13 @@ class Runtime(Construct):
             )
         return members
 
-    def _grant_secrets(self) -> list[SecretManagerSecretIamMember]:
+    def _grant_secrets(
+        self,
+    ) -> list[provider_google.secret_manager_secret_iam_member.SecretManagerSecretIamMember]:
         """One accessor per secret the container reads: env secrets, secret volumes, permissions.secrets."""
         return [
             self._renamed_resource(
-                SecretManagerSecretIamMember,
+                provider_google.secret_manager_secret_iam_member.SecretManagerSecretIamMember,
                 f"secret_{short_hash(secret)}",
                 secret_id=secret,
                 role=SECRET_ACCESSOR_ROLE,
@@ -290,10 +272,12 @@ class Runtime(Construct):
         return list[ITerraformDependable](grants) or None
 
     # -- service -------------------------------------------------------------------------------
-    def _service(self, depends_on: list[TerraformResource]) -> CloudRunV2Service:
+    def _service(
+        self, depends_on: list[TerraformResource]
+    ) -> provider_google.cloud_run_v2_service.CloudRunV2Service:
         runtime, region = self.runtime, self.placement.region
         resources = {"cpu_idle": runtime.cpu_idle, "startup_cpu_boost": runtime.startup_cpu_boost or None}
-        service = CloudRunV2Service(
+        service = provider_google.cloud_run_v2_service.CloudRunV2Service(
             self,
             "service",
             name=self.names.cloud_run,
@@ -301,10 +285,10 @@ class Runtime(Construct):
             project=runtime.project_id,
             ingress=INGRESS[runtime.ingress],
             deletion_protection=runtime.deletion_protected(self.placement.environment),
-            template=CloudRunV2ServiceTemplate(
+            template=provider_google.cloud_run_v2_service.CloudRunV2ServiceTemplate(
                 service_account=self.service_account_email,
                 timeout=f"{runtime.timeout_seconds}s",
-                scaling=CloudRunV2ServiceTemplateScaling(
+                scaling=provider_google.cloud_run_v2_service.CloudRunV2ServiceTemplateScaling(
                     min_instance_count=runtime.scaling.min_replicas,
                     max_instance_count=runtime.scaling.max_replicas,
                 ),
@@ -312,7 +296,9 @@ class Runtime(Construct):
                     self._container(
                         SERVICE,
                         resources,
-                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=runtime.port),
+                        ports=provider_google.cloud_run_v2_service.CloudRunV2ServiceTemplateContainersPorts(
+                            container_port=runtime.port
+                        ),
                         **template.probes(runtime),
                     )
                 ],
@@ -326,7 +312,7 @@ class Runtime(Construct):
         if runtime.invokers:
             service_name = service.name  # one read (a jsii round trip) for every invoker
             for member in runtime.invokers:
-                CloudRunV2ServiceIamMember(
+                provider_google.cloud_run_v2_service_iam_member.CloudRunV2ServiceIamMember(
                     self,
                     invoker_id(member),
                     name=service_name,
@@ -338,19 +324,19 @@ class Runtime(Construct):
         return service
 
     # -- job -----------------------------------------------------------------------------------
-    def _job(self, depends_on: list[TerraformResource]) -> CloudRunV2Job:
+    def _job(self, depends_on: list[TerraformResource]) -> provider_google.cloud_run_v2_job.CloudRunV2Job:
         runtime = self.runtime
-        return CloudRunV2Job(
+        return provider_google.cloud_run_v2_job.CloudRunV2Job(
             self,
             "job",
             name=self.names.cloud_run,
             location=self.placement.region,
             project=runtime.project_id,
             deletion_protection=runtime.deletion_protected(self.placement.environment),
-            template=CloudRunV2JobTemplate(
+            template=provider_google.cloud_run_v2_job.CloudRunV2JobTemplate(
                 task_count=runtime.scaling.parallelism,
                 parallelism=runtime.scaling.parallelism,
-                template=CloudRunV2JobTemplateTemplate(
+                template=provider_google.cloud_run_v2_job.CloudRunV2JobTemplateTemplate(
                     service_account=self.service_account_email,
                     timeout=f"{runtime.timeout_seconds}s",
                     max_retries=runtime.retries,

@@ -12,20 +12,23 @@ instead and the plan shows the binding as already present).
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
-from cdktf_cdktf_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
 from constructs import Construct
 
+from dativo_infra.cdk import provider_google
 from dativo_infra.clouds import gcp_run
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 
 
-def grant_run_agent(owner: Construct, runtime: GcpCloudRunRuntime) -> KmsCryptoKeyIamMember | None:
+def grant_run_agent(
+    owner: Construct, runtime: GcpCloudRunRuntime
+) -> provider_google.kms_crypto_key_iam_member.KmsCryptoKeyIamMember | None:
     """The key grant of the Cloud Run service agent, or None without ``encryption_key``."""
     if runtime.encryption_key is None:
         return None
-    project = DataGoogleProject(owner, "cmek_project", project_id=runtime.project_id)
-    return KmsCryptoKeyIamMember(
+    project = provider_google.data_google_project.DataGoogleProject(
+        owner, "cmek_project", project_id=runtime.project_id
+    )
+    return provider_google.kms_crypto_key_iam_member.KmsCryptoKeyIamMember(
         owner,
         "cmek_grant",
         crypto_key_id=runtime.encryption_key,

@@ -14,13 +14,9 @@ bad or privileged role before this runs.
 
 from __future__ import annotations
 
-from cdktf import TerraformResource
-from cdktf_cdktf_provider_google.bigquery_dataset_iam_member import BigqueryDatasetIamMember
-from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
-from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
+from dativo_infra.cdk import TerraformResource, provider_google
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes.gcp_cloud_run import GcpCloudRunRuntime
 from dativo_infra.naming import short_hash
@@ -39,7 +35,9 @@ def grant_roles(owner: Construct, runtime: GcpCloudRunRuntime, member: str) -> l
         construct_id = role_id(grant.role, grant.resource)
         if grant.resource is None:
             granted.append(
-                ProjectIamMember(owner, construct_id, project=project, role=grant.role, member=member)
+                provider_google.project_iam_member.ProjectIamMember(
+                    owner, construct_id, project=project, role=grant.role, member=member
+                )
             )
             continue
         target = gcp.parse_role_resource(grant.resource)
@@ -47,13 +45,13 @@ def grant_roles(owner: Construct, runtime: GcpCloudRunRuntime, member: str) -> l
             raise ValueError(f"not a role resource: {grant.resource!r}")
         if target.kind == "bucket":
             granted.append(
-                StorageBucketIamMember(
+                provider_google.storage_bucket_iam_member.StorageBucketIamMember(
                     owner, construct_id, bucket=target.name, role=grant.role, member=member
                 )
             )
         elif target.kind == "dataset":
             granted.append(
-                BigqueryDatasetIamMember(
+                provider_google.bigquery_dataset_iam_member.BigqueryDatasetIamMember(
                     owner,
                     construct_id,
                     project=target.project or project,
@@ -64,7 +62,7 @@ def grant_roles(owner: Construct, runtime: GcpCloudRunRuntime, member: str) -> l
             )
         else:
             granted.append(
-                PubsubTopicIamMember(
+                provider_google.pubsub_topic_iam_member.PubsubTopicIamMember(
                     owner,
                     construct_id,
                     project=target.project or project,

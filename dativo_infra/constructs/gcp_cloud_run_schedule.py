@@ -10,17 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cdktf_cdktf_provider_google.cloud_run_v2_job import CloudRunV2Job
-from cdktf_cdktf_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
-from cdktf_cdktf_provider_google.cloud_scheduler_job import (
-    CloudSchedulerJob,
-    CloudSchedulerJobHttpTarget,
-    CloudSchedulerJobHttpTargetOauthToken,
-    CloudSchedulerJobRetryConfig,
-)
-from cdktf_cdktf_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
+from dativo_infra.cdk import provider_google
 from dativo_infra.clouds import gcp
 from dativo_infra.config.runtimes.gcp_cloud_run import GcpCloudRunRuntime, GcpScheduleRetry
 from dativo_infra.constructs.registry import Placement
@@ -35,16 +27,16 @@ def scheduler(
     runtime: GcpCloudRunRuntime,
     placement: Placement,
     renamed: Renamed,
-    job: CloudRunV2Job,
+    job: provider_google.cloud_run_v2_job.CloudRunV2Job,
     schedule: str,
-) -> CloudSchedulerJob:
+) -> provider_google.cloud_scheduler_job.CloudSchedulerJob:
     """``scheduler``: a Cloud Scheduler job that POSTs to the Cloud Run Admin API ``jobs/<job>:run`` with
     the OAuth token of its own service account (``scheduler_service_account``), which holds
     ``roles/run.invoker`` on the job only (``scheduler_invoker``). The ids are those of ``owner``'s scope
     (the job's ``Runtime``), as when this was a method of it."""
     names = gcp.resource_names(placement.name)
     invoker = renamed(
-        ServiceAccount,
+        provider_google.service_account.ServiceAccount,
         "scheduler_service_account",
         account_id=names.scheduler_account_id,
         display_name=f"Dativo scheduler of job {placement.job_name}"[: gcp.DISPLAY_NAME_MAX],
@@ -53,7 +45,7 @@ def scheduler(
     )
     invoker_email = invoker.email  # read once: every attribute read is a jsii round trip to Node
     grant = renamed(
-        CloudRunV2JobIamMember,
+        provider_google.cloud_run_v2_job_iam_member.CloudRunV2JobIamMember,
         "scheduler_invoker",
         name=job.name,
         location=placement.region,
@@ -61,7 +53,7 @@ def scheduler(
         role=gcp.RUN_INVOKER_ROLE,
         member=f"serviceAccount:{invoker_email}",
     )
-    return CloudSchedulerJob(
+    return provider_google.cloud_scheduler_job.CloudSchedulerJob(
         owner,
         "scheduler",
         name=names.scheduler_job,
@@ -72,10 +64,10 @@ def scheduler(
         time_zone=runtime.schedule_timezone,
         retry_config=_retry_config(runtime.schedule_retry),
         attempt_deadline=_seconds(runtime.schedule_attempt_deadline_seconds),
-        http_target=CloudSchedulerJobHttpTarget(
+        http_target=provider_google.cloud_scheduler_job.CloudSchedulerJobHttpTarget(
             uri=gcp.run_job_uri(runtime.project_id, placement.region, names.cloud_run),
             http_method="POST",
-            oauth_token=CloudSchedulerJobHttpTargetOauthToken(
+            oauth_token=provider_google.cloud_scheduler_job.CloudSchedulerJobHttpTargetOauthToken(
                 service_account_email=invoker_email,
                 scope="https://www.googleapis.com/auth/cloud-platform",
             ),
@@ -89,11 +81,13 @@ def _seconds(value: int | None) -> str | None:
     return None if value is None else f"{value}s"
 
 
-def _retry_config(retry: GcpScheduleRetry | None) -> CloudSchedulerJobRetryConfig | None:
+def _retry_config(
+    retry: GcpScheduleRetry | None,
+) -> provider_google.cloud_scheduler_job.CloudSchedulerJobRetryConfig | None:
     """The scheduler's ``retry_config``: only the fields the job set (the others keep the API's defaults)."""
     if retry is None:
         return None
-    return CloudSchedulerJobRetryConfig(
+    return provider_google.cloud_scheduler_job.CloudSchedulerJobRetryConfig(
         retry_count=retry.retry_count,
         min_backoff_duration=_seconds(retry.min_backoff_seconds),
         max_backoff_duration=_seconds(retry.max_backoff_seconds),

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf_cdktf_provider_google import cloud_run_v2_job as job
-from cdktf_cdktf_provider_google import cloud_run_v2_service as service
-
+from dativo_infra.cdk import provider_google
 from dativo_infra.clouds import gcp, gcp_run
 from dativo_infra.config.runtimes import GcpCloudRunRuntime
 from dativo_infra.config.runtimes.gcp_template import GcpProbe
+
+job = provider_google.cloud_run_v2_job
+service = provider_google.cloud_run_v2_service
 
 
 @dataclass(frozen=True)

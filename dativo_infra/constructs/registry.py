@@ -19,11 +19,10 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from cdktf import TerraformStack
 from constructs import Construct, IConstruct
 
+from dativo_infra.cdk import TerraformStack, register_provider_packages
 from dativo_infra.config.settings import PlatformSettings
-from dativo_infra.constructs.providers import register_provider_packages
 from dativo_infra.contract import CONSTRUCT_MODULES, RuntimeType
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from cdktf import (
+from constructs import Construct
+
+from dativo_infra.cdk import (
     Aspects,
     AzurermBackend,
     CloudBackend,
@@ -16,8 +18,6 @@ from cdktf import (
     TerraformOutput,
     TerraformStack,
 )
-from constructs import Construct
-
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.settings import (
     AzurermBackend as AzurermSettings,

@@ -47,8 +47,9 @@ from collections.abc import Mapping
 from functools import cache
 
 import jsii
-from cdktf import IAspect, TerraformResource, Token
 from constructs import IConstruct
+
+from dativo_infra.cdk import LIBRARIES, IAspect, TerraformResource, Token
 
 #: Providers whose resources carry ``labels`` (their ``tags`` are something else).
 LABEL_PROVIDERS = frozenset({"google", "google-beta"})
@@ -73,16 +74,18 @@ def has_string_map(cls: type, attribute: str) -> bool:
 
 
 _PROVIDER_OF_CLASS: dict[type, str] = {}
-#: jsii type names of the prebuilt provider bindings: ``@cdktf/provider-<provider>.<module>.<Class>``.
-PREBUILT_PREFIX = "@cdktf/provider-"
+#: jsii type names of the prebuilt provider bindings: ``@cdktf/provider-<provider>.<module>.<Class>``
+#: (cdktn: ``@cdktn/provider-...``).
+PREBUILT_PREFIXES = tuple(library.jsii_provider_prefix for library in LIBRARIES.values())
 
 
 def provider_of_jsii_type(jsii_type: str) -> str | None:
     """The provider of a prebuilt binding from its jsii type name (``@cdktf/provider-google-beta.x.X``
     -> ``google-beta``), or None for any other type name (locally generated bindings)."""
-    if not jsii_type.startswith(PREBUILT_PREFIX):
+    prefix = next((p for p in PREBUILT_PREFIXES if jsii_type.startswith(p)), None)
+    if prefix is None:
         return None
-    package = jsii_type[len(PREBUILT_PREFIX) :].split(".", 1)[0]
+    package = jsii_type[len(prefix) :].split(".", 1)[0]
     return package or None
 
 

@@ -14,7 +14,7 @@ STACK = "acme-orders-cdc-stream"
 
 
 def backend_json(settings: dict[str, Any]) -> dict[str, Any]:
-    from cdktf import TerraformStack, Testing
+    from dativo_infra.cdk import TerraformStack, Testing
 
     app = Testing.app()
     stack = TerraformStack(app, STACK)
@@ -93,7 +93,7 @@ def test_backend(settings: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 def test_hcp_terraform_workspace_per_job() -> None:
-    from cdktf import TerraformStack, Testing
+    from dativo_infra.cdk import TerraformStack, Testing
 
     app = Testing.app()
     stack = TerraformStack(app, STACK)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from dativo_infra.cdk import library
 from dativo_infra.contract import OUTPUTS, PROVIDER_OF_RUNTIME, exported_outputs
 
 EXAMPLE_STACKS = [
@@ -82,14 +83,15 @@ def test_synth_of_one_aws_job_loads_only_the_aws_provider(tmp_path: Path) -> Non
         "from dativo_infra.synth import synth\n"
         f"synth(load_jobs(['jobs/acme/orders_cdc_stream.yaml']), {str(tmp_path / 'out')!r})\n"
         # any module of a provider counts (its package itself may sit in sys.modules bare, unexecuted:
-        # dativo_infra.constructs.providers)
-        "roots = sorted({m.split('.')[0] for m in sys.modules if m.startswith('cdktf_cdktf_provider')\n"
+        # dativo_infra.cdk.register_provider_packages)
+        "from dativo_infra.cdk import library\n"
+        "roots = sorted({m.split('.')[0] for m in sys.modules if m.startswith(library().provider_prefix)\n"
         "                and '.' in m})\n"
         "print(roots)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1] == "['cdktf_cdktf_provider_aws']"
+    assert result.stdout.strip().splitlines()[-1] == str([library().provider_package("aws")])
     assert json.loads((tmp_path / "out/stacks/acme-orders-cdc-stream/cdk.tf.json").read_text())["provider"][
         "aws"
     ]

@@ -15,16 +15,12 @@ from typing import Any
 
 import pytest
 
+from dativo_infra.cdk import library
 from dativo_infra.config.settings import load_settings
 from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider
 from dativo_infra.literal import deep_literal
 from dativo_infra.tags import merged_tags, render_tags
 
-PACKAGES = {
-    "aws": "cdktf_cdktf_provider_aws",
-    "azurerm": "cdktf_cdktf_provider_azurerm",
-    "google": "cdktf_cdktf_provider_google",
-}
 ATTRIBUTE = {Provider.AWS: "tags", Provider.AZURE: "tags", Provider.GCP: "labels"}
 
 
@@ -32,7 +28,7 @@ ATTRIBUTE = {Provider.AWS: "tags", Provider.AZURE: "tags", Provider.GCP: "labels
 def accepts(resource_type: str, attribute: str) -> bool:
     """Whether the provider binding of ``resource_type`` takes ``attribute`` as a constructor argument."""
     prefix, _, rest = resource_type.partition("_")
-    module = importlib.import_module(f"{PACKAGES[prefix]}.{rest}")
+    module = importlib.import_module(f"{library().provider_package(prefix)}.{rest}")
     classes = [
         c
         for _, c in inspect.getmembers(module, inspect.isclass)

@@ -24,38 +24,39 @@ ESCAPED = deep_literal(MERGED)
 
 @pytest.fixture(scope="module")
 def synthesized() -> dict[str, Any]:
-    from cdktf import Aspects, TerraformStack, TerraformVariable, Testing, Token
-    from cdktf_cdktf_provider_aws.autoscaling_group import AutoscalingGroup
-    from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
-    from cdktf_cdktf_provider_aws.iam_role import IamRole
-    from cdktf_cdktf_provider_aws.provider import AwsProvider
-    from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-    from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
-    from cdktf_cdktf_provider_google.project import Project
-    from cdktf_cdktf_provider_google.provider import GoogleProvider
-    from cdktf_cdktf_provider_google.service_account import ServiceAccount
-    from cdktf_cdktf_provider_google.storage_bucket import StorageBucket
-
+    from dativo_infra.cdk import (
+        Aspects,
+        TerraformStack,
+        TerraformVariable,
+        Testing,
+        Token,
+        provider_aws,
+        provider_google,
+    )
     from dativo_infra.stacks.tagging import TaggingAspect
 
     app = Testing.app()
     aws = TerraformStack(app, "aws")
-    AwsProvider(aws, "aws", region="us-east-1")
-    bucket = S3Bucket(aws, "bucket", bucket="b")
-    S3BucketVersioningA(aws, "versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"})
-    IamRole(aws, "role", assume_role_policy="{}")
-    S3Bucket(aws, "explicit", bucket="e", tags={"team": "explicit_team", "extra": "kept"})
-    AutoscalingGroup(aws, "asg", max_size=1, min_size=0)
-    DataAwsVpc(aws, "vpc", tags={"Name": "main"})
+    provider_aws.provider.AwsProvider(aws, "aws", region="us-east-1")
+    bucket = provider_aws.s3_bucket.S3Bucket(aws, "bucket", bucket="b")
+    provider_aws.s3_bucket_versioning.S3BucketVersioningA(
+        aws, "versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
+    )
+    provider_aws.iam_role.IamRole(aws, "role", assume_role_policy="{}")
+    provider_aws.s3_bucket.S3Bucket(
+        aws, "explicit", bucket="e", tags={"team": "explicit_team", "extra": "kept"}
+    )
+    provider_aws.autoscaling_group.AutoscalingGroup(aws, "asg", max_size=1, min_size=0)
+    provider_aws.data_aws_vpc.DataAwsVpc(aws, "vpc", tags={"Name": "main"})
     variable = TerraformVariable(aws, "tags_var", type="map(string)")
-    S3Bucket(aws, "expression", bucket="x", tags=Token.as_string_map(variable.value))
+    provider_aws.s3_bucket.S3Bucket(aws, "expression", bucket="x", tags=Token.as_string_map(variable.value))
     aspect = TaggingAspect(ESCAPED)
     Aspects.of(aws).add(aspect)
 
     gcp = TerraformStack(app, "gcp")
-    GoogleProvider(gcp, "google", project="p", add_terraform_attribution_label=False)
-    StorageBucket(gcp, "bucket", name="b", location="EU")
-    Project(
+    provider_google.provider.GoogleProvider(gcp, "google", project="p", add_terraform_attribution_label=False)
+    provider_google.storage_bucket.StorageBucket(gcp, "bucket", name="b", location="EU")
+    provider_google.project.Project(
         gcp,
         "project",
         name="p",
@@ -63,7 +64,7 @@ def synthesized() -> dict[str, Any]:
         tags={"tagKeys/123": "tagValues/456"},
         labels={"team": "explicit_team"},
     )
-    ServiceAccount(gcp, "sa", account_id="runtime")
+    provider_google.service_account.ServiceAccount(gcp, "sa", account_id="runtime")
     Aspects.of(gcp).add(TaggingAspect(ESCAPED))
 
     aws_json = json.loads(Testing.synth(aws))
@@ -123,19 +124,19 @@ def test_gcp_resources_get_labels_not_resource_manager_tags(synthesized: dict[st
 
 
 def test_capability_check_reads_the_declared_type(synthesized: dict[str, Any]) -> None:
-    from cdktf_cdktf_provider_aws.autoscaling_group import AutoscalingGroup
-    from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-    from cdktf_cdktf_provider_google.compute_instance import ComputeInstance
-    from cdktf_cdktf_provider_google.project import Project
-
+    from dativo_infra.cdk import provider_aws, provider_google
     from dativo_infra.stacks.tagging import has_string_map
 
-    assert has_string_map(S3Bucket, "tags")
-    assert not has_string_map(S3Bucket, "labels")
-    assert not has_string_map(AutoscalingGroup, "tags")  # only `tag` blocks
-    assert not has_string_map(ComputeInstance, "tags")  # a list of network tags
-    assert has_string_map(ComputeInstance, "labels")
-    assert has_string_map(Project, "tags")  # a string map, excluded by the google provider rule instead
+    assert has_string_map(provider_aws.s3_bucket.S3Bucket, "tags")
+    assert not has_string_map(provider_aws.s3_bucket.S3Bucket, "labels")
+    assert not has_string_map(provider_aws.autoscaling_group.AutoscalingGroup, "tags")  # only `tag` blocks
+    assert not has_string_map(
+        provider_google.compute_instance.ComputeInstance, "tags"
+    )  # a list of network tags
+    assert has_string_map(provider_google.compute_instance.ComputeInstance, "labels")
+    assert has_string_map(
+        provider_google.project.Project, "tags"
+    )  # a string map, excluded by the google provider rule instead
 
 
 @given(
@@ -151,18 +152,14 @@ def test_provider_of_a_prebuilt_jsii_type_is_its_package_name(provider: str, res
 
 
 def test_provider_from_the_jsii_type_equals_the_generator_metadata() -> None:
-    from cdktf import App, TerraformStack
-    from cdktf_cdktf_provider_aws.iam_role import IamRole
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-    from cdktf_cdktf_provider_google.storage_bucket import StorageBucket
-
+    from dativo_infra.cdk import App, TerraformStack, provider_aws, provider_azurerm, provider_google
     from dativo_infra.stacks.tagging import provider_name, provider_of_jsii_type
 
     stack = TerraformStack(App(), "providers")
     resources = [
-        IamRole(stack, "role", assume_role_policy="{}"),
-        ResourceGroup(stack, "group", name="g", location="westeurope"),
-        StorageBucket(stack, "bucket", name="b", location="EU"),
+        provider_aws.iam_role.IamRole(stack, "role", assume_role_policy="{}"),
+        provider_azurerm.resource_group.ResourceGroup(stack, "group", name="g", location="westeurope"),
+        provider_google.storage_bucket.StorageBucket(stack, "bucket", name="b", location="EU"),
     ]
     for resource in resources:
         metadata = resource.terraform_generator_metadata

@@ -1,0 +1,1 @@
+"""Types of the provider bindings for type checkers only (see dativo_infra.cdk)."""
