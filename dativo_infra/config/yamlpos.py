@@ -29,13 +29,8 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from dativo_infra.config.placeholders import (
-    PathKey as PathKey,  # where the package imports it from
-)
-from dativo_infra.config.placeholders import (
-    ScalarSite,
-    node_sites,
-)
+from dativo_infra.config.placeholders import PathKey as PathKey  # where the package imports it from
+from dativo_infra.config.placeholders import ScalarSite, node_sites
 from dativo_infra.errors import JobError
 
 MAX_FILE_BYTES = 1024 * 1024
