@@ -93,9 +93,9 @@ def validate(
             raise typer.Exit(report_errors(report)) from None
     else:
         jobs = _load(paths)
-    from dativo_infra.config.posture import job_warnings
+    from dativo_infra.config.posture import job_warnings, provider_version_warnings
 
-    warnings = sorted({w for job in jobs for w in job_warnings(job)})
+    warnings = sorted({w for job in jobs for w in job_warnings(job)} | set(provider_version_warnings(jobs)))
     for warning in warnings:  # printed even with --quiet: a warning is never silent
         print(safe_line(f"warning: {warning}"), file=sys.stderr)
     if not quiet:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from dativo_infra.clouds import azure, gcp
+from dativo_infra.config import provider_versions
 from dativo_infra.config.fields import ENV_VAR_PATTERN, NAME_PATTERN, REGION_PATTERN, SLUG_PATTERN
 from dativo_infra.config.runtimes import MODELS, fields_at, runtimes_with_field
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted
@@ -30,6 +31,7 @@ _PATTERN_TEXT = {
     REGION_PATTERN: "a lowercase region name such as us-east-1, westeurope or europe-west1",
     azure.RESOURCE_GROUP_PATTERN: "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
     gcp.PROJECT_ID_PATTERN: "6-30 lowercase letters, digits or '-', starting with a letter, not ending in '-'",
+    provider_versions.CONSTRAINT_PATTERN: "a Terraform version constraint such as 5.100.0, ~> 5.100 or >= 5.0, < 6.0",
 }
 
 _TYPE_TEXT = {

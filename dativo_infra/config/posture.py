@@ -18,11 +18,14 @@ Pure Python: no cdktf.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from dativo_infra.config.fields import Problem
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.refs import REFERENCES
+from dativo_infra.config.settings import PlatformSettings
 from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted
+from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider
 from dativo_infra.errors import JobError, show_value
 from dativo_infra.tags import sourced_tags
 
@@ -90,6 +93,20 @@ TERRAFORM_READ = ("resource_refs", "variables")
 def job_warnings(job: LoadedJob) -> list[JobError]:
     """Every warning of the job (valid, but likely a mistake), positioned like errors."""
     return [_positioned(job, problem) for problem in job.config.runtime.warnings()] + _unread(job)
+
+
+def provider_version_warnings(jobs: Iterable[LoadedJob]) -> list[JobError]:
+    """The platform settings' provider pins that the installed bindings do not satisfy, for the clouds
+    of ``jobs`` (each settings file once)."""
+    clouds: dict[int, tuple[PlatformSettings, set[Provider]]] = {}
+    for job in jobs:
+        entry = clouds.setdefault(id(job.settings), (job.settings, set()))
+        entry[1].add(PROVIDER_OF_RUNTIME[job.config.runtime.TYPE])
+    return [
+        warning
+        for settings, providers in clouds.values()
+        for warning in settings.provider_version_warnings(providers)
+    ]
 
 
 def _unread(job: LoadedJob) -> list[JobError]:

@@ -8,7 +8,7 @@ Validated with the same positioned errors as job files. Pure Python, no cdktf.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,8 +18,15 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from dativo_infra.clouds import Refusal, aws_iam, azure, gcp
 from dativo_infra.config.fields import Problem, Strict, raise_all
 from dativo_infra.config.messages import convert_errors
+from dativo_infra.config.provider_versions import (
+    CONSTRAINT_DESCRIPTION,
+    CONSTRAINT_PATTERN,
+    TERRAFORM_PROVIDER,
+    pin_mismatch,
+)
 from dativo_infra.config.yamlpos import PositionedDocument, display_path, load_positioned
-from dativo_infra.errors import ErrorReport, JobError
+from dativo_infra.contract import Provider
+from dativo_infra.errors import ErrorReport, JobError, show_value
 
 DEFAULT_SETTINGS_PATH = Path("jobs/platform.yaml")
 SETTINGS_ENV = "DATIVO_PLATFORM_SETTINGS"
@@ -97,8 +104,14 @@ def _each_refused(values: list[str], refusal_of: Callable[[str], Refusal | None]
     return values
 
 
+#: ``provider_version`` of each cloud's section (:mod:`dativo_infra.config.provider_versions`).
+ProviderVersion = Annotated[str | None, Field(pattern=CONSTRAINT_PATTERN, description=CONSTRAINT_DESCRIPTION)]
+
+
 class AwsPlatform(Strict):
     """What the platform team allows every AWS job."""
+
+    provider_version: ProviderVersion = None
 
     allowed_escalation_actions: list[str] = Field(
         default_factory=list,
@@ -117,6 +130,8 @@ class AwsPlatform(Strict):
 
 class GcpPlatform(Strict):
     """What the platform team allows and defaults for every GCP job."""
+
+    provider_version: ProviderVersion = None
 
     project_id: str | None = Field(
         None,
@@ -143,6 +158,8 @@ class GcpPlatform(Strict):
 
 class AzurePlatform(Strict):
     """What the platform team allows every Azure job."""
+
+    provider_version: ProviderVersion = None
 
     allowed_privileged_roles: list[str] = Field(
         default_factory=list,
@@ -202,6 +219,41 @@ class PlatformSettings(Strict):
     def line_of(self, path: tuple[str, ...]) -> int:
         """Line of ``path`` in the settings file (0 when the settings did not come from a file)."""
         return self._source.line_of(path) if self._source is not None else 0
+
+    def provider_version(self, provider: Provider) -> str | None:
+        """The pinned version constraint of ``provider``'s Terraform provider (None: the bindings')."""
+        versions = {
+            Provider.AWS: self.aws.provider_version,
+            Provider.GCP: self.gcp.provider_version,
+            Provider.AZURE: self.azure.provider_version,
+        }
+        return versions[provider]
+
+    def provider_version_warnings(self, providers: Iterable[Provider]) -> list[JobError]:
+        """A warning per pin of ``providers`` that the installed bindings' version does not satisfy
+        (none when no bindings are installed here: nothing is synthesized with them)."""
+        from dativo_infra.cdk import CdkLibraryError
+        from dativo_infra.tfcli import bound_provider
+
+        found = []
+        for provider in sorted(set(providers)):
+            pin = self.provider_version(provider)
+            if pin is None:
+                continue
+            try:
+                bound = bound_provider(TERRAFORM_PROVIDER[provider])
+            except CdkLibraryError:
+                return []
+            why = None if bound is None else pin_mismatch(pin, bound.version)
+            if bound is not None and why is not None:
+                path = (provider.value, "provider_version")
+                expected = f"a constraint that admits {bound.version}, or unset"
+                found.append(
+                    JobError(
+                        self.source_file, self.line_of(path), ".".join(path), why, show_value(pin), expected
+                    )
+                )
+        return found
 
     @property
     def effective_target(self) -> str:

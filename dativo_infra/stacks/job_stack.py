@@ -19,6 +19,7 @@ from dativo_infra.cdk import (
     TerraformStack,
 )
 from dativo_infra.config.loaded import LoadedJob
+from dativo_infra.config.provider_versions import TERRAFORM_PROVIDER
 from dativo_infra.config.settings import (
     AzurermBackend as AzurermSettings,
 )
@@ -75,10 +76,15 @@ class JobStack(TerraformStack):
             job.stack_name, config.infrastructure.region, config.job_name, config.environment
         )
         module.configure_provider(self, placement, runtime, settings)
+        provider = PROVIDER_OF_RUNTIME[runtime_type]
+        pin = settings.provider_version(provider)
+        if (
+            pin is not None
+        ):  # the platform's pin replaces the bindings' version (validate warns on a mismatch)
+            self.add_override(f"terraform.required_providers.{TERRAFORM_PROVIDER[provider]}.version", pin)
         configure_backend(self, job.stack_name, settings)
         self.runtime = module.Runtime(self, RUNTIME_ID, runtime, placement)
 
-        provider = PROVIDER_OF_RUNTIME[runtime_type]
         self.tags = render_tags(merged_tags(job, settings), provider)
         # On the runtime construct, which holds every resource of the stack: the stack's other
         # children (provider, backend, outputs) take no tags, and each construct an Aspect visits
