@@ -27,6 +27,11 @@ MAX_WEEKDAY = 6
 #: identity by it); a job may not set it itself.
 CLIENT_ID_VAR = "AZURE_CLIENT_ID"
 
+#: The resource providers (namespaces) of the resource types a Container Apps job stack creates:
+#: container apps, jobs and environments; user-assigned identities; Log Analytics workspaces (resource
+#: groups, role assignments and locks are Microsoft.Resources / Microsoft.Authorization, always registered).
+RESOURCE_PROVIDERS = ("Microsoft.App", "Microsoft.ManagedIdentity", "Microsoft.OperationalInsights")
+
 
 #: Container Apps environment attributes that need a subnet: azurerm 4.55.0 declares
 #: ``internal_load_balancer_enabled`` and ``zone_redundancy_enabled`` ``RequiredWith:

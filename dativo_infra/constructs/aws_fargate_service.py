@@ -86,8 +86,11 @@ def job_service(
         depends_on=waits_for or None,
         propagate_tags="SERVICE",  # tasks carry the service's (aspect-set) tags
         enable_execute_command=runtime.enable_execute_command,
-        # availability_zone_rebalancing is not managed here (the local emulator never reports it, so
-        # it would always show a diff); with autoscaling the scaler owns the desired count.
+        # Set at creation, so every provider major creates the same service: aws 5.x sent DISABLED when
+        # unset, aws 6.x sends nothing and ECS then enables it (hashicorp/terraform-provider-aws#44117).
+        availability_zone_rebalancing="DISABLED",
+        # availability_zone_rebalancing is not managed after creation (the local emulator never reports
+        # it, so it would always show a diff); with autoscaling the scaler owns the desired count.
         lifecycle=TerraformResourceLifecycle(
             ignore_changes=["availability_zone_rebalancing"]
             + (["desired_count"] if scaling.max_replicas > scaling.min_replicas else [])

@@ -89,7 +89,12 @@ def configure_provider(
     (``ARM_SUBSCRIPTION_ID``, ``ARM_TENANT_ID``, ``ARM_CLIENT_ID``, OIDC/CLI login): nothing here."""
     del placement, runtime, settings  # the provider has no region; the deploy target is AWS-only
     provider_azurerm.provider.AzurermProvider(
-        stack, "azurerm", features=[provider_azurerm.provider.AzurermProviderFeatures()]
+        stack,
+        "azurerm",
+        features=[provider_azurerm.provider.AzurermProviderFeatures()],
+        # azurerm 4.x registers a legacy set of resource providers by default, 5.x none: name the ones
+        # this runtime's resources need, so a fresh subscription works with either major.
+        resource_providers_to_register=list(azure.RESOURCE_PROVIDERS),
     )
 
 

@@ -692,6 +692,7 @@ def test_service_with_explicit_network(synthesized: dict[str, Any]) -> None:
     assert service["enable_execute_command"] is True
     assert container(doc)["linuxParameters"] == {"initProcessEnabled": True}
     assert service["lifecycle"] == {"ignore_changes": ["availability_zone_rebalancing"]}
+    assert service["availability_zone_rebalancing"] == "DISABLED"  # aws 6 would leave it to ECS (ENABLED)
     network = service["network_configuration"]
     assert network["subnets"] == ["subnet-0b000000", "subnet-0a000000"]
     assert network["assign_public_ip"] is True

@@ -391,7 +391,15 @@ def test_long_job_name_gives_valid_names_in_stack(synthesized: dict[str, dict[st
 def test_provider_block(synthesized: dict[str, dict[str, Any]]) -> None:
     for doc in synthesized.values():
         (provider,) = doc["provider"]["azurerm"]
-        assert provider == {"features": [{}]}
+        assert provider == {
+            "features": [{}],
+            # azurerm 5 registers none by default (4: a legacy set): those of the resources created here
+            "resource_providers_to_register": [
+                "Microsoft.App",
+                "Microsoft.ManagedIdentity",
+                "Microsoft.OperationalInsights",
+            ],
+        }
 
 
 def test_no_tags_conflict_and_tags_from_aspect(synthesized: dict[str, dict[str, Any]]) -> None:
