@@ -79,6 +79,12 @@ if $with_cdktn_venv && [[ $cdk == cdktn ]]; then
 fi
 
 PYTHON=${PYTHON:-python3}
+# Under make, .venv/bin comes first on PATH: python3 is then .venv's own interpreter, which a switch of
+# library deletes. Run with the interpreter that .venv was made from instead.
+if [[ $(command -v "$PYTHON" || true) == "$PWD/.venv/bin/"* ]]; then
+  PYTHON=$(sed -n 's/^executable = //p' .venv/pyvenv.cfg 2>/dev/null || true)
+  PYTHON=${PYTHON:-python3}
+fi
 "$PYTHON" - <<'PY' || { echo "setup: Python >= 3.11 is required (set PYTHON=...)" >&2; exit 1; }
 import sys
 sys.exit(0 if sys.version_info >= (3, 11) else 1)

@@ -277,28 +277,33 @@ exec "$REAL_PYTHON" "$@"
 """
 
 
-def run_setup(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def run_setup(
+    root: Path, *args: str, python: bool = True, path: str = ""
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run the real setup.sh in ``root``; .venv/bin/python records its arguments and refuses pip, and
-    the virtualenvs setup.sh creates get such a python too."""
+    the virtualenvs setup.sh creates get such a python too. ``python``: set PYTHON (to the
+    venv-making one); ``path``: put this first on PATH."""
     calls = root / "calls"
     calls.write_text("")
     recording, making = root.parent / "recording-python", root.parent / "venv-making-python"
-    for path, text in ((recording, _RECORDING_PYTHON), (making, _VENV_MAKING_PYTHON)):
-        path.write_text(text)
-        path.chmod(0o755)
+    for script, text in ((recording, _RECORDING_PYTHON), (making, _VENV_MAKING_PYTHON)):
+        script.write_text(text)
+        script.chmod(0o755)
+    env = {
+        "PATH": f"{path}{Path(TERRAFORM).parent}:/usr/bin:/bin",
+        "REAL_PYTHON": sys.executable,
+        "RECORDING_PYTHON": str(recording),
+        "CALLS": str(calls),
+        "HOME": str(root),
+    }
+    if python:
+        env["PYTHON"] = str(making)
     proc = subprocess.run(
         ["bash", str(root / "scripts" / "setup.sh"), *args],
         capture_output=True,
         text=True,
         check=False,
-        env={
-            "PATH": f"{Path(TERRAFORM).parent}:/usr/bin:/bin",
-            "PYTHON": str(making),
-            "REAL_PYTHON": sys.executable,
-            "RECORDING_PYTHON": str(recording),
-            "CALLS": str(calls),
-            "HOME": str(root),
-        },
+        env=env,
     )
     return proc, calls.read_text().splitlines()
 
@@ -410,6 +415,21 @@ def test_setup_switching_library_rebuilds_venv_from_scratch(
     assert not (setup_copy / ".venv" / "left-over").exists() and not (setup_copy / ".venv" / "lib").exists()
     assert proc.returncode == 97, proc.stdout + proc.stderr  # the new .venv's recording python refused pip
     assert calls == ["venv .venv", f"-m pip install --disable-pip-version-check {extras}"]
+
+
+def test_setup_run_by_make_switches_library_with_the_interpreter_venv_was_made_from(setup_copy: Path) -> None:
+    """`make` puts .venv/bin first on PATH, so python3 is .venv's own until the switch deletes it: the
+    new .venv is made by the interpreter pyvenv.cfg names, and the old python3 is never called after."""
+    venv = setup_copy / ".venv"
+    holding(venv, "cdktf-0.21.0")
+    shutil.copy(venv / "bin" / "python", venv / "bin" / "python3")
+    (venv / "pyvenv.cfg").write_text(f"home = /x\nexecutable = {setup_copy.parent / 'venv-making-python'}\n")
+    for part in ("node-cdktn", "checkov"):
+        write_stamp(part, setup_copy)
+    proc, calls = run_setup(setup_copy, "--cdk", "cdktn", python=False, path=f"{venv / 'bin'}:")
+    assert "setup: .venv holds cdktf; removing it" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 97, proc.stdout + proc.stderr  # the new .venv's python refused pip
+    assert calls == ["venv .venv", "-m pip install --disable-pip-version-check -q -e .[cdktn,dev]"]
 
 
 def test_setup_with_a_stale_stamp_of_the_same_library_keeps_venv(setup_copy: Path) -> None:
