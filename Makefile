@@ -3,8 +3,11 @@
 #                a local moto cloud with the cdktf CLI, render outputs, read tags back, destroy
 #   make test  - set up (with the optional Dagster extra, for its tests) and run the whole test suite
 #                (slow end-to-end tests included)
+# CDK=cdktn (`make setup CDK=cdktn`, `make run CDK=cdktn`, `make test CDK=cdktn`) sets .venv up with CDK
+# Terrain and its cdktn CLI instead of cdktf (the default); a switch rebuilds .venv from scratch.
 SHELL := /bin/bash
-export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
+CDK ?= cdktf
+export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/cli/cdktn/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.gen/terraform.rc
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
@@ -12,11 +15,13 @@ export CDKTF_DISABLE_TELEMETRY := true
 .PHONY: setup setup-test run test test-fast lint bench clean
 
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh --cdk $(CDK)
 
-# the tests also cover the optional Dagster extra; `make run` does not install it
+# the tests also cover the optional Dagster extra; `make run` does not install it. With cdktf (the
+# default) they also compare its synth with cdktn's (tests/test_cdk_equivalence.py): .venv-cdktn and the
+# cdktn CLI, beside the cdktf .venv.
 setup-test:
-	@scripts/setup.sh --with-dagster
+	@scripts/setup.sh --cdk $(CDK) --with-dagster $(if $(filter cdktf,$(CDK)),--with-cdktn-venv)
 
 run: setup
 	dativo-infra validate jobs

