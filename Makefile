@@ -3,8 +3,9 @@
 #                a local moto cloud with the cdktf CLI, render outputs, read tags back, destroy
 #   make test  - set up (with the optional Dagster extra, for its tests) and run the whole test suite
 #                (slow end-to-end tests included)
-# CDK=cdktn (`make setup CDK=cdktn`, `make run CDK=cdktn`, `make test CDK=cdktn`) sets .venv up with CDK
-# Terrain and its cdktn CLI instead of cdktf (the default); a switch rebuilds .venv from scratch.
+# CDK=cdktn (`make setup CDK=cdktn`, `make run CDK=cdktn`) sets .venv up with CDK Terrain and its cdktn
+# CLI instead of cdktf (the default); a switch rebuilds .venv from scratch. The test suite runs on cdktf
+# (its snapshots are cdktf's) and proves cdktn against it in .venv-cdktn (tests/test_cdk_equivalence.py).
 SHELL := /bin/bash
 CDK ?= cdktf
 export PATH := $(CURDIR)/.venv/node-bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/cli/cdktn/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
@@ -21,7 +22,9 @@ setup:
 # default) they also compare its synth with cdktn's (tests/test_cdk_equivalence.py): .venv-cdktn and the
 # cdktn CLI, beside the cdktf .venv.
 setup-test:
-	@scripts/setup.sh --cdk $(CDK) --with-dagster $(if $(filter cdktf,$(CDK)),--with-cdktn-venv)
+	@if [[ "$(CDK)" != cdktf ]]; then \
+	  echo "make $@: CDK=$(CDK): the test suite runs on cdktf (its snapshots are cdktf's) and tests CDK Terrain in .venv-cdktn (tests/test_cdk_equivalence.py); run it without CDK=" >&2; exit 2; fi
+	@scripts/setup.sh --cdk cdktf --with-dagster --with-cdktn-venv
 
 run: setup
 	dativo-infra validate jobs

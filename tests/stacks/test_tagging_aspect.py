@@ -147,6 +147,9 @@ def test_provider_of_a_prebuilt_jsii_type_is_its_package_name(provider: str, res
     from dativo_infra.stacks.tagging import provider_of_jsii_type
 
     assert provider_of_jsii_type(f"@cdktf/provider-{provider}.{rest}") == provider
+    # CDK Terrain's bindings: a google resource must be known as google (labels), never tagged through
+    # the Resource Manager `tags` map google 7+ added to Cloud Run
+    assert provider_of_jsii_type(f"@cdktn/provider-{provider}.{rest}") == provider
     assert provider_of_jsii_type(f"{provider}.{rest}") is None  # a locally generated binding
     assert provider_of_jsii_type(f"@other/provider-{provider}.{rest}") is None
 

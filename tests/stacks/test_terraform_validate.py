@@ -25,10 +25,9 @@ from typing import Any
 import pytest
 
 from dativo_infra import tfcli
-from dativo_infra.contract import PROVIDER_OF_RUNTIME, Provider, RuntimeType
+from dativo_infra.config.provider_versions import TERRAFORM_PROVIDER
+from dativo_infra.contract import PROVIDER_OF_RUNTIME, RuntimeType
 
-#: The Terraform provider (type name) of each cloud the app deploys to.
-TERRAFORM_PROVIDER = {Provider.AWS: "aws", Provider.AZURE: "azurerm", Provider.GCP: "google"}
 #: The runtimes validated here (AWS stacks: tests/constructs/test_aws_fargate.py, mirror on this machine).
 RUNTIMES = (RuntimeType.GCP_CLOUD_RUN, RuntimeType.AZURE_CONTAINER_APPS)
 
