@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dativo_infra.cdk import CdkLibraryError, library
+from dativo_infra.config.provider_versions import admits, version_key
 from dativo_infra.fsutil import atomic_write_text
 
 REGISTRY = "registry.terraform.io"
@@ -251,29 +252,111 @@ def registry_reachable() -> tuple[bool, str]:
 
 
 def installable(
-    provider: BoundProvider, mirrors: dict[str, Path], registry: tuple[bool, str] | None = None
+    provider: BoundProvider,
+    mirrors: dict[str, Path],
+    registry: tuple[bool, str] | None = None,
+    constraint: str | None = None,
 ) -> str | None:
-    """None when ``terraform init`` can install ``provider`` at its bound version under the config of
-    ``mirrors`` (:func:`cli_config_text`), else why not (the reason names the provider, the version
-    and where it looked). ``registry`` is :func:`registry_reachable`'s answer, asked only if needed."""
-    wanted = f"{provider.source} {provider.version}"
+    """None when ``terraform init`` can install ``provider`` under the config of ``mirrors``
+    (:func:`cli_config_text`) at its bound version, or at a version ``constraint`` (a Terraform version
+    constraint, the platform settings' pin) admits; else why not (the reason names the provider, the
+    version and where it looked). ``registry`` is :func:`registry_reachable`'s answer, asked only if
+    needed."""
+    why = _not_installable(provider, mirrors, registry, constraint)
+    return None if why is None else f"{provider.source} {constraint or provider.version}: {why}"
+
+
+def _not_installable(
+    provider: BoundProvider,
+    mirrors: dict[str, Path],
+    registry: tuple[bool, str] | None,
+    constraint: str | None,
+) -> str | None:
     root = mirrors.get(provider.address)
     if root is not None:  # the config takes it from this mirror only
         versions = mirror_versions(root, provider.address)
-        if provider.version in versions:
+        if (
+            provider.version in versions
+            if constraint is None
+            else any(admits(constraint, v) for v in versions)
+        ):
             return None
         return (
-            f"{wanted}: the filesystem mirror {root} holds only {', '.join(versions)} for {_platform_dir()} "
+            f"the filesystem mirror {root} holds only {', '.join(versions)} for {_platform_dir()} "
             "(and a provider in a mirror is never taken from the registry)"
         )
     reachable, how = registry if registry is not None else registry_reachable()
     if reachable:
         return None
-    roots = (
+    return f"no filesystem mirror holds it (searched {_searched()}) and {how}"
+
+
+def _searched() -> str:
+    return (
         os.environ.get("DATIVO_TF_MIRROR")
         or "Terraform's implied mirror directories, /opt and /usr/local/share"
     )
-    return f"{wanted}: no filesystem mirror holds it (searched {roots}) and {how}"
+
+
+@dataclass(frozen=True)
+class InstallProblem:
+    """Why ``terraform init`` cannot install a provider at the version the stacks require here."""
+
+    provider: BoundProvider  # the bound provider (its version: what the bindings were generated for)
+    pin: str | None  # the platform settings' constraint, None when the stacks require the bound version
+    reason: str  # where terraform looked (see installable)
+    mirror: Path | None  # the mirror the config takes this provider from, if any
+    held: tuple[str, ...]  # the versions that mirror holds for this platform, newest last
+
+    @property
+    def fix(self) -> str:
+        """What makes it installable: pin a version the mirror holds, or add the required one to it."""
+        wanted = (
+            f"a {self.provider.source} version that {self.pin} admits"
+            if self.pin
+            else f"{self.provider.source} {self.provider.version}"
+        )
+        if self.mirror is not None and self.held:
+            newest = self.held[-1]
+            held = f"the version the filesystem mirror {self.mirror} holds"
+            if len(self.held) > 1:
+                versions = ", ".join(self.held)
+                held = f"the newest of the versions the filesystem mirror {self.mirror} holds: {versions}"
+            return f'"{newest}" ({held}) as the pin, or {wanted} added to that mirror'
+        explicit = os.environ.get("DATIVO_TF_MIRROR")
+        where = (
+            f"the filesystem mirror $DATIVO_TF_MIRROR ({explicit})"
+            if explicit
+            else "a filesystem mirror under Terraform's implied mirror directories, /opt or "
+            "/usr/local/share (or named by $DATIVO_TF_MIRROR)"
+        )
+        return (
+            f"{wanted} in {where}, then `make setup` (it writes .gen/terraform.rc), or a reachable {REGISTRY}"
+        )
+
+
+def install_problem(
+    name: str,
+    pin: str | None,
+    mirrors: dict[str, Path] | None = None,
+    registry: tuple[bool, str] | None = None,
+    bound: BoundProvider | None = None,
+) -> InstallProblem | None:
+    """Why ``terraform init`` cannot install provider ``name`` (``aws``) at ``pin`` (a version constraint
+    from the platform settings; None: the version its installed bindings were generated for), or None
+    when it can (or no bindings of it are installed: nothing requires it). ``mirrors`` defaults to the
+    discovered ones (what :func:`write_cli_config` writes), ``bound`` to :func:`bound_provider`, and
+    ``registry`` is asked only when no mirror holds the provider."""
+    bound = bound or bound_provider(name)
+    if bound is None:
+        return None
+    mirrors = find_provider_mirrors([bound.address]) if mirrors is None else mirrors
+    why = _not_installable(bound, mirrors, registry, pin)
+    if why is None:
+        return None
+    root = mirrors.get(bound.address)
+    held = tuple(sorted(mirror_versions(root, bound.address), key=version_key)) if root is not None else ()
+    return InstallProblem(bound, pin, why, root, held)
 
 
 def node_bin_dir() -> Path | None:

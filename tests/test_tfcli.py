@@ -229,3 +229,82 @@ def test_registry_probe_never_waits_past_its_budget(monkeypatch: pytest.MonkeyPa
     )
     assert time.monotonic() - started < 1
     release.set()
+
+
+# --- the version the stacks require: a platform pin, else the bound one ------------------------
+
+AWS_CDKTN = BoundProvider(AWS, "6.69.1")  # what cdktn-provider-aws 25.8.1 binds
+
+
+def test_a_pin_is_installable_when_the_mirror_holds_a_version_it_admits(tmp_path: Path) -> None:
+    root = unpacked(tmp_path, AWS, "5.100.0")
+    assert tfcli.installable(AWS_CDKTN, {AWS: root}, (False, "offline"), constraint="5.100.0") is None
+    assert tfcli.installable(AWS_CDKTN, {AWS: root}, (False, "offline"), constraint="~> 5.90") is None
+    assert tfcli.installable(AWS_CDKTN, {AWS: root}, (False, "offline"), constraint="~> 6.0") == (
+        f"hashicorp/aws ~> 6.0: the filesystem mirror {root} holds only 5.100.0 for {_platform_dir()} "
+        "(and a provider in a mirror is never taken from the registry)"
+    )
+    assert tfcli.installable(AWS_CDKTN, {AWS: root}, (True, "reachable")) is not None  # 6.69.1 unpinned
+
+
+def test_install_problem_names_the_required_version_the_mirror_and_the_pin_to_set(tmp_path: Path) -> None:
+    root = unpacked(tmp_path, AWS, "5.100.0")
+    problem = tfcli.install_problem("aws", None, {AWS: root}, (True, "reachable"), AWS_CDKTN)
+    assert problem == tfcli.InstallProblem(
+        AWS_CDKTN,
+        None,
+        f"the filesystem mirror {root} holds only 5.100.0 for {_platform_dir()} "
+        "(and a provider in a mirror is never taken from the registry)",
+        root,
+        ("5.100.0",),
+    )
+    assert problem.fix == (
+        f'"5.100.0" (the version the filesystem mirror {root} holds) as the pin, or hashicorp/aws 6.69.1 '
+        "added to that mirror"
+    )
+    assert tfcli.install_problem("aws", "5.100.0", {AWS: root}, (False, "offline"), AWS_CDKTN) is None
+
+
+def test_install_problem_suggests_the_newest_version_of_the_mirror(tmp_path: Path) -> None:
+    root = unpacked(unpacked(tmp_path, AWS, "5.9.0"), AWS, "5.100.0")
+    problem = tfcli.install_problem("aws", "~> 6.0", {AWS: root}, (True, "reachable"), AWS_CDKTN)
+    assert problem is not None and problem.held == ("5.9.0", "5.100.0")
+    assert problem.fix == (
+        f'"5.100.0" (the newest of the versions the filesystem mirror {root} holds: 5.9.0, 5.100.0) as the '
+        "pin, or a hashicorp/aws version that ~> 6.0 admits added to that mirror"
+    )
+
+
+def test_install_problem_without_a_mirror_depends_on_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATIVO_TF_MIRROR", raising=False)
+    assert tfcli.install_problem("aws", None, {}, (True, "reachable"), AWS_CDKTN) is None
+    problem = tfcli.install_problem("aws", None, {}, (False, "the registry is unreachable (x)"), AWS_CDKTN)
+    assert problem is not None and problem.mirror is None and problem.held == ()
+    assert problem.reason == (
+        "no filesystem mirror holds it (searched Terraform's implied mirror directories, /opt and "
+        "/usr/local/share) and the registry is unreachable (x)"
+    )
+    assert problem.fix == (
+        "hashicorp/aws 6.69.1 in a filesystem mirror under Terraform's implied mirror directories, /opt or "
+        "/usr/local/share (or named by $DATIVO_TF_MIRROR), then `make setup` (it writes .gen/terraform.rc), "
+        "or a reachable registry.terraform.io"
+    )
+    monkeypatch.setenv("DATIVO_TF_MIRROR", "/somewhere")
+    problem = tfcli.install_problem("aws", None, {}, (False, "x"), AWS_CDKTN)
+    assert problem is not None and "in the filesystem mirror $DATIVO_TF_MIRROR (/somewhere)" in problem.fix
+
+
+def test_install_problem_discovers_the_mirror_and_asks_no_registry_when_one_holds_the_provider(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the network was asked")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.delenv("DATIVO_TF_REGISTRY", raising=False)
+    monkeypatch.setenv("DATIVO_TF_MIRROR", str(unpacked(tmp_path, AWS, "5.100.0")))
+    monkeypatch.setattr(tfcli, "bound_provider", lambda name: AWS_CDKTN if name == "aws" else None)
+    problem = tfcli.install_problem("aws", None)
+    assert problem is not None and problem.mirror == tmp_path and problem.held == ("5.100.0",)
+    assert tfcli.install_problem("aws", "5.100.0") is None
+    assert tfcli.install_problem("google", None) is None  # no bindings of it: nothing requires it

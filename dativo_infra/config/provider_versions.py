@@ -40,6 +40,12 @@ def _parts(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("-", 1)[0].split("."))
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """A sort key of a provider version (``5.100.0`` after ``5.99.1``; a pre-release sorts with its
+    release)."""
+    return _parts(version)
+
+
 def _admits(clause: str, version: tuple[int, ...]) -> bool:
     found = _CLAUSE_PARTS.match(clause.strip())
     if found is None:
