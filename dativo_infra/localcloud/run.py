@@ -14,6 +14,7 @@ the synthesizing.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -27,7 +28,7 @@ from dativo_infra.cdk import CdkLibraryError, library
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.runtimes import AwsFargateRuntime
-from dativo_infra.config.settings import PlatformSettings, load_settings
+from dativo_infra.config.settings import SETTINGS_ENV, PlatformSettings, load_settings
 from dativo_infra.contract import Provider
 from dativo_infra.deploy import (
     cdktf_env,
@@ -112,7 +113,9 @@ def aws_provider_error(
 
 
 class LocalRun:
-    """One run of the main job. ``workdir`` receives cdktf.out/, state/, outputs/, rendered/, logs/."""
+    """One run of the main job. ``workdir`` receives cdktf.out/, state/, outputs/, rendered/, logs/.
+    The platform settings (``settings_file``, default ``$DATIVO_PLATFORM_SETTINGS``, else the jobs
+    directory's ``platform.yaml``) are the same for loading the jobs, the synth and the checks."""
 
     def __init__(
         self,
@@ -125,7 +128,12 @@ class LocalRun:
         self.jobs_dir = jobs_dir.resolve()
         self.workdir = workdir.resolve()
         self.parallel = parallel
-        self.settings_file = (settings_file or self.jobs_dir / "platform.yaml").resolve()
+        default = (
+            Path(os.environ[SETTINGS_ENV])
+            if os.environ.get(SETTINGS_ENV)
+            else self.jobs_dir / "platform.yaml"
+        )
+        self.settings_file = (settings_file or default).resolve()
         self.progress = progress
         self.outdir = self.workdir / "cdktf.out"
         self.logs = self.workdir / "logs"
@@ -297,7 +305,7 @@ class LocalRun:
     def execute(self) -> list[StackRun]:
         import boto3
 
-        jobs = load_jobs([str(self.jobs_dir)])
+        jobs = load_jobs([str(self.jobs_dir)], settings_file=self.settings_file)
         self.runs = [StackRun(j) for j in jobs if j.config.infrastructure.provider is Provider.AWS]
         self.synth_only = [j for j in jobs if j.config.infrastructure.provider is not Provider.AWS]
         if self.runs:  # a provider `terraform init` cannot install would fail every deploy, late

@@ -172,3 +172,20 @@ def test_local_run_exits_2_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "which terraform init cannot install here" in result.stderr
     assert '"5.100.0"' in result.stderr and "as the pin" in result.stderr
+
+
+def test_one_settings_file_for_loading_the_synth_and_the_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "settings" / "platform.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text('aws:\n  provider_version: "5.100.0"\n')
+    monkeypatch.setenv(SETTINGS_ENV, str(elsewhere))
+    runner = run_module.LocalRun(Path("jobs"), tmp_path / "work")
+    assert runner.settings_file == elsewhere.resolve()
+    assert runner.env(run_module.MotoServer())[SETTINGS_ENV] == str(elsewhere.resolve())
+    monkeypatch.delenv(SETTINGS_ENV)
+    assert (
+        run_module.LocalRun(Path("jobs"), tmp_path / "work").settings_file
+        == Path("jobs/platform.yaml").resolve()
+    )
