@@ -33,6 +33,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from dativo_infra.contract import RuntimeType
 from tests.jobgen import jobs
 from tests.terraform_text import unliteral
 
@@ -267,9 +268,8 @@ def test_every_policy_of_drawn_aws_jobs_passes_parliament(tmp_path_factory: pyte
     def batch(data: st.DataObject) -> None:
         directory = tmp_path_factory.mktemp("drawn-aws")
         for index in range(10):
-            job = data.draw(
-                jobs(index).filter(lambda j: j["infrastructure"]["provider"] == "aws"), label=f"job {index}"
-            )
+            # drawn as AWS jobs (filtering jobs of every runtime threw away ~180 draws per example)
+            job = data.draw(jobs(index, (RuntimeType.AWS_FARGATE,)), label=f"job {index}")
             (directory / f"job{index}.yaml").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         loaded = load_jobs([str(directory)])
         stacks = synth(loaded, Path(directory) / "cdktf.out")
