@@ -67,16 +67,24 @@ def cdktn_ready() -> None:
     assert not missing, f"{', '.join(missing)} missing: run `make setup-test` (it sets up the cdktn side too)"
 
 
-def cdktn_python(code: str) -> str:
+def cdktn_run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in .venv-cdktn from the project root (it must succeed)."""
     result = subprocess.run(
-        [str(VENV / "bin" / "python"), "-c", code],
-        env=cdktn_env(),
+        [str(VENV / "bin" / "python"), *args],
+        cwd=PROJECT_ROOT,
+        env=env or cdktn_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def cdktn_python(code: str) -> str:
+    return cdktn_run("-c", code).stdout
 
 
 def without_version_lines(stack: dict[str, Any], *more: tuple[str, ...]) -> dict[str, Any]:
@@ -155,25 +163,9 @@ def test_pinned_to_the_mirrors_aws_version_terraform_validates_cdktns_aws_stacks
         DATIVO_JOBS=",".join(str(p) for p in aws_jobs),
         CDKTF_OUTDIR=str(tmp_path / "out"),
     )
-    validate = subprocess.run(
-        [str(VENV / "bin" / "python"), "-m", "dativo_infra.cli", "validate", *map(str, aws_jobs)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert validate.returncode == 0, validate.stderr
-    assert "aws.provider_version: another major version than the installed bindings'" in validate.stderr
-    result = subprocess.run(
-        [str(VENV / "bin" / "python"), "-O", "app.py"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    validated = cdktn_run("-m", "dativo_infra.cli", "validate", *map(str, aws_jobs), env=env)
+    assert "aws.provider_version: another major version than the installed bindings'" in validated.stderr
+    cdktn_run("-O", "app.py", env=env, timeout=600)
     stacks = sorted((tmp_path / "out" / "stacks").iterdir())
     assert len(stacks) >= 4
     for stack_dir in stacks:

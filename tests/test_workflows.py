@@ -531,10 +531,8 @@ def test_every_leg_sets_up_the_same_way() -> None:
         assert "make setup" not in path.read_text()  # the full set-up (dev tools, checkov) is for people
 
 
-def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
-    """Run the keys step as GitHub does: its outputs are the names the cache keys read, and the .venv
-    key's hash is the digest setup.sh stamps, so a restored .venv is current for setup.sh."""
-    keys = next(s for s in setup_steps("pr.yml", "plan") if s.get("id") == "keys")
+def run_keys_step(keys: dict[str, Any], tmp_path: Path) -> dict[str, str]:
+    """Run a workflow's cache-keys step as GitHub does; return the outputs it wrote."""
     out = tmp_path / "github_output"
     proc = subprocess.run(
         ["bash", "-eo", "pipefail", "-c", keys["run"]],
@@ -545,7 +543,14 @@ def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
         env={"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_OUTPUT": str(out), "TERRAFORM_VERSION": "1.11.4"},
     )
     assert proc.returncode == 0, proc.stderr
-    written = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    return dict(line.split("=", 1) for line in out.read_text().splitlines())
+
+
+def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
+    """Run the keys step as GitHub does: its outputs are the names the cache keys read, and the .venv
+    key's hash is the digest setup.sh stamps, so a restored .venv is current for setup.sh."""
+    keys = next(s for s in setup_steps("pr.yml", "plan") if s.get("id") == "keys")
+    written = run_keys_step(keys, tmp_path)
     used = {path.name: set(re.findall(r"steps\.keys\.outputs\.(\w+)", path.read_text())) for path in FILES}
     assert all(names <= set(written) for names in used.values()), used
     assert set().union(*used.values()) == set(written)  # the cdktn-equivalence job reads the cdktn ones
@@ -640,17 +645,7 @@ def test_the_equivalence_job_restores_exact_caches_then_sets_up_both_libraries(t
     assert steps[set_up]["run"].startswith("scripts/setup.sh --with-cdktn-venv --no-checkov\n")
     assert "/cli/cdktn/node_modules/.bin" in steps[set_up]["run"]
     # run as GitHub does: the keys it writes are the digests setup.sh stamps in a full set-up with cdktf
-    out = tmp_path / "github_output"
-    proc = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", keys["run"]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_OUTPUT": str(out), "TERRAFORM_VERSION": "1.11.4"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    written = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    written = run_keys_step(keys, tmp_path)
     assert written["venv"] == digest("venv", mode="full") != digest("venv", mode="ci-leg")
     assert (written["node"], written["venv_cdktn"], written["node_cdktn"]) == (
         digest("node"),
