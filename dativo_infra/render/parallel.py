@@ -21,10 +21,8 @@ everything in this process). Fewer than :data:`PARALLEL_MIN_JOBS` job files keep
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +47,8 @@ def render_workers(count: int, environ: Mapping[str, str] | None = None) -> int:
     """How many worker processes load and render ``count`` job files; 1: none (this process does).
     Raises :class:`JobError` for a bad ``DATIVO_RENDER_WORKERS``."""
     workers = env_count(WORKERS_ENV, default_workers(), environ)
-    if count < PARALLEL_MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if not sys.platform.startswith("linux"):  # fork after imports is unsafe elsewhere (macOS)
+    # forking a process that has imported (and maybe started threads) is safe on Linux only
+    if count < PARALLEL_MIN_JOBS or not sys.platform.startswith("linux"):
         return 1
     return max(1, min(workers, count // MIN_SHARE))
 
@@ -72,8 +69,14 @@ class _Rendered:
 #: A worker's result per job file: its load errors, or the job loaded and rendered.
 _Outcome = list[JobError] | _Rendered
 
-#: What every worker needs, set before the fork (never pickled).
+#: What every task of a worker needs (:func:`_share`).
 _shared: tuple[PlatformSettings | None, OutputsSource, bool] | None = None
+
+
+def _share(settings: PlatformSettings | None, source: OutputsSource, allow_sensitive: bool) -> None:
+    """A worker's initializer: its arguments reach the worker through the fork, never pickled."""
+    global _shared
+    _shared = (settings, source, allow_sensitive)
 
 
 def _load_and_render(paths: Sequence[Path]) -> list[_Outcome]:
@@ -118,16 +121,28 @@ def _run(
     workers: int,
 ) -> list[_Outcome]:
     """Every outcome of ``paths``, in order, from ``workers`` forked processes."""
-    global _shared
-    _shared = (settings, source, allow_sensitive)
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    import multiprocessing  # here: a small batch never needs them
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_share,
+        initargs=(settings, source, allow_sensitive),
+    )
     try:
         shares = pool.map(_load_and_render, _shares(paths, workers * TASKS_PER_WORKER))
         return [outcome for share in shares for outcome in share]
+    except BrokenProcessPool as exc:
+        raise WorkerDied(f"a render worker process died ({exc}); nothing was written") from None
     finally:
         pool.shutdown(cancel_futures=True)
-        _shared = None
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without sending its results back (killed, out of memory). Not a
+    problem of the job files: ``DATIVO_RENDER_WORKERS=1`` renders the batch in one process."""
 
 
 def load_and_render(

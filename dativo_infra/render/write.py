@@ -138,12 +138,14 @@ def _differs(target: Path, data: str, report: ErrorReport) -> bool:
 
 def _read_only(result: RenderResult) -> JobError | None:
     """The error for an in-place render of a job file that may not be written (None: it may)."""
-    if result.target is None or result.target != _real(result.job.path):
+    if result.target is None:
         return None
-    try:
+    try:  # first: a new --out file fails this cheaply, without resolving the job's path
         mode = os.stat(result.target).st_mode
     except OSError:
-        return None  # reported when it is read again
+        return None  # not the job file, or reported when it is read again
+    if result.target != _real(result.job.path):
+        return None
     if mode & stat.S_IWUSR and os.access(result.target, os.W_OK):
         return None
     return JobError(
