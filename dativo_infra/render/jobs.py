@@ -50,8 +50,8 @@ class JobRef:
     source: OutputsSource
 
     def reload(self, text: str, bom: bool) -> tuple[LoadedJob, StackOutputs]:
-        """The job as the worker loaded it from ``text`` (the text it read; ``bom``: it had one),
-        and its outputs."""
+        """The job as the worker loaded it from ``text`` (the text it read; ``bom``: it had one; the
+        asset definition is read again), and its outputs. Raises what loading raises."""
         raw = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
         source = parse_bytes(raw, self.file, placeholders=True)
         job = job_from_source(source, raw, self.path, self.settings, rendered=True)
