@@ -241,7 +241,11 @@ def test_workers_raise_the_same_errors_and_write_nothing(
 @pytest.mark.usefixtures("small_shares")
 @pytest.mark.parametrize("how", ["raises", "dies"])
 def test_a_failing_worker_stops_the_run_before_anything_is_written(
-    how: str, batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    how: str,
+    batch: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Any],
 ) -> None:
     jobs_dir, outputs_dir = batch
     check_tags = parallel.check_tags
@@ -264,6 +268,20 @@ def test_a_failing_worker_stops_the_run_before_anything_is_written(
         _render(monkeypatch, 2, jobs_dir, outputs_dir, in_place=True)
     assert not (tmp_path / "out").exists()
     assert _tree(jobs_dir) == before and not list(jobs_dir.rglob(".*"))
+    if how == "dies":  # the CLI says so in one line, exit 1 (not the files' fault)
+        args = (
+            "render",
+            "--jobs",
+            str(jobs_dir),
+            "--outputs",
+            str(outputs_dir),
+            "--out",
+            str(tmp_path / "o"),
+        )
+        run = cli(*args, env={**os.environ, WORKERS: "2"})
+        assert run.returncode == 1 and "Traceback" not in run.stderr
+        assert run.stderr.startswith("render: a render worker process died") and run.stderr.count("\n") == 1
+        assert not (tmp_path / "o").exists()
 
 
 # --- a file changed under the lock -------------------------------------------------------------------
