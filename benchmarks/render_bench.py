@@ -5,7 +5,10 @@ stack), writes one ``terraform output -json`` file per job named ``<stack>.json`
 :func:`dativo_infra.render.write.render_batch` (load and validate every job, render all in memory, write
 all) into a fresh output directory, and the same through the real CLI (``python -m dativo_infra.cli
 render --jobs``: process start and imports included). Each time is a median of 3, with its CPU time
-(user + system, steadier than the wall time on a shared machine). Prints one line. Target: under 1 s.
+(user + system, steadier than the wall time on a shared machine; worker processes included). Batches of
+200 jobs or more are loaded and rendered by worker processes (``DATIVO_RENDER_WORKERS``, default the
+cores: :mod:`dativo_infra.render.parallel`); ``DATIVO_RENDER_WORKERS=1`` times the single-process path.
+Prints one line. Target: under 1 s.
 
     .venv/bin/python benchmarks/render_bench.py [--jobs N]
 """
@@ -29,10 +32,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import generate_jobs  # noqa: E402
 
-from dativo_infra.config.loader import load_jobs  # noqa: E402
+from dativo_infra.config.loader import collector_paused, load_jobs  # noqa: E402
 from dativo_infra.contract import OUTPUTS  # noqa: E402
 from dativo_infra.render.jobs import render_job  # noqa: E402
 from dativo_infra.render.outputs import OutputsSource  # noqa: E402
+from dativo_infra.render.parallel import render_workers  # noqa: E402
 from dativo_infra.render.splice import find_placeholders  # noqa: E402
 from dativo_infra.render.write import render_batch, write_results  # noqa: E402
 
@@ -86,12 +90,14 @@ def main() -> None:
         )
         phases = _phases(jobs_dir, outputs_dir, workdir / "rendered-again")
         verdict = "ok" if seconds < TARGET_SECONDS else "over"
+        workers = render_workers(len(results))
         print(
-            f"render_bench: {len(results)} jobs, {filled} placeholders filled, {written} files written, "
+            f"render_bench: {len(results)} jobs ({workers} worker process{'es' if workers > 1 else ''}), "
+            f"{filled} placeholders filled, {written} files written, "
             f"{left} left; {seconds:.2f} s (median of {RUNS}, best {min(times):.2f} s, CPU "
             f"{statistics.median(cpus):.2f} s; {seconds / len(results) * 1000:.2f} ms/job; target < "
             f"{TARGET_SECONDS:g} s: {verdict}); CLI {statistics.median(cli_times):.2f} s wall, "
-            f"{statistics.median(cli_cpus):.2f} s CPU; phases of another run: {phases}"
+            f"{statistics.median(cli_cpus):.2f} s CPU; phases of a single-process run: {phases}"
         )
 
 
@@ -103,17 +109,21 @@ def _cpu() -> float:
 
 
 def _phases(jobs_dir: Path, outputs_dir: Path, out_dir: Path) -> str:
-    """The same work as render_batch, timed per phase: load+validate, render in memory, durable writes."""
-    start = time.perf_counter()
-    jobs = load_jobs([str(jobs_dir)], rendered=True)
-    loaded = time.perf_counter()
-    source = OutputsSource(outputs_dir)
-    results = [
-        render_job(j, source.for_stack(j.stack_name), out_dir / j.path.relative_to(jobs_dir)) for j in jobs
-    ]
-    rendered = time.perf_counter()
-    write_results(results)
-    done = time.perf_counter()
+    """The work of render_batch's single-process path, timed per phase: load+validate, render in
+    memory (outputs files read, placeholders filled), durable writes; with the cyclic garbage
+    collector paused, as render_batch pauses it."""
+    with collector_paused():
+        start = time.perf_counter()
+        jobs = load_jobs([str(jobs_dir)], rendered=True)
+        loaded = time.perf_counter()
+        source = OutputsSource(outputs_dir)
+        results = [
+            render_job(j, source.for_stack(j.stack_name), out_dir / j.path.relative_to(jobs_dir))
+            for j in jobs
+        ]
+        rendered = time.perf_counter()
+        write_results(results)
+        done = time.perf_counter()
     return f"load {loaded - start:.2f} s, render {rendered - loaded:.2f} s, write {done - rendered:.2f} s"
 
 

@@ -340,6 +340,7 @@ def render(
 ) -> None:
     """Fill every {{terraform_outputs.<name>}} of jobs with deployed output values (all or nothing)."""
     from dativo_infra.render import render_batch, render_one
+    from dativo_infra.render.parallel import WorkerDied
 
     if (job is None) == (jobs is None):
         raise typer.BadParameter("give exactly one of --job FILE and --jobs DIR", param_hint="--job/--jobs")
@@ -354,6 +355,9 @@ def render(
             results = render_batch(jobs, outputs, Path(out) if out else None, in_place, allow_sensitive)
     except (ErrorReport, JobError) as report:
         raise typer.Exit(report_errors(report)) from None
+    except WorkerDied as died:  # not the files' fault: exit 1, without a traceback
+        print(safe_line(f"render: {died}"), file=sys.stderr)
+        raise typer.Exit(1) from None
     for result in results:
         if result.target is None:
             sys.stdout.write(result.text)

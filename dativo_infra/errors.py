@@ -104,6 +104,11 @@ class JobError(Exception):
         # a file named ':' joined to its ': ' makes '::' too
         return "./" + text if text.lstrip().startswith(_RUNNER_COMMAND) else text
 
+    def __reduce__(self) -> tuple[type[JobError], tuple[str, int, str, str, str | None, str | None]]:
+        """Pickled by its fields (an exception pickles its constructor's positional arguments only, and
+        one made by ``dataclasses.replace`` has none): a render worker process sends errors back."""
+        return type(self), (self.file, self.line, self.path, self.problem, self.got, self.expected)
+
     @classmethod
     def at(
         cls,

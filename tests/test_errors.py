@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dativo_infra.errors import JobError, printable_json, safe_line, safe_text, show_value
+from dativo_infra.errors import ErrorReport, JobError, printable_json, safe_line, safe_text, show_value
 
 #: Text with the characters that matter here: line breaks, ESC, NUL, Unicode separators, '::'.
 hostile = st.text(
@@ -59,3 +61,18 @@ def test_printable_json_reads_back_the_same_and_prints_as_is(value: object) -> N
     text = printable_json(value)
     assert json.loads(text) == value
     assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_an_error_pickles_with_every_field_however_it_was_made() -> None:
+    """A render worker process sends its errors back pickled (:mod:`dativo_infra.render.parallel`)."""
+    made = [
+        JobError("a.yaml", 3, "x.y", "bad", "1", "2"),
+        JobError("a.yaml", 0, "", "bad", expected="something"),
+        JobError.at("a.yaml", 1, "x", "bad", [1], "a list"),
+        dataclasses.replace(JobError("a.yaml", 1, "x", "bad"), problem="worse", got="g"),
+    ]
+    for error in made:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is JobError and again == error and str(again) == str(error)
+    report = pickle.loads(pickle.dumps(ErrorReport(made)))
+    assert report.errors == made

@@ -53,6 +53,18 @@ class LoadedJob:
         return stack_name(self.config.tenant_id, self.config.job_name)
 
     @property
+    def job_name_line(self) -> int:
+        """The line of the job's name (where a message about its stack points)."""
+        return self.document.line_of(("infrastructure", "tags", "job_name"))
+
+    @property
+    def asset_file(self) -> Path | None:
+        """The asset definition file the job names (symbolic links resolved), None when it names none."""
+        if self.asset is None or self.config.asset_path is None:
+            return None
+        return (self.path.parent / self.config.asset_path).resolve()
+
+    @property
     def data(self) -> dict[str, Any]:
         """The canonical data of the whole file (keys outside ``infrastructure`` included)."""
         return self.document.value

@@ -14,8 +14,9 @@ import contextlib
 import gc
 import glob
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -211,16 +212,15 @@ def _load_jobs(
     paths: list[str] | tuple[str, ...], rendered: bool, settings_file: Path | None
 ) -> list[LoadedJob]:
     report = ErrorReport()
-    files = discover(paths, report)
-    if not files and not report:
-        report.add(
-            JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files")
-        )
-    try:
-        settings = load_settings(settings_file)
-    except ErrorReport as exc:  # reported with the jobs' own errors; tags are then not checked
-        report.extend(exc.errors)
-        settings = None
+    files, settings = find_jobs(paths, settings_file, report)
+    return load_found(files, settings, report, rendered=rendered)
+
+
+def load_found(
+    files: Sequence[Path], settings: PlatformSettings | None, report: ErrorReport, *, rendered: bool = False
+) -> list[LoadedJob]:
+    """The rest of :func:`load_jobs`: load the job ``files`` :func:`find_jobs` found; raise ``report``
+    (which holds its errors) with every error of every file, or return the jobs."""
     jobs: list[LoadedJob] = []
     for path in files:
         try:
@@ -234,16 +234,46 @@ def _load_jobs(
     return jobs
 
 
-def check_unique_stacks(jobs: list[LoadedJob], report: ErrorReport) -> None:
+def find_jobs(
+    paths: list[str] | tuple[str, ...], settings_file: Path | None, report: ErrorReport
+) -> tuple[list[Path], PlatformSettings | None]:
+    """The first steps of :func:`load_jobs`: the job files under ``paths`` (:func:`discover`) and the
+    platform settings; their errors go to ``report``. Settings None: the settings file is invalid
+    (its errors are in ``report``): jobs are then loaded with the defaults and tags are not checked."""
+    files = discover(paths, report)
+    if not files and not report:
+        report.add(
+            JobError(", ".join(paths) or ".", 0, "", "no job files found", expected="*.yaml job files")
+        )
+    try:
+        return files, load_settings(settings_file)
+    except ErrorReport as exc:  # reported with the jobs' own errors; tags are then not checked
+        report.extend(exc.errors)
+        return files, None
+
+
+class StackOwner(Protocol):
+    """What :func:`check_unique_stacks` reads of a job (a :class:`LoadedJob`, or what a render worker
+    process sent back of one: :class:`dativo_infra.render.jobs.JobRef`)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def stack_name(self) -> str: ...
+    @property
+    def job_name_line(self) -> int: ...
+
+
+def check_unique_stacks(jobs: Sequence[StackOwner], report: ErrorReport) -> None:
     """Add an error to ``report`` for each job whose stack name an earlier job of ``jobs`` already has."""
-    seen: dict[str, LoadedJob] = {}
+    seen: dict[str, StackOwner] = {}
     for job in jobs:
         other = seen.setdefault(job.stack_name, job)
         if other is not job:
             report.add(
                 JobError.at(
                     job.file,
-                    job.document.line_of(("infrastructure", "tags", "job_name")),
+                    job.job_name_line,
                     "infrastructure.tags.job_name",
                     "two jobs map to the same stack",
                     job.stack_name,

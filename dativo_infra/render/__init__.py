@@ -40,8 +40,10 @@ writes the job back, under these rules:
 
 The package, each module importing only those listed before it: :mod:`.outputs` (outputs files),
 :mod:`.splice` (placeholders in one YAML text and the scalars that replace them), :mod:`.jobs`
-(jobs in memory: loading rendered jobs, :func:`~.jobs.render_job`, ``validate --rendered``) and
-:mod:`.write` (locks, all-or-nothing writes, :func:`render_one` and :func:`render_batch`).
+(jobs in memory: loading rendered jobs, :func:`~.jobs.render_job`, ``validate --rendered``),
+:mod:`.parallel` (a batch of 200 jobs or more loaded and rendered by worker processes, one per core:
+``DATIVO_RENDER_WORKERS``) and :mod:`.write` (locks, all-or-nothing writes, :func:`render_one` and
+:func:`render_batch`).
 
 Pure Python: nothing here imports cdktf or jsii.
 """

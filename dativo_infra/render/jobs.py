@@ -7,6 +7,7 @@ whose placeholders are filled already); nothing here reads or writes a file
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +16,13 @@ from pydantic import ValidationError
 
 from dativo_infra.config.dialects import canonical
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.loader import load_jobs
+from dativo_infra.config.loader import job_from_source, load_jobs
 from dativo_infra.config.messages import convert_errors
 from dativo_infra.config.schema import LOOSE_PLACEHOLDER_RE, PLACEHOLDER_RE, JobConfig, validation_context
-from dativo_infra.config.yamlpos import dotted, parse_positioned
+from dativo_infra.config.settings import PlatformSettings
+from dativo_infra.config.yamlpos import dotted, parse_bytes, parse_positioned
 from dativo_infra.errors import ErrorReport, JobError
-from dativo_infra.render.outputs import StackOutputs
+from dativo_infra.render.outputs import OutputsSource, StackOutputs
 from dativo_infra.render.splice import (
     document_strings,
     find_placeholders,
@@ -30,12 +32,38 @@ from dativo_infra.render.splice import (
 # --- one job in memory -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class JobRef:
+    """What the parent process keeps of a job that a worker process loaded and rendered
+    (:mod:`dativo_infra.render.parallel`): sending the :class:`LoadedJob` itself back would cost more
+    than loading it. The job is loaded again only to render a file changed since (:meth:`reload`)."""
+
+    path: Path
+    file: str
+    stack_name: str
+    #: :attr:`LoadedJob.job_name_line`
+    job_name_line: int
+    #: :attr:`LoadedJob.asset_file`
+    asset_file: Path | None
+    #: The settings the job was validated with, and where its outputs come from.
+    settings: PlatformSettings
+    source: OutputsSource
+
+    def reload(self, text: str, bom: bool) -> tuple[LoadedJob, StackOutputs]:
+        """The job as the worker loaded it from ``text`` (the text it read; ``bom``: it had one; the
+        asset definition is read again), and its outputs. Raises what loading raises."""
+        raw = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+        source = parse_bytes(raw, self.file, placeholders=True)
+        job = job_from_source(source, raw, self.path, self.settings, rendered=True)
+        return job, self.source.for_stack(self.stack_name)
+
+
 @dataclass
 class RenderResult:
     """One job rendered in memory."""
 
-    job: LoadedJob
-    outputs: StackOutputs
+    job: LoadedJob | JobRef
+    outputs: StackOutputs | None  # None when a worker process rendered the job (``job`` a JobRef)
     target: Path | None  # None: the caller prints ``text``
     original: str  # the source text as read (BOM removed)
     text: str  # the rendered text (BOM removed)
@@ -47,6 +75,13 @@ class RenderResult:
     def data(self) -> str:
         """The bytes to write, as text (with the source's BOM)."""
         return ("\ufeff" if self.bom else "") + self.text
+
+    def loaded(self) -> tuple[LoadedJob, StackOutputs]:
+        """The job and its outputs, to render it again (a :class:`JobRef` is loaded again)."""
+        if isinstance(self.job, JobRef):
+            return self.job.reload(self.original, self.bom)
+        assert self.outputs is not None  # a LoadedJob's result always has its outputs
+        return self.job, self.outputs
 
 
 def render_job(
@@ -65,6 +100,21 @@ def render_job(
     if recheck:
         ErrorReport(rendered_job_errors(job, text)).raise_if_any()
     return RenderResult(job, outputs, target, original, text, bom, filled)
+
+
+def render_with(
+    source: OutputsSource, job: LoadedJob, target: Path | None, allow_sensitive: bool = False
+) -> RenderResult | list[JobError]:
+    """:func:`render_job` with the outputs of the job's stack in ``source``; the errors instead of a
+    result when the stack has no outputs there or a placeholder cannot be filled."""
+    try:
+        if not source.has(job.stack_name):
+            return [source.missing(job)]
+        return render_job(job, source.for_stack(job.stack_name), target, allow_sensitive)
+    except ErrorReport as exc:
+        return exc.errors
+    except JobError as exc:
+        return [exc]
 
 
 _IDENTIFIERS = "infrastructure.resource_identifiers."

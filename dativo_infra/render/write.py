@@ -26,12 +26,13 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.config.loader import collector_paused, discover, load_jobs
+from dativo_infra.config.loader import collector_paused, discover, find_jobs, load_found, load_jobs
 from dativo_infra.config.yamlpos import display_path, read_bounded
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.fsutil import atomic_write_many
-from dativo_infra.render.jobs import RenderResult, render_job
+from dativo_infra.render.jobs import JobRef, RenderResult, render_job, render_with
 from dativo_infra.render.outputs import OutputsSource
+from dativo_infra.render.parallel import load_and_render, render_workers
 
 #: Seconds a render waits for another render's lock before it gives up.
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -137,12 +138,14 @@ def _differs(target: Path, data: str, report: ErrorReport) -> bool:
 
 def _read_only(result: RenderResult) -> JobError | None:
     """The error for an in-place render of a job file that may not be written (None: it may)."""
-    if result.target is None or result.target != _real(result.job.path):
+    if result.target is None:
         return None
-    try:
+    try:  # first: a new --out file fails this cheaply, without resolving the job's path
         mode = os.stat(result.target).st_mode
     except OSError:
-        return None  # reported when it is read again
+        return None  # not the job file, or reported when it is read again
+    if result.target != _real(result.job.path):
+        return None
     if mode & stat.S_IWUSR and os.access(result.target, os.W_OK):
         return None
     return JobError(
@@ -193,11 +196,13 @@ def write_results(
                     continue
                 if current != result.original or bom != result.bom:
                     try:
-                        again = render_job(
-                            result.job, result.outputs, result.target, allow_sensitive, (current, bom)
-                        )
+                        job, outputs = result.loaded()
+                        again = render_job(job, outputs, result.target, allow_sensitive, (current, bom))
                     except ErrorReport as exc:
                         report.extend(exc.errors)
+                        continue
+                    except JobError as exc:  # a reloaded job's asset or outputs file is now unreadable
+                        report.add(exc)
                         continue
                     # the caller's result describes what is written
                     result.original, result.text, result.bom, result.filled = (
@@ -327,45 +332,66 @@ def _render_batch(
     lock_timeout: float,
     held: Collection[Path],
 ) -> list[RenderResult]:
-    jobs = load_jobs([str(jobs_dir)], rendered=True)
-    source = OutputsSource(outputs_path)
     report = ErrorReport()
-    if not source.is_dir:
-        try:
-            whole = source.file(outputs_path)
-        except JobError as exc:
-            raise ErrorReport([exc]) from None
-        if whole.shape == "terraform":
-            raise ErrorReport(
-                [
-                    JobError(
-                        whole.file,
-                        0,
-                        "",
-                        "a `terraform output -json` file holds the outputs of one stack",
-                        f"{len(jobs)} jobs under {display_path(jobs_dir)}",
-                        "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
-                    )
-                ]
-            )
+    files, settings = find_jobs([str(jobs_dir)], None, report)
+    workers = render_workers(len(files))
+    source = OutputsSource(outputs_path)
+    rendered: Sequence[tuple[LoadedJob | JobRef, RenderResult | list[JobError]]]
+    if workers > 1:
+        # read before the fork (each worker then has it); reported only after the jobs' own errors
+        whole_file = _whole_file_error(source, outputs_path, len(files), jobs_dir)
+        rendered = load_and_render(files, settings, source, allow_sensitive, workers, report)
+        if whole_file is not None:
+            raise whole_file
+    else:
+        jobs = load_found(files, settings, report, rendered=True)
+        whole_file = _whole_file_error(source, outputs_path, len(jobs), jobs_dir)
+        if whole_file is not None:
+            raise whole_file
+        rendered = [(job, render_with(source, job, None, allow_sensitive)) for job in jobs]
     results: list[RenderResult] = []
-    for job in jobs:
-        if not source.has(job.stack_name):
-            report.add(source.missing(job))
+    for job, result in rendered:
+        if isinstance(result, list):
+            report.extend(result)
             continue
-        target = _real(job.path) if out_dir is None else out_dir / os.path.relpath(job.path, jobs_dir)
-        try:
-            results.append(render_job(job, source.for_stack(job.stack_name), target, allow_sensitive))
-        except ErrorReport as exc:
-            report.extend(exc.errors)
-        except JobError as exc:
-            report.add(exc)
+        result.target = _real(job.path) if out_dir is None else out_dir / os.path.relpath(job.path, jobs_dir)
+        results.append(result)
     report.raise_if_any()
-    write_results(results, allow_sensitive, lock_timeout, _asset_copies(jobs, jobs_dir, out_dir), held)
+    copies = _asset_copies([job for job, _result in rendered], jobs_dir, out_dir)
+    write_results(results, allow_sensitive, lock_timeout, copies, held)
     return results
 
 
-def _asset_copies(jobs: Sequence[LoadedJob], jobs_dir: Path, out_dir: Path | None) -> list[tuple[Path, Path]]:
+def _whole_file_error(
+    source: OutputsSource, outputs_path: Path, jobs: int, jobs_dir: Path
+) -> ErrorReport | None:
+    """The error of a batch whose one outputs file cannot serve it (unreadable, not an outputs file,
+    or the outputs of a single stack); None: a directory of outputs files, or a file that can."""
+    if source.is_dir:
+        return None
+    try:
+        whole = source.file(outputs_path)
+    except JobError as exc:
+        return ErrorReport([exc])
+    if whole.shape != "terraform":
+        return None
+    return ErrorReport(
+        [
+            JobError(
+                whole.file,
+                0,
+                "",
+                "a `terraform output -json` file holds the outputs of one stack",
+                f"{jobs} jobs under {display_path(jobs_dir)}",
+                "a cdktf outputs file ({stack: {name: value}}) or a directory of <stack>.json files",
+            )
+        ]
+    )
+
+
+def _asset_copies(
+    jobs: Sequence[LoadedJob | JobRef], jobs_dir: Path, out_dir: Path | None
+) -> list[tuple[Path, Path]]:
     """``(source, target)`` of each asset definition under ``jobs_dir`` that jobs rendered into
     ``out_dir`` reference, so that their ``asset_path`` still resolves there (none in place)."""
     if out_dir is None:
@@ -373,9 +399,7 @@ def _asset_copies(jobs: Sequence[LoadedJob], jobs_dir: Path, out_dir: Path | Non
     root = jobs_dir.resolve()
     copies: dict[Path, Path] = {}
     for job in jobs:
-        if job.asset is None or job.config.asset_path is None:
-            continue
-        source = (job.path.parent / job.config.asset_path).resolve()
-        if source.is_relative_to(root):
+        source = job.asset_file
+        if source is not None and source.is_relative_to(root):
             copies[source] = out_dir / source.relative_to(root)
     return sorted(copies.items())
