@@ -508,3 +508,31 @@ def test_the_makefile_passes_cdk_through_and_sets_up_the_equivalence_test_with_c
         str(ROOT / "cli" / "cdktn" / "node_modules" / ".bin"),
         str(ROOT / ".venv" / "bin"),
     ]
+
+
+def test_scripts_env_puts_the_same_tools_on_path_as_the_makefile() -> None:
+    """`source scripts/env.sh` (working by hand) and the Makefile's targets find the same CLIs."""
+    sourced = subprocess.run(
+        ["bash", "-c", 'PATH=/usr/bin:/bin; source scripts/env.sh; echo "$PATH"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    made = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(ROOT),
+            "--eval",
+            "show-path:\n\t@echo $$PATH",
+            "show-path",
+            "PATH=/usr/bin:/bin",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sourced.stdout.strip() == made.stdout.strip().splitlines()[-1]
+    assert f"{ROOT}/cli/cdktn/node_modules/.bin" in sourced.stdout
