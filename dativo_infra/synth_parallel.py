@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 from dativo_infra.cdk import library
 from dativo_infra.config.loaded import LoadedJob
-from dativo_infra.errors import JobError
+from dativo_infra.errors import JobError, safe_line
 
 T = TypeVar("T")
 
@@ -161,7 +161,12 @@ def synthesize(
 ) -> list[BatchResult]:
     """Synthesize ``jobs`` into ``outdir`` (app.py's path): in batches (:func:`synth_batched`) when the
     set is large enough, else in this process. Either way ``outdir`` ends up byte for byte the same.
-    Returns what each batch did (an empty list: one process did it all)."""
+    Returns what each batch did (an empty list: one process did it all). A provider pin the installed
+    bindings do not satisfy is warned about on stderr first, as ``validate`` does."""
+    from dativo_infra.config.posture import provider_version_warnings
+
+    for warning in provider_version_warnings(jobs):
+        print(safe_line(f"warning: {warning}"), file=sys.stderr)
     batches = synth_batched(jobs, Path(outdir), workers, most)
     if not batches:
         from dativo_infra.synth import build_app

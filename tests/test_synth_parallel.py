@@ -184,3 +184,26 @@ def test_batches_write_byte_for_byte_what_one_process_writes(
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()) == files
     for name in files:
         assert (tmp_path / name).read_bytes() == (single / name).read_bytes(), name
+
+
+def test_synth_warns_about_a_provider_pin_the_bindings_do_not_admit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cdktf synth` says what `validate` says about the platform's provider pin, before building."""
+    from dativo_infra import synth as synth_module
+    from dativo_infra.config.loader import load_jobs
+    from dativo_infra.synth_parallel import synthesize
+
+    settings = tmp_path / "platform.yaml"
+    settings.write_text('aws:\n  provider_version: "1.0.0"\n')
+    jobs = load_jobs(["jobs/acme/orders_cdc_stream.yaml"], settings_file=settings)
+    built: list[int] = []
+
+    class App:
+        def synth(self) -> None:
+            built.append(len(jobs))
+
+    monkeypatch.setattr(synth_module, "build_app", lambda jobs, outdir: App())
+    assert synthesize(jobs, tmp_path / "out") == [] and built == [1]
+    err = capsys.readouterr().err
+    assert err.startswith("warning: ") and "aws.provider_version: another major version" in err
