@@ -19,8 +19,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dativo_infra.cdk import library
-from dativo_infra.config.settings import SETTINGS_ENV
+from dativo_infra import tfcli
+from dativo_infra.cdk import CdkLibraryError, library
+from dativo_infra.config.provider_versions import TERRAFORM_PROVIDER
+from dativo_infra.config.settings import SETTINGS_ENV, PlatformSettings
+from dativo_infra.contract import Provider
+from dativo_infra.errors import ErrorReport, JobError, show_value
 from dativo_infra.tfcli import PROJECT_ROOT, terraform_env
 
 
@@ -141,3 +145,49 @@ def destroy_stack(stack: str, outdir: Path, env: Mapping[str, str], log: Path) -
     run_command(cdktf(outdir, "destroy", stack, "--auto-approve", "--skip-synth"), env, PROJECT_ROOT, log)
     stack_dir = outdir / "stacks" / stack
     return run_command(["terraform", "state", "list"], env, stack_dir, log).split()
+
+
+def provider_error(
+    settings: PlatformSettings,
+    mirrors: dict[str, Path] | None = None,
+    registry: tuple[bool, str] | None = None,
+    bound: tfcli.BoundProvider | None = None,
+    *,
+    cloud: Provider = Provider.AWS,
+) -> JobError | None:
+    """Why ``terraform init`` of ``cloud``'s stacks would fail here, as an error at the settings'
+    ``<cloud>.provider_version``, or None: the stacks require the pin, else the version the installed
+    bindings were generated for (``mirrors``, ``registry``, ``bound``: see
+    :func:`~dativo_infra.tfcli.install_problem`, discovered when not given)."""
+    pin = settings.provider_version(cloud)
+    problem = tfcli.install_problem(TERRAFORM_PROVIDER[cloud], pin, mirrors, registry, bound)
+    if problem is None:
+        return None
+    source, path, label = problem.provider.source, (cloud.value, "provider_version"), cloud.name
+    if pin is None:
+        why = (
+            f"unset, so every {label} stack requires {source} {problem.provider.version} (the version the "
+            f"installed {library().name} provider bindings were generated for)"
+        )
+    else:
+        why = f"every {label} stack requires {source} {pin} (this pin)"
+    return JobError(
+        settings.source_file,
+        settings.line_of(path) if pin is not None else 0,
+        ".".join(path),
+        f"{why}, which terraform init cannot install here: {problem.reason}",
+        None if pin is None else show_value(pin),
+        problem.fix,
+    )
+
+
+def require_provider(settings: PlatformSettings, cloud: Provider) -> None:
+    """Raise :class:`~dativo_infra.errors.ErrorReport` when ``terraform init`` cannot install the
+    provider ``cloud``'s stacks require (:func:`provider_error`) or no CDK library is usable: called
+    before anything is synthesized or deployed, so deploys do not fail late in ``terraform init``."""
+    try:
+        error = provider_error(settings, cloud=cloud)
+    except CdkLibraryError as exc:  # no bindings to synthesize with
+        error = exc
+    if error is not None:
+        raise ErrorReport([error])

@@ -5,7 +5,7 @@ AWS APIs, destroy, stop the emulator.
 Each AWS stack is deployed by its own ``cdktf deploy <stack> --skip-synth`` process (up to
 ``parallel`` at once), with its own outputs file and its own local state file, and with
 ``CDKTF_DISABLE_PLUGIN_CACHE_ENV`` so that concurrent ``terraform init`` runs never share a plugin
-cache. Before the emulator starts, :func:`aws_provider_error` checks that ``terraform init`` can install
+cache. Before the emulator starts, :func:`~dativo_infra.deploy.provider_error` checks that ``terraform init`` can install
 the AWS provider version the stacks require (the settings' ``aws.provider_version``, else the bindings'):
 otherwise every deploy would fail late, on an init error. This module imports no cdktf: the CLI does
 the synthesizing.
@@ -23,22 +23,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dativo_infra import tfcli
-from dativo_infra.cdk import CdkLibraryError, library
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.config.runtimes import AwsFargateRuntime
-from dativo_infra.config.settings import SETTINGS_ENV, PlatformSettings, load_settings
+from dativo_infra.config.settings import SETTINGS_ENV, load_settings
 from dativo_infra.contract import Provider
 from dativo_infra.deploy import (
     cdktf_env,
     deploy_stack,
     destroy_stack,
     render_job_file,
+    require_provider,
     run_command,
     synth_stacks,
 )
-from dativo_infra.errors import ErrorReport, JobError, show_value
 from dativo_infra.localcloud.existing import create_existing, delete_existing, existing_resources
 from dativo_infra.localcloud.loadbalancer import (
     check_load_balancer,
@@ -78,38 +76,6 @@ class StackRun:
     @property
     def ok(self) -> bool:
         return not self.error and all(t.ok for t in self.tags) and self.destroyed and not self.leftovers
-
-
-def aws_provider_error(
-    settings: PlatformSettings,
-    mirrors: dict[str, Path] | None = None,
-    registry: tuple[bool, str] | None = None,
-    bound: tfcli.BoundProvider | None = None,
-) -> JobError | None:
-    """Why ``terraform init`` of the AWS stacks would fail here, as an error at the settings'
-    ``aws.provider_version``, or None: the stacks require the pin, else the version the installed
-    bindings were generated for (``mirrors``, ``registry``, ``bound``: see
-    :func:`~dativo_infra.tfcli.install_problem`, discovered when not given)."""
-    pin = settings.provider_version(Provider.AWS)
-    problem = tfcli.install_problem("aws", pin, mirrors, registry, bound)
-    if problem is None:
-        return None
-    source, path = problem.provider.source, ("aws", "provider_version")
-    if pin is None:
-        why = (
-            f"unset, so every AWS stack requires {source} {problem.provider.version} (the version the "
-            f"installed {library().name} provider bindings were generated for)"
-        )
-    else:
-        why = f"every AWS stack requires {source} {pin} (this pin)"
-    return JobError(
-        settings.source_file,
-        settings.line_of(path) if pin is not None else 0,
-        ".".join(path),
-        f"{why}, which terraform init cannot install here: {problem.reason}",
-        None if pin is None else show_value(pin),
-        problem.fix,
-    )
 
 
 class LocalRun:
@@ -308,13 +274,8 @@ class LocalRun:
         jobs = load_jobs([str(self.jobs_dir)], settings_file=self.settings_file)
         self.runs = [StackRun(j) for j in jobs if j.config.infrastructure.provider is Provider.AWS]
         self.synth_only = [j for j in jobs if j.config.infrastructure.provider is not Provider.AWS]
-        if self.runs:  # a provider `terraform init` cannot install would fail every deploy, late
-            try:
-                error = aws_provider_error(load_settings(self.settings_file))
-            except CdkLibraryError as exc:  # no bindings to synthesize with
-                error = exc
-            if error is not None:
-                raise ErrorReport([error])  # before the emulator, the synth and the old run's removal
+        if self.runs:  # before the emulator, the synth and the old run's removal
+            require_provider(load_settings(self.settings_file), Provider.AWS)
         for sub in ("cdktf.out", "outputs", "rendered", "state", "logs"):
             shutil.rmtree(self.workdir / sub, ignore_errors=True)
         self.logs.mkdir(parents=True, exist_ok=True)

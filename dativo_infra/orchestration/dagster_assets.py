@@ -42,7 +42,16 @@ from pydantic import Field
 
 from dativo_infra.config.loaded import LoadedJob
 from dativo_infra.config.loader import load_jobs
-from dativo_infra.deploy import cdktf_env, deploy_stack, destroy_stack, render_job_file, synth_stacks
+from dativo_infra.config.settings import load_settings
+from dativo_infra.contract import PROVIDER_OF_RUNTIME
+from dativo_infra.deploy import (
+    cdktf_env,
+    deploy_stack,
+    destroy_stack,
+    render_job_file,
+    require_provider,
+    synth_stacks,
+)
 from dativo_infra.localcloud.server import FAKE_KEY
 from dativo_infra.tags import merged_tags
 from dativo_infra.tfcli import PROJECT_ROOT
@@ -108,6 +117,8 @@ class StackDeployer(ConfigurableResource):
     def deploy(self, job: LoadedJob, settings_file: Path) -> dict[str, Any]:
         """Synthesize and deploy the job's stack; return its (non-sensitive) outputs."""
         stack = job.stack_name
+        # before a synth whose deploy could not even install its provider
+        require_provider(load_settings(settings_file), PROVIDER_OF_RUNTIME[job.config.runtime.TYPE])
         env = self.env(job, settings_file)
         synth_stacks(self.outdir(stack), env, self.log(stack, "synth"))
         return deploy_stack(

@@ -14,8 +14,9 @@ from dativo_infra import tfcli
 from dativo_infra.cdk import library
 from dativo_infra.config.loader import load_job
 from dativo_infra.config.settings import SETTINGS_ENV, load_settings
+from dativo_infra.deploy import provider_error
 from dativo_infra.localcloud import run as run_module
-from dativo_infra.localcloud.run import ProgressDisplay, StackRun, aws_provider_error, print_report
+from dativo_infra.localcloud.run import ProgressDisplay, StackRun, print_report
 from dativo_infra.localcloud.tagcheck import ResourceTags
 from dativo_infra.tfcli import BoundProvider, _platform_dir
 from tests.cli import in_new_process, in_process
@@ -88,7 +89,7 @@ def settings_file(tmp_path: Path, pin: str | None) -> Path:
 def test_unpinned_bindings_the_mirror_lacks_name_version_mirror_and_pin(tmp_path: Path) -> None:
     mirror = unpacked(tmp_path / "mirror", AWS, "5.100.0")
     settings = load_settings(settings_file(tmp_path, None))
-    error = aws_provider_error(settings, {AWS: mirror}, (False, "offline"), AWS_CDKTN)
+    error = provider_error(settings, {AWS: mirror}, (False, "offline"), AWS_CDKTN)
     assert error is not None
     assert str(error) == (
         f"{settings.source_file}: aws.provider_version: unset, so every AWS stack requires hashicorp/aws 6.69.1 "
@@ -103,9 +104,9 @@ def test_unpinned_bindings_the_mirror_lacks_name_version_mirror_and_pin(tmp_path
 def test_a_pin_the_mirror_holds_passes_and_one_it_lacks_is_shown_at_its_line(tmp_path: Path) -> None:
     mirror = unpacked(tmp_path / "mirror", AWS, "5.100.0")
     pinned = load_settings(settings_file(tmp_path / "ok", "5.100.0"))
-    assert aws_provider_error(pinned, {AWS: mirror}, (False, "offline"), AWS_CDKTN) is None
+    assert provider_error(pinned, {AWS: mirror}, (False, "offline"), AWS_CDKTN) is None
     wrong = load_settings(settings_file(tmp_path / "wrong", "~> 6.0"))
-    error = aws_provider_error(wrong, {AWS: mirror}, (True, "reachable"), AWS_CDKTN)
+    error = provider_error(wrong, {AWS: mirror}, (True, "reachable"), AWS_CDKTN)
     assert error is not None
     assert (error.line, error.path, error.got) == (4, "aws.provider_version", "'~> 6.0'")
     assert error.problem.startswith(
@@ -119,9 +120,9 @@ def test_a_pin_the_mirror_holds_passes_and_one_it_lacks_is_shown_at_its_line(tmp
 def test_the_bound_version_in_the_mirror_or_a_reachable_registry_passes(tmp_path: Path) -> None:
     settings = load_settings(settings_file(tmp_path, None))
     mirror = unpacked(tmp_path / "mirror", AWS, "6.69.1")
-    assert aws_provider_error(settings, {AWS: mirror}, (False, "offline"), AWS_CDKTN) is None
-    assert aws_provider_error(settings, {}, (True, "reachable"), AWS_CDKTN) is None
-    error = aws_provider_error(settings, {}, (False, "the registry is off (DATIVO_TF_REGISTRY=0)"), AWS_CDKTN)
+    assert provider_error(settings, {AWS: mirror}, (False, "offline"), AWS_CDKTN) is None
+    assert provider_error(settings, {}, (True, "reachable"), AWS_CDKTN) is None
+    error = provider_error(settings, {}, (False, "the registry is off (DATIVO_TF_REGISTRY=0)"), AWS_CDKTN)
     assert error is not None and "and the registry is off (DATIVO_TF_REGISTRY=0)" in error.problem
 
 

@@ -167,3 +167,26 @@ def test_materialize_one_aws_job_against_the_local_cloud(tmp_path: Path) -> None
             clusters=[recorded["cluster_name"]]
         )["clusters"]
         assert all(c["status"] != "ACTIVE" for c in gone)
+
+
+def test_a_deploy_whose_provider_cannot_be_installed_stops_before_the_synth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deployer checks, as local-run does, that terraform init can install the job's provider."""
+    from dativo_infra.errors import ErrorReport
+
+    settings = tmp_path / "platform.yaml"
+    settings.write_text('gcp:\n  provider_version: "6.50.0"\n  project_id: initech-data-prod\n')
+    job = load_jobs([str(JOBS / "initech" / "salesforce_accounts_to_bq.yaml")], settings_file=settings)[0]
+    monkeypatch.setenv("DATIVO_TF_MIRROR", str(tmp_path / "no-mirror"))
+    monkeypatch.setenv("DATIVO_TF_REGISTRY", "0")
+    deployer = StackDeployer(workdir=str(tmp_path / "work"))
+    with pytest.raises(ErrorReport) as raised:
+        deployer.deploy(job, settings)
+    (error,) = list(raised.value)
+    assert (error.line, error.path) == (2, "gcp.provider_version")
+    assert (
+        "every GCP stack requires hashicorp/google 6.50.0 (this pin), which terraform init cannot install"
+        in (error.problem)
+    )
+    assert not (tmp_path / "work").exists()  # nothing synthesized
