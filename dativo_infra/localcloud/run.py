@@ -427,8 +427,14 @@ def print_report(console: Any, runs: list[StackRun], synth_only: list[LoadedJob]
     checked = sum(1 for run in runs for t in run.tags if t.taggable)
     untaggable = sum(1 for run in runs for t in run.tags if not t.taggable)
     verdict = "[green]ALL GREEN[/green]" if ok else "[red]FAILED[/red]"
+    green = sum(1 for run in runs if run.ok)
+    stacks_line = (
+        f"{len(runs)} AWS stack(s) deployed and destroyed"
+        if ok
+        else f"{green} of {len(runs)} AWS stack(s) deployed, checked and destroyed"
+    )
     console.print(
-        f"{verdict}: {len(runs)} AWS stack(s) deployed and destroyed, {checked} taggable resource(s) "
-        f"checked, {untaggable} without tags support, {len(synth_only)} stack(s) synth only"
+        f"{verdict}: {stacks_line}, {checked} taggable resource(s) checked, {untaggable} without tags "
+        f"support, {len(synth_only)} stack(s) synth only"
     )
     return ok

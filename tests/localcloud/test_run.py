@@ -69,8 +69,10 @@ def test_report_is_green_only_when_every_stack_is() -> None:
         tags=[ResourceTags("aws_ecs_cluster.c", "aws_ecs_cluster", True, missing=["team"])],
     )
     console = Console(file=io.StringIO(), width=200)
-    assert print_report(console, [bad], []) is False
-    assert "missing team" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert print_report(console, [bad, good], []) is False
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "missing team" in text
+    assert "FAILED: 1 of 2 AWS stack(s) deployed, checked and destroyed" in text  # not "2 ... destroyed"
 
 
 # --- before anything starts: can terraform init install the AWS provider the stacks require? ----
