@@ -18,7 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from dativo_infra.ci.legs import ChangeSet, Deploy, Destroy, make_leg
-from dativo_infra.ci.setup_stamp import digest, tf_plugins_digest
+from dativo_infra.ci.setup_stamp import CDKS, PARTS, digest, tf_plugins_digest
 from dativo_infra.config.loader import load_jobs
 from dativo_infra.synth import selected_paths
 
@@ -220,7 +220,7 @@ def test_pr_workflow_validates_then_plans_each_changed_job() -> None:
     assert _step(doc, "plan", "Synthesize the leg's stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
     plan = _step(doc, "plan", "Plan")
     assert plan["env"]["STACKS"] == "${{ matrix.stacks }}"
-    assert 'cdktf plan "$stack" --skip-synth --skip-provider-lock' in plan["run"]
+    assert '"$CDK" plan "$stack" --skip-synth --skip-provider-lock' in plan["run"]
 
 
 def test_plan_never_takes_the_state_lock() -> None:
@@ -251,7 +251,7 @@ def test_deploy_workflow_deploys_uploads_renders_and_destroys() -> None:
     deploy = _step(doc, "deploy", "Deploy")
     assert deploy["env"]["STACKS"] == "${{ matrix.stacks }}"
     assert (
-        'cdktf deploy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
+        '"$CDK" deploy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock --outputs-file '
         "outputs/outputs.json"
     ) in deploy["run"]
     upload = _step(doc, "deploy", "Keep the outputs")
@@ -276,7 +276,7 @@ def test_deploy_workflow_deploys_uploads_renders_and_destroys() -> None:
     assert jobs["destroy"]["if"] == "needs.changes.outputs.has_destroy == 'true'"
     assert _step(doc, "destroy", "Synthesize the old stacks")["env"] == {"DATIVO_JOBS": "${{ matrix.jobs }}"}
     assert (
-        'cdktf destroy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock'
+        '"$CDK" destroy "${stacks[@]}" --skip-synth --auto-approve --skip-provider-lock'
         in _step(doc, "destroy", "Destroy")["run"]
     )
     for job in ("deploy", "destroy"):
@@ -329,7 +329,7 @@ def test_deploy_workflow_runs_from_main_only() -> None:
     )
 
 
-# --- the leg scripts, run with bash against stand-in cdktf / dativo-infra commands -------------
+# --- the leg scripts, run with bash against stand-in cdktf / cdktn / dativo-infra commands ------
 
 _RECORDER = """#!/bin/sh
 { printf '%s' "$(basename "$0")"; for arg in "$@"; do printf ' [%s]' "$arg"; done; echo; } >> "$CALLS"
@@ -349,7 +349,7 @@ def run_leg_script(
     """Run a workflow ``run:`` script with bash -e (as GitHub does) and recording fakes on PATH."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    for name in ("cdktf", "dativo-infra"):
+    for name in ("cdktf", "cdktn", "dativo-infra"):
         (bin_dir / name).write_text(_RECORDER)
         (bin_dir / name).chmod(0o755)
     calls = tmp_path / "calls"
@@ -376,14 +376,18 @@ PACKED = make_leg(
 ).to_json()
 
 
+@pytest.mark.parametrize("cdk", sorted(CDKS))
 @pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
-def test_deploy_and_destroy_scripts_handle_every_stack_of_a_leg(leg: dict[str, str], tmp_path: Path) -> None:
+def test_deploy_and_destroy_scripts_handle_every_stack_of_a_leg(
+    leg: dict[str, str], cdk: str, tmp_path: Path
+) -> None:
     doc = workflow("deploy.yml")
     stacks = leg["stacks"].split(" ")
-    code, calls = run_leg_script(_step(doc, "deploy", "Deploy")["run"], tmp_path, {"STACKS": leg["stacks"]})
+    env = {"STACKS": leg["stacks"], "CDK": cdk}
+    code, calls = run_leg_script(_step(doc, "deploy", "Deploy")["run"], tmp_path, env)
     assert code == 0 and calls == [
         call(
-            "cdktf",
+            cdk,
             "deploy",
             *stacks,
             "--skip-synth",
@@ -394,10 +398,27 @@ def test_deploy_and_destroy_scripts_handle_every_stack_of_a_leg(leg: dict[str, s
         )
     ]
     assert (tmp_path / "outputs").is_dir()
-    code, calls = run_leg_script(_step(doc, "destroy", "Destroy")["run"], tmp_path, {"STACKS": leg["stacks"]})
+    code, calls = run_leg_script(_step(doc, "destroy", "Destroy")["run"], tmp_path, env)
     assert code == 0 and calls == [
-        call("cdktf", "destroy", *stacks, "--skip-synth", "--auto-approve", "--skip-provider-lock")
+        call(cdk, "destroy", *stacks, "--skip-synth", "--auto-approve", "--skip-provider-lock")
     ]
+
+
+@pytest.mark.parametrize("cdk", sorted(CDKS))
+@pytest.mark.parametrize(
+    ("file", "job", "name"),
+    [
+        ("pr.yml", "plan", "Synthesize the leg's stacks"),
+        ("deploy.yml", "deploy", "Synthesize the leg's stacks"),
+        ("deploy.yml", "destroy", "Synthesize the old stacks"),
+    ],
+    ids=["plan", "deploy", "destroy"],
+)
+def test_each_leg_synthesizes_with_the_workflows_cdk_cli(
+    file: str, job: str, name: str, cdk: str, tmp_path: Path
+) -> None:
+    code, calls = run_leg_script(_step(workflow(file), job, name)["run"], tmp_path, {"CDK": cdk})
+    assert code == 0 and calls == [call(cdk, "synth")]
 
 
 @pytest.mark.parametrize("leg", [ONE, PACKED], ids=["one-job", "packed"])
@@ -422,11 +443,12 @@ def test_render_script_renders_every_job_of_a_leg(leg: dict[str, str], tmp_path:
     ]
 
 
-def test_plan_script_plans_each_stack_and_fails_after_trying_them_all(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cdk", sorted(CDKS))
+def test_plan_script_plans_each_stack_and_fails_after_trying_them_all(cdk: str, tmp_path: Path) -> None:
     script = _step(workflow("pr.yml"), "plan", "Plan")["run"]
-    code, calls = run_leg_script(script, tmp_path, {"STACKS": PACKED["stacks"]})
+    code, calls = run_leg_script(script, tmp_path, {"STACKS": PACKED["stacks"], "CDK": cdk})
     want = [
-        call("cdktf", "plan", stack, "--skip-synth", "--skip-provider-lock")
+        call(cdk, "plan", stack, "--skip-synth", "--skip-provider-lock")
         for stack in ("acme-a", "acme-b", "acme-c")
     ]
     assert code == 0 and calls == want
@@ -442,6 +464,7 @@ def test_plan_script_plans_each_stack_and_fails_after_trying_them_all(tmp_path: 
             "CALLS": str(tmp_path / "calls2"),
             "FAIL_ON": "acme-b",
             "STACKS": PACKED["stacks"],
+            "CDK": cdk,
         },
     )
     assert proc.returncode == 1 and (tmp_path / "calls2").read_text().splitlines() == want
@@ -482,7 +505,9 @@ def test_dispatched_job_becomes_a_one_job_leg(tmp_path: Path) -> None:
 
 LEG_JOBS = [("pr.yml", "plan"), ("deploy.yml", "deploy"), ("deploy.yml", "destroy")]
 CACHE_ACTION = "actions/cache@"
-SET_UP = "Set up (.venv with the cdk extra, Node 22, the pinned cdktf CLI; skips what is current)"
+SET_UP = "Set up (.venv with the CDK library's extra, Node 22, its pinned CLI; skips what is current)"
+#: The set-up part of each library's CLI (its cache's path is the directory of the part's stamp).
+CLI_PART = {"cdktf": "node", "cdktn": "node-cdktn"}
 
 
 def setup_steps(file: str, job: str) -> list[dict[str, Any]]:
@@ -493,35 +518,115 @@ def setup_steps(file: str, job: str) -> list[dict[str, Any]]:
     return steps[first : last + 1]
 
 
+#: A cdktf or cdktn command line (the program in command position), which a leg must not hard-code.
+LITERAL_CLI = re.compile(r"(^|[;|&(]|\bthen|\bdo)\s*(cdktf|cdktn)\s", re.M)
+
+
+def test_literal_cli_finds_a_hard_coded_cli() -> None:
+    assert LITERAL_CLI.search("cdktf synth") and LITERAL_CLI.search("x\n  cdktn plan a || failed+=(a)")
+    assert not LITERAL_CLI.search('"$CDK" synth\nif [ "$CDK" = cdktn ]; then cli=x; fi')
+
+
+def test_the_legs_cdk_library_is_one_workflow_setting_equal_in_both_workflows() -> None:
+    """CDK (cdktf by default, cdktn for CDK Terrain) is set once per workflow, the same in both (pull
+    requests plan what main deploys), and no leg step names a CLI literally."""
+    assert workflow("pr.yml")["env"]["CDK"] == workflow("deploy.yml")["env"]["CDK"] == "cdktf"
+    for path in FILES:
+        assert re.search(
+            r"^  # The CDK library .*\n  # \(see README \"cdktf or CDK Terrain\"\)", path.read_text(), re.M
+        )
+        assert all("CDK" not in job.get("env", {}) for job in load(path)["jobs"].values())
+    for file, job in LEG_JOBS:
+        for step in workflow(file)["jobs"][job]["steps"]:
+            assert not LITERAL_CLI.search(step.get("run", "")), step["run"]
+
+
+def cache_steps_for(steps: list[dict[str, Any]], cdk: str) -> dict[str, dict[str, Any]]:
+    """The cache steps that run when CDK is ``cdk`` (their ``if:`` evaluated), by path."""
+    caches: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if not step.get("uses", "").startswith(CACHE_ACTION):
+            continue
+        cond = step.get("if")
+        assert cond in (None, *(f"env.CDK == '{name}'" for name in CDKS)), cond
+        if cond is None or cond == f"env.CDK == '{cdk}'":
+            assert step["with"]["path"] not in caches, step
+            caches[step["with"]["path"]] = step
+    return caches
+
+
+@pytest.mark.parametrize("cdk", sorted(CDKS))
 @pytest.mark.parametrize(("file", "job"), LEG_JOBS, ids=lambda v: str(v))
-def test_each_leg_restores_exact_caches_then_sets_up_only_what_a_leg_needs(file: str, job: str) -> None:
+def test_each_leg_restores_exact_caches_then_sets_up_only_what_a_leg_needs(
+    file: str, job: str, cdk: str
+) -> None:
     steps = setup_steps(file, job)
     assert steps[0]["id"] == "python"
     keys = next(s for s in steps if s.get("id") == "keys")
     assert keys["run"] == (
-        "python -m dativo_infra.ci.setup_stamp github-output --mode ci-leg "
+        'python -m dativo_infra.ci.setup_stamp github-output --mode ci-leg --cdk "$CDK" '
         '--terraform-version "$TERRAFORM_VERSION" >> "$GITHUB_OUTPUT"'
     )
-    caches = {s["with"]["path"]: s for s in steps if s.get("uses", "").startswith(CACHE_ACTION)}
-    assert set(caches) == {".venv", "node_modules", "~/.terraform.d/plugin-cache"}
+    caches = cache_steps_for(steps, cdk)
+    cli = CLI_PART[cdk]
+    cli_dir = str(Path(PARTS[cli].stamp).parent)  # where setup.sh installs (and stamps) the CLI
+    assert cli_dir == {"cdktf": "node_modules", "cdktn": "cli/cdktn/node_modules"}[cdk]
+    assert set(caches) == {".venv", cli_dir, "~/.terraform.d/plugin-cache"}
     names = [s.get("name") for s in steps]
-    assert names.index(keys["name"]) < min(names.index(c["name"]) for c in caches.values())
+    every_cache = [s for s in steps if s.get("uses", "").startswith(CACHE_ACTION)]
+    assert names.index(keys["name"]) < min(names.index(c["name"]) for c in every_cache)
     assert names[-1] == SET_UP  # after every restore
-    for cache in caches.values():
+    for cache in every_cache:
         assert set(cache["with"]) == {"path", "key"}, cache  # no restore-keys: a key is hit exactly or missed
     assert caches[".venv"]["with"]["key"] == (
-        "venv-ci-leg-${{ runner.os }}-${{ runner.arch }}-py${{ steps.python.outputs.python-version }}-"
+        "venv-ci-leg-${{ env.CDK }}-${{ runner.os }}-${{ runner.arch }}-py${{ steps.python.outputs.python-version }}-"
         "${{ steps.keys.outputs.venv }}"
     )
+    prefix = {"cdktf": "node", "cdktn": "node-cdktn"}[cdk]  # the equivalence job's keys: one cache each
+    output = cli.replace("-", "_")
     assert (
-        caches["node_modules"]["with"]["key"]
-        == "node-${{ runner.os }}-${{ runner.arch }}-${{ steps.keys.outputs.node }}"
+        caches[cli_dir]["with"]["key"]
+        == f"{prefix}-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-${{{{ steps.keys.outputs.{output} }}}}"
     )
     assert caches["~/.terraform.d/plugin-cache"]["with"]["key"] == (
         "tf-plugins-${{ runner.os }}-${{ runner.arch }}-${{ steps.keys.outputs.tf_plugins }}-${{ matrix.providers }}"
     )
     run = steps[-1]["run"]
-    assert run.startswith("scripts/setup.sh --ci-leg\n") and "make setup" not in run
+    assert run.startswith('scripts/setup.sh --ci-leg --cdk "$CDK"\n') and "make setup" not in run
+
+
+@pytest.mark.parametrize("cdk", sorted(CDKS))
+def test_the_set_up_step_installs_the_library_and_puts_its_cli_on_path(cdk: str, tmp_path: Path) -> None:
+    """Run the legs' set-up step against a recording scripts/setup.sh: it gets ``--ci-leg --cdk <cdk>``
+    and the step puts that library's CLI (the directory setup.sh installs it into) on PATH."""
+    script = setup_steps("pr.yml", "plan")[-1]["run"]
+    (tmp_path / "scripts").mkdir()
+    setup = tmp_path / "scripts" / "setup.sh"
+    setup.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$CALLS"\n')
+    setup.chmod(0o755)
+    calls, path_file = tmp_path / "calls", tmp_path / "github_path"
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "CALLS": str(calls),
+            "CDK": cdk,
+            "GITHUB_WORKSPACE": "/ws",
+            "GITHUB_PATH": str(path_file),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert calls.read_text().splitlines() == ["--ci-leg", "--cdk", cdk]
+    cli_dir = Path(PARTS[CLI_PART[cdk]].stamp).parent.as_posix()
+    assert path_file.read_text().splitlines() == [
+        "/ws/.venv/node-bin",
+        f"/ws/{cli_dir}/.bin",
+        "/ws/.venv/bin",
+    ]
 
 
 def test_every_leg_sets_up_the_same_way() -> None:
@@ -531,36 +636,45 @@ def test_every_leg_sets_up_the_same_way() -> None:
         assert "make setup" not in path.read_text()  # the full set-up (dev tools, checkov) is for people
 
 
-def run_keys_step(keys: dict[str, Any], tmp_path: Path) -> dict[str, str]:
-    """Run a workflow's cache-keys step as GitHub does; return the outputs it wrote."""
-    out = tmp_path / "github_output"
+def run_keys_step(keys: dict[str, Any], tmp_path: Path, cdk: str = "cdktf") -> dict[str, str]:
+    """Run a workflow's cache-keys step as GitHub does (with the workflow env CDK); return its outputs."""
+    out = tmp_path / f"github_output-{cdk}"
     proc = subprocess.run(
         ["bash", "-eo", "pipefail", "-c", keys["run"]],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_OUTPUT": str(out), "TERRAFORM_VERSION": "1.11.4"},
+        env={
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "GITHUB_OUTPUT": str(out),
+            "TERRAFORM_VERSION": "1.11.4",
+            "CDK": cdk,
+        },
     )
     assert proc.returncode == 0, proc.stderr
     return dict(line.split("=", 1) for line in out.read_text().splitlines())
 
 
 def test_the_keys_step_writes_the_digests_setup_stamps(tmp_path: Path) -> None:
-    """Run the keys step as GitHub does: its outputs are the names the cache keys read, and the .venv
-    key's hash is the digest setup.sh stamps, so a restored .venv is current for setup.sh."""
+    """Run the keys step as GitHub does, with each CDK: its outputs are the names the cache keys read,
+    and the hashes are the digests setup.sh stamps for that library, so a restored .venv is current for
+    setup.sh, and the two libraries never share a .venv or plugin cache."""
     keys = next(s for s in setup_steps("pr.yml", "plan") if s.get("id") == "keys")
-    written = run_keys_step(keys, tmp_path)
+    written = {cdk: run_keys_step(keys, tmp_path, cdk) for cdk in CDKS}
     used = {path.name: set(re.findall(r"steps\.keys\.outputs\.(\w+)", path.read_text())) for path in FILES}
-    assert all(names <= set(written) for names in used.values()), used
-    assert set().union(*used.values()) == set(written)  # the cdktn-equivalence job reads the cdktn ones
-    assert written == {
-        "venv": digest("venv", mode="ci-leg"),
-        "node": digest("node", mode="ci-leg"),
-        "tf_plugins": tf_plugins_digest("1.11.4"),
-        "node_cdktn": digest("node-cdktn"),
-        "venv_cdktn": digest("venv-cdktn"),
-    }
+    for cdk in CDKS:
+        assert all(names <= set(written[cdk]) for names in used.values()), used
+        assert set().union(*used.values()) == set(written[cdk])  # the equivalence job reads venv_cdktn
+        assert written[cdk] == {
+            "venv": digest("venv", mode="ci-leg", cdk=cdk),
+            "node": digest("node", mode="ci-leg"),
+            "tf_plugins": tf_plugins_digest("1.11.4", cdk=cdk),
+            "node_cdktn": digest("node-cdktn"),
+            "venv_cdktn": digest("venv-cdktn"),
+        }
+    assert written["cdktf"]["venv"] != written["cdktn"]["venv"]
+    assert written["cdktf"]["tf_plugins"] != written["cdktn"]["tf_plugins"]
     assert (
         workflow("pr.yml")["env"]["TERRAFORM_VERSION"] == workflow("deploy.yml")["env"]["TERRAFORM_VERSION"]
     )

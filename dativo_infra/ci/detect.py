@@ -64,8 +64,17 @@ from dativo_infra.config.yamlpos import PathKey, PositionedDocument, dotted, par
 from dativo_infra.errors import ErrorReport, JobError, safe_line, show_value
 from dativo_infra.naming import stack_name
 
-#: Files (relative to the project root) whose change affects every job's synthesized stack.
-SHARED_FILES = ("app.py", "cdktf.json", "pyproject.toml", "package.json", "package-lock.json")
+#: Files (relative to the project root) whose change affects every job's synthesized stack: the app, the
+#: library's settings and pins, and both CLIs' pins (the legs run the one of the workflows' ``CDK``).
+SHARED_FILES = (
+    "app.py",
+    "cdktf.json",
+    "pyproject.toml",
+    "package.json",
+    "package-lock.json",
+    "cli/cdktn/package.json",
+    "cli/cdktn/package-lock.json",
+)
 #: Directories (relative to the project root) whose change affects every job.
 SHARED_DIRS = ("dativo_infra/", "schemas/")
 

@@ -23,7 +23,10 @@ def repo(tmp_path: Path) -> Path:
     two asset definitions and three jobs that reference them through ``asset_path``."""
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "jobs", repo / "jobs")
+    (repo / "cli/cdktn").mkdir(parents=True)
     for name in ("pyproject.toml", "package-lock.json", "package.json", "cdktf.json", "app.py"):
+        shutil.copy(ROOT / name, repo / name)
+    for name in ("cli/cdktn/package.json", "cli/cdktn/package-lock.json"):
         shutil.copy(ROOT / name, repo / name)
     (repo / "dativo_infra").mkdir()
     (repo / "dativo_infra" / "shared.py").write_text('"""Stands in for the project package."""\nVALUE = 1\n')

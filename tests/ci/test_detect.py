@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dativo_infra.ci.detect import detect
+from dativo_infra.ci.detect import SHARED_FILES, detect
 from dativo_infra.errors import ErrorReport, JobError
 from dativo_infra.naming import stack_name
 from tests.ci.gitrepo import (
@@ -104,17 +104,24 @@ def test_job_whose_stack_name_changes_in_place_destroys_the_old_stack(repo: Path
     assert destroyed(changes) == {STRIPE: before}
 
 
-@pytest.mark.parametrize(
-    "shared",
-    [
-        "dativo_infra/shared.py",
-        "jobs/platform.yaml",
-        "package-lock.json",
-        "pyproject.toml",
-        "app.py",
-        "cdktf.json",
-    ],
-)
+SHARED_CHANGES = [
+    "dativo_infra/shared.py",
+    "jobs/platform.yaml",
+    "package.json",
+    "package-lock.json",
+    "pyproject.toml",
+    "app.py",
+    "cdktf.json",
+    "cli/cdktn/package.json",  # the cdktn CLI's pins: legs run it when the workflows' CDK is cdktn
+    "cli/cdktn/package-lock.json",
+]
+
+
+def test_every_shared_file_is_tested_below() -> None:
+    assert set(SHARED_FILES) <= set(SHARED_CHANGES)
+
+
+@pytest.mark.parametrize("shared", SHARED_CHANGES)
 def test_shared_change_deploys_every_job(repo: Path, shared: str) -> None:
     path = repo / shared
     path.write_text(path.read_text() + ("\n" if shared.endswith(".json") else "\n# touched\n"))
