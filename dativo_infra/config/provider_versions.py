@@ -36,14 +36,10 @@ CONSTRAINT_DESCRIPTION = (
 _CLAUSE_PARTS = re.compile(rf"^(=|!=|>=|<=|>|<|~>)?\s*({_VERSION})$")
 
 
-def _parts(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("-", 1)[0].split("."))
-
-
 def version_key(version: str) -> tuple[int, ...]:
-    """A sort key of a provider version (``5.100.0`` after ``5.99.1``; a pre-release sorts with its
-    release)."""
-    return _parts(version)
+    """The numeric parts of a provider version, also its sort key (``5.100.0`` after ``5.99.1``; a
+    pre-release sorts with its release)."""
+    return tuple(int(part) for part in version.split("-", 1)[0].split("."))
 
 
 def _admits(clause: str, version: tuple[int, ...]) -> bool:
@@ -51,7 +47,7 @@ def _admits(clause: str, version: tuple[int, ...]) -> bool:
     if found is None:
         return False
     op, raw = found.group(1) or "=", found.group(2)
-    bound = _parts(raw)
+    bound = version_key(raw)
     padded = bound + (0,) * (3 - len(bound))
     if op == "~>":  # the rightmost given part may grow: ~> 1.2 is >= 1.2, < 2; ~> 1.2.3 is >= 1.2.3, < 1.3
         if len(bound) == 1:
@@ -70,7 +66,7 @@ def _admits(clause: str, version: tuple[int, ...]) -> bool:
 
 def admits(constraint: str, version: str) -> bool:
     """Whether Terraform ``constraint`` (matching :data:`CONSTRAINT_PATTERN`) admits ``version``."""
-    parsed = _parts(version)
+    parsed = version_key(version)
     parsed += (0,) * (3 - len(parsed))
     return all(_admits(clause, parsed) for clause in constraint.split(","))
 
@@ -80,8 +76,8 @@ def pin_mismatch(constraint: str, bound: str) -> str | None:
     constraint admits the bound version."""
     if admits(constraint, bound):
         return None
-    majors = {_parts(clause.lstrip("=!<>~ "))[0] for clause in constraint.split(",")}
-    if majors != {_parts(bound)[0]}:
+    majors = {version_key(clause.lstrip("=!<>~ "))[0] for clause in constraint.split(",")}
+    if majors != {version_key(bound)[0]}:
         return (
             f"another major version than the installed bindings' {bound}: they write {bound}'s schema, and "
             "attributes renamed or removed between majors fail at plan time"

@@ -78,9 +78,8 @@ class JobStack(TerraformStack):
         module.configure_provider(self, placement, runtime, settings)
         provider = PROVIDER_OF_RUNTIME[runtime_type]
         pin = settings.provider_version(provider)
-        if (
-            pin is not None
-        ):  # the platform's pin replaces the bindings' version (validate warns on a mismatch)
+        # the platform's pin replaces the bindings' version (validate and synth warn on a mismatch)
+        if pin is not None:
             self.add_override(f"terraform.required_providers.{TERRAFORM_PROVIDER[provider]}.version", pin)
         configure_backend(self, job.stack_name, settings)
         self.runtime = module.Runtime(self, RUNTIME_ID, runtime, placement)
